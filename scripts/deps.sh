@@ -1,0 +1,110 @@
+#!/bin/bash
+# Install what ddactl needs from Debian's archive, and nothing when it is all
+# there.  Idempotent and quiet: it asks dpkg first and only talks to apt when
+# something is missing.
+#
+#   scripts/deps.sh build   compiler, meson, libraries (make, make survey)
+#   scripts/deps.sh check   build + test tools + the lab (make check)
+#   scripts/deps.sh bench   build + benchmark tools (make bench)
+#
+# The lab wants QEMU 10 and Linux 6.12 from bookworm-backports (the versions
+# Debian 13 ships; QEMU 10 is the first here with an SR-IOV NIC).  The suite is
+# added by copying this machine's own Debian archive entry, so no archive host
+# name is written anywhere in this repository.
+set -euo pipefail
+
+want=${1:-build}
+
+build_pkgs=(gcc clang meson ninja-build pkg-config make
+	libpci-dev pci.ids libjson-c-dev libsqlite3-dev libkmod-dev
+	libnl-3-dev libnl-route-3-dev)
+test_pkgs=(libcmocka-dev libclang-rt-14-dev python3 pciutils iproute2
+	busybox-static cpio kmod xz-utils zstd)
+lab_backports=(qemu-system-x86 linux-image-amd64)
+bench_pkgs=(strace time pciutils)
+
+missing() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${db:Status-Status}\n' "$p" 2>/dev/null |
+			grep -qx installed || echo "$p"
+	done
+}
+
+need_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps.sh: missing packages: $*" >&2
+		echo "deps.sh: run as root (or: sudo apt-get install $*)" >&2
+		exit 1
+	fi
+}
+
+apt_updated=
+apt_install() {
+	need_root "$@"
+	if [ -z "$apt_updated" ]; then
+		apt-get update -qq >/dev/null
+		apt_updated=1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# Copy the first deb822 stanza whose Suites names "bookworm" and give it the
+# backports suite instead.  Done once; later runs see the file and skip.
+add_backports() {
+	local out=/etc/apt/sources.list.d/ddactl-backports.sources
+	[ -e "$out" ] && return 0
+	grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/ && return 0
+	need_root backports
+	local src
+	for src in /etc/apt/sources.list.d/*.sources; do
+		[ -e "$src" ] || continue
+		awk -v RS= -v ORS='\n\n' '/Suites:[^\n]*bookworm([ \n]|$)/ && !done {
+			sub(/Suites:[^\n]*/, "Suites: bookworm-backports"); print; done=1 }' \
+			"$src" >"$out.tmp"
+		if [ -s "$out.tmp" ]; then
+			mv "$out.tmp" "$out"
+			apt_updated=
+			return 0
+		fi
+	done
+	rm -f "$out.tmp"
+	# One-line format fallback.
+	if grep -qsE '^deb .* bookworm( |$)' /etc/apt/sources.list; then
+		grep -E '^deb .* bookworm( |$)' /etc/apt/sources.list | head -n1 |
+			sed -E 's/ bookworm( |$)/ bookworm-backports\1/' >/etc/apt/sources.list.d/ddactl-backports.list
+		apt_updated=
+		return 0
+	fi
+	echo "deps.sh: no Debian bookworm archive entry to copy for bookworm-backports" >&2
+	return 1
+}
+
+pkgs=("${build_pkgs[@]}")
+case "$want" in
+build) ;;
+check) pkgs+=("${test_pkgs[@]}") ;;
+bench) pkgs+=("${bench_pkgs[@]}") ;;
+*) echo "usage: deps.sh [build|check|bench]" >&2; exit 2 ;;
+esac
+
+todo=$(missing "${pkgs[@]}")
+if [ -n "$todo" ]; then
+	# shellcheck disable=SC2086
+	apt_install $todo
+fi
+
+if [ "$want" = check ]; then
+	# QEMU 10 from backports: the stock 7.2 has no igb (SR-IOV NIC).
+	qver=$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null || true)
+	kver=$(ls /boot/vmlinuz-6.12* 2>/dev/null | head -n1 || true)
+	case "$qver" in 1:10.*) qok=1 ;; *) qok= ;; esac
+	if [ -z "$qok" ] || [ -z "$kver" ]; then
+		add_backports
+		need_root "${lab_backports[@]}"
+		apt-get update -qq >/dev/null
+		apt_updated=1
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			-t bookworm-backports "${lab_backports[@]}" >/dev/null
+	fi
+fi

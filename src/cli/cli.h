@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The command-line front end: a command table (main.c), one file per
+ * subcommand (cmd-*.c), and the few helpers they share to speak to the
+ * user.  Only this layer prints or chooses an exit status.
+ *
+ * Exit status: 0 success; 1 the command ran and refused or failed (a
+ * reason is printed); 2 bad usage or bad input.
+ */
+#ifndef DDA_CLI_H
+#define DDA_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#include "cleanup.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+};
+
+enum cli_flags {
+	CLI_NEED_ROOT = 1 << 0,		/* changes the host: refuse early for non-root */
+};
+
+struct cli_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	unsigned flags;
+	const char *summary;
+};
+
+extern bool arg_json;
+
+/* Colour only on a terminal and without NO_COLOR. */
+bool cli_colour(FILE *f);
+const char *cli_sgr(FILE *f, const char *code);
+
+/* Prints the library's last error ("ddactl: message" on stderr, or the
+ * JSON error document on stdout with --json) and maps r to an exit status:
+ * bad input (-EINVAL, -ENODEV for a named device) is 2, the rest 1. */
+int cli_fail(int r);
+
+/* A usage error from option parsing: one line and a pointer to --help. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) _printf_(2, 3);
+
+/* Prints a JSON document to stdout, pretty. */
+void cli_print_json(struct json_object *o);
+
+/* Refuses politely when not root. */
+int cli_require_root(const char *cmd);
+
+int cmd_survey(int argc, char **argv);
+
+#endif

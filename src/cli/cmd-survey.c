@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ddactl survey: SurveyDDA for Linux.  Reads the host once, runs every
+ * check, and prints either the JSON document or a report grouped by IOMMU
+ * group, since a group is what moves to a VM.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks.h"
+#include "cli.h"
+#include "error.h"
+#include "report.h"
+#include "topology.h"
+
+#define BOLD "\033[1m"
+#define DIM "\033[2m"
+#define RED "\033[31m"
+#define GREEN "\033[32m"
+#define YELLOW "\033[33m"
+#define CYAN "\033[36m"
+#define RESET "\033[0m"
+
+static void help(void)
+{
+	printf("Usage: ddactl survey [--json] [DEVICE...]\n"
+	       "\n"
+	       "Say, for the host and every PCI function (or the ones named), whether it\n"
+	       "can be assigned to a virtual machine, and if not, why and what to do.\n"
+	       "\n"
+	       "  -j, --json     one JSON document {\"host\": {...}, \"devices\": [...]}\n"
+	       "  -h, --help     this help\n"
+	       "\n"
+	       "DEVICE is a PCI address (0000:04:00.0 or 04:00.0) or a location path\n"
+	       "(PCIROOT(0)#PCI(0300)#PCI(0000)).  Verdicts: assignable,\n"
+	       "assignable-with-force (dismount needs --force), not-assignable.\n"
+	       "Exit status is 0 when the survey ran, whatever the verdicts.\n");
+}
+
+static const char *sev_colour(enum dda_severity s)
+{
+	switch (s) {
+	case DDA_SEV_BLOCK: return RED;
+	case DDA_SEV_FORCE: return YELLOW;
+	case DDA_SEV_WARN: return YELLOW;
+	default: return CYAN;
+	}
+}
+
+static const char *verdict_colour(const struct dda_device *d)
+{
+	switch (dda_device_worst(d)) {
+	case DDA_SEV_BLOCK: return RED;
+	case DDA_SEV_FORCE: return YELLOW;
+	default: return GREEN;
+	}
+}
+
+static void human_size(uint64_t b, char *buf, size_t size)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	unsigned u = 0;
+	double v = (double)b;
+
+	while (v >= 1024 && u + 1 < ARRAY_SIZE(unit)) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, size, v == (double)(uint64_t)v ? "%.0f %s" : "%.1f %s", v, unit[u]);
+}
+
+static void print_host(const struct dda_host *h)
+{
+	const struct dda_hostinfo *i = &h->info;
+	FILE *o = stdout;
+
+	printf("%sHost%s  Linux %s, %zu PCI functions\n", cli_sgr(o, BOLD), cli_sgr(o, RESET),
+	       i->osrelease[0] ? i->osrelease : "(unknown kernel)", h->ndevs);
+	if (i->iommu_on)
+		printf("  IOMMU                on: %u groups, units %s%s%s\n", i->ngroups, i->units[0] ? i->units : "(none listed)",
+		       i->cmdline[0] ? ", kernel parameters " : "", i->cmdline);
+	else
+		printf("  IOMMU                %sOFF%s\n", cli_sgr(o, RED), cli_sgr(o, RESET));
+	printf("  interrupt remapping  %s%s%s%s\n", i->intremap < 0 ? "unknown" : i->intremap ? "on" : "off",
+	       i->intremap_note[0] ? " (" : "", i->intremap_note, i->intremap_note[0] ? ")" : "");
+	printf("  vfio-pci             %s\n", dda_vfio_state_name(i->vfio));
+}
+
+static void print_host_reasons(struct json_object *host)
+{
+	struct json_object *reasons, *ready;
+	FILE *o = stdout;
+
+	if (json_object_object_get_ex(host, "reasons", &reasons))
+		for (size_t k = 0; k < json_object_array_length(reasons); k++) {
+			struct json_object *r = json_object_array_get_idx(reasons, k), *v;
+			const char *sev = "", *code = "", *msg = "", *hint = "";
+
+			if (json_object_object_get_ex(r, "severity", &v))
+				sev = json_object_get_string(v);
+			if (json_object_object_get_ex(r, "code", &v))
+				code = json_object_get_string(v);
+			if (json_object_object_get_ex(r, "message", &v))
+				msg = json_object_get_string(v);
+			if (json_object_object_get_ex(r, "hint", &v))
+				hint = json_object_get_string(v);
+			printf("  %s%-5s %s%s: %s\n        %s-> %s%s\n",
+			       cli_sgr(o, !strcmp(sev, "block") ? RED : !strcmp(sev, "info") ? CYAN : YELLOW), sev, code,
+			       cli_sgr(o, RESET), msg, cli_sgr(o, DIM), hint, cli_sgr(o, RESET));
+		}
+	if (json_object_object_get_ex(host, "ready", &ready))
+		printf("  %s%s%s\n\n", cli_sgr(o, json_object_get_boolean(ready) ? GREEN : RED),
+		       json_object_get_boolean(ready) ? "ready for device assignment" : "NOT ready for device assignment",
+		       cli_sgr(o, RESET));
+}
+
+static void print_device(const struct dda_device *d)
+{
+	bool bridge = dda_device_is_bridge(d);
+	char low[32], high[32];
+	uint64_t below, above;
+	FILE *o = stdout;
+
+	printf("  %s%s%s  %s%s%s  %s [%04x:%04x]%s%s\n", cli_sgr(o, bridge ? DIM : BOLD), d->name, cli_sgr(o, RESET),
+	       cli_sgr(o, bridge ? DIM : ""), dda_devtype_name(d->type), cli_sgr(o, RESET),
+	       d->name_str ? d->name_str : "(unknown device)", d->vendor, d->device, d->driver[0] ? "  driver " : "",
+	       d->driver);
+	if (bridge) {
+		printf("      %sstays with the host%s\n", cli_sgr(o, DIM), cli_sgr(o, RESET));
+		return;
+	}
+	dda_device_mmio(d, &below, &above);
+	human_size(below, low, sizeof(low));
+	human_size(above, high, sizeof(high));
+	printf("      %s  MMIO %s low, %s high  %s%s%s\n", d->location_path, low, high,
+	       cli_sgr(o, verdict_colour(d)), dda_device_verdict(d), cli_sgr(o, RESET));
+	for (size_t i = 0; i < d->nreasons; i++) {
+		const struct dda_reason *r = &d->reasons[i];
+
+		/* info-level bridges of the group are noise; everything else is shown. */
+		printf("      %s%-5s %s%s: %s\n", cli_sgr(o, sev_colour(r->severity)), dda_severity_name(r->severity),
+		       r->code, cli_sgr(o, RESET), r->message);
+		if (r->explain)
+			printf("            %swhy: %s%s\n", cli_sgr(o, DIM), r->explain, cli_sgr(o, RESET));
+		if (r->hint)
+			printf("            %s-> %s%s\n", cli_sgr(o, DIM), r->hint, cli_sgr(o, RESET));
+	}
+}
+
+static void print_report(const struct dda_host *h, struct dda_device **only, size_t n)
+{
+	_cleanup_json_ struct json_object *host = dda_report_host(h);
+	size_t counts[3] = { 0 };
+
+	print_host(h);
+	print_host_reasons(host);
+	if (n) {
+		for (size_t i = 0; i < n; i++) {
+			printf("%sIOMMU group %d%s\n", cli_sgr(stdout, BOLD), only[i]->group_id, cli_sgr(stdout, RESET));
+			print_device(only[i]);
+		}
+		return;
+	}
+	/* Group by group, then the functions without one. */
+	for (size_t g = 0; g < h->ngroups; g++) {
+		printf("%sIOMMU group %d%s\n", cli_sgr(stdout, BOLD), h->groups[g].id, cli_sgr(stdout, RESET));
+		for (size_t i = 0; i < h->groups[g].nmembers; i++)
+			print_device(h->groups[g].members[i]);
+	}
+	for (size_t i = 0, first = 1; i < h->ndevs; i++) {
+		if (h->devs[i].group)
+			continue;
+		if (first)
+			printf("%sNo IOMMU group%s\n", cli_sgr(stdout, BOLD), cli_sgr(stdout, RESET));
+		first = 0;
+		print_device(&h->devs[i]);
+	}
+	for (size_t i = 0; i < h->ndevs; i++) {
+		if (dda_device_is_bridge(&h->devs[i]))
+			continue;
+		switch (dda_device_worst(&h->devs[i])) {
+		case DDA_SEV_BLOCK: counts[2]++; break;
+		case DDA_SEV_FORCE: counts[1]++; break;
+		default: counts[0]++; break;
+		}
+	}
+	printf("\n%zu assignable, %zu assignable with --force, %zu not assignable (bridges not counted)\n",
+	       counts[0], counts[1], counts[2]);
+}
+
+int cmd_survey(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
+	_cleanup_free_ struct dda_device **only = NULL;
+	size_t n = 0;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': arg_json = true; break;
+		case 'h': help(); return EXIT_OK;
+		default: return cli_usage_error("survey", "bad option '%s'", argv[optind - 1]);
+		}
+	}
+	r = dda_host_scan(&h, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE);
+	if (r < 0)
+		return cli_fail(r);
+	if (optind < argc) {
+		only = calloc((size_t)(argc - optind), sizeof(*only));
+		if (!only)
+			return cli_fail(-ENOMEM);
+		for (int i = optind; i < argc; i++) {
+			r = dda_host_resolve(h, argv[i], &only[n]);
+			if (r < 0)
+				return cli_fail(r);
+			n++;
+		}
+	}
+	r = dda_checks_run(h);
+	if (r < 0)
+		return cli_fail(r);
+	if (arg_json) {
+		_cleanup_json_ struct json_object *o = dda_report_survey(h, only, n);
+
+		if (!o)
+			return cli_fail(-ENOMEM);
+		cli_print_json(o);
+	} else {
+		print_report(h, only, n);
+	}
+	return EXIT_OK;
+}

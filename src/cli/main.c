@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ddactl-config.h"
+
+static const struct cli_command commands[] = {
+	{ "survey", cmd_survey, 0, "say for every PCI device whether it can be assigned to a VM, and why not" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: ddactl [--version] [--help] COMMAND [OPTIONS] [ARGS]\n"
+		"\n"
+		"Discrete Device Assignment for Linux/KVM: survey PCI devices, take them\n"
+		"from the host into a pool, and give them to QEMU virtual machines.\n"
+		"\n"
+		"Commands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f,
+		"\n"
+		"Devices are named by PCI address (0000:04:00.0 or 04:00.0) or by location\n"
+		"path (PCIROOT(0)#PCI(0300)#PCI(0000)).  'ddactl COMMAND --help' tells more.\n"
+		"\n"
+		"Environment: DDACTL_ROOT reads the host under another root directory.\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *name;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	name = argv[1];
+	if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
+		printf("ddactl %s\n", DDACTL_VERSION);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(commands[i].name, name))
+			continue;
+		/* Each command parses its own options, getopt_long style. */
+		optind = 1;
+		return commands[i].run(argc - 1, argv + 1);
+	}
+	if (name[0] == '-')
+		return cli_usage_error(NULL, "unknown option '%s'", name);
+	return cli_usage_error(NULL, "unknown command '%s'", name);
+}

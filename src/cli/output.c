@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "error.h"
+#include "report.h"
+
+bool arg_json;
+
+bool cli_colour(FILE *f)
+{
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	return isatty(fileno(f)) && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
+}
+
+const char *cli_sgr(FILE *f, const char *code)
+{
+	return cli_colour(f) ? code : "";
+}
+
+void cli_print_json(struct json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							      JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	fputs(s ? s : "null", stdout);
+	fputc('\n', stdout);
+}
+
+int cli_fail(int r)
+{
+	const struct dda_error_info *e = dda_last_error();
+	struct dda_error_info tmp;
+
+	if (!e->err) {
+		/* A failure nobody described: say what errno says. */
+		memset(&tmp, 0, sizeof(tmp));
+		tmp.err = r;
+		snprintf(tmp.code, sizeof(tmp.code), "%s", dda_errno_code(r));
+		snprintf(tmp.message, sizeof(tmp.message), "%s", strerror(-r));
+		e = &tmp;
+	}
+	if (arg_json) {
+		_cleanup_json_ struct json_object *o = dda_report_error(e);
+
+		cli_print_json(o);
+	} else {
+		fprintf(stderr, "ddactl: %s\n", e->message);
+	}
+	if (!strcmp(e->code, "bad-device") || !strcmp(e->code, "usage") ||
+	    (r == -EINVAL && strcmp(e->code, "refused")) || !strcmp(e->code, "no-device"))
+		return EXIT_USAGE;
+	return EXIT_FAIL;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (arg_json) {
+		struct dda_error_info e = { .err = -EINVAL };
+
+		snprintf(e.code, sizeof(e.code), "usage");
+		snprintf(e.message, sizeof(e.message), "%s", msg);
+		_cleanup_json_ struct json_object *o = dda_report_error(&e);
+
+		cli_print_json(o);
+	} else {
+		fprintf(stderr, "ddactl: %s\n", msg);
+		fprintf(stderr, "Try 'ddactl %s%s--help' for more information.\n", cmd ? cmd : "", cmd ? " " : "");
+	}
+	return EXIT_USAGE;
+}
+
+int cli_require_root(const char *cmd)
+{
+	if (geteuid() == 0)
+		return 0;
+	dda_error_code(-EPERM, "not-root", NULL,
+		       "'ddactl %s' changes the host and must run as root (try: sudo ddactl %s ...)", cmd, cmd);
+	return cli_fail(-EPERM) ? EXIT_FAIL : EXIT_FAIL;
+}

@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pci/pci.h>
+
+#include "pcicfg.h"
+#include "device.h"
+#include "error.h"
+#include "hostpath.h"
+
+#define SYSDEV "sys/bus/pci/devices/%s/"
+
+/* Kernel IORESOURCE_* bits as shown in the sysfs `resource` file. */
+#define IORESOURCE_IO 0x00000100
+#define IORESOURCE_MEM 0x00000200
+#define IORESOURCE_PREFETCH 0x00002000
+#define IORESOURCE_MEM_64 0x00100000
+
+const char *dda_devtype_name(enum dda_devtype t)
+{
+	static const char *const names[] = {
+		[DDA_TYPE_ENDPOINT] = "endpoint",
+		[DDA_TYPE_RCIEP] = "rc-integrated-endpoint",
+		[DDA_TYPE_LEGACY_EP] = "legacy-endpoint",
+		[DDA_TYPE_PCI] = "pci",
+		[DDA_TYPE_BRIDGE] = "bridge",
+		[DDA_TYPE_ROOT_PORT] = "root-port",
+		[DDA_TYPE_UPSTREAM] = "upstream-port",
+		[DDA_TYPE_DOWNSTREAM] = "downstream-port",
+		[DDA_TYPE_PCIE_TO_PCI] = "pcie-to-pci-bridge",
+	};
+
+	return (unsigned)t < ARRAY_SIZE(names) ? names[t] : "unknown";
+}
+
+const char *dda_severity_name(enum dda_severity s)
+{
+	static const char *const names[] = {
+		[DDA_SEV_INFO] = "info",
+		[DDA_SEV_WARN] = "warn",
+		[DDA_SEV_FORCE] = "force",
+		[DDA_SEV_BLOCK] = "block",
+	};
+
+	return (unsigned)s < ARRAY_SIZE(names) ? names[s] : "unknown";
+}
+
+bool dda_device_is_bridge(const struct dda_device *d)
+{
+	return d->type == DDA_TYPE_BRIDGE || d->type == DDA_TYPE_ROOT_PORT ||
+	       d->type == DDA_TYPE_UPSTREAM || d->type == DDA_TYPE_DOWNSTREAM ||
+	       d->type == DDA_TYPE_PCIE_TO_PCI;
+}
+
+bool dda_device_in_pool_driver(const struct dda_device *d)
+{
+	return strcmp(d->driver, "vfio-pci") == 0 || strcmp(d->driver, "pci-stub") == 0 ||
+	       d->vfio_variant;
+}
+
+int dda_device_note(struct dda_device *d, const char *fmt, ...)
+{
+	char **n;
+	char *msg;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -ENOMEM;
+	n = realloc(d->errors, (d->nerrors + 1) * sizeof(*n));
+	if (!n) {
+		free(msg);
+		return -ENOMEM;
+	}
+	d->errors = n;
+	d->errors[d->nerrors++] = msg;
+	return 0;
+}
+
+int dda_device_add_use(struct dda_device *d, enum dda_use_kind kind, bool critical,
+		       const char *what)
+{
+	struct dda_use *u = realloc(d->uses, (d->nuses + 1) * sizeof(*u));
+
+	if (!u)
+		return -ENOMEM;
+	d->uses = u;
+	u = &d->uses[d->nuses++];
+	u->kind = kind;
+	u->critical = critical;
+	snprintf(u->what, sizeof(u->what), "%s", what);
+	return 0;
+}
+
+int dda_device_add_reason(struct dda_device *d, const char *code, enum dda_severity sev,
+			  char *message, char *hint, char *explain)
+{
+	struct dda_reason *r;
+
+	if (!message) {
+		free(hint);
+		free(explain);
+		return -ENOMEM;
+	}
+	r = realloc(d->reasons, (d->nreasons + 1) * sizeof(*r));
+	if (!r) {
+		free(message);
+		free(hint);
+		free(explain);
+		return -ENOMEM;
+	}
+	d->reasons = r;
+	d->reasons[d->nreasons++] = (struct dda_reason){
+		.code = code, .severity = sev, .message = message, .hint = hint, .explain = explain,
+	};
+	return 0;
+}
+
+int dda_device_worst(const struct dda_device *d)
+{
+	int worst = -1;
+
+	for (size_t i = 0; i < d->nreasons; i++)
+		if ((int)d->reasons[i].severity > worst)
+			worst = (int)d->reasons[i].severity;
+	return worst;
+}
+
+const char *dda_device_verdict(const struct dda_device *d)
+{
+	switch (dda_device_worst(d)) {
+	case DDA_SEV_BLOCK: return "not-assignable";
+	case DDA_SEV_FORCE: return "assignable-with-force";
+	default: return "assignable";
+	}
+}
+
+void dda_device_release(struct dda_device *d)
+{
+	free(d->syspath);
+	free(d->uses);
+	for (size_t i = 0; i < d->nreasons; i++) {
+		free(d->reasons[i].message);
+		free(d->reasons[i].hint);
+		free(d->reasons[i].explain);
+	}
+	free(d->reasons);
+	for (size_t i = 0; i < d->nerrors; i++)
+		free(d->errors[i]);
+	free(d->errors);
+}
+
+static enum dda_devtype classify(const struct dda_device *d, const uint8_t *cfg, size_t len,
+				 const struct dda_caps *c)
+{
+	unsigned base = d->class >> 16, sub = (d->class >> 8) & 0xff;
+
+	if (c->pcie) {
+		switch ((dda_cfg16(cfg, len, c->pcie + PCI_EXP_FLAGS) & PCI_EXP_FLAGS_TYPE) >> 4) {
+		case PCI_EXP_TYPE_ENDPOINT: break;
+		case PCI_EXP_TYPE_LEG_END: return DDA_TYPE_LEGACY_EP;
+		case PCI_EXP_TYPE_ROOT_PORT: return DDA_TYPE_ROOT_PORT;
+		case PCI_EXP_TYPE_UPSTREAM: return DDA_TYPE_UPSTREAM;
+		case PCI_EXP_TYPE_DOWNSTREAM: return DDA_TYPE_DOWNSTREAM;
+		case PCI_EXP_TYPE_PCI_BRIDGE: return DDA_TYPE_PCIE_TO_PCI;
+		case PCI_EXP_TYPE_PCIE_BRIDGE: return DDA_TYPE_BRIDGE;
+		case PCI_EXP_TYPE_ROOT_INT_EP: return d->header_type ? DDA_TYPE_BRIDGE : DDA_TYPE_RCIEP;
+		/* Event collectors belong to the root complex like bridges. */
+		case PCI_EXP_TYPE_ROOT_EC: return DDA_TYPE_BRIDGE;
+		default: break;
+		}
+	}
+	/* Header types 1 and 2 are PCI-PCI and CardBus bridges; class 06
+	 * covers host, ISA and other platform bridges with a normal header. */
+	if (d->header_type == PCI_HEADER_TYPE_BRIDGE || d->header_type == PCI_HEADER_TYPE_CARDBUS)
+		return DDA_TYPE_BRIDGE;
+	if (base == 0x06 && sub != 0x80)
+		return DDA_TYPE_BRIDGE;
+	return c->pcie ? DDA_TYPE_ENDPOINT : DDA_TYPE_PCI;
+}
+
+static void decode_config(struct dda_device *d, const uint8_t *cfg, size_t len)
+{
+	struct dda_caps c;
+
+	dda_config_parse(cfg, len, &c);
+	d->config_len = len;
+	d->config_flags = c.flags;
+	if (c.flags & DDA_CFG_ALL_ONES) {
+		d->d3cold = true;
+		return;
+	}
+	d->vendor = dda_cfg16(cfg, len, PCI_VENDOR_ID);
+	d->device = dda_cfg16(cfg, len, PCI_DEVICE_ID);
+	d->class = dda_cfg32(cfg, len, PCI_CLASS_REVISION) >> 8;
+	d->header_type = dda_cfg8(cfg, len, PCI_HEADER_TYPE) & 0x7f;
+	d->multifunction = dda_cfg8(cfg, len, PCI_HEADER_TYPE) & 0x80;
+	if (d->header_type == PCI_HEADER_TYPE_NORMAL) {
+		d->subvendor = dda_cfg16(cfg, len, PCI_SUBSYSTEM_VENDOR_ID);
+		d->subdevice = dda_cfg16(cfg, len, PCI_SUBSYSTEM_ID);
+	} else if (d->header_type == PCI_HEADER_TYPE_BRIDGE) {
+		d->secondary_bus = dda_cfg8(cfg, len, PCI_SECONDARY_BUS);
+		d->subordinate_bus = dda_cfg8(cfg, len, PCI_SUBORDINATE_BUS);
+	}
+	d->intx_pin = dda_cfg8(cfg, len, PCI_INTERRUPT_PIN);
+	if (d->intx_pin > 4)
+		d->intx_pin = 0;
+	d->has_pcie = c.pcie;
+	d->has_pcix = c.pcix;
+	d->has_msi = c.msi;
+	d->has_msix = c.msix;
+	d->has_pm = c.pm;
+	d->has_af = c.af;
+	if (c.pcie)
+		d->flr = dda_cfg32(cfg, len, c.pcie + PCI_EXP_DEVCAP) & PCI_EXP_DEVCAP_FLRESET;
+	/* AF FLR needs both the FLR and the Transactions Pending bits. */
+	if (c.af)
+		d->af_flr = (dda_cfg8(cfg, len, c.af + PCI_AF_CAP) & (PCI_AF_CAP_FLR | PCI_AF_CAP_TP)) ==
+			    (PCI_AF_CAP_FLR | PCI_AF_CAP_TP);
+	if (c.pm)
+		d->pm_no_soft_reset = dda_cfg16(cfg, len, c.pm + PCI_PM_CTRL) & PCI_PM_CTRL_NO_SOFT_RST;
+	if (c.acs) {
+		d->has_acs = true;
+		d->acs_cap = dda_cfg16(cfg, len, c.acs + PCI_ACS_CAP);
+		d->acs_ctrl = dda_cfg16(cfg, len, c.acs + PCI_ACS_CTRL);
+	}
+	if (c.sriov) {
+		d->has_sriov = true;
+		d->sriov_offset = dda_cfg16(cfg, len, c.sriov + PCI_IOV_OFFSET);
+		d->sriov_stride = dda_cfg16(cfg, len, c.sriov + PCI_IOV_STRIDE);
+		d->sriov_vf_device = dda_cfg16(cfg, len, c.sriov + PCI_IOV_DID);
+	}
+	d->type = classify(d, cfg, len, &c);
+}
+
+static int read_resources(struct dda_device *d)
+{
+	_cleanup_free_ char *buf = NULL;
+	char *line, *save = NULL;
+	unsigned idx = 0;
+	int r;
+
+	r = dda_read_alloc(&buf, NULL, SYSDEV "resource", d->name);
+	if (r < 0)
+		return r;
+	for (line = strtok_r(buf, "\n", &save); line && idx < 7; line = strtok_r(NULL, "\n", &save), idx++) {
+		unsigned long long start, end, flags;
+		struct dda_bar *b;
+
+		if (sscanf(line, "%llx %llx %llx", &start, &end, &flags) != 3)
+			return -EINVAL;
+		if (!(flags & (IORESOURCE_IO | IORESOURCE_MEM)) || end == 0 || end < start)
+			continue;
+		b = &d->bars[d->nbars++];
+		b->index = (uint8_t)idx;
+		b->start = start;
+		b->size = end - start + 1;
+		b->flags = (flags & IORESOURCE_IO) ? DDA_BAR_IO : 0;
+		if (flags & IORESOURCE_MEM_64)
+			b->flags |= DDA_BAR_64;
+		if (flags & IORESOURCE_PREFETCH)
+			b->flags |= DDA_BAR_PREF;
+		if (idx == 6)
+			b->flags |= DDA_BAR_ROM;
+	}
+	return 0;
+}
+
+static unsigned parse_reset_methods(const char *s)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} map[] = {
+		{ "device_specific", DDA_RESET_DEVICE_SPECIFIC },
+		{ "acpi", DDA_RESET_ACPI },
+		{ "flr", DDA_RESET_FLR },
+		{ "af_flr", DDA_RESET_AF_FLR },
+		{ "pm", DDA_RESET_PM },
+		{ "bus", DDA_RESET_BUS },
+		{ "cxl_bus", DDA_RESET_CXL_BUS },
+	};
+	unsigned bits = 0;
+
+	while (*s) {
+		size_t n = strcspn(s, " \n");
+
+		for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+			if (strlen(map[i].name) == n && strncmp(s, map[i].name, n) == 0)
+				bits |= map[i].bit;
+		s += n;
+		s += strspn(s, " \n");
+	}
+	return bits;
+}
+
+static int read_int(struct dda_device *d, const char *attr, int *ret)
+{
+	uint64_t v;
+	int r = dda_read_u64(&v, SYSDEV "%s", d->name, attr);
+
+	if (r < 0)
+		return r;
+	*ret = (int)v;
+	return 0;
+}
+
+int dda_device_read(struct dda_device *d)
+{
+	uint8_t cfg[4096];
+	char buf[256];
+	size_t len;
+	int r;
+
+	d->group_id = -1;
+	d->vf_index = -1;
+	d->irq = -1;
+	d->sriov_total = d->sriov_num = -1;
+	d->boot_vga = -1;
+
+	r = dda_read(cfg, sizeof(cfg), &len, SYSDEV "config", d->name);
+	if (r < 0)
+		return dda_error(r, d->name, "cannot read config space of '%s': %s", d->name, strerror(-r));
+	decode_config(d, cfg, len);
+
+	r = dda_read_link_base(d->driver, sizeof(d->driver), SYSDEV "driver", d->name);
+	if (r < 0 && r != -ENOENT && dda_device_note(d, "cannot read driver link: %s", strerror(-r)) < 0)
+		return -ENOMEM;
+	/* Variant drivers (mlx5_vfio_pci...) are known by the vfio-dev/ they create. */
+	if (d->driver[0] && strcmp(d->driver, "vfio-pci") && strstr(d->driver, "vfio"))
+		d->vfio_variant = dda_exists(SYSDEV "vfio-dev", d->name);
+
+	r = dda_read_link_base(buf, sizeof(buf), SYSDEV "iommu_group", d->name);
+	if (r == 0) {
+		uint32_t g;
+
+		if (dda_parse_u32(buf, 10, &g) == 0 && g < INT32_MAX)
+			d->group_id = (int)g;
+	} else if (r != -ENOENT && dda_device_note(d, "cannot read iommu_group link: %s", strerror(-r)) < 0) {
+		return -ENOMEM;
+	}
+
+	r = read_resources(d);
+	if (r < 0 && r != -ENOENT && dda_device_note(d, "cannot read resource: %s", strerror(-r)) < 0)
+		return -ENOMEM;
+
+	/* reset_method (5.15+) lists what the kernel will use; neither it nor
+	 * `reset` exists when there is none.  Only an old kernel has `reset`
+	 * without `reset_method`: then the methods are inferred from config
+	 * space by the topology scan, which knows who shares the bus. */
+	r = dda_read_line(buf, sizeof(buf), SYSDEV "reset_method", d->name);
+	if (r == 0) {
+		d->reset_method_known = true;
+		d->resets = parse_reset_methods(buf);
+	} else if (r == -ENOENT) {
+		d->reset_method_known = !dda_exists(SYSDEV "reset", d->name);
+	} else if (dda_device_note(d, "cannot read reset_method: %s", strerror(-r)) < 0) {
+		return -ENOMEM;
+	}
+
+	/* A VF's own config space reads 0xffff for its ids; sysfs has the real ones. */
+	r = dda_read_link_base(buf, sizeof(buf), SYSDEV "physfn", d->name);
+	if (r == 0) {
+		uint64_t v;
+
+		if (dda_pciaddr_parse(buf, &d->pf_addr) == 0)
+			d->vf_index = 0;	/* the exact index is set by the topology scan */
+		if (dda_read_u64(&v, SYSDEV "vendor", d->name) == 0)
+			d->vendor = (uint16_t)v;
+		if (dda_read_u64(&v, SYSDEV "device", d->name) == 0)
+			d->device = (uint16_t)v;
+	}
+
+	if (d->has_sriov) {
+		if (read_int(d, "sriov_totalvfs", &d->sriov_total) < 0)
+			d->sriov_total = -1;
+		if (read_int(d, "sriov_numvfs", &d->sriov_num) < 0)
+			d->sriov_num = -1;
+	}
+	if ((d->class >> 16) == 0x03 && read_int(d, "boot_vga", &d->boot_vga) < 0)
+		d->boot_vga = -1;
+	/* Reading `config` resumes a runtime-suspended function, so all ones
+	 * (decode_config) is the one sign of a function that cannot answer. */
+	return 0;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+
+static _Thread_local struct dda_error_info last;
+
+const char *dda_errno_code(int err)
+{
+	switch (-err) {
+	case 0: return "ok";
+	case ENOENT: return "not-found";
+	case ENODEV: return "no-device";
+	case EINVAL: return "invalid";
+	case EPERM: return "not-permitted";
+	case EACCES: return "access-denied";
+	case EBUSY: return "busy";
+	case EEXIST: return "exists";
+	case ENOMEM: return "out-of-memory";
+	case EIO: return "io-error";
+	case ETIMEDOUT: return "timeout";
+	case EAGAIN: return "try-again";
+	case EALREADY: return "already";
+	case ENOTSUP: return "not-supported";
+	case ECANCELED: return "refused";
+	case ESTALE: return "hardware-changed";
+	case ENOSPC: return "no-space";
+	case EPROTO: return "protocol-error";
+	default: return "error";
+	}
+}
+
+static void record(int err, const char *code, const char *device,
+		   const char *fmt, va_list ap)
+{
+	last.err = err;
+	snprintf(last.code, sizeof(last.code), "%s", code ? code : dda_errno_code(err));
+	snprintf(last.device, sizeof(last.device), "%s", device ? device : "");
+	vsnprintf(last.message, sizeof(last.message), fmt, ap);
+}
+
+int dda_error(int err, const char *device, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	record(err, NULL, device, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+int dda_error_code(int err, const char *code, const char *device,
+		   const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	record(err, code, device, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+const struct dda_error_info *dda_last_error(void)
+{
+	return &last;
+}
+
+void dda_error_clear(void)
+{
+	memset(&last, 0, sizeof(last));
+}

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libkmod.h>
+
+#include "hostinfo.h"
+#include "hostpath.h"
+
+const char *dda_vfio_state_name(enum dda_vfio_state s)
+{
+	switch (s) {
+	case DDA_VFIO_MODULE: return "module";
+	case DDA_VFIO_LOADED: return "loaded";
+	case DDA_VFIO_BUILTIN: return "builtin";
+	default: return "missing";
+	}
+}
+
+static unsigned count_dir(const char *rel, char *names, size_t size)
+{
+	_cleanup_closedir_ DIR *d = dda_opendir("%s", rel);
+	struct dirent *e;
+	unsigned n = 0;
+	size_t off = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		n++;
+		if (names && off + strlen(e->d_name) + 2 < size)
+			off += (size_t)snprintf(names + off, size - off, "%s%s", off ? " " : "", e->d_name);
+	}
+	return n;
+}
+
+static void read_cmdline(struct dda_hostinfo *h)
+{
+	_cleanup_free_ char *cmd = NULL;
+	static const char *const keys[] = {
+		"intel_iommu=", "amd_iommu=", "iommu=", "iommu.passthrough=", "iommu.strict=",
+		"intremap=", "amd_iommu_intr=", "vfio-pci.", "vfio_pci.", "pcie_acs_override=",
+		"vfio_iommu_type1.", "pci=",
+	};
+	char *tok, *save = NULL;
+	size_t off = 0;
+
+	if (dda_read_alloc(&cmd, NULL, "proc/cmdline") < 0)
+		return;
+	for (tok = strtok_r(cmd, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+			if (strncmp(tok, keys[i], strlen(keys[i])))
+				continue;
+			if (off + strlen(tok) + 2 < sizeof(h->cmdline))
+				off += (size_t)snprintf(h->cmdline + off, sizeof(h->cmdline) - off, "%s%s",
+							off ? " " : "", tok);
+			if (!strcmp(tok, "iommu=pt") || !strcmp(tok, "iommu.passthrough=1"))
+				h->passthrough = true;
+			if (!strcmp(tok, "intremap=off") || !strcmp(tok, "intremap=nosid")) {
+				h->intremap = 0;
+				snprintf(h->intremap_note, sizeof(h->intremap_note),
+					 "turned off on the kernel command line (%s)", tok);
+			}
+			if (!strcmp(tok, "amd_iommu_intr=legacy")) {
+				h->intremap = 0;
+				snprintf(h->intremap_note, sizeof(h->intremap_note),
+					 "legacy mode on the kernel command line (%s)", tok);
+			}
+		}
+	}
+}
+
+static void read_cpu_vendor(struct dda_hostinfo *h)
+{
+	_cleanup_free_ char *info = NULL;
+	char *p, *nl;
+
+	if (dda_read_alloc(&info, NULL, "proc/cpuinfo") < 0)
+		return;
+	p = strstr(info, "vendor_id");
+	if (!p)
+		return;
+	nl = strchr(p, '\n');
+	if (nl)
+		*nl = '\0';
+	if (strstr(p, "GenuineIntel"))
+		h->cpu = DDA_CPU_INTEL;
+	else if (strstr(p, "AuthenticAMD"))
+		h->cpu = DDA_CPU_AMD;
+}
+
+/* Intel: extended capability bit 3 (IR) of every DMAR unit.  AMD IOMMUs
+ * always remap interrupts unless told not to on the command line. */
+static void read_intremap(struct dda_hostinfo *h)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *e;
+	int intel = 0, ir = 0;
+
+	if (h->intremap == 0 || !h->iommu_on)
+		return;
+	d = dda_opendir("sys/class/iommu");
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		uint64_t ecap;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (dda_read_u64(&ecap, "sys/class/iommu/%s/intel-iommu/ecap", e->d_name) == 0) {
+			intel++;
+			if (ecap & (1u << 3))
+				ir++;
+		} else if (!strncmp(e->d_name, "ivhd", 4)) {
+			h->intremap = 1;
+			snprintf(h->intremap_note, sizeof(h->intremap_note), "AMD-Vi remaps interrupts");
+		}
+	}
+	if (intel) {
+		h->intremap = ir == intel;
+		snprintf(h->intremap_note, sizeof(h->intremap_note), "%d of %d DMAR units support interrupt remapping",
+			 ir, intel);
+	}
+}
+
+static void read_vfio(struct dda_hostinfo *h)
+{
+	_cleanup_free_ char *moddir = NULL, *c1 = NULL, *c2 = NULL, *c3 = NULL;
+	struct kmod_list *list = NULL, *it;
+	struct kmod_ctx *ctx;
+
+	if (dda_exists("sys/bus/pci/drivers/vfio-pci")) {
+		h->vfio = dda_exists("sys/module/vfio_pci/initstate") || !dda_exists("sys/module/vfio_pci")
+				  ? DDA_VFIO_LOADED
+				  : DDA_VFIO_BUILTIN;
+		return;
+	}
+	if (!h->osrelease[0])
+		return;
+	moddir = dda_path("lib/modules/%s", h->osrelease);
+	c1 = dda_path("etc/modprobe.d");
+	c2 = dda_path("lib/modprobe.d");
+	c3 = dda_path("run/modprobe.d");
+	if (!moddir || !c1 || !c2 || !c3 || access(moddir, F_OK) < 0)
+		return;
+	{
+		const char *cfg[] = { c1, c2, c3, NULL };
+
+		ctx = kmod_new(moddir, cfg);
+	}
+	if (!ctx)
+		return;
+	kmod_set_log_priority(ctx, 0);
+	if (kmod_module_new_from_lookup(ctx, "vfio-pci", &list) == 0) {
+		kmod_list_foreach(it, list) {
+			struct kmod_module *m = kmod_module_get_module(it);
+
+			h->vfio = kmod_module_get_path(m) ? DDA_VFIO_MODULE : DDA_VFIO_BUILTIN;
+			kmod_module_unref(m);
+			break;
+		}
+		kmod_module_unref_list(list);
+	}
+	kmod_unref(ctx);
+}
+
+static char *make_fix(const struct dda_hostinfo *h)
+{
+	const char *fw, *param;
+	char *out = NULL;
+
+	switch (h->cpu) {
+	case DDA_CPU_AMD:
+		fw = "turn on AMD-Vi (IOMMU) and SVM in the firmware setup";
+		param = "amd_iommu=on iommu=pt";
+		break;
+	case DDA_CPU_INTEL:
+		fw = "turn on VT-d in the firmware setup";
+		param = "intel_iommu=on iommu=pt";
+		break;
+	default:
+		fw = "turn on VT-d (Intel) or AMD-Vi (AMD) in the firmware setup";
+		param = "intel_iommu=on (Intel) or amd_iommu=on (AMD), and iommu=pt";
+		break;
+	}
+	if (asprintf(&out,
+		     "%s; add %s to the kernel command line (GRUB_CMDLINE_LINUX in /etc/default/grub, "
+		     "then update-grub) and reboot; iommu=pt keeps host devices fast by identity-mapping them",
+		     fw, param) < 0)
+		return NULL;
+	return out;
+}
+
+int dda_hostinfo_read(struct dda_hostinfo *ret)
+{
+	struct dda_hostinfo h = { .intremap = -1 };
+
+	if (dda_read_line(h.osrelease, sizeof(h.osrelease), "proc/sys/kernel/osrelease") < 0)
+		h.osrelease[0] = '\0';
+	read_cpu_vendor(&h);
+	read_cmdline(&h);
+	h.ngroups = count_dir("sys/kernel/iommu_groups", NULL, 0);
+	h.nunits = count_dir("sys/class/iommu", h.units, sizeof(h.units));
+	h.iommu_on = h.ngroups > 0;
+	read_intremap(&h);
+	{
+		char v[8];
+
+		if (dda_read_line(v, sizeof(v), "sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts") == 0)
+			h.unsafe_interrupts = v[0] == 'Y' || v[0] == '1';
+	}
+	read_vfio(&h);
+	/* Non-root readers get only the first 64 bytes of config space. */
+	h.full_config = geteuid() == 0;
+	if (!h.iommu_on) {
+		h.fix = make_fix(&h);
+		if (!h.fix)
+			return -ENOMEM;
+	}
+	*ret = h;
+	return 0;
+}
+
+void dda_hostinfo_release(struct dda_hostinfo *h)
+{
+	free(h->fix);
+	h->fix = NULL;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Whether this host can assign devices at all: IOMMU, interrupt remapping,
+ * vfio-pci.  Hyper-V's IovSupport/IovSupportReasons for Linux.
+ */
+#ifndef DDA_HOSTINFO_H
+#define DDA_HOSTINFO_H
+
+#include <stdbool.h>
+
+#include "cleanup.h"
+
+enum dda_vfio_state {
+	DDA_VFIO_MISSING,		/* neither loaded, built in, nor installed */
+	DDA_VFIO_MODULE,		/* installed as a module, not loaded */
+	DDA_VFIO_LOADED,		/* the vfio-pci driver is registered */
+	DDA_VFIO_BUILTIN,
+};
+
+enum dda_cpu_vendor {
+	DDA_CPU_UNKNOWN,
+	DDA_CPU_INTEL,
+	DDA_CPU_AMD,
+};
+
+struct dda_hostinfo {
+	char osrelease[128];
+	enum dda_cpu_vendor cpu;
+	bool iommu_on;			/* the kernel made IOMMU groups */
+	unsigned ngroups;
+	char units[256];		/* /sys/class/iommu entries, space separated */
+	unsigned nunits;
+	char cmdline[1024];		/* IOMMU-related kernel parameters found */
+	bool passthrough;		/* iommu=pt / iommu.passthrough=1: host DMA identity-mapped */
+	int intremap;			/* 1 on, 0 off, -1 cannot tell */
+	char intremap_note[160];
+	bool unsafe_interrupts;		/* vfio_iommu_type1 allow_unsafe_interrupts=1 */
+	enum dda_vfio_state vfio;
+	bool full_config;		/* config reads return the whole space (root) */
+	char *fix;			/* what to do when the IOMMU is off, or NULL */
+};
+
+int dda_hostinfo_read(struct dda_hostinfo *ret) _must_check_;
+void dda_hostinfo_release(struct dda_hostinfo *h);
+const char *dda_vfio_state_name(enum dda_vfio_state s);
+
+#endif

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "hostpath.h"
+
+static char root[PATH_MAX] = "";
+static int root_fd = -1;
+
+static int root_init(void)
+{
+	const char *env;
+
+	if (root_fd >= 0)
+		return 0;
+	if (!root[0]) {
+		env = getenv("DDACTL_ROOT");
+		snprintf(root, sizeof(root), "%s", env && *env ? env : "/");
+	}
+	root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return dda_error(-errno, NULL, "cannot open root directory '%s': %m", root);
+	return 0;
+}
+
+const char *dda_root(void)
+{
+	(void)root_init();
+	return root;
+}
+
+int dda_root_set(const char *r)
+{
+	if (root_fd >= 0)
+		close(root_fd);
+	root_fd = -1;
+	root[0] = '\0';
+	if (r)
+		snprintf(root, sizeof(root), "%s", r);
+	return root_init();
+}
+
+/* Formats a root-relative path; a leading '/' is dropped so that
+ * "sys/x" and "/sys/x" mean the same thing under any root. */
+static int vrel(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, size, fmt, ap);
+
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	if (buf[0] == '/')
+		memmove(buf, buf + 1, (size_t)n);
+	return root_init();
+}
+
+#define REL(buf, fmt)                                                          \
+	char buf[PATH_MAX];                                                    \
+	do {                                                                   \
+		va_list _ap;                                                   \
+		int _r;                                                        \
+		va_start(_ap, fmt);                                            \
+		_r = vrel(buf, sizeof(buf), fmt, _ap);                         \
+		va_end(_ap);                                                   \
+		if (_r < 0)                                                    \
+			return _r;                                             \
+	} while (0)
+
+char *dda_path(const char *fmt, ...)
+{
+	char rel[PATH_MAX];
+	char *out = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vrel(rel, sizeof(rel), fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return NULL;
+	if (asprintf(&out, "%s%s%s", root, root[strlen(root) - 1] == '/' ? "" : "/", rel) < 0)
+		return NULL;
+	return out;
+}
+
+static int read_fd(int fd, void *buf, size_t size, size_t *ret_len)
+{
+	size_t got = 0;
+
+	while (got < size) {
+		ssize_t n = read(fd, (char *)buf + got, size - got);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	*ret_len = got;
+	return 0;
+}
+
+int dda_read(void *buf, size_t size, size_t *ret_len, const char *fmt, ...)
+{
+	_cleanup_close_ int fd = -1;
+
+	REL(rel, fmt);
+	fd = openat(root_fd, rel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return read_fd(fd, buf, size, ret_len);
+}
+
+int dda_read_alloc(char **ret, size_t *ret_len, const char *fmt, ...)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t cap = 4096, len = 0;
+
+	REL(rel, fmt);
+	fd = openat(root_fd, rel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		size_t got;
+		char *nb = realloc(buf, cap + 1);
+		int r;
+
+		if (!nb)
+			return -ENOMEM;
+		buf = nb;
+		r = read_fd(fd, buf + len, cap - len, &got);
+		if (r < 0)
+			return r;
+		len += got;
+		if (len < cap)
+			break;
+		/* Files under /proc can be large (mountinfo); sysfs ones never. */
+		if (cap >= 64u << 20)
+			return -EFBIG;
+		cap *= 2;
+	}
+	buf[len] = '\0';
+	if (ret_len)
+		*ret_len = len;
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+char *dda_strip(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	return s;
+}
+
+int dda_read_line(char *buf, size_t size, const char *fmt, ...)
+{
+	_cleanup_close_ int fd = -1;
+	size_t len;
+	char *nl;
+	int r;
+
+	REL(rel, fmt);
+	if (size == 0)
+		return -EINVAL;
+	fd = openat(root_fd, rel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = read_fd(fd, buf, size - 1, &len);
+	if (r < 0)
+		return r;
+	buf[len] = '\0';
+	nl = strchr(buf, '\n');
+	if (nl)
+		*nl = '\0';
+	dda_strip(buf);
+	return 0;
+}
+
+int dda_parse_u64(const char *s, int base, uint64_t *ret)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s)
+		return -EINVAL;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno)
+		return -errno;
+	if (end == s)
+		return -EINVAL;
+	while (*end == ' ' || *end == '\n' || *end == '\t')
+		end++;
+	if (*end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int dda_parse_u32(const char *s, int base, uint32_t *ret)
+{
+	uint64_t v;
+	int r = dda_parse_u64(s, base, &v);
+
+	if (r < 0)
+		return r;
+	if (v > UINT32_MAX)
+		return -ERANGE;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+int dda_read_u64(uint64_t *ret, const char *fmt, ...)
+{
+	_cleanup_close_ int fd = -1;
+	char buf[64];
+	size_t len;
+	int r;
+
+	REL(rel, fmt);
+	fd = openat(root_fd, rel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = read_fd(fd, buf, sizeof(buf) - 1, &len);
+	if (r < 0)
+		return r;
+	buf[len] = '\0';
+	return dda_parse_u64(buf, 0, ret);
+}
+
+int dda_read_link(char *buf, size_t size, const char *fmt, ...)
+{
+	ssize_t n;
+
+	REL(rel, fmt);
+	n = readlinkat(root_fd, rel, buf, size);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= size)
+		return -ENAMETOOLONG;
+	buf[n] = '\0';
+	return 0;
+}
+
+int dda_read_link_base(char *buf, size_t size, const char *fmt, ...)
+{
+	char target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	REL(rel, fmt);
+	n = readlinkat(root_fd, rel, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (strlen(base) >= size)
+		return -ENAMETOOLONG;
+	strcpy(buf, base);
+	return 0;
+}
+
+int dda_write(const char *s, const char *fmt, ...)
+{
+	_cleanup_close_ int fd = -1;
+	size_t len = strlen(s);
+	ssize_t n;
+
+	REL(rel, fmt);
+	fd = openat(root_fd, rel, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return dda_error(-errno, NULL, "cannot open '/%s' for writing: %m", rel);
+	/* sysfs takes a value in one write(); a short write is a failure. */
+	n = write(fd, len ? s : "\n", len ? len : 1);
+	if (n < 0)
+		return dda_error(-errno, NULL, "cannot write '%s' to '/%s': %m", s, rel);
+	return 0;
+}
+
+int dda_exists(const char *fmt, ...)
+{
+	struct stat st;
+
+	REL(rel, fmt);
+	return fstatat(root_fd, rel, &st, 0) == 0;
+}
+
+DIR *dda_opendir(const char *fmt, ...)
+{
+	char rel[PATH_MAX];
+	va_list ap;
+	int fd, r;
+	DIR *d;
+
+	va_start(ap, fmt);
+	r = vrel(rel, sizeof(rel), fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		errno = -r;
+		return NULL;
+	}
+	fd = openat(root_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d)
+		close(fd);
+	return d;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The one door to the host's files.
+ *
+ * Every path of the host (sysfs, procfs, /run, /var/lib, /lib/modules) is
+ * written relative to a root, "sys/bus/pci/devices/%s/config", and opened
+ * through these helpers.  The root is "/" unless DDACTL_ROOT names another
+ * directory, so tests and benchmarks run the real code on fake trees.  No
+ * other file spells an absolute host path.
+ *
+ * All functions take a printf-style root-relative path, return 0 or a
+ * negative errno, and record an error (dda_error) naming the path only where
+ * the comment says so: most callers treat ENOENT as an answer, not a fault.
+ */
+#ifndef DDA_HOSTPATH_H
+#define DDA_HOSTPATH_H
+
+#include <dirent.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cleanup.h"
+
+/* Root directory in use ("/" by default).  Borrowed. */
+const char *dda_root(void);
+
+/* Re-reads DDACTL_ROOT, or uses root when not NULL (tests). */
+int dda_root_set(const char *root) _must_check_;
+
+/* An absolute path under the root, for programs that need a real path
+ * (QEMU, libkmod).  Caller frees; NULL only on OOM. */
+char *dda_path(const char *fmt, ...) _printf_(1, 2);
+
+/* Reads at most size bytes of a file into buf; *ret_len gets the count. */
+int dda_read(void *buf, size_t size, size_t *ret_len, const char *fmt, ...)
+	_printf_(4, 5) _must_check_;
+
+/* Reads a whole (small) file; *ret is NUL-terminated, caller frees. */
+int dda_read_alloc(char **ret, size_t *ret_len, const char *fmt, ...)
+	_printf_(3, 4) _must_check_;
+
+/* First line, without the newline. */
+int dda_read_line(char *buf, size_t size, const char *fmt, ...)
+	_printf_(3, 4) _must_check_;
+
+/* A number in C notation (0x.. hex or decimal), strictly parsed. */
+int dda_read_u64(uint64_t *ret, const char *fmt, ...) _printf_(2, 3) _must_check_;
+
+/* Last component of a symlink's target ("vfio-pci" for driver links). */
+int dda_read_link_base(char *buf, size_t size, const char *fmt, ...)
+	_printf_(3, 4) _must_check_;
+
+/* The raw target of a symlink. */
+int dda_read_link(char *buf, size_t size, const char *fmt, ...)
+	_printf_(3, 4) _must_check_;
+
+/* Writes s (no newline added) with one write(); records an error naming
+ * the path on failure, since every write is a change to the host. */
+int dda_write(const char *s, const char *fmt, ...) _printf_(2, 3) _must_check_;
+
+/* 1 when the path exists, 0 when not. */
+int dda_exists(const char *fmt, ...) _printf_(1, 2);
+
+/* Opens a directory for readdir; NULL with errno set on failure. */
+DIR *dda_opendir(const char *fmt, ...) _printf_(1, 2);
+
+/* Strict number parsing shared by every module (no atoi/strtol). */
+int dda_parse_u64(const char *s, int base, uint64_t *ret) _must_check_;
+int dda_parse_u32(const char *s, int base, uint32_t *ret) _must_check_;
+
+/* Strips trailing whitespace in place. */
+char *dda_strip(char *s);
+
+#endif

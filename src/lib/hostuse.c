@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <ifaddrs.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hostpath.h"
+#include "hostuse.h"
+#include "pciaddr.h"
+#include "topology.h"
+
+struct mount {
+	char majmin[24];
+	char *point;
+};
+
+struct facts {
+	struct mount *mounts;
+	size_t nmounts;
+	char *swaps;		/* "\nname\nname\n": basenames of swap devices */
+	char *route_ifs;	/* "\nif\n" for every interface with a route */
+	char *addr_ifs;		/* "\nif\n" for every interface with a non-link-local address */
+};
+
+static void facts_release(struct facts *f)
+{
+	for (size_t i = 0; i < f->nmounts; i++)
+		free(f->mounts[i].point);
+	free(f->mounts);
+	free(f->swaps);
+	free(f->route_ifs);
+	free(f->addr_ifs);
+}
+
+static bool in_set(const char *set, const char *name)
+{
+	char key[IFNAMSIZ + NAME_MAX + 3];
+
+	if (!set)
+		return false;
+	snprintf(key, sizeof(key), "\n%s\n", name);
+	return strstr(set, key) != NULL;
+}
+
+static int set_add(char **set, const char *name)
+{
+	size_t old = *set ? strlen(*set) : 0;
+	char *n;
+
+	if (in_set(*set, name))
+		return 0;
+	n = realloc(*set, old + strlen(name) + 3);
+	if (!n)
+		return -ENOMEM;
+	if (!old)
+		strcpy(n, "\n");
+	else
+		n[old] = '\0';
+	strcat(n, name);
+	strcat(n, "\n");
+	*set = n;
+	return 0;
+}
+
+/* /proc/self/mountinfo escapes blanks as \040 and so on. */
+static void unescape(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r; r++) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+		    r[3] >= '0' && r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+			r += 3;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+}
+
+static int read_mounts(struct facts *f)
+{
+	_cleanup_free_ char *buf = NULL;
+	char *line, *save = NULL;
+
+	if (dda_read_alloc(&buf, NULL, "proc/self/mountinfo") < 0)
+		return 0;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char majmin[24], point[PATH_MAX];
+		struct mount *m;
+
+		if (sscanf(line, "%*s %*s %23s %*s %4095s", majmin, point) != 2)
+			continue;
+		m = realloc(f->mounts, (f->nmounts + 1) * sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		f->mounts = m;
+		unescape(point);
+		snprintf(m[f->nmounts].majmin, sizeof(m->majmin), "%s", majmin);
+		m[f->nmounts].point = strdup(point);
+		if (!m[f->nmounts].point)
+			return -ENOMEM;
+		f->nmounts++;
+	}
+	return 0;
+}
+
+static int read_swaps(struct facts *f)
+{
+	_cleanup_free_ char *buf = NULL;
+	char *line, *save = NULL;
+	int r;
+
+	if (dda_read_alloc(&buf, NULL, "proc/swaps") < 0)
+		return 0;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char path[PATH_MAX];
+		const char *base;
+
+		if (sscanf(line, "%4095s", path) != 1 || path[0] != '/')
+			continue;
+		base = strrchr(path, '/') + 1;
+		r = set_add(&f->swaps, base);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int read_net(struct facts *f)
+{
+	_cleanup_free_ char *buf = NULL;
+	char *line, *save = NULL;
+	int r;
+
+	if (dda_read_alloc(&buf, NULL, "proc/net/route") == 0) {
+		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			char ifn[IFNAMSIZ + 1];
+
+			if (sscanf(line, "%16s", ifn) != 1 || !strcmp(ifn, "Iface"))
+				continue;
+			r = set_add(&f->route_ifs, ifn);
+			if (r < 0)
+				return r;
+		}
+		free(TAKE_PTR(buf));
+	}
+	/* ipv6_route: dest plen src plen next metric ref use flags iface.  The
+	 * link-local and multicast routes every up interface has are no sign
+	 * of use. */
+	if (dda_read_alloc(&buf, NULL, "proc/net/ipv6_route") == 0) {
+		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			char dest[40], ifn[IFNAMSIZ + 1];
+
+			if (sscanf(line, "%39s %*s %*s %*s %*s %*s %*s %*s %*s %16s", dest, ifn) != 2)
+				continue;
+			if (!strncmp(dest, "fe80", 4) || !strncmp(dest, "ff", 2) || !strcmp(ifn, "lo"))
+				continue;
+			r = set_add(&f->route_ifs, ifn);
+			if (r < 0)
+				return r;
+		}
+		free(TAKE_PTR(buf));
+	}
+	/* if_inet6: addr index plen scope flags iface; scope 0x20 is link. */
+	if (dda_read_alloc(&buf, NULL, "proc/net/if_inet6") == 0) {
+		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			char ifn[IFNAMSIZ + 1];
+			unsigned scope;
+
+			if (sscanf(line, "%*s %*s %*s %x %*s %16s", &scope, ifn) != 2)
+				continue;
+			if (scope == 0x20 || scope == 0x10)
+				continue;
+			r = set_add(&f->addr_ifs, ifn);
+			if (r < 0)
+				return r;
+		}
+	}
+	/* IPv4 addresses are only in netlink, which a moved root cannot
+	 * redirect: ask it only about the real host. */
+	if (!strcmp(dda_root(), "/")) {
+		struct ifaddrs *ifa, *i;
+
+		if (getifaddrs(&ifa) == 0) {
+			for (i = ifa; i; i = i->ifa_next) {
+				if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+					continue;
+				r = set_add(&f->addr_ifs, i->ifa_name);
+				if (r < 0) {
+					freeifaddrs(ifa);
+					return r;
+				}
+			}
+			freeifaddrs(ifa);
+		}
+	}
+	return 0;
+}
+
+/* The deepest "DDDD:BB:DD.F" component of a sysfs path: the PCI function
+ * that a block device, interface or framebuffer sits on. */
+static bool deepest_pci(const char *path, struct dda_pciaddr *ret)
+{
+	char comp[NAME_MAX + 1];
+	bool found = false;
+	const char *p = path;
+
+	while (*p) {
+		size_t n = strcspn(p, "/");
+		struct dda_pciaddr a;
+
+		if (n > 0 && n < sizeof(comp)) {
+			memcpy(comp, p, n);
+			comp[n] = '\0';
+			if (strchr(comp, '.') && dda_pciaddr_parse(comp, &a) == 0 && strlen(comp) >= 12) {
+				*ret = a;
+				found = true;
+			}
+		}
+		p += n;
+		p += strspn(p, "/");
+	}
+	return found;
+}
+
+static bool critical_mount(const char *point)
+{
+	static const char *const crit[] = { "/", "/boot", "/boot/efi", "/usr", "/var", "/etc" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(crit); i++)
+		if (!strcmp(point, crit[i]))
+			return true;
+	return false;
+}
+
+static const struct mount *find_mount(const struct facts *f, const char *majmin, size_t from)
+{
+	for (size_t i = from; i < f->nmounts; i++)
+		if (!strcmp(f->mounts[i].majmin, majmin))
+			return &f->mounts[i];
+	return NULL;
+}
+
+/* Adds the mounts of one block device (or its dm/md holders, a few levels
+ * down) as uses of d. */
+static int block_uses(struct dda_device *d, const struct facts *f, const char *blk,
+		      const char *via, int depth)
+{
+	_cleanup_closedir_ DIR *dir = NULL;
+	char majmin[24], what[192];
+	struct dirent *e;
+	int r;
+
+	if (depth > 4)
+		return 0;
+	if (dda_read_line(majmin, sizeof(majmin), "sys/class/block/%s/dev", blk) == 0) {
+		for (size_t i = 0; i < f->nmounts; i++) {
+			const struct mount *m = find_mount(f, majmin, i);
+
+			if (!m)
+				break;
+			i = (size_t)(m - f->mounts);
+			if (via)
+				snprintf(what, sizeof(what), "%s is held by %s, mounted on %s", via, blk, m->point);
+			else
+				snprintf(what, sizeof(what), "%s is mounted on %s", blk, m->point);
+			r = dda_device_add_use(d, DDA_USE_MOUNT, critical_mount(m->point), what);
+			if (r < 0)
+				return r;
+		}
+	}
+	if (in_set(f->swaps, blk)) {
+		if (via)
+			snprintf(what, sizeof(what), "%s is held by %s, used as swap", via, blk);
+		else
+			snprintf(what, sizeof(what), "%s is used as swap", blk);
+		r = dda_device_add_use(d, DDA_USE_SWAP, false, what);
+		if (r < 0)
+			return r;
+	}
+	dir = dda_opendir("sys/class/block/%s/holders", blk);
+	if (!dir)
+		return 0;
+	while ((e = readdir(dir))) {
+		size_t before = d->nuses;
+
+		if (e->d_name[0] == '.')
+			continue;
+		r = block_uses(d, f, e->d_name, via ? via : blk, depth + 1);
+		if (r < 0)
+			return r;
+		/* A holder is use even when nothing on it is mounted (an
+		 * assembled RAID, an open LVM volume). */
+		if (d->nuses == before && depth == 0) {
+			snprintf(what, sizeof(what), "%s is held by %s (device-mapper/md/LVM)", blk, e->d_name);
+			r = dda_device_add_use(d, DDA_USE_HOLDER, false, what);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int scan_block(struct dda_host *h, const struct facts *f)
+{
+	_cleanup_closedir_ DIR *dir = dda_opendir("sys/class/block");
+	struct dirent *e;
+	int r;
+
+	if (!dir)
+		return 0;
+	while ((e = readdir(dir))) {
+		char target[PATH_MAX];
+		struct dda_pciaddr a;
+		struct dda_device *d;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (dda_read_link(target, sizeof(target), "sys/class/block/%s", e->d_name) < 0)
+			continue;
+		if (!deepest_pci(target, &a) || !(d = dda_host_find(h, &a)))
+			continue;
+		r = block_uses(d, f, e->d_name, NULL, 0);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static bool if_up(const char *ifn)
+{
+	uint64_t flags;
+
+	return dda_read_u64(&flags, "sys/class/net/%s/flags", ifn) == 0 && (flags & IFF_UP);
+}
+
+static bool if_configured(const struct facts *f, const char *ifn)
+{
+	return in_set(f->route_ifs, ifn) || in_set(f->addr_ifs, ifn);
+}
+
+static int scan_net(struct dda_host *h, const struct facts *f)
+{
+	_cleanup_closedir_ DIR *dir = dda_opendir("sys/class/net");
+	struct dirent *e;
+	int r;
+
+	if (!dir)
+		return 0;
+	while ((e = readdir(dir))) {
+		char target[PATH_MAX], master[IFNAMSIZ + 1], what[192];
+		struct dda_pciaddr a;
+		struct dda_device *d;
+		bool route, addr;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (dda_read_link(target, sizeof(target), "sys/class/net/%s", e->d_name) < 0)
+			continue;
+		if (!deepest_pci(target, &a) || !(d = dda_host_find(h, &a)))
+			continue;
+		if (dda_read_link_base(master, sizeof(master), "sys/class/net/%s/master", e->d_name) == 0 &&
+		    if_up(master) && if_configured(f, master)) {
+			snprintf(what, sizeof(what), "%s is a port of %s, which is up with an address or a route",
+				 e->d_name, master);
+			r = dda_device_add_use(d, DDA_USE_NET, false, what);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (!if_up(e->d_name))
+			continue;
+		route = in_set(f->route_ifs, e->d_name);
+		addr = in_set(f->addr_ifs, e->d_name);
+		if (!route && !addr)
+			continue;
+		snprintf(what, sizeof(what), "%s is up with %s", e->d_name,
+			 route && addr ? "an address and a route" : route ? "a route" : "an address");
+		r = dda_device_add_use(d, DDA_USE_NET, false, what);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static bool fbcon_bound(void)
+{
+	_cleanup_closedir_ DIR *dir = dda_opendir("sys/class/vtconsole");
+	struct dirent *e;
+
+	if (!dir)
+		return false;
+	while ((e = readdir(dir))) {
+		char name[128], bind[8];
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (dda_read_line(name, sizeof(name), "sys/class/vtconsole/%s/name", e->d_name) == 0 &&
+		    strstr(name, "frame buffer") &&
+		    dda_read_line(bind, sizeof(bind), "sys/class/vtconsole/%s/bind", e->d_name) == 0 &&
+		    bind[0] == '1')
+			return true;
+	}
+	return false;
+}
+
+/* The console sits on a framebuffer that belongs either to a PCI display
+ * (its driver's fb) or to the firmware's (efifb, simpledrm) on the boot
+ * VGA device. */
+static int scan_console(struct dda_host *h)
+{
+	_cleanup_closedir_ DIR *dir = NULL;
+	struct dirent *e;
+	bool any_fb = false, con = fbcon_bound();
+	int r;
+
+	dir = dda_opendir("sys/class/graphics");
+	if (dir) {
+		while ((e = readdir(dir))) {
+			char target[PATH_MAX], what[192];
+			struct dda_pciaddr a;
+			struct dda_device *d;
+
+			if (strncmp(e->d_name, "fb", 2))
+				continue;
+			any_fb = true;
+			if (dda_read_link(target, sizeof(target), "sys/class/graphics/%s/device", e->d_name) < 0)
+				continue;
+			if (!deepest_pci(target, &a) || !(d = dda_host_find(h, &a)))
+				continue;
+			snprintf(what, sizeof(what), "framebuffer %s%s is on it", e->d_name,
+				 con ? " with the text console" : "");
+			r = dda_device_add_use(d, DDA_USE_CONSOLE, false, what);
+			if (r < 0)
+				return r;
+		}
+	}
+	if (!any_fb || !con)
+		return 0;
+	for (size_t i = 0; i < h->ndevs; i++) {
+		struct dda_device *d = &h->devs[i];
+
+		if (d->boot_vga == 1 && d->nuses == 0) {
+			r = dda_device_add_use(d, DDA_USE_CONSOLE, false,
+					       "boot VGA device with the console on the firmware framebuffer");
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int dda_hostuse_attach(struct dda_host *h)
+{
+	struct facts f = { 0 };
+	int r;
+
+	r = read_mounts(&f);
+	if (r == 0)
+		r = read_swaps(&f);
+	if (r == 0)
+		r = read_net(&f);
+	if (r == 0)
+		r = scan_block(h, &f);
+	if (r == 0)
+		r = scan_net(h, &f);
+	if (r == 0)
+		r = scan_console(h);
+	facts_release(&f);
+	return r;
+}

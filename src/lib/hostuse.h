@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the host itself is using, device by device: mounted or swapped
+ * block devices (and those held by dm/md/LVM), network interfaces that are
+ * up with an address or a route, the console's framebuffer.  A device the
+ * host uses must not be taken from it; one that holds the root or /boot
+ * file system must not be taken even by force.
+ *
+ * Every source is read once per scan, then matched to functions by the
+ * PCI address deepest in each sysfs class link.
+ */
+#ifndef DDA_HOSTUSE_H
+#define DDA_HOSTUSE_H
+
+#include "cleanup.h"
+
+struct dda_host;
+
+/* Attaches dda_use entries to the devices of h.  Only OOM fails. */
+int dda_hostuse_attach(struct dda_host *h) _must_check_;
+
+#endif

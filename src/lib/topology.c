@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "hostpath.h"
+#include "hostuse.h"
+#include "names.h"
+#include "topology.h"
+
+static int cmp_dev(const void *a, const void *b)
+{
+	return dda_pciaddr_cmp(&((const struct dda_device *)a)->addr, &((const struct dda_device *)b)->addr);
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	int x = ((const struct dda_group *)a)->id, y = ((const struct dda_group *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+struct dda_device *dda_host_find(const struct dda_host *h, const struct dda_pciaddr *a)
+{
+	struct dda_device key = { .addr = *a };
+
+	return bsearch(&key, h->devs, h->ndevs, sizeof(*h->devs), cmp_dev);
+}
+
+static struct dda_group *find_group(const struct dda_host *h, int id)
+{
+	struct dda_group key = { .id = id };
+
+	return bsearch(&key, h->groups, h->ngroups, sizeof(*h->groups), cmp_group);
+}
+
+/* Lists the function names under sys/bus/pci/devices. */
+static int list_functions(struct dda_device **ret, size_t *ret_n)
+{
+	_cleanup_closedir_ DIR *dir = dda_opendir("sys/bus/pci/devices");
+	_cleanup_free_ struct dda_device *devs = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+
+	if (!dir)
+		return dda_error(-errno, NULL, "cannot list PCI devices in '%s/sys/bus/pci/devices': %m",
+				 strcmp(dda_root(), "/") ? dda_root() : "");
+	while ((e = readdir(dir))) {
+		struct dda_pciaddr a;
+
+		if (e->d_name[0] == '.' || dda_pciaddr_parse(e->d_name, &a) < 0)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			struct dda_device *nd = realloc(devs, ncap * sizeof(*nd));
+
+			if (!nd)
+				return -ENOMEM;
+			devs = nd;
+			cap = ncap;
+		}
+		devs[n] = (struct dda_device){ .addr = a };
+		dda_pciaddr_format(&a, devs[n].name);
+		n++;
+	}
+	qsort(devs, n, sizeof(*devs), cmp_dev);
+	*ret = TAKE_PTR(devs);
+	*ret_n = n;
+	return 0;
+}
+
+/* "../../../devices/pci0000:00/0000:00:02.0/0000:01:00.0" -> "devices/..."
+ * and, from its components, the parent bridge and the location path. */
+static int place(struct dda_host *h, struct dda_device *d)
+{
+	char target[PATH_MAX];
+	const char *p, *root;
+	struct dda_device *last = NULL;
+	unsigned dom, bus;
+	int r;
+
+	r = dda_read_link(target, sizeof(target), "sys/bus/pci/devices/%s", d->name);
+	if (r < 0)
+		return dda_device_note(d, "cannot read its sysfs link: %s", strerror(-r));
+	p = target;
+	while (!strncmp(p, "../", 3))
+		p += 3;
+	d->syspath = strdup(p);
+	if (!d->syspath)
+		return -ENOMEM;
+	root = strstr(p, "/pci");
+	if (!root || sscanf(root, "/pci%x:%x/", &dom, &bus) != 2)
+		return dda_device_note(d, "unexpected sysfs path '%s'", p);
+	d->loc = (struct dda_locpath){ .domain = dom, .bus = (uint8_t)bus, .vf = -1 };
+	p = strchr(root + 1, '/');
+	while (p && *p) {
+		char comp[32];
+		size_t n;
+		struct dda_pciaddr a;
+
+		p += strspn(p, "/");
+		n = strcspn(p, "/");
+		if (n == 0 || n >= sizeof(comp))
+			break;
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		p += n;
+		if (dda_pciaddr_parse(comp, &a) < 0)
+			continue;
+		if (d->loc.nhops < DDA_LOCPATH_MAX_HOPS) {
+			d->loc.hop[d->loc.nhops].dev = a.dev;
+			d->loc.hop[d->loc.nhops].fn = a.fn;
+			d->loc.nhops++;
+		}
+		if (dda_pciaddr_cmp(&a, &d->addr) != 0)
+			last = dda_host_find(h, &a);
+	}
+	d->parent = last;
+	return 0;
+}
+
+/* A VF is named by its PF and its index: routing ID = PF's + offset +
+ * index * stride (SR-IOV 3.3.10, 3.3.11). */
+static void place_vf(struct dda_host *h, struct dda_device *d)
+{
+	struct dda_device *p;
+	int rid, prid;
+
+	if (d->vf_index < 0 || !(p = dda_host_find(h, &d->pf_addr)))
+		return;
+	d->physfn = p;
+	rid = d->addr.bus << 8 | d->addr.dev << 3 | d->addr.fn;
+	prid = p->addr.bus << 8 | p->addr.dev << 3 | p->addr.fn;
+	if (p->sriov_stride && rid - prid - p->sriov_offset >= 0)
+		d->vf_index = (rid - prid - p->sriov_offset) / p->sriov_stride;
+	d->loc = p->loc;
+	d->loc.vf = d->vf_index;
+}
+
+static int read_reserved(struct dda_group *g)
+{
+	_cleanup_free_ char *buf = NULL;
+	char *line, *save = NULL;
+
+	if (dda_read_alloc(&buf, NULL, "sys/kernel/iommu_groups/%d/reserved_regions", g->id) < 0)
+		return 0;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long s, e;
+		char type[24];
+		struct dda_resv *n;
+
+		if (sscanf(line, "%llx %llx %23s", &s, &e, type) != 3)
+			continue;
+		n = realloc(g->resv, (g->nresv + 1) * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		g->resv = n;
+		n[g->nresv].start = s;
+		n[g->nresv].end = e;
+		snprintf(n[g->nresv].type, sizeof(n->type), "%s", type);
+		g->nresv++;
+	}
+	return 0;
+}
+
+static int build_groups(struct dda_host *h)
+{
+	size_t ng = 0;
+	int r;
+
+	for (size_t i = 0; i < h->ndevs; i++)
+		if (h->devs[i].group_id >= 0)
+			ng++;
+	if (!ng)
+		return 0;
+	h->groups = calloc(ng, sizeof(*h->groups));
+	if (!h->groups)
+		return -ENOMEM;
+	/* Distinct ids, sorted. */
+	for (size_t i = 0; i < h->ndevs; i++) {
+		int id = h->devs[i].group_id;
+
+		if (id >= 0)
+			h->groups[h->ngroups++].id = id;
+	}
+	qsort(h->groups, h->ngroups, sizeof(*h->groups), cmp_group);
+	ng = 0;
+	for (size_t i = 0; i < h->ngroups; i++)
+		if (i == 0 || h->groups[i].id != h->groups[ng - 1].id)
+			h->groups[ng++].id = h->groups[i].id;
+	h->ngroups = ng;
+	/* Members: count, allocate, fill (devices are in address order). */
+	for (size_t i = 0; i < h->ndevs; i++) {
+		struct dda_device *d = &h->devs[i];
+
+		if (d->group_id < 0)
+			continue;
+		d->group = find_group(h, d->group_id);
+		d->group->nmembers++;
+	}
+	for (size_t i = 0; i < h->ngroups; i++) {
+		h->groups[i].members = calloc(h->groups[i].nmembers, sizeof(struct dda_device *));
+		if (!h->groups[i].members)
+			return -ENOMEM;
+		h->groups[i].nmembers = 0;
+		r = read_reserved(&h->groups[i]);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < h->ndevs; i++)
+		if (h->devs[i].group)
+			h->devs[i].group->members[h->devs[i].group->nmembers++] = &h->devs[i];
+	return 0;
+}
+
+static bool alone_on_bus(const struct dda_host *h, const struct dda_device *d)
+{
+	/* Neighbours in address order are the only ones that can share the bus. */
+	size_t i = (size_t)(d - h->devs);
+
+	if (i > 0 && h->devs[i - 1].addr.domain == d->addr.domain && h->devs[i - 1].addr.bus == d->addr.bus)
+		return false;
+	if (i + 1 < h->ndevs && h->devs[i + 1].addr.domain == d->addr.domain &&
+	    h->devs[i + 1].addr.bus == d->addr.bus)
+		return false;
+	return true;
+}
+
+/* For kernels without reset_method: the methods the kernel would try,
+ * from config space, in pci_reset_fn_methods order. */
+static void infer_resets(const struct dda_host *h, struct dda_device *d)
+{
+	if (d->reset_method_known)
+		return;
+	d->resets = 0;
+	if (d->flr || d->physfn)
+		d->resets |= DDA_RESET_FLR;
+	if (d->af_flr)
+		d->resets |= DDA_RESET_AF_FLR;
+	if (d->has_pm && !d->pm_no_soft_reset)
+		d->resets |= DDA_RESET_PM;
+	if (d->parent && !dda_device_is_bridge(d) && alone_on_bus(h, d))
+		d->resets |= DDA_RESET_BUS;
+}
+
+int dda_host_scan(struct dda_host **ret, unsigned flags)
+{
+	_cleanup_(dda_host_freep) struct dda_host *h = calloc(1, sizeof(*h));
+	int r;
+
+	if (!h)
+		return -ENOMEM;
+	r = dda_hostinfo_read(&h->info);
+	if (r < 0)
+		return r;
+	r = list_functions(&h->devs, &h->ndevs);
+	if (r < 0)
+		return r;
+	/* Read every function first: placing a VF needs its PF's SR-IOV fields. */
+	for (size_t i = 0; i < h->ndevs; i++) {
+		struct dda_device *d = &h->devs[i];
+
+		r = dda_device_read(d);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0) {
+			const struct dda_error_info *e = dda_last_error();
+
+			if (dda_device_note(d, "%s", e->message) < 0)
+				return -ENOMEM;
+			d->d3cold = false;
+		}
+		r = place(h, d);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < h->ndevs; i++)
+		place_vf(h, &h->devs[i]);
+	for (size_t i = 0; i < h->ndevs; i++) {
+		struct dda_device *d = &h->devs[i];
+
+		infer_resets(h, d);
+		r = dda_locpath_format(&d->loc, d->location_path, sizeof(d->location_path));
+		if (r < 0)
+			d->location_path[0] = '\0';
+	}
+	r = build_groups(h);
+	if (r < 0)
+		return r;
+	if (flags & DDA_SCAN_NAMES) {
+		h->names = dda_names_new();
+		if (!h->names)
+			return -ENOMEM;
+		for (size_t i = 0; i < h->ndevs; i++)
+			h->devs[i].name_str = dda_names_device(h->names, h->devs[i].vendor, h->devs[i].device);
+	}
+	if (flags & DDA_SCAN_HOST_USE) {
+		r = dda_hostuse_attach(h);
+		if (r < 0)
+			return r;
+	}
+	*ret = TAKE_PTR(h);
+	return 0;
+}
+
+void dda_host_free(struct dda_host *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->ndevs; i++)
+		dda_device_release(&h->devs[i]);
+	free(h->devs);
+	for (size_t i = 0; i < h->ngroups; i++) {
+		free(h->groups[i].members);
+		free(h->groups[i].resv);
+	}
+	free(h->groups);
+	dda_names_free(h->names);
+	dda_hostinfo_release(&h->info);
+	free(h);
+}
+
+int dda_host_resolve(const struct dda_host *h, const char *name, struct dda_device **ret)
+{
+	struct dda_pciaddr a;
+	struct dda_locpath l;
+	struct dda_device *d;
+
+	if (dda_is_locpath(name)) {
+		if (dda_locpath_parse(name, &l) < 0)
+			return dda_error_code(-EINVAL, "bad-device", name,
+					      "'%s' is not a valid location path (expected e.g. PCIROOT(0)#PCI(0300)#PCI(0000))",
+					      name);
+		for (size_t i = 0; i < h->ndevs; i++)
+			if (dda_locpath_equal(&h->devs[i].loc, &l)) {
+				*ret = &h->devs[i];
+				return 0;
+			}
+		return dda_error_code(-ENODEV, "no-device", name, "no PCI function at location path '%s'", name);
+	}
+	if (dda_pciaddr_parse(name, &a) < 0)
+		return dda_error_code(-EINVAL, "bad-device", name,
+				      "'%s' is neither a PCI address (0000:04:00.0 or 04:00.0) nor a location path",
+				      name);
+	d = dda_host_find(h, &a);
+	if (!d)
+		return dda_error_code(-ENODEV, "no-device", name, "no PCI function '%s' on this host", name);
+	*ret = d;
+	return 0;
+}
+
+size_t dda_group_endpoints(const struct dda_device *d, struct dda_device **out, size_t max)
+{
+	size_t n = 0;
+
+	if (!d->group)
+		return 0;
+	for (size_t i = 0; i < d->group->nmembers; i++) {
+		struct dda_device *m = d->group->members[i];
+
+		if (m == d || dda_device_is_bridge(m))
+			continue;
+		if (n < max)
+			out[n] = m;
+		n++;
+	}
+	return n;
+}

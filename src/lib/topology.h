@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The host's PCI tree, read once: every function, its upstream bridge, its
+ * IOMMU group and what the host uses on it.  Everything later (survey,
+ * pool, VMs) looks devices up here instead of rescanning sysfs, so a scan
+ * costs time linear in the number of functions.
+ */
+#ifndef DDA_TOPOLOGY_H
+#define DDA_TOPOLOGY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cleanup.h"
+#include "device.h"
+#include "hostinfo.h"
+
+struct dda_resv {
+	uint64_t start, end;
+	char type[24];			/* direct, direct-relaxable, reserved, msi */
+};
+
+struct dda_group {
+	int id;
+	struct dda_device **members;	/* in address order */
+	size_t nmembers;
+	struct dda_resv *resv;
+	size_t nresv;
+};
+
+struct dda_host {
+	struct dda_device *devs;	/* in address order */
+	size_t ndevs;
+	struct dda_group *groups;	/* in id order */
+	size_t ngroups;
+	struct dda_hostinfo info;
+	struct dda_names *names;
+};
+
+enum dda_scan_flags {
+	DDA_SCAN_NAMES = 1 << 0,	/* look names up in pci.ids */
+	DDA_SCAN_HOST_USE = 1 << 1,	/* mounts, swap, holders, interfaces, console */
+};
+
+/* Scans the host under dda_root().  Fails only when the PCI bus itself
+ * cannot be read; unreadable attributes are noted on their device. */
+int dda_host_scan(struct dda_host **ret, unsigned flags) _must_check_;
+void dda_host_free(struct dda_host *h);
+DDA_DEFINE_CLEANUP(struct dda_host, dda_host_free)
+
+struct dda_device *dda_host_find(const struct dda_host *h, const struct dda_pciaddr *a);
+
+/* Finds a device by address ("0000:04:00.0", "04:00.0") or location path.
+ * -EINVAL for a name that is neither (code "bad-device"), -ENODEV for one
+ * that names no function of this host; both recorded naming the input. */
+int dda_host_resolve(const struct dda_host *h, const char *name,
+		     struct dda_device **ret) _must_check_;
+
+/* Other members of d's IOMMU group that are not bridges. */
+size_t dda_group_endpoints(const struct dda_device *d, struct dda_device **out, size_t max);
+
+#endif
