@@ -16,6 +16,8 @@
 #include <json-c/json.h>
 
 #include "cleanup.h"
+#include "lock.h"
+#include "state.h"
 
 enum {
 	EXIT_OK = 0,
@@ -54,6 +56,31 @@ void cli_print_json(struct json_object *o);
 /* Refuses politely when not root. */
 int cli_require_root(const char *cmd);
 
+/* Root, lock, state, and repair of interrupted moves (see session.c). */
+struct cli_session {
+	struct dda_lock *lock;
+	struct dda_state *state;
+};
+int cli_session_open(struct cli_session *ses, const char *cmd, const char *what) _must_check_;
+void cli_session_close(struct cli_session *ses);
+
+/* For commands that only read: repair if root, else say a repair is due. */
+void cli_recover_if_needed(const char *cmd);
+
+/* "ddactl dismount 01:00.0 02:00.0", for the lock holder line. */
+void cli_command_line(int argc, char **argv, char *buf, size_t size);
+
+struct dda_host;
+struct dda_device;
+struct dda_plan;
+/* Resolves each name (address or location path); errors name the input. */
+int cli_resolve_devices(struct dda_host *h, int argc, char **argv, struct dda_device ***ret,
+			size_t *ret_n) _must_check_;
+void cli_print_plan(const struct dda_plan *p, const char *verb, bool dry_run);
+
 int cmd_survey(int argc, char **argv);
+int cmd_dismount(int argc, char **argv);
+int cmd_mount(int argc, char **argv);
+int cmd_pool(int argc, char **argv);
 
 #endif

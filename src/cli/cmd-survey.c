@@ -209,6 +209,7 @@ int cmd_survey(int argc, char **argv)
 		default: return cli_usage_error("survey", "bad option '%s'", argv[optind - 1]);
 		}
 	}
+	cli_recover_if_needed("survey");
 	r = dda_host_scan(&h, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE);
 	if (r < 0)
 		return cli_fail(r);

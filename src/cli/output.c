@@ -89,3 +89,11 @@ int cli_require_root(const char *cmd)
 		       "'ddactl %s' changes the host and must run as root (try: sudo ddactl %s ...)", cmd, cmd);
 	return cli_fail(-EPERM) ? EXIT_FAIL : EXIT_FAIL;
 }
+
+void cli_command_line(int argc, char **argv, char *buf, size_t size)
+{
+	size_t off = (size_t)snprintf(buf, size, "ddactl");
+
+	for (int i = 0; i < argc && off < size; i++)
+		off += (size_t)snprintf(buf + off, size - off, " %s", argv[i]);
+}

@@ -178,6 +178,8 @@ vfio_unbind() {
 blk_by_serial() {
 	local b s
 	for b in /sys/block/*; do
+		# nvme multipath's per-path nodes (nvme0c0n1) are hidden
+		[ "$(cat "$b/hidden" 2>/dev/null)" != 1 ] || continue
 		s=$(cat "$b/serial" 2>/dev/null || cat "$b/device/serial" 2>/dev/null || true)
 		s=$(echo $s)   # nvme pads the serial with blanks
 		if [ "$s" = "$1" ]; then basename "$b"; return 0; fi

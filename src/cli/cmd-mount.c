@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ddactl mount: pool -> host, Mount-VMHostAssignableDevice for Linux.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "pool.h"
+
+static void help(void)
+{
+	printf("Usage: ddactl mount [--json] DEVICE...\n"
+	       "\n"
+	       "Give pooled devices back to the host: reset, unbind vfio-pci, clear\n"
+	       "driver_override, reprobe, and check that the driver recorded at\n"
+	       "dismount is bound again, for each device's whole IOMMU group.\n"
+	       "Refused while a VM (or any process) holds the device.\n"
+	       "\n"
+	       "  -j, --json      JSON output\n");
+}
+
+int cmd_mount(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
+	_cleanup_free_ struct dda_device **devs = NULL;
+	struct cli_session ses = { 0 };
+	struct dda_plan plan = { 0 };
+	char what[512];
+	size_t n;
+	int c, r;
+
+	cli_command_line(argc, argv, what, sizeof(what));
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': arg_json = true; break;
+		case 'h': help(); return EXIT_OK;
+		default: return cli_usage_error("mount", "bad option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error("mount", "no device named");
+	r = cli_session_open(&ses, "mount", what);
+	if (r == 0)
+		r = dda_host_scan(&h, DDA_SCAN_NAMES);
+	if (r == 0)
+		r = cli_resolve_devices(h, argc - optind, argv + optind, &devs, &n);
+	if (r == 0)
+		r = dda_pool_plan_mount(h, ses.state, devs, n, &plan);
+	if (r == 0)
+		r = dda_pool_mount(ses.state, &plan);
+	if (r == 0)
+		cli_print_plan(&plan, "mount", false);
+	dda_plan_release(&plan);
+	cli_session_close(&ses);
+	return r < 0 ? cli_fail(r) : EXIT_OK;
+}

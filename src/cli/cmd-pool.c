@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ddactl pool: the pool of assignable devices (Get-VMHostAssignableDevice),
+ * and `pool restore`, run at boot by the udev rule and the systemd unit to
+ * claim pooled devices for vfio-pci again.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "error.h"
+#include "pool.h"
+#include "report.h"
+
+static void help(void)
+{
+	printf("Usage: ddactl pool [--json]\n"
+	       "       ddactl pool restore [--device ADDRESS]\n"
+	       "\n"
+	       "Without a subcommand, list the pool: every device taken from the host,\n"
+	       "its location path, group, companions, the driver it came from, when,\n"
+	       "and whether it was forced.\n"
+	       "\n"
+	       "restore  claim every pooled device for vfio-pci again (at boot: the\n"
+	       "         udev rule runs it per device, the systemd unit for all);\n"
+	       "         a device is matched by location path and ids, so a card\n"
+	       "         moved to another slot is not taken by mistake\n"
+	       "\n"
+	       "  -j, --json      JSON output\n");
+}
+
+static int list(void)
+{
+	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
+	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
+	_cleanup_free_ struct dda_pool_entry *v = NULL;
+	size_t n = 0;
+	int r;
+
+	r = dda_state_open(&s, DDA_STATE_READONLY);
+	if (r < 0 && r != -ENOENT)
+		return cli_fail(r);
+	if (s) {
+		r = dda_pool_list(s, &v, &n);
+		if (r < 0)
+			return cli_fail(r);
+	}
+	/* The live host adds names and the current driver. */
+	if (dda_host_scan(&h, DDA_SCAN_NAMES) < 0)
+		h = NULL;
+	if (arg_json) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+		struct json_object *a = json_object_new_array();
+
+		for (size_t i = 0; i < n; i++) {
+			const struct dda_pool_entry *e = &v[i];
+			struct json_object *x = json_object_new_object(), *comp = json_object_new_array();
+			struct dda_pciaddr addr;
+			struct dda_device *d = NULL;
+
+			if (h && dda_pciaddr_parse(e->address, &addr) == 0)
+				d = dda_host_find(h, &addr);
+			for (size_t k = 0; k < n; k++)
+				if (k != i && v[k].group == e->group)
+					json_object_array_add(comp, json_object_new_string(v[k].address));
+			json_object_object_add(x, "address", json_object_new_string(e->address));
+			json_object_object_add(x, "location_path", json_object_new_string(e->location_path));
+			json_object_object_add(x, "name", d && d->name_str ? json_object_new_string(d->name_str) : NULL);
+			json_object_object_add(x, "vendor_id", dda_json_hex(e->vendor, 4));
+			json_object_object_add(x, "device_id", dda_json_hex(e->device, 4));
+			json_object_object_add(x, "iommu_group", json_object_new_int(e->group));
+			json_object_object_add(x, "group_companions", comp);
+			json_object_object_add(x, "requested", json_object_new_boolean(e->requested));
+			json_object_object_add(x, "companion_of", e->brought_by[0] ? json_object_new_string(e->brought_by) : NULL);
+			json_object_object_add(x, "original_driver",
+					       e->original_driver[0] ? json_object_new_string(e->original_driver) : NULL);
+			json_object_object_add(x, "driver", d && d->driver[0] ? json_object_new_string(d->driver) : NULL);
+			json_object_object_add(x, "added_at", json_object_new_string(e->added_at));
+			json_object_object_add(x, "forced", json_object_new_boolean(e->forced));
+			if (e->forced) {
+				json_object_object_add(x, "forced_by", json_object_new_string(e->forced_by));
+				json_object_object_add(x, "forced_reasons", json_object_new_string(e->forced_reasons));
+			}
+			json_object_object_add(x, "state", json_object_new_string(e->state));
+			json_object_object_add(x, "present", json_object_new_boolean(d != NULL));
+			json_object_array_add(a, x);
+		}
+		json_object_object_add(o, "pool", a);
+		cli_print_json(o);
+		return EXIT_OK;
+	}
+	if (!n) {
+		printf("the pool is empty (add devices with 'ddactl dismount DEVICE')\n");
+		return EXIT_OK;
+	}
+	printf("%-13s %-5s %-14s %-9s %-20s %s\n", "DEVICE", "GROUP", "FROM DRIVER", "STATE", "SINCE", "NAME");
+	for (size_t i = 0; i < n; i++) {
+		const struct dda_pool_entry *e = &v[i];
+		struct dda_pciaddr addr;
+		struct dda_device *d = NULL;
+
+		if (h && dda_pciaddr_parse(e->address, &addr) == 0)
+			d = dda_host_find(h, &addr);
+		printf("%-13s %-5d %-14s %-9s %-20s %s\n", e->address, e->group,
+		       e->original_driver[0] ? e->original_driver : "-", e->state, e->added_at,
+		       d ? (d->name_str ? d->name_str : "") : "(not present)");
+		printf("              %s", e->location_path);
+		if (!e->requested)
+			printf("  companion of %s", e->brought_by);
+		if (d && strcmp(d->driver, "vfio-pci"))
+			printf("  NOW ON %s", d->driver[0] ? d->driver : "no driver");
+		if (e->forced)
+			printf("  forced by %s (%s)", e->forced_by, e->forced_reasons);
+		printf("\n");
+	}
+	return EXIT_OK;
+}
+
+static int restore(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
+	struct cli_session ses = { 0 };
+	struct dda_repair rep = { 0 };
+	const char *only = NULL;
+	struct dda_pciaddr a;
+	char canon[DDA_PCIADDR_LEN];
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "d:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': only = optarg; break;
+		case 'j': arg_json = true; break;
+		case 'h': help(); return EXIT_OK;
+		default: return cli_usage_error("pool", "bad option '%s'", argv[optind - 1]);
+		}
+	}
+	if (only) {
+		if (dda_pciaddr_parse(only, &a) < 0)
+			return cli_usage_error("pool", "'%s' is not a PCI address", only);
+		dda_pciaddr_format(&a, canon);
+		only = canon;
+	}
+	r = cli_session_open(&ses, "pool restore", "ddactl pool restore");
+	if (r == 0)
+		r = dda_host_scan(&h, 0);
+	if (r == 0)
+		r = dda_pool_restore(h, ses.state, only, &rep);
+	for (size_t i = 0; i < rep.n; i++)
+		fprintf(arg_json ? stderr : stdout, "%s\n", rep.lines[i]);
+	cli_session_close(&ses);
+	return r < 0 ? cli_fail(r) : EXIT_OK;
+}
+
+int cmd_pool(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	if (argc > 1 && !strcmp(argv[1], "restore"))
+		return restore(argc - 1, argv + 1);
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': arg_json = true; break;
+		case 'h': help(); return EXIT_OK;
+		default: return cli_usage_error("pool", "bad option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("pool", "unknown pool command '%s'", argv[optind]);
+	cli_recover_if_needed("pool");
+	return list();
+}

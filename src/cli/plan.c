@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Shared by dismount and mount: naming devices on the command line and
+ * telling the user what moved where, as text or JSON.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "error.h"
+#include "pool.h"
+#include "report.h"
+
+int cli_resolve_devices(struct dda_host *h, int argc, char **argv, struct dda_device ***ret, size_t *ret_n)
+{
+	_cleanup_free_ struct dda_device **v = NULL;
+	size_t n = 0;
+	int r;
+
+	if (argc <= 0)
+		return dda_error_code(-EINVAL, "usage", NULL, "no device named (give a PCI address or a location path)");
+	v = calloc((size_t)argc, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (int i = 0; i < argc; i++) {
+		r = dda_host_resolve(h, argv[i], &v[n]);
+		if (r < 0)
+			return r;
+		n++;
+	}
+	*ret = TAKE_PTR(v);
+	*ret_n = n;
+	return 0;
+}
+
+void cli_print_plan(const struct dda_plan *p, const char *verb, bool dry_run)
+{
+	if (arg_json) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+		struct json_object *a = json_object_new_array();
+
+		for (size_t i = 0; i < p->n; i++) {
+			const struct dda_move *m = &p->moves[i];
+			struct json_object *x = json_object_new_object();
+
+			json_object_object_add(x, "address", json_object_new_string(m->dev->name));
+			json_object_object_add(x, "location_path", json_object_new_string(m->dev->location_path));
+			json_object_object_add(x, "name", m->dev->name_str ? json_object_new_string(m->dev->name_str) : NULL);
+			json_object_object_add(x, "iommu_group", json_object_new_int(m->dev->group_id));
+			json_object_object_add(x, "from_driver", m->from[0] ? json_object_new_string(m->from) : NULL);
+			json_object_object_add(x, "to_driver", m->to[0] ? json_object_new_string(m->to) : NULL);
+			json_object_object_add(x, "requested", json_object_new_boolean(m->requested));
+			json_object_object_add(x, "companion_of",
+					       m->brought_by ? json_object_new_string(m->brought_by->name) : NULL);
+			json_object_object_add(x, "reset", json_object_new_boolean(m->reset));
+			json_object_object_add(x, "already_done", json_object_new_boolean(m->skip));
+			json_object_array_add(a, x);
+		}
+		json_object_object_add(o, "action", json_object_new_string(verb));
+		json_object_object_add(o, "dry_run", json_object_new_boolean(dry_run));
+		json_object_object_add(o, "forced", json_object_new_boolean(p->forced));
+		if (p->forced)
+			json_object_object_add(o, "force_reasons", json_object_new_string(p->force_reasons));
+		json_object_object_add(o, "devices", a);
+		cli_print_json(o);
+		return;
+	}
+	printf("%s%s\n", dry_run ? "would " : "", verb);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct dda_move *m = &p->moves[i];
+
+		printf("  %s  %s -> %s%s", m->dev->name, m->from[0] ? m->from : "(no driver)",
+		       m->to[0] ? m->to : "(no driver)", m->reset ? ", reset" : "");
+		if (m->skip)
+			printf(", already done");
+		if (m->brought_by)
+			printf("  companion of %s (IOMMU group %d)", m->brought_by->name, m->dev->group_id);
+		printf("\n      %s  %s\n", m->dev->location_path, m->dev->name_str ? m->dev->name_str : "");
+	}
+	if (p->forced)
+		printf("forced past: %s\n", p->force_reasons);
+}

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libkmod.h>
+
+#include "driver.h"
+#include "error.h"
+#include "hostpath.h"
+
+#define DEV "sys/bus/pci/devices/%s/"
+
+int dda_driver_current(const char *bdf, char *buf, size_t size)
+{
+	int r = dda_read_link_base(buf, size, DEV "driver", bdf);
+
+	if (r == -ENOENT) {
+		buf[0] = '\0';
+		return 0;
+	}
+	if (r < 0)
+		return dda_error(r, bdf, "cannot read the driver of '%s': %s", bdf, strerror(-r));
+	return 0;
+}
+
+int dda_driver_override_get(const char *bdf, char *buf, size_t size)
+{
+	int r = dda_read_line(buf, size, DEV "driver_override", bdf);
+
+	if (r < 0)
+		return dda_error(r, bdf, "cannot read driver_override of '%s': %s", bdf, strerror(-r));
+	if (!strcmp(buf, "(null)"))
+		buf[0] = '\0';
+	return 0;
+}
+
+int dda_driver_override_set(const char *bdf, const char *driver)
+{
+	char cur[64];
+	int r;
+
+	r = dda_driver_override_get(bdf, cur, sizeof(cur));
+	if (r < 0)
+		return r;
+	if (!strcmp(cur, driver ? driver : ""))
+		return 0;
+	/* A lone newline clears the override (libvirt does the same). */
+	r = dda_write(driver && *driver ? driver : "\n", DEV "driver_override", bdf);
+	if (r < 0)
+		return dda_error(r, bdf, "cannot set driver_override of '%s' to '%s': %s", bdf,
+				 driver && *driver ? driver : "(none)", strerror(-r));
+	return 0;
+}
+
+int dda_driver_unbind(const char *bdf)
+{
+	char cur[64];
+	int r;
+
+	r = dda_driver_current(bdf, cur, sizeof(cur));
+	if (r < 0 || !cur[0])
+		return r;
+	r = dda_write(bdf, DEV "driver/unbind", bdf);
+	if (r < 0)
+		return dda_error(r, bdf, "cannot unbind '%s' from '%s': %s", bdf, cur, strerror(-r));
+	return 0;
+}
+
+int dda_driver_probe(const char *bdf)
+{
+	int r = dda_write(bdf, "sys/bus/pci/drivers_probe");
+
+	/* drivers_probe says ENODEV or EPROBE_DEFER-like errors when no
+	 * driver takes it; whether that is a failure is for the caller's
+	 * verification to say. */
+	if (r < 0 && r != -ENODEV && r != -EINVAL && r != -EBUSY)
+		return dda_error(r, bdf, "cannot probe drivers for '%s': %s", bdf, strerror(-r));
+	return 0;
+}
+
+int dda_driver_bind(const char *bdf, const char *driver)
+{
+	int r = dda_write(bdf, "sys/bus/pci/drivers/%s/bind", driver);
+
+	if (r < 0)
+		return dda_error(r, bdf, "cannot bind '%s' to '%s': %s", bdf, driver, strerror(-r));
+	return 0;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int dda_driver_wait(const char *bdf, const char *driver, int timeout_ms)
+{
+	char cur[64];
+	int waited = 0, r;
+
+	/* sysfs has no event for "bound"; binding is normally synchronous and
+	 * this loop ends at once.  Async probing drivers need the grace. */
+	for (;;) {
+		r = dda_driver_current(bdf, cur, sizeof(cur));
+		if (r < 0)
+			return r;
+		if (!strcmp(cur, driver))
+			return 0;
+		if (waited >= timeout_ms)
+			break;
+		sleep_ms(20);
+		waited += 20;
+	}
+	if (!driver[0])
+		return dda_error(-ETIMEDOUT, bdf, "'%s' is still bound to '%s'", bdf, cur);
+	return dda_error(-ETIMEDOUT, bdf, "'%s' did not bind to '%s' (driver now: %s)", bdf, driver,
+			 cur[0] ? cur : "none");
+}
+
+int dda_driver_load_vfio(void)
+{
+	struct kmod_list *list = NULL, *it;
+	struct kmod_ctx *ctx;
+	int r = -ENOENT;
+
+	if (dda_exists("sys/bus/pci/drivers/vfio-pci"))
+		return 0;
+	if (strcmp(dda_root(), "/"))
+		return dda_error(-ENOENT, "vfio-pci", "the vfio-pci driver is not loaded under root '%s'", dda_root());
+	ctx = kmod_new(NULL, NULL);
+	if (!ctx)
+		return dda_error(-ENOMEM, "vfio-pci", "cannot start libkmod to load vfio-pci");
+	kmod_set_log_priority(ctx, 0);
+	if (kmod_module_new_from_lookup(ctx, "vfio-pci", &list) == 0 && list) {
+		kmod_list_foreach(it, list) {
+			struct kmod_module *m = kmod_module_get_module(it);
+
+			r = kmod_module_probe_insert_module(m, KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY, NULL, NULL,
+							    NULL, NULL);
+			kmod_module_unref(m);
+			break;
+		}
+		kmod_module_unref_list(list);
+	}
+	kmod_unref(ctx);
+	if (r < 0)
+		return dda_error(r, "vfio-pci", "cannot load the vfio-pci module: %s", strerror(-r));
+	if (!dda_exists("sys/bus/pci/drivers/vfio-pci"))
+		return dda_error(-ENOENT, "vfio-pci", "vfio-pci was loaded but registered no driver");
+	return 0;
+}
+
+int dda_driver_reset(const char *bdf, bool *ret_done)
+{
+	uint8_t id[2];
+	size_t len;
+	int r;
+
+	*ret_done = false;
+	if (!dda_exists(DEV "reset", bdf))
+		return 0;
+	r = dda_write("1", DEV "reset", bdf);
+	if (r < 0)
+		return dda_error(r, bdf, "reset of '%s' failed: %s", bdf, strerror(-r));
+	*ret_done = true;
+	r = dda_read(id, sizeof(id), &len, DEV "config", bdf);
+	if (r < 0 || len < 2)
+		return dda_error(r < 0 ? r : -EIO, bdf, "cannot read '%s' after its reset", bdf);
+	if (id[0] == 0xff && id[1] == 0xff)
+		return dda_error(-EIO, bdf, "'%s' does not answer after its reset (vendor id reads 0xffff)", bdf);
+	return 0;
+}
+
+size_t dda_vfio_group_users(int group, int *pids, size_t max)
+{
+	_cleanup_closedir_ DIR *proc = dda_opendir("proc");
+	char want[32];
+	struct dirent *p;
+	size_t n = 0;
+
+	if (!proc || group < 0)
+		return 0;
+	snprintf(want, sizeof(want), "/dev/vfio/%d", group);
+	while ((p = readdir(proc))) {
+		_cleanup_closedir_ DIR *fds = NULL;
+		struct dirent *f;
+		uint32_t pid;
+
+		if (dda_parse_u32(p->d_name, 10, &pid) < 0 || pid == (uint32_t)getpid())
+			continue;
+		fds = dda_opendir("proc/%u/fd", pid);
+		if (!fds)
+			continue;
+		while ((f = readdir(fds))) {
+			char target[PATH_MAX];
+
+			if (f->d_name[0] == '.')
+				continue;
+			if (dda_read_link(target, sizeof(target), "proc/%u/fd/%s", pid, f->d_name) == 0 &&
+			    !strcmp(target, want)) {
+				if (n < max)
+					pids[n] = (int)pid;
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
+}

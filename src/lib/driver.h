@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Moving a function between drivers, the way libvirt and driverctl do it,
+ * one idempotent step at a time so that an interrupted move can be resumed
+ * from whatever state the kernel is in:
+ *
+ *	echo vfio-pci > /sys/bus/pci/devices/0000:01:00.0/driver_override
+ *	echo 0000:01:00.0 > /sys/bus/pci/devices/0000:01:00.0/driver/unbind
+ *	echo 0000:01:00.0 > /sys/bus/pci/drivers_probe
+ *
+ * driver_override (never new_id, which would claim every device with the
+ * same ids) pins the choice to this one function.
+ */
+#ifndef DDA_DRIVER_H
+#define DDA_DRIVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cleanup.h"
+
+/* Current driver of a function into buf ("" when unbound). */
+int dda_driver_current(const char *bdf, char *buf, size_t size) _must_check_;
+
+/* Current driver_override ("" when none). */
+int dda_driver_override_get(const char *bdf, char *buf, size_t size) _must_check_;
+
+/* Sets driver_override; NULL or "" clears it. */
+int dda_driver_override_set(const char *bdf, const char *driver) _must_check_;
+
+/* Unbinds from whatever driver holds it; 0 if it had none. */
+int dda_driver_unbind(const char *bdf) _must_check_;
+
+/* Asks the kernel to find a driver (honouring driver_override). */
+int dda_driver_probe(const char *bdf) _must_check_;
+
+/* Binds explicitly to a named driver. */
+int dda_driver_bind(const char *bdf, const char *driver) _must_check_;
+
+/* Waits up to timeout_ms for the function's driver to be `driver` ("" for
+ * none); -ETIMEDOUT, recorded naming the device, otherwise. */
+int dda_driver_wait(const char *bdf, const char *driver, int timeout_ms) _must_check_;
+
+/* Makes sure vfio-pci is registered, loading it with libkmod if needed. */
+int dda_driver_load_vfio(void) _must_check_;
+
+/* Resets through the kernel (sysfs `reset`) when the function has a reset
+ * method, then checks it still answers (vendor id not 0xffff).  *ret_done
+ * says whether a reset happened. */
+int dda_driver_reset(const char *bdf, bool *ret_done) _must_check_;
+
+/* Pids of processes that hold /dev/vfio/<group> open, for refusing to
+ * unbind a device a VM still uses (the unbind would block).  Writes up to
+ * max pids; returns how many were found. */
+size_t dda_vfio_group_users(int group, int *pids, size_t max);
+
+#endif

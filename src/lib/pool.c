@@ -1,0 +1,696 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "checks.h"
+#include "driver.h"
+#include "error.h"
+#include "fault.h"
+#include "hostpath.h"
+#include "pool.h"
+
+#define VFIO "vfio-pci"
+#define BIND_TIMEOUT_MS 5000
+
+static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(dst, size, "%s", t ? (const char *)t : "");
+}
+
+#define ENTRY_COLS                                                                                           \
+	"address, location_path, vendor, device, subvendor, subdevice, class, iommu_group, original_driver, " \
+	"requested, brought_by, forced, forced_by, forced_reasons, added_at, state, step"
+
+static void read_entry(sqlite3_stmt *st, struct dda_pool_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	copy_col(e->address, sizeof(e->address), st, 0);
+	copy_col(e->location_path, sizeof(e->location_path), st, 1);
+	e->vendor = (uint16_t)sqlite3_column_int(st, 2);
+	e->device = (uint16_t)sqlite3_column_int(st, 3);
+	e->subvendor = (uint16_t)sqlite3_column_int(st, 4);
+	e->subdevice = (uint16_t)sqlite3_column_int(st, 5);
+	e->class = (uint32_t)sqlite3_column_int(st, 6);
+	e->group = sqlite3_column_int(st, 7);
+	copy_col(e->original_driver, sizeof(e->original_driver), st, 8);
+	e->requested = sqlite3_column_int(st, 9);
+	copy_col(e->brought_by, sizeof(e->brought_by), st, 10);
+	e->forced = sqlite3_column_int(st, 11);
+	copy_col(e->forced_by, sizeof(e->forced_by), st, 12);
+	copy_col(e->forced_reasons, sizeof(e->forced_reasons), st, 13);
+	copy_col(e->added_at, sizeof(e->added_at), st, 14);
+	copy_col(e->state, sizeof(e->state), st, 15);
+	copy_col(e->step, sizeof(e->step), st, 16);
+}
+
+int dda_pool_list(struct dda_state *s, struct dda_pool_entry **ret, size_t *ret_n)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_free_ struct dda_pool_entry *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(dda_state_db(s), "SELECT " ENTRY_COLS " FROM pool_device ORDER BY address", -1, &st,
+			       NULL) != SQLITE_OK)
+		return dda_state_error(s, "listing the pool");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct dda_pool_entry *nv = realloc(v, ncap * sizeof(*nv));
+
+			if (!nv)
+				return -ENOMEM;
+			v = nv;
+			cap = ncap;
+		}
+		read_entry(st, &v[n++]);
+	}
+	if (rc != SQLITE_DONE)
+		return dda_state_error(s, "listing the pool");
+	*ret = TAKE_PTR(v);
+	*ret_n = n;
+	return 0;
+}
+
+int dda_pool_get(struct dda_state *s, const char *address, struct dda_pool_entry *ret)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (!s)
+		return -ENOENT;	/* no state yet: an empty pool */
+	if (sqlite3_prepare_v2(dda_state_db(s), "SELECT " ENTRY_COLS " FROM pool_device WHERE address = ?", -1,
+			       &st, NULL) != SQLITE_OK)
+		return dda_state_error(s, "reading the pool");
+	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return -ENOENT;
+	if (rc != SQLITE_ROW)
+		return dda_state_error(s, "reading the pool");
+	read_entry(st, ret);
+	return 0;
+}
+
+static int set_state(struct dda_state *s, const char *address, const char *state, const char *step)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(dda_state_db(s), "UPDATE pool_device SET state = ?, step = ? WHERE address = ?", -1,
+			       &st, NULL) != SQLITE_OK)
+		return dda_state_error(s, "updating the pool");
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, step, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, address, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return dda_state_error(s, "updating the pool");
+	return 0;
+}
+
+/* A step: noted in the row (autocommit, durable) and offered to the fault
+ * injector, so the crash tests can stop right there. */
+static int step(struct dda_state *s, const char *op, const char *address, const char *state, const char *name)
+{
+	char point[64];
+	int r = set_state(s, address, state, name);
+
+	if (r < 0)
+		return r;
+	snprintf(point, sizeof(point), "%s:%s", op, name);
+	dda_fault_point(point);
+	return 0;
+}
+
+static int delete_entry(struct dda_state *s, const char *address)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(dda_state_db(s), "DELETE FROM pool_device WHERE address = ?", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return dda_state_error(s, "updating the pool");
+	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return dda_state_error(s, "updating the pool");
+	return 0;
+}
+
+void dda_plan_release(struct dda_plan *p)
+{
+	free(p->moves);
+	memset(p, 0, sizeof(*p));
+}
+
+static int plan_add(struct dda_plan *p, struct dda_device *d, bool requested, struct dda_device *by)
+{
+	struct dda_move *m;
+
+	for (size_t i = 0; i < p->n; i++)
+		if (p->moves[i].dev == d) {
+			/* Named by the user after being pulled in as a companion. */
+			if (requested) {
+				p->moves[i].requested = true;
+				p->moves[i].brought_by = NULL;
+			}
+			return 0;
+		}
+	m = realloc(p->moves, (p->n + 1) * sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	p->moves = m;
+	p->moves[p->n++] = (struct dda_move){ .dev = d, .requested = requested, .brought_by = requested ? NULL : by };
+	snprintf(p->moves[p->n - 1].from, sizeof(m->from), "%s", d->driver);
+	return 0;
+}
+
+static const struct dda_reason *worst_reason(const struct dda_device *d, enum dda_severity sev)
+{
+	for (size_t i = 0; i < d->nreasons; i++)
+		if (d->reasons[i].severity == sev)
+			return &d->reasons[i];
+	return NULL;
+}
+
+int dda_pool_plan_dismount(struct dda_host *h, struct dda_state *s, struct dda_device *const *devs, size_t n,
+			   unsigned flags, struct dda_plan *ret)
+{
+	struct dda_plan p = { 0 };
+	int r;
+
+	(void)h;	/* the devices carry their host; kept for symmetry with mount */
+	for (size_t i = 0; i < n; i++) {
+		struct dda_device *d = devs[i];
+		struct dda_pool_entry e;
+
+		r = dda_pool_get(s, d->name, &e);
+		if (r == 0) {
+			dda_plan_release(&p);
+			return dda_error_code(-EALREADY, "already-in-pool", d->name,
+					      "'%s' is already in the pool (since %s%s%s)", d->name, e.added_at,
+					      e.requested ? "" : ", as a companion of ", e.brought_by);
+		}
+		if (r != -ENOENT)
+			goto fail;
+		if (dda_device_is_bridge(d)) {
+			dda_plan_release(&p);
+			return dda_error_code(-ECANCELED, "refused", d->name,
+					      "refusing to dismount '%s': it is a %s, and bridges and ports stay with the host (assign the devices behind it instead)",
+					      d->name, dda_devtype_name(d->type));
+		}
+		r = plan_add(&p, d, true, NULL);
+		if (r < 0)
+			goto fail;
+		/* The whole group moves: vfio refuses a group whose other
+		 * members are still bound to host drivers. */
+		if (d->group)
+			for (size_t k = 0; k < d->group->nmembers; k++) {
+				struct dda_device *m = d->group->members[k];
+
+				if (m == d || dda_device_is_bridge(m))
+					continue;
+				r = plan_add(&p, m, false, d);
+				if (r < 0)
+					goto fail;
+			}
+	}
+	for (size_t i = 0; i < p.n; i++) {
+		struct dda_move *m = &p.moves[i];
+		const struct dda_reason *b = worst_reason(m->dev, DDA_SEV_BLOCK);
+		struct dda_pool_entry e;
+
+		if (b) {
+			if (m->requested)
+				r = dda_error_code(-ECANCELED, "refused", m->dev->name,
+						   "refusing to dismount '%s': %s (%s)", m->dev->name, b->message,
+						   b->hint ? b->hint : "");
+			else
+				r = dda_error_code(-ECANCELED, "refused", m->brought_by->name,
+						   "refusing to dismount '%s': its IOMMU group companion '%s' cannot go: %s (%s)",
+						   m->brought_by->name, m->dev->name, b->message, b->hint ? b->hint : "");
+			goto fail;
+		}
+		b = worst_reason(m->dev, DDA_SEV_FORCE);
+		if (b && !(flags & DDA_MOVE_FORCE)) {
+			const char *who = m->requested ? m->dev->name : m->brought_by->name;
+
+			r = dda_error_code(-ECANCELED, "needs-force", who,
+					   "refusing to dismount '%s' without --force: %s (%s)", who, b->message,
+					   b->hint ? b->hint : "");
+			goto fail;
+		}
+		if (b) {
+			size_t off = strlen(p.force_reasons);
+
+			p.forced = true;
+			snprintf(p.force_reasons + off, sizeof(p.force_reasons) - off, "%s%s: %s", off ? "; " : "",
+				 m->dev->name, b->code);
+		}
+		/* A companion already pooled by an earlier (partial) move stays. */
+		if (dda_pool_get(s, m->dev->name, &e) == 0)
+			m->skip = true;
+		snprintf(m->to, sizeof(m->to), "%s", VFIO);
+	}
+	*ret = p;
+	return 0;
+fail:
+	dda_plan_release(&p);
+	return r;
+}
+
+static int record(struct dda_state *s, const struct dda_plan *p)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	char now[32];
+	time_t t = time(NULL);
+	int r;
+
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	r = dda_state_begin(s);
+	if (r < 0)
+		return r;
+	if (sqlite3_prepare_v2(dda_state_db(s),
+			       "INSERT INTO pool_device (" ENTRY_COLS ") VALUES "
+			       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'dismounting', 'recorded')",
+			       -1, &st, NULL) != SQLITE_OK) {
+		r = dda_state_error(s, "recording the dismount");
+		goto fail;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		const struct dda_move *m = &p->moves[i];
+		const struct dda_device *d = m->dev;
+
+		if (m->skip)
+			continue;
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, d->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, d->location_path, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, d->vendor);
+		sqlite3_bind_int(st, 4, d->device);
+		sqlite3_bind_int(st, 5, d->subvendor);
+		sqlite3_bind_int(st, 6, d->subdevice);
+		sqlite3_bind_int(st, 7, (int)d->class);
+		sqlite3_bind_int(st, 8, d->group_id);
+		/* vfio-pci already bound outside ddactl: adopt it, and give it
+		 * back to whatever the kernel picks. */
+		sqlite3_bind_text(st, 9, strcmp(m->from, VFIO) ? m->from : "", -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 10, m->requested);
+		if (m->brought_by)
+			sqlite3_bind_text(st, 11, m->brought_by->name, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 11);
+		sqlite3_bind_int(st, 12, p->forced);
+		sqlite3_bind_text(st, 13, p->forced ? dda_state_who() : NULL, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 14, p->forced ? p->force_reasons : NULL, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 15, now, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			r = dda_state_error(s, "recording the dismount");
+			goto fail;
+		}
+		r = dda_state_log(s, p->forced ? "dismount --force" : "dismount", d->name,
+				  p->forced ? p->force_reasons : m->from);
+		if (r < 0)
+			goto fail;
+	}
+	return dda_state_commit(s);
+fail:
+	dda_state_rollback(s);
+	return r;
+}
+
+/* Gives one device back to its original driver from whatever state a
+ * dismount left it in.  Idempotent. */
+static int return_to_host(const char *bdf, const char *original)
+{
+	char cur[64];
+	int r;
+
+	r = dda_driver_override_set(bdf, NULL);
+	if (r < 0)
+		return r;
+	r = dda_driver_current(bdf, cur, sizeof(cur));
+	if (r < 0)
+		return r;
+	if (original[0] && !strcmp(cur, original))
+		return 0;
+	if (cur[0]) {
+		r = dda_driver_unbind(bdf);
+		if (r < 0)
+			return r;
+	}
+	r = dda_driver_probe(bdf);
+	if (r < 0)
+		return r;
+	if (!original[0])
+		return 0;
+	if (dda_driver_wait(bdf, original, BIND_TIMEOUT_MS) == 0)
+		return 0;
+	/* The kernel chose differently (another driver claims the id):
+	 * bind the recorded one by name. */
+	r = dda_driver_current(bdf, cur, sizeof(cur));
+	if (r == 0 && cur[0] && strcmp(cur, original))
+		r = dda_driver_unbind(bdf);
+	if (r == 0 && dda_exists("sys/bus/pci/drivers/%s", original))
+		r = dda_driver_bind(bdf, original);
+	if (r < 0)
+		return r;
+	return dda_driver_wait(bdf, original, BIND_TIMEOUT_MS);
+}
+
+static int take_from_host(struct dda_state *s, struct dda_move *m)
+{
+	const char *bdf = m->dev->name;
+	int r;
+
+	r = dda_driver_override_set(bdf, VFIO);
+	if (r < 0)
+		return r;
+	r = step(s, "dismount", bdf, "dismounting", "override");
+	if (r < 0)
+		return r;
+	if (strcmp(m->from, VFIO)) {
+		r = dda_driver_unbind(bdf);
+		if (r < 0)
+			return r;
+	}
+	r = step(s, "dismount", bdf, "dismounting", "unbound");
+	if (r < 0)
+		return r;
+	r = dda_driver_probe(bdf);
+	if (r < 0)
+		return r;
+	r = dda_driver_wait(bdf, VFIO, BIND_TIMEOUT_MS);
+	if (r < 0)
+		return r;
+	r = step(s, "dismount", bdf, "dismounting", "bound");
+	if (r < 0)
+		return r;
+	/* Entering the pool: wipe what the host driver left in the device. */
+	r = dda_driver_reset(bdf, &m->reset);
+	if (r < 0)
+		return r;
+	return step(s, "dismount", bdf, "dismounting", "reset");
+}
+
+int dda_pool_dismount(struct dda_state *s, struct dda_plan *p)
+{
+	int r;
+
+	r = dda_driver_load_vfio();
+	if (r < 0)
+		return r;
+	r = record(s, p);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->moves[i].skip)
+			continue;
+		dda_fault_point("dismount:recorded");
+		r = take_from_host(s, &p->moves[i]);
+		if (r < 0)
+			goto undo;
+	}
+	r = dda_state_begin(s);
+	if (r < 0)
+		goto undo;
+	for (size_t i = 0; i < p->n && r == 0; i++)
+		if (!p->moves[i].skip)
+			r = set_state(s, p->moves[i].dev->name, "pooled", "");
+	if (r == 0)
+		r = dda_state_commit(s);
+	if (r == 0)
+		return 0;
+	dda_state_rollback(s);
+undo:
+	/* Keep the first error for the user; put every member back. */
+	{
+		struct dda_error_info first = *dda_last_error();
+
+		for (size_t i = 0; i < p->n; i++) {
+			if (p->moves[i].skip)
+				continue;
+			if (return_to_host(p->moves[i].dev->name, p->moves[i].from) == 0)
+				(void)!delete_entry(s, p->moves[i].dev->name);
+		}
+		dda_error_code(first.err ? first.err : r, first.code, first.device, "%s (the group was given back to the host)",
+			       first.message);
+	}
+	return r;
+}
+
+int dda_pool_plan_mount(struct dda_host *h, struct dda_state *s, struct dda_device *const *devs, size_t n,
+			struct dda_plan *ret)
+{
+	struct dda_plan p = { 0 };
+	int r;
+
+	(void)h;
+	for (size_t i = 0; i < n; i++) {
+		struct dda_device *d = devs[i];
+		struct dda_pool_entry e;
+		int pids[4];
+		size_t users;
+
+		r = dda_pool_get(s, d->name, &e);
+		if (r == -ENOENT) {
+			dda_plan_release(&p);
+			return dda_error_code(-ENOENT, "not-in-pool", d->name,
+					      "'%s' is not in the pool (see 'ddactl pool'); nothing to mount", d->name);
+		}
+		if (r < 0)
+			goto fail;
+		users = dda_vfio_group_users(d->group_id, pids, ARRAY_SIZE(pids));
+		if (users) {
+			char comm[64] = "";
+
+			if (dda_read_line(comm, sizeof(comm), "proc/%d/comm", pids[0]) < 0)
+				comm[0] = '\0';
+			dda_plan_release(&p);
+			return dda_error_code(-EBUSY, "in-use", d->name,
+					      "refusing to mount '%s': process %d (%s) holds its IOMMU group /dev/vfio/%d; stop it first",
+					      d->name, pids[0], comm, d->group_id);
+		}
+		r = plan_add(&p, d, true, NULL);
+		if (r < 0)
+			goto fail;
+		/* The group leaves together: a member alone on vfio-pci would
+		 * keep the rest from being usable by a VM anyway. */
+		if (d->group)
+			for (size_t k = 0; k < d->group->nmembers; k++) {
+				struct dda_device *m = d->group->members[k];
+
+				if (m == d || dda_device_is_bridge(m) || dda_pool_get(s, m->name, &e) < 0)
+					continue;
+				r = plan_add(&p, m, false, d);
+				if (r < 0)
+					goto fail;
+			}
+	}
+	for (size_t i = 0; i < p.n; i++) {
+		struct dda_pool_entry e;
+
+		if (dda_pool_get(s, p.moves[i].dev->name, &e) == 0)
+			snprintf(p.moves[i].to, sizeof(p.moves[i].to), "%s", e.original_driver);
+	}
+	*ret = p;
+	return 0;
+fail:
+	dda_plan_release(&p);
+	return r;
+}
+
+static int give_back(struct dda_state *s, struct dda_move *m)
+{
+	const char *bdf = m->dev->name;
+	int r;
+
+	r = step(s, "mount", bdf, "mounting", "recorded");
+	if (r < 0)
+		return r;
+	/* Leaving the pool: the host driver must not see a VM's leftovers. */
+	if (!strcmp(m->dev->driver, VFIO)) {
+		r = dda_driver_reset(bdf, &m->reset);
+		if (r < 0)
+			return r;
+	}
+	r = step(s, "mount", bdf, "mounting", "reset");
+	if (r < 0)
+		return r;
+	r = dda_driver_override_set(bdf, NULL);
+	if (r < 0)
+		return r;
+	r = step(s, "mount", bdf, "mounting", "override-cleared");
+	if (r < 0)
+		return r;
+	r = return_to_host(bdf, m->to);
+	if (r < 0)
+		return r;
+	dda_fault_point("mount:bound");
+	r = dda_state_log(s, "mount", bdf, m->to);
+	if (r < 0)
+		return r;
+	return delete_entry(s, bdf);
+}
+
+int dda_pool_mount(struct dda_state *s, struct dda_plan *p)
+{
+	int r, first = 0;
+
+	/* Every member is tried even after a failure: half a group on the
+	 * host is better than none, and each failure stays recorded as
+	 * 'mounting' for the next run to finish. */
+	for (size_t i = 0; i < p->n; i++) {
+		r = give_back(s, &p->moves[i]);
+		if (r < 0 && !first)
+			first = r;
+	}
+	return first;
+}
+
+bool dda_pool_needs_recovery(struct dda_state *s)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(dda_state_db(s), "SELECT 1 FROM pool_device WHERE state != 'pooled' LIMIT 1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return false;
+	return sqlite3_step(st) == SQLITE_ROW;
+}
+
+static void say(struct dda_repair *rep, const char *fmt, ...) _printf_(2, 3);
+static void say(struct dda_repair *rep, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!rep || rep->n >= ARRAY_SIZE(rep->lines))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(rep->lines[rep->n++], sizeof(rep->lines[0]), fmt, ap);
+	va_end(ap);
+}
+
+int dda_pool_recover(struct dda_state *s, struct dda_repair *rep)
+{
+	_cleanup_free_ struct dda_pool_entry *v = NULL;
+	size_t n;
+	int r, first = 0;
+
+	r = dda_pool_list(s, &v, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct dda_pool_entry *e = &v[i];
+
+		if (!strcmp(e->state, "pooled"))
+			continue;
+		if (!dda_exists("sys/bus/pci/devices/%s", e->address)) {
+			say(rep, "'%s' was being %s but is gone from the host; its record is kept", e->address,
+			    !strcmp(e->state, "dismounting") ? "dismounted" : "mounted");
+			continue;
+		}
+		/* Both directions end on the host side, the safe one. */
+		r = return_to_host(e->address, e->original_driver);
+		if (r == 0)
+			r = delete_entry(s, e->address);
+		if (r == 0)
+			r = dda_state_log(s, "repair", e->address, e->state);
+		if (r < 0) {
+			if (!first)
+				first = r;
+			continue;
+		}
+		say(rep, "repaired an interrupted %s of '%s' (stopped after step '%s'): it is back on %s",
+		    !strcmp(e->state, "dismounting") ? "dismount" : "mount", e->address, e->step,
+		    e->original_driver[0] ? e->original_driver : "no driver, as before");
+	}
+	return first;
+}
+
+static bool same_hardware(const struct dda_pool_entry *e, const struct dda_device *d)
+{
+	return e->vendor == d->vendor && e->device == d->device && e->subvendor == d->subvendor &&
+	       e->subdevice == d->subdevice;
+}
+
+int dda_pool_restore(struct dda_host *h, struct dda_state *s, const char *only, struct dda_repair *rep)
+{
+	_cleanup_free_ struct dda_pool_entry *v = NULL;
+	size_t n;
+	int r, first = 0;
+
+	r = dda_pool_list(s, &v, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct dda_pool_entry *e = &v[i];
+		struct dda_locpath l;
+		struct dda_device *d = NULL;
+		char cur[64];
+
+		if (strcmp(e->state, "pooled"))
+			continue;
+		/* The location path is the identity; the address may have moved. */
+		if (dda_locpath_parse(e->location_path, &l) == 0)
+			for (size_t k = 0; k < h->ndevs && !d; k++)
+				if (dda_locpath_equal(&h->devs[k].loc, &l))
+					d = &h->devs[k];
+		if (only && (!d || strcmp(d->name, only)))
+			continue;
+		if (!d) {
+			say(rep, "'%s' (%s) is not on this host now: left in the pool, not claimed", e->address,
+			    e->location_path);
+			continue;
+		}
+		if (!same_hardware(e, d)) {
+			say(rep, "hardware changed at %s: the pool had %04x:%04x (%04x:%04x), found %04x:%04x (%04x:%04x) at '%s'; not claimed",
+			    e->location_path, e->vendor, e->device, e->subvendor, e->subdevice, d->vendor, d->device,
+			    d->subvendor, d->subdevice, d->name);
+			continue;
+		}
+		r = dda_driver_override_set(d->name, VFIO);
+		if (r == 0)
+			r = dda_driver_current(d->name, cur, sizeof(cur));
+		if (r == 0 && !strcmp(cur, VFIO)) {
+			say(rep, "'%s' is already on vfio-pci", d->name);
+			continue;
+		}
+		/* Before host drivers bind (udev) there is nothing to unbind
+		 * and vfio-pci may not be loaded yet: the override is enough. */
+		if (r == 0 && !cur[0] && !dda_exists("sys/bus/pci/drivers/vfio-pci")) {
+			say(rep, "'%s' reserved for vfio-pci (driver_override)", d->name);
+			continue;
+		}
+		if (r == 0)
+			r = dda_driver_load_vfio();
+		if (r == 0 && cur[0])
+			r = dda_driver_unbind(d->name);
+		if (r == 0)
+			r = dda_driver_probe(d->name);
+		if (r == 0)
+			r = dda_driver_wait(d->name, VFIO, BIND_TIMEOUT_MS);
+		if (r < 0) {
+			say(rep, "'%s' could not be claimed: %s", d->name, dda_last_error()->message);
+			if (!first)
+				first = r;
+			continue;
+		}
+		say(rep, "'%s' claimed for the pool%s%s%s", d->name, cur[0] ? " (taken from " : "", cur,
+		    cur[0] ? ")" : "");
+		if (strcmp(e->address, d->name)) {
+			_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+			if (sqlite3_prepare_v2(dda_state_db(s), "UPDATE pool_device SET address = ? WHERE address = ?",
+					       -1, &st, NULL) == SQLITE_OK) {
+				sqlite3_bind_text(st, 1, d->name, -1, SQLITE_STATIC);
+				sqlite3_bind_text(st, 2, e->address, -1, SQLITE_STATIC);
+				if (sqlite3_step(st) != SQLITE_DONE)
+					say(rep, "cannot record the new address of '%s'", d->name);
+			}
+		}
+	}
+	return first;
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The pool of assignable devices: dismount (host -> pool), mount (pool ->
+ * host), the list, and the repair of an interrupted move.
+ *
+ * A move is planned first (whole IOMMU groups, every check of the survey,
+ * nothing touched), then recorded (the original driver of every member is
+ * committed to the state database before any sysfs write), then done one
+ * idempotent step at a time, then verified.  A pool_device row is the
+ * intent: 'dismounting' and 'mounting' rows found by a later run mean a
+ * move was cut short, and dda_pool_recover() finishes it towards the host:
+ * an interrupted dismount is undone, an interrupted mount is completed, so
+ * a device never stays without a driver and without a record of its own.
+ */
+#ifndef DDA_POOL_H
+#define DDA_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cleanup.h"
+#include "pciaddr.h"
+#include "state.h"
+#include "topology.h"
+
+struct dda_pool_entry {
+	char address[DDA_PCIADDR_LEN];
+	char location_path[DDA_LOCPATH_LEN];
+	uint16_t vendor, device, subvendor, subdevice;
+	uint32_t class;
+	int group;
+	char original_driver[64];	/* "" = it had none */
+	bool requested;			/* false: moved as a group companion */
+	char brought_by[DDA_PCIADDR_LEN];
+	bool forced;
+	char forced_by[64];
+	char forced_reasons[512];
+	char added_at[32];
+	char state[16];			/* dismounting, pooled, mounting */
+	char step[32];			/* last step begun, for the repair message */
+};
+
+int dda_pool_list(struct dda_state *s, struct dda_pool_entry **ret, size_t *ret_n) _must_check_;
+/* -ENOENT (not recorded) when the address is not in the pool; a NULL
+ * state is an empty pool (dry runs before the first dismount). */
+int dda_pool_get(struct dda_state *s, const char *address, struct dda_pool_entry *ret) _must_check_;
+
+enum dda_move_flags {
+	DDA_MOVE_FORCE = 1 << 0,	/* go past 'force' reasons (never past 'block') */
+	DDA_MOVE_DRY_RUN = 1 << 1,	/* plan only */
+};
+
+/* One function of a planned move. */
+struct dda_move {
+	struct dda_device *dev;
+	bool requested;			/* named by the user */
+	struct dda_device *brought_by;	/* companion of */
+	char from[64];			/* driver before */
+	char to[64];			/* driver after ("" = none) */
+	bool reset;			/* a reset was done */
+	bool skip;			/* already where it should be */
+};
+
+struct dda_plan {
+	struct dda_move *moves;
+	size_t n;
+	bool forced;
+	char force_reasons[512];	/* the 'force' reasons --force went past */
+};
+
+void dda_plan_release(struct dda_plan *p);
+
+/* Plans moving the named devices and their group companions into the pool.
+ * Refuses (-ECANCELED, code "refused", message naming the device, the
+ * reason and the fix) on any 'block' reason of any member, and on 'force'
+ * reasons without DDA_MOVE_FORCE; -EALREADY when already pooled. */
+int dda_pool_plan_dismount(struct dda_host *h, struct dda_state *s, struct dda_device *const *devs,
+			   size_t n, unsigned flags, struct dda_plan *ret) _must_check_;
+int dda_pool_dismount(struct dda_state *s, struct dda_plan *p) _must_check_;
+
+/* Plans giving the devices' whole groups back to the host.  Refuses a
+ * device not in the pool (-ENOENT) and one a process still holds. */
+int dda_pool_plan_mount(struct dda_host *h, struct dda_state *s, struct dda_device *const *devs, size_t n,
+			struct dda_plan *ret) _must_check_;
+int dda_pool_mount(struct dda_state *s, struct dda_plan *p) _must_check_;
+
+/* What a repair did, one line per device, for the CLI to tell. */
+struct dda_repair {
+	char lines[16][256];
+	size_t n;
+};
+
+/* Finishes every interrupted move (see above).  Needs root and the lock. */
+int dda_pool_recover(struct dda_state *s, struct dda_repair *ret) _must_check_;
+
+/* True when the state holds unfinished moves (for read-only commands). */
+bool dda_pool_needs_recovery(struct dda_state *s);
+
+/* Boot: claims every pooled device for vfio-pci before (or after) host
+ * drivers bind, matching it by location path and ids so that a card moved
+ * to another slot, or another card in its slot, is not taken.  With only
+ * set, just that address (udev).  Lines say what was done or skipped. */
+int dda_pool_restore(struct dda_host *h, struct dda_state *s, const char *only, struct dda_repair *ret) _must_check_;
+
+#endif

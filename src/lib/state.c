@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "hostpath.h"
+#include "state.h"
+
+struct dda_state {
+	sqlite3 *db;
+};
+
+static char state_dir[PATH_MAX];
+static char run_dir[PATH_MAX];
+
+/*
+ * The schema, one migration per version: a database at user_version N
+ * gets migrations N+1.. applied in one transaction.  Never edit a
+ * migration that has shipped; add one.
+ */
+static const char *const migrations[] = {
+	/* 1: the pool and its journal */
+	"CREATE TABLE pool_device ("
+	"  address TEXT PRIMARY KEY,"
+	"  location_path TEXT NOT NULL,"
+	"  vendor INTEGER NOT NULL, device INTEGER NOT NULL,"
+	"  subvendor INTEGER NOT NULL, subdevice INTEGER NOT NULL,"
+	"  class INTEGER NOT NULL,"
+	"  iommu_group INTEGER NOT NULL,"
+	/* The driver to give it back to ('' = none).  Written before the
+	 * device is touched: a crash can never lose it. */
+	"  original_driver TEXT NOT NULL,"
+	"  requested INTEGER NOT NULL,"		/* named by the user; 0 = group companion */
+	"  brought_by TEXT,"			/* for companions: the device that needed it */
+	"  forced INTEGER NOT NULL DEFAULT 0,"
+	"  forced_by TEXT, forced_reasons TEXT,"
+	"  added_at TEXT NOT NULL,"
+	/* dismounting -> pooled -> mounting: the row is the intent. */
+	"  state TEXT NOT NULL CHECK (state IN ('dismounting', 'pooled', 'mounting')),"
+	"  step TEXT NOT NULL DEFAULT ''"
+	");"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),"
+	"  who TEXT NOT NULL, op TEXT NOT NULL, device TEXT, detail TEXT"
+	");",
+};
+
+void dda_state_set_dir(const char *dir)
+{
+	snprintf(state_dir, sizeof(state_dir), "%s", dir ? dir : "");
+}
+
+const char *dda_state_dir(void)
+{
+	if (!state_dir[0]) {
+		const char *env = getenv("DDACTL_STATE_DIR");
+		_cleanup_free_ char *p = NULL;
+
+		if (env && *env) {
+			snprintf(state_dir, sizeof(state_dir), "%s", env);
+		} else {
+			p = dda_path("var/lib/ddactl");
+			snprintf(state_dir, sizeof(state_dir), "%s", p ? p : "/var/lib/ddactl");
+		}
+	}
+	return state_dir;
+}
+
+const char *dda_run_dir(void)
+{
+	if (!run_dir[0]) {
+		const char *env = getenv("DDACTL_RUN_DIR");
+		_cleanup_free_ char *p = NULL;
+
+		if (env && *env) {
+			snprintf(run_dir, sizeof(run_dir), "%s", env);
+		} else {
+			p = dda_path("run/ddactl");
+			snprintf(run_dir, sizeof(run_dir), "%s", p ? p : "/run/ddactl");
+		}
+	}
+	return run_dir;
+}
+
+int dda_state_error(struct dda_state *s, const char *what)
+{
+	return dda_error_code(-EIO, "state-error", NULL, "state database %s/ddactl.db: %s: %s", dda_state_dir(),
+			      what, s && s->db ? sqlite3_errmsg(s->db) : "cannot open");
+}
+
+static int exec(struct dda_state *s, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int r = dda_error_code(-EIO, "state-error", NULL, "state database %s/ddactl.db: %s",
+				       dda_state_dir(), msg ? msg : "error");
+
+		sqlite3_free(msg);
+		return r;
+	}
+	return 0;
+}
+
+static int migrate(struct dda_state *s)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int version, r;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW)
+		return dda_state_error(s, "reading the schema version");
+	version = sqlite3_column_int(st, 0);
+	if (version > (int)ARRAY_SIZE(migrations))
+		return dda_error_code(-EPROTO, "state-too-new", NULL,
+				      "state database %s/ddactl.db has schema %d, newer than this ddactl knows (%zu): upgrade ddactl",
+				      dda_state_dir(), version, ARRAY_SIZE(migrations));
+	if (version == (int)ARRAY_SIZE(migrations))
+		return 0;
+	r = dda_state_begin(s);
+	if (r < 0)
+		return r;
+	for (size_t i = (size_t)version; i < ARRAY_SIZE(migrations); i++) {
+		char pragma[64];
+
+		r = exec(s, migrations[i]);
+		if (r < 0)
+			goto fail;
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %zu", i + 1);
+		r = exec(s, pragma);
+		if (r < 0)
+			goto fail;
+	}
+	return dda_state_commit(s);
+fail:
+	dda_state_rollback(s);
+	return r;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int dda_state_open(struct dda_state **ret, unsigned flags)
+{
+	_cleanup_(dda_state_closep) struct dda_state *s = calloc(1, sizeof(*s));
+	char path[PATH_MAX];
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "%s/ddactl.db", dda_state_dir());
+	if (flags & DDA_STATE_READONLY) {
+		if (access(path, F_OK) < 0)
+			return -ENOENT;
+		if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+			return dda_state_error(s, "opening read-only");
+	} else {
+		r = mkdir_p(dda_state_dir(), 0755);
+		if (r < 0)
+			return dda_error(r, NULL, "cannot create state directory '%s': %s", dda_state_dir(), strerror(-r));
+		if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+			return dda_state_error(s, "opening");
+	}
+	/* A second writer waits for the lock file first; this only covers
+	 * readers racing a commit. */
+	sqlite3_busy_timeout(s->db, 5000);
+	if (!(flags & DDA_STATE_READONLY)) {
+		/* WAL survives a crash mid-write; synchronous=FULL makes each
+		 * committed intent durable before the host is touched. */
+		r = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+		if (r < 0)
+			return r;
+		r = migrate(s);
+		if (r < 0)
+			return r;
+	}
+	*ret = TAKE_PTR(s);
+	return 0;
+}
+
+void dda_state_close(struct dda_state *s)
+{
+	if (!s)
+		return;
+	sqlite3_close(s->db);
+	free(s);
+}
+
+sqlite3 *dda_state_db(struct dda_state *s)
+{
+	return s->db;
+}
+
+int dda_state_begin(struct dda_state *s)
+{
+	return exec(s, "BEGIN IMMEDIATE");
+}
+
+int dda_state_commit(struct dda_state *s)
+{
+	return exec(s, "COMMIT");
+}
+
+void dda_state_rollback(struct dda_state *s)
+{
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+const char *dda_state_who(void)
+{
+	static char who[64];
+	const char *sudo = getenv("SUDO_USER");
+	struct passwd *pw;
+
+	if (who[0])
+		return who;
+	if (sudo && *sudo)
+		snprintf(who, sizeof(who), "%s (via sudo)", sudo);
+	else if ((pw = getpwuid(getuid())))
+		snprintf(who, sizeof(who), "%s", pw->pw_name);
+	else
+		snprintf(who, sizeof(who), "uid %u", (unsigned)getuid());
+	return who;
+}
+
+int dda_state_log(struct dda_state *s, const char *op, const char *device, const char *detail)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO audit (who, op, device, detail) VALUES (?, ?, ?, ?)", -1, &st,
+			       NULL) != SQLITE_OK)
+		return dda_state_error(s, "preparing the audit log");
+	sqlite3_bind_text(st, 1, dda_state_who(), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, op, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, device, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, detail, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return dda_state_error(s, "writing the audit log");
+	return 0;
+}

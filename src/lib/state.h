@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ddactl's own memory: one SQLite database (WAL, schema versioned with
+ * migrations) in the state directory, by default /var/lib/ddactl under the
+ * root, or DDACTL_STATE_DIR / --state-dir.  It outlives reboots; the run
+ * directory (/run/ddactl: lock, VM sockets) does not.
+ *
+ * Every module that stores something declares its tables in state.c's
+ * migration list, so the whole schema reads in one place.
+ */
+#ifndef DDA_STATE_H
+#define DDA_STATE_H
+
+#include <sqlite3.h>
+
+#include "cleanup.h"
+
+struct dda_state;
+
+enum dda_state_flags {
+	DDA_STATE_READONLY = 1 << 0,	/* never create; fail with -ENOENT when absent */
+};
+
+/* Sets the state directory (NULL: DDACTL_STATE_DIR or the default). */
+void dda_state_set_dir(const char *dir);
+/* The state directory in use (absolute).  Borrowed. */
+const char *dda_state_dir(void);
+/* The run directory (lock, VM runtime files): DDACTL_RUN_DIR or
+ * /run/ddactl under the root.  Borrowed. */
+const char *dda_run_dir(void);
+
+int dda_state_open(struct dda_state **ret, unsigned flags) _must_check_;
+void dda_state_close(struct dda_state *s);
+DDA_DEFINE_CLEANUP(struct dda_state, dda_state_close)
+
+sqlite3 *dda_state_db(struct dda_state *s);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK; errors recorded. */
+int dda_state_begin(struct dda_state *s) _must_check_;
+int dda_state_commit(struct dda_state *s) _must_check_;
+void dda_state_rollback(struct dda_state *s);
+
+/* Records an SQLite failure as a dda_error and returns -EIO. */
+int dda_state_error(struct dda_state *s, const char *what);
+
+/* Appends a line to the audit log (who, what, which device). */
+int dda_state_log(struct dda_state *s, const char *op, const char *device, const char *detail) _must_check_;
+
+/* Who runs this: SUDO_USER, else the user name of the real uid. */
+const char *dda_state_who(void);
+
+static inline void dda_sqlite_finalizep(sqlite3_stmt **st)
+{
+	if (*st)
+		sqlite3_finalize(*st);
+}
+#define _cleanup_stmt_ _cleanup_(dda_sqlite_finalizep)
+
+#endif
