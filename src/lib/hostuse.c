@@ -14,6 +14,8 @@
 
 struct mount {
 	char majmin[24];
+	char fstype[32];
+	char *source;
 	char *point;
 };
 
@@ -27,8 +29,10 @@ struct facts {
 
 static void facts_release(struct facts *f)
 {
-	for (size_t i = 0; i < f->nmounts; i++)
+	for (size_t i = 0; i < f->nmounts; i++) {
 		free(f->mounts[i].point);
+		free(f->mounts[i].source);
+	}
 	free(f->mounts);
 	free(f->swaps);
 	free(f->route_ifs);
@@ -90,20 +94,31 @@ static int read_mounts(struct facts *f)
 	if (dda_read_alloc(&buf, NULL, "proc/self/mountinfo") < 0)
 		return 0;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char majmin[24], point[PATH_MAX];
+		char majmin[24], point[PATH_MAX], fstype[32] = "", source[PATH_MAX] = "";
+		const char *sep = strstr(line, " - ");
 		struct mount *m;
 
 		if (sscanf(line, "%*s %*s %23s %*s %4095s", majmin, point) != 2)
 			continue;
+		/* After the optional fields: " - fstype source options". */
+		if (sep && sscanf(sep + 3, "%31s %4095s", fstype, source) < 1)
+			fstype[0] = '\0';
 		m = realloc(f->mounts, (f->nmounts + 1) * sizeof(*m));
 		if (!m)
 			return -ENOMEM;
 		f->mounts = m;
 		unescape(point);
-		snprintf(m[f->nmounts].majmin, sizeof(m->majmin), "%s", majmin);
-		m[f->nmounts].point = strdup(point);
-		if (!m[f->nmounts].point)
+		unescape(source);
+		m = &f->mounts[f->nmounts];
+		snprintf(m->majmin, sizeof(m->majmin), "%s", majmin);
+		snprintf(m->fstype, sizeof(m->fstype), "%s", fstype);
+		m->point = strdup(point);
+		m->source = strdup(source);
+		if (!m->point || !m->source) {
+			free(m->point);
+			free(m->source);
 			return -ENOMEM;
+		}
 		f->nmounts++;
 	}
 	return 0;
@@ -332,6 +347,44 @@ static int scan_block(struct dda_host *h, const struct facts *f)
 	return 0;
 }
 
+/* File systems that come over a virtio device rather than a block device:
+ * 9p (the source is the device's mount_tag) and virtiofs (the tag is in
+ * /sys/fs/virtiofs).  A guest whose root is 9p, like the lab's, must not
+ * lose that device. */
+static int scan_virtio_fs(struct dda_host *h, const struct facts *f)
+{
+	_cleanup_closedir_ DIR *dir = dda_opendir("sys/bus/virtio/devices");
+	struct dirent *e;
+	int r;
+
+	if (!dir)
+		return 0;
+	while ((e = readdir(dir))) {
+		char tag[256], target[PATH_MAX], what[192];
+		struct dda_pciaddr a;
+		struct dda_device *d;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (dda_read_line(tag, sizeof(tag), "sys/bus/virtio/devices/%s/mount_tag", e->d_name) < 0)
+			continue;
+		if (dda_read_link(target, sizeof(target), "sys/bus/virtio/devices/%s", e->d_name) < 0 ||
+		    !deepest_pci(target, &a) || !(d = dda_host_find(h, &a)))
+			continue;
+		for (size_t i = 0; i < f->nmounts; i++) {
+			const struct mount *m = &f->mounts[i];
+
+			if (strcmp(m->fstype, "9p") || strcmp(m->source, tag))
+				continue;
+			snprintf(what, sizeof(what), "9p file system '%s' is mounted on %s", tag, m->point);
+			r = dda_device_add_use(d, DDA_USE_MOUNT, critical_mount(m->point), what);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
 static bool if_up(const char *ifn)
 {
 	uint64_t flags;
@@ -467,6 +520,8 @@ int dda_hostuse_attach(struct dda_host *h)
 		r = read_net(&f);
 	if (r == 0)
 		r = scan_block(h, &f);
+	if (r == 0)
+		r = scan_virtio_fs(h, &f);
 	if (r == 0)
 		r = scan_net(h, &f);
 	if (r == 0)
