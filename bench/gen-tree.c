@@ -30,6 +30,8 @@ struct gen {
 	struct fh_host *h;
 	unsigned functions;
 	int next_group;
+	int vfio_groups[4];	/* groups of GPUs given to vfio-pci, for QEMU's fds */
+	unsigned n_vfio_groups;
 };
 
 static void die(const char *what, const char *addr, int r)
@@ -196,6 +198,9 @@ static void gpu(struct gen *g, const char *port, unsigned bus, unsigned i)
 	char vga[FH_ADDR_LEN], hda[FH_ADDR_LEN];
 	int grp = new_group(g);
 	bool vfio = i % 2;
+
+	if (vfio && g->n_vfio_groups < ARRAY_SIZE(g->vfio_groups))
+		g->vfio_groups[g->n_vfio_groups++] = grp & ~FH_GROUP_SET;
 
 	fmt_addr(vga, bus, 0, 0);
 	fmt_addr(hda, bus, 0, 1);
@@ -419,6 +424,41 @@ static void uncore(struct gen *g, unsigned count)
 	}
 }
 
+/*
+ * A virtualisation host's process table: services with a few open files
+ * and two QEMUs holding VFIO groups, so a survey that looks for VFIO users
+ * pays what it would pay on a real host.
+ */
+static void processes(struct gen *g)
+{
+	static const char *const comm[] = {
+		"systemd-journal", "libvirtd", "sshd", "chronyd", "rsyslogd", "bash", "virtlogd",
+	};
+	static const char *const files[] = {
+		"socket:[48213]", "/var/log/journal/system.journal", "anon_inode:[eventfd]",
+		"pipe:[50311]", NULL,
+	};
+	char grp[2][32];
+	const char *qemu[2][4];
+	int r;
+
+	for (unsigned i = 0; i < 300; i++) {
+		r = fh_process(g->h, 900 + 7 * i, comm[i % ARRAY_SIZE(comm)], files + i % 4);
+		if (r < 0)
+			die("process", NULL, r);
+	}
+	for (unsigned i = 0; i < 2 && i < g->n_vfio_groups; i++) {
+		snprintf(grp[i], sizeof(grp[i]), "/dev/vfio/%d", g->vfio_groups[i]);
+		qemu[i][0] = "/dev/vfio/vfio";
+		qemu[i][1] = grp[i];
+		qemu[i][2] = "anon_inode:kvm-vm";
+		qemu[i][3] = NULL;
+		r = fh_process(g->h, 4711 + i, "qemu-system-x86", qemu[i]);
+		if (r < 0)
+			die("process", NULL, r);
+	}
+}
+
 static void host_use(struct gen *g)
 {
 	struct fh_host *h = g->h;
@@ -427,6 +467,9 @@ static void host_use(struct gen *g)
 	if ((r = fh_cmdline(h, "BOOT_IMAGE=/vmlinuz-6.8.0-45-generic root=/dev/sda2 ro "
 			       "intel_iommu=on iommu=pt quiet")) < 0 ||
 	    (r = fh_osrelease(h, "6.8.0-45-generic")) < 0 ||
+	    /* two 20-core Xeons with hyperthreading */
+	    (r = fh_cpuinfo(h, "GenuineIntel", 80)) < 0 ||
+	    (r = fh_module_param(h, "vfio_iommu_type1", "allow_unsafe_interrupts", "N")) < 0 ||
 	    /* root and ESP on the SATA controller */
 	    (r = fh_block(h, "sda", "0000:00:17.0", NULL, "8:0", "ata1/host0/target0:0:0/0:0:0:0/block")) < 0 ||
 	    (r = fh_block(h, "sda1", NULL, "sda", "8:1", NULL)) < 0 ||
@@ -536,6 +579,7 @@ int main(int argc, char **argv)
 	connectx(&g, 0x80);
 	uncore(&g, target - fixed);
 	host_use(&g);
+	processes(&g);
 
 	if (g.functions != target) {
 		fprintf(stderr, "gen-tree: made %u functions, wanted %u\n", g.functions, target);

@@ -233,29 +233,36 @@ static int check_reset(const struct dda_host *h, struct dda_device *d)
 	if (d->resets == DDA_RESET_BUS) {
 		char others[512] = "";
 		size_t off = 0, n = 0;
-		size_t i = (size_t)(d - h->devs);
 
-		/* Everything on the same bus and below it goes through reset too. */
+		/* A slot reset takes the slot's functions; a secondary bus reset
+		 * everything on the bus and below it. */
 		for (size_t j = 0; j < h->ndevs; j++) {
 			const struct dda_device *o = &h->devs[j];
 			const struct dda_device *p;
 
-			if (j == i)
+			if (o == d)
 				continue;
-			for (p = o; p && !(p->addr.bus == d->addr.bus && p->addr.domain == d->addr.domain); p = p->parent)
-				;
-			if (!p)
-				continue;
+			if (d->in_slot) {
+				if (o->addr.domain != d->addr.domain || o->addr.bus != d->addr.bus || o->addr.dev != d->addr.dev)
+					continue;
+			} else {
+				for (p = o; p && !(p->addr.bus == d->addr.bus && p->addr.domain == d->addr.domain); p = p->parent)
+					;
+				if (!p)
+					continue;
+			}
 			n++;
 			if (off < sizeof(others))
 				off += (size_t)snprintf(others + off, sizeof(others) - off, "%s%s", n > 1 ? ", " : "", o->name);
 		}
 		ADD(d, "bus-reset-only", DDA_SEV_WARN,
-		    n ? fmt("'%s' can only be reset by a secondary bus reset%s%s, which also resets %s", d->name,
-			    d->parent ? " of bridge " : "", d->parent ? d->parent->name : "", others)
-		      : fmt("'%s' can only be reset by a secondary bus reset%s%s (nothing else is on that bus)",
-			    d->name, d->parent ? " of bridge " : "", d->parent ? d->parent->name : ""),
-		    fmt("a bus reset is slow and works only while every device on the bus belongs to the same VM"),
+		    n ? fmt("'%s' can only be reset by a %s reset%s%s, which also resets %s", d->name,
+			    d->in_slot ? "hotplug slot" : "secondary bus", d->parent ? " behind " : "",
+			    d->parent ? d->parent->name : "", others)
+		      : fmt("'%s' can only be reset by a %s reset%s%s (nothing else is reset with it)", d->name,
+			    d->in_slot ? "hotplug slot" : "secondary bus", d->parent ? " behind " : "",
+			    d->parent ? d->parent->name : ""),
+		    fmt("a bus or slot reset is slow and works only while everything it resets belongs to the same VM"),
 		    NULL);
 	}
 	return 0;

@@ -123,6 +123,7 @@ struct dda_device {
 	unsigned nbars;
 
 	bool reset_method_known;	/* the kernel's reset_method attribute exists */
+	bool in_slot;			/* in a hotplug slot: "bus" reset is a slot reset */
 	unsigned resets;		/* enum dda_reset */
 	int irq;			/* -1 unknown */
 	int sriov_total, sriov_num;	/* -1 unless a PF */

@@ -94,37 +94,48 @@ static void read_cpu_vendor(struct dda_hostinfo *h)
 		h->cpu = DDA_CPU_AMD;
 }
 
-/* Intel: extended capability bit 3 (IR) of every DMAR unit.  AMD IOMMUs
- * always remap interrupts unless told not to on the command line. */
+/* The kernel names an interrupt chip "IR-..." (IR-IO-APIC, IR-PCI-MSIX)
+ * when it remaps interrupts, Intel or AMD alike: the one sign that it is
+ * on, not just supported.  Without any such line, Intel's ecap bit 3 tells
+ * whether the hardware could. */
 static void read_intremap(struct dda_hostinfo *h)
 {
+	_cleanup_free_ char *irqs = NULL;
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *e;
 	int intel = 0, ir = 0;
 
 	if (h->intremap == 0 || !h->iommu_on)
 		return;
+	if (dda_read_alloc(&irqs, NULL, "proc/interrupts") == 0 && strstr(irqs, " IR-")) {
+		h->intremap = 1;
+		snprintf(h->intremap_note, sizeof(h->intremap_note), "interrupts are delivered through IR- chips");
+		return;
+	}
 	d = dda_opendir("sys/class/iommu");
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
+		char line[64];
 		uint64_t ecap;
 
 		if (e->d_name[0] == '.')
 			continue;
-		if (dda_read_u64(&ecap, "sys/class/iommu/%s/intel-iommu/ecap", e->d_name) == 0) {
+		/* The file is bare hex ("f00f4a"). */
+		if (dda_read_line(line, sizeof(line), "sys/class/iommu/%s/intel-iommu/ecap", e->d_name) == 0 &&
+		    dda_parse_u64(line, 16, &ecap) == 0) {
 			intel++;
 			if (ecap & (1u << 3))
 				ir++;
-		} else if (!strncmp(e->d_name, "ivhd", 4)) {
-			h->intremap = 1;
-			snprintf(h->intremap_note, sizeof(h->intremap_note), "AMD-Vi remaps interrupts");
 		}
 	}
-	if (intel) {
-		h->intremap = ir == intel;
-		snprintf(h->intremap_note, sizeof(h->intremap_note), "%d of %d DMAR units support interrupt remapping",
-			 ir, intel);
+	if (intel && ir < intel) {
+		h->intremap = 0;
+		snprintf(h->intremap_note, sizeof(h->intremap_note),
+			 "%d of %d DMAR units cannot remap interrupts", intel - ir, intel);
+	} else if (intel) {
+		snprintf(h->intremap_note, sizeof(h->intremap_note),
+			 "supported by every DMAR unit, but no interrupt is remapped now");
 	}
 }
 

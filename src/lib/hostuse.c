@@ -17,6 +17,7 @@ struct mount {
 	char fstype[32];
 	char *source;
 	char *point;
+	const char *backs;	/* mount point of an overlay this is a layer of */
 };
 
 struct facts {
@@ -86,6 +87,44 @@ static void unescape(char *s)
 	*w = '\0';
 }
 
+/* Does the comma-separated overlay option `key` (lowerdir=a:b, upperdir=)
+ * name `path` as one of its directories? */
+static bool overlay_layer(const char *opts, const char *key, const char *path)
+{
+	const char *p = strstr(opts, key);
+	size_t n = strlen(path);
+
+	if (!p)
+		return false;
+	p += strlen(key);
+	while (*p && *p != ',') {
+		size_t len = strcspn(p, ":,");
+
+		if (len == n && !strncmp(p, path, n))
+			return true;
+		p += len;
+		if (*p == ':')
+			p++;
+	}
+	return false;
+}
+
+/* A mount that holds a layer of an overlay backs that overlay's mount
+ * point: a live system's root over squashfs, the lab's root over 9p. */
+static void link_overlays(struct facts *f)
+{
+	for (size_t i = 0; i < f->nmounts; i++) {
+		const struct mount *o = &f->mounts[i];
+
+		if (strcmp(o->fstype, "overlay"))
+			continue;
+		for (size_t k = 0; k < f->nmounts; k++)
+			if (k != i && (overlay_layer(o->source, "lowerdir=", f->mounts[k].point) ||
+				       overlay_layer(o->source, "upperdir=", f->mounts[k].point)))
+				f->mounts[k].backs = o->point;
+	}
+}
+
 static int read_mounts(struct facts *f)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -94,14 +133,14 @@ static int read_mounts(struct facts *f)
 	if (dda_read_alloc(&buf, NULL, "proc/self/mountinfo") < 0)
 		return 0;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char majmin[24], point[PATH_MAX], fstype[32] = "", source[PATH_MAX] = "";
+		char majmin[24], point[PATH_MAX], fstype[32] = "", source[PATH_MAX] = "", opts[PATH_MAX] = "";
 		const char *sep = strstr(line, " - ");
 		struct mount *m;
 
 		if (sscanf(line, "%*s %*s %23s %*s %4095s", majmin, point) != 2)
 			continue;
 		/* After the optional fields: " - fstype source options". */
-		if (sep && sscanf(sep + 3, "%31s %4095s", fstype, source) < 1)
+		if (sep && sscanf(sep + 3, "%31s %4095s %4095s", fstype, source, opts) < 1)
 			fstype[0] = '\0';
 		m = realloc(f->mounts, (f->nmounts + 1) * sizeof(*m));
 		if (!m)
@@ -113,7 +152,8 @@ static int read_mounts(struct facts *f)
 		snprintf(m->majmin, sizeof(m->majmin), "%s", majmin);
 		snprintf(m->fstype, sizeof(m->fstype), "%s", fstype);
 		m->point = strdup(point);
-		m->source = strdup(source);
+		/* For an overlay the layers matter, not its nominal source. */
+		m->source = strdup(strcmp(fstype, "overlay") ? source : opts);
 		if (!m->point || !m->source) {
 			free(m->point);
 			free(m->source);
@@ -121,6 +161,7 @@ static int read_mounts(struct facts *f)
 		}
 		f->nmounts++;
 	}
+	link_overlays(f);
 	return 0;
 }
 
@@ -253,6 +294,11 @@ static bool critical_mount(const char *point)
 	return false;
 }
 
+static bool mount_critical(const struct mount *m)
+{
+	return critical_mount(m->point) || (m->backs && critical_mount(m->backs));
+}
+
 static const struct mount *find_mount(const struct facts *f, const char *majmin, size_t from)
 {
 	for (size_t i = from; i < f->nmounts; i++)
@@ -281,10 +327,12 @@ static int block_uses(struct dda_device *d, const struct facts *f, const char *b
 				break;
 			i = (size_t)(m - f->mounts);
 			if (via)
-				snprintf(what, sizeof(what), "%s is held by %s, mounted on %s", via, blk, m->point);
+				snprintf(what, sizeof(what), "%s is held by %s, mounted on %s%s%s", via, blk, m->point,
+					 m->backs ? ", a layer of the overlay on " : "", m->backs ? m->backs : "");
 			else
-				snprintf(what, sizeof(what), "%s is mounted on %s", blk, m->point);
-			r = dda_device_add_use(d, DDA_USE_MOUNT, critical_mount(m->point), what);
+				snprintf(what, sizeof(what), "%s is mounted on %s%s%s", blk, m->point,
+					 m->backs ? ", a layer of the overlay on " : "", m->backs ? m->backs : "");
+			r = dda_device_add_use(d, DDA_USE_MOUNT, mount_critical(m), what);
 			if (r < 0)
 				return r;
 		}
@@ -321,6 +369,39 @@ static int block_uses(struct dda_device *d, const struct facts *f, const char *b
 	return 0;
 }
 
+/* With native NVMe multipath a namespace (nvme0n1) hangs under a virtual
+ * subsystem, not under its controllers: its uses belong to every
+ * controller of that subsystem. */
+static int nvme_subsystem_uses(struct dda_host *h, const struct facts *f, const char *blk, const char *target)
+{
+	_cleanup_closedir_ DIR *dir = NULL;
+	const char *p = strstr(target, "/nvme-subsystem/");
+	char subsys[64];
+	struct dirent *e;
+	int r;
+
+	if (!p || sscanf(p, "/nvme-subsystem/%63[^/]", subsys) != 1)
+		return 0;
+	dir = dda_opendir("sys/class/nvme-subsystem/%s", subsys);
+	if (!dir)
+		return 0;
+	while ((e = readdir(dir))) {
+		char ctrl[PATH_MAX];
+		struct dda_pciaddr a;
+		struct dda_device *d;
+
+		if (strncmp(e->d_name, "nvme", 4) || strchr(e->d_name + 4, 'n') ||
+		    dda_read_link(ctrl, sizeof(ctrl), "sys/class/nvme-subsystem/%s/%s", subsys, e->d_name) < 0)
+			continue;
+		if (!deepest_pci(ctrl, &a) || !(d = dda_host_find(h, &a)))
+			continue;
+		r = block_uses(d, f, blk, NULL, 0);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int scan_block(struct dda_host *h, const struct facts *f)
 {
 	_cleanup_closedir_ DIR *dir = dda_opendir("sys/class/block");
@@ -338,8 +419,12 @@ static int scan_block(struct dda_host *h, const struct facts *f)
 			continue;
 		if (dda_read_link(target, sizeof(target), "sys/class/block/%s", e->d_name) < 0)
 			continue;
-		if (!deepest_pci(target, &a) || !(d = dda_host_find(h, &a)))
+		if (!deepest_pci(target, &a) || !(d = dda_host_find(h, &a))) {
+			r = nvme_subsystem_uses(h, f, e->d_name, target);
+			if (r < 0)
+				return r;
 			continue;
+		}
 		r = block_uses(d, f, e->d_name, NULL, 0);
 		if (r < 0)
 			return r;
@@ -376,8 +461,9 @@ static int scan_virtio_fs(struct dda_host *h, const struct facts *f)
 
 			if (strcmp(m->fstype, "9p") || strcmp(m->source, tag))
 				continue;
-			snprintf(what, sizeof(what), "9p file system '%s' is mounted on %s", tag, m->point);
-			r = dda_device_add_use(d, DDA_USE_MOUNT, critical_mount(m->point), what);
+			snprintf(what, sizeof(what), "9p file system '%s' is mounted on %s%s%s", tag, m->point,
+				 m->backs ? ", a layer of the overlay on " : "", m->backs ? m->backs : "");
+			r = dda_device_add_use(d, DDA_USE_MOUNT, mount_critical(m), what);
 			if (r < 0)
 				return r;
 		}

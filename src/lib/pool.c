@@ -658,17 +658,13 @@ int dda_pool_restore(struct dda_host *h, struct dda_state *s, const char *only, 
 			say(rep, "'%s' is already on vfio-pci", d->name);
 			continue;
 		}
-		/* Before host drivers bind (udev) there is nothing to unbind
-		 * and vfio-pci may not be loaded yet: the override is enough. */
-		if (r == 0 && !cur[0] && !dda_exists("sys/bus/pci/drivers/vfio-pci")) {
-			say(rep, "'%s' reserved for vfio-pci (driver_override)", d->name);
-			continue;
-		}
+		/* Loading vfio-pci binds every unbound device whose override
+		 * names it; a device a host driver took first is unbound. */
 		if (r == 0)
 			r = dda_driver_load_vfio();
 		if (r == 0 && cur[0])
 			r = dda_driver_unbind(d->name);
-		if (r == 0)
+		if (r == 0 && dda_driver_wait(d->name, VFIO, 0) < 0)
 			r = dda_driver_probe(d->name);
 		if (r == 0)
 			r = dda_driver_wait(d->name, VFIO, BIND_TIMEOUT_MS);

@@ -186,10 +186,30 @@ int dda_state_open(struct dda_state **ret, unsigned flags)
 	/* A second writer waits for the lock file first; this only covers
 	 * readers racing a commit. */
 	sqlite3_busy_timeout(s->db, 5000);
-	if (!(flags & DDA_STATE_READONLY)) {
-		/* WAL survives a crash mid-write; synchronous=FULL makes each
-		 * committed intent durable before the host is touched. */
+	if (flags & DDA_STATE_READONLY) {
+		/* A database root created but never migrated holds nothing yet. */
+		_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+		if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+		    sqlite3_step(st) != SQLITE_ROW)
+			return dda_state_error(s, "reading the schema version");
+		if (sqlite3_column_int(st, 0) == 0)
+			return -ENOENT;
+	} else {
+		/* WAL keeps a crash mid-write harmless; synchronous=FULL makes
+		 * each committed intent durable before the host is touched. */
 		r = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+		/* WAL needs a shared mmap of the -shm file, which network file
+		 * systems (9p, some NFS) refuse: fall back to a rollback journal,
+		 * just as durable, with readers waiting on writers. */
+		if (r == 0 && sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK) {
+			sqlite3_close(s->db);
+			s->db = NULL;
+			if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+				return dda_state_error(s, "opening");
+			sqlite3_busy_timeout(s->db, 5000);
+			r = exec(s, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+		}
 		if (r < 0)
 			return r;
 		r = migrate(s);

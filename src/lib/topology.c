@@ -246,6 +246,34 @@ static void infer_resets(const struct dda_host *h, struct dda_device *d)
 		d->resets |= DDA_RESET_BUS;
 }
 
+/* Functions in a hotplug slot are reset by a slot reset, which touches
+ * only that slot, rather than by a secondary bus reset of the whole bus. */
+static void mark_slots(struct dda_host *h)
+{
+	_cleanup_closedir_ DIR *dir = dda_opendir("sys/bus/pci/slots");
+	struct dirent *e;
+
+	if (!dir)
+		return;
+	while ((e = readdir(dir))) {
+		char addr[32], full[40];
+		struct dda_pciaddr a;
+
+		if (e->d_name[0] == '.' ||
+		    dda_read_line(addr, sizeof(addr), "sys/bus/pci/slots/%s/address", e->d_name) < 0)
+			continue;
+		snprintf(full, sizeof(full), "%s.0", addr);
+		if (dda_pciaddr_parse(full, &a) < 0)
+			continue;
+		for (a.fn = 0; a.fn < 8; a.fn++) {
+			struct dda_device *d = dda_host_find(h, &a);
+
+			if (d)
+				d->in_slot = true;
+		}
+	}
+}
+
 int dda_host_scan(struct dda_host **ret, unsigned flags)
 {
 	_cleanup_(dda_host_freep) struct dda_host *h = calloc(1, sizeof(*h));
@@ -290,6 +318,7 @@ int dda_host_scan(struct dda_host **ret, unsigned flags)
 	r = build_groups(h);
 	if (r < 0)
 		return r;
+	mark_slots(h);
 	if (flags & DDA_SCAN_NAMES) {
 		h->names = dda_names_new();
 		if (!h->names)

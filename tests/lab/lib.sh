@@ -224,17 +224,19 @@ wait_for() {
 # --- nested QEMU (see README.md, "Nested passthrough") ---------------------
 
 # nested_qemu ADDR [TIMEOUT [EXTRA QEMU ARGS...]]: boot the nested guest
-# (initramfs built by the runner at $LAB_OUT/nested-initramfs.cpio.gz) with
-# ADDR passed through; its console goes to stdout.  ADDR must already be on
-# vfio-pci, with its whole group bound to vfio-pci or no driver.
+# (tests/lab/guest/init-nested; its initramfs is built by the runner when
+# the scenario says "# lab-nested: yes") with ADDR passed through, and
+# print its console.  ADDR must already be on vfio-pci, with every other
+# member of its group on vfio-pci or no driver.  rombar=0: the nested
+# firmware would otherwise run the device's option ROM (iPXE), slowly.
 nested_qemu() {
 	local addr=$1 t=${2:-600}
 	shift 2 || shift $#
 	local initrd=${LAB_OUT:-$LAB_DIR/out}/nested-initramfs.cpio.gz
-	[ -f "$initrd" ] || { echo "nested_qemu: no $initrd (run with LAB_NESTED=1)" >&2; return 1; }
+	[ -f "$initrd" ] || { echo "nested_qemu: no $initrd (add '# lab-nested: yes' to the scenario)" >&2; return 1; }
 	timeout -k 5 "$t" qemu-system-x86_64 -accel tcg -machine q35 -smp 1 -m 256 \
-		-nographic -no-reboot -nodefaults -serial stdio -monitor none \
+		-display none -nodefaults -serial stdio -monitor none -no-reboot \
 		-kernel "$LAB_KERNEL_IMAGE" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 quiet" \
-		-device "vfio-pci,host=$addr" "$@" </dev/null
+		-device "vfio-pci,host=$addr,rombar=0" "$@" </dev/null
 }
