@@ -65,6 +65,15 @@ static inline void dda_closedirp(DIR **d)
 		_tf;                                                           \
 	})
 
+/* json-c references, for _cleanup_(dda_json_put_ref). */
+struct json_object;
+int json_object_put(struct json_object *obj);
+static inline void dda_json_put_ref(struct json_object **o)
+{
+	if (*o)
+		json_object_put(*o);
+}
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -149,6 +149,7 @@ static int read_mounts(struct facts *f)
 		unescape(point);
 		unescape(source);
 		m = &f->mounts[f->nmounts];
+		m->backs = NULL;
 		snprintf(m->majmin, sizeof(m->majmin), "%s", majmin);
 		snprintf(m->fstype, sizeof(m->fstype), "%s", fstype);
 		m->point = strdup(point);
