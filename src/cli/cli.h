@@ -82,5 +82,6 @@ int cmd_survey(int argc, char **argv);
 int cmd_dismount(int argc, char **argv);
 int cmd_mount(int argc, char **argv);
 int cmd_pool(int argc, char **argv);
+int cmd_vm(int argc, char **argv);
 
 #endif

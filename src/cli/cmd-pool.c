@@ -13,11 +13,14 @@
 #include "error.h"
 #include "pool.h"
 #include "report.h"
+#include "vm.h"
 
 static void help(void)
 {
 	printf("Usage: ddactl pool [--json]\n"
 	       "       ddactl pool restore [--device ADDRESS]\n"
+	       "       ddactl pool create NAME\n"
+	       "       ddactl pool add NAME DEVICE...\n"
 	       "\n"
 	       "Without a subcommand, list the pool: every device taken from the host,\n"
 	       "its location path, group, companions, the driver it came from, when,\n"
@@ -27,8 +30,54 @@ static void help(void)
 	       "         udev rule runs it per device, the systemd unit for all);\n"
 	       "         a device is matched by location path and ids, so a card\n"
 	       "         moved to another slot is not taken by mistake\n"
+	       "create   a named pool (Hyper-V's VM resource pool): a VM given\n"
+	       "         '--pool NAME' gets a free member of it when it starts\n"
+	       "add      put pooled devices into a named pool\n"
 	       "\n"
 	       "  -j, --json      JSON output\n");
+}
+
+static int named(int argc, char **argv)
+{
+	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
+	struct cli_session ses = { 0 };
+	const char *sub = argv[0];
+	char line[512];
+	int r;
+
+	if (argc < 2 || (!strcmp(sub, "add") && argc < 3))
+		return cli_usage_error("pool", "'pool %s' needs %s", sub, !strcmp(sub, "add") ? "a pool name and devices" : "a pool name");
+	if (!strcmp(sub, "create") && argc > 2)
+		return cli_usage_error("pool", "unexpected argument '%s'", argv[2]);
+	if (!dda_vm_name_valid(argv[1]))
+		return cli_usage_error("pool", "'%s' is not a valid pool name", argv[1]);
+	cli_command_line(argc, argv, line, sizeof(line));
+	r = cli_session_open(&ses, "pool", line);
+	if (r == 0 && !strcmp(sub, "create")) {
+		r = dda_npool_create(ses.state, argv[1]);
+		if (r == 0)
+			printf("pool '%s' created\n", argv[1]);
+	} else if (r == 0) {
+		if (!dda_npool_exists(ses.state, argv[1]))
+			r = dda_error_code(-ENOENT, "no-pool", argv[1], "no pool named '%s' ('ddactl pool create %s')", argv[1], argv[1]);
+		if (r == 0)
+			r = dda_host_scan(&h, 0);
+		for (int i = 2; r == 0 && i < argc; i++) {
+			struct dda_device *d;
+			struct dda_pool_entry e;
+
+			r = dda_host_resolve(h, argv[i], &d);
+			if (r == 0 && dda_pool_get(ses.state, d->name, &e) < 0)
+				r = dda_error_code(-ENOENT, "not-in-pool", d->name,
+						   "'%s' is not in the pool: 'ddactl dismount %s' first", d->name, d->name);
+			if (r == 0)
+				r = dda_npool_add(ses.state, argv[1], d->name);
+			if (r == 0)
+				printf("'%s' added to pool '%s'\n", d->name, argv[1]);
+		}
+	}
+	cli_session_close(&ses);
+	return r < 0 ? cli_fail(r) : EXIT_OK;
 }
 
 static int list(void)
@@ -84,6 +133,12 @@ static int list(void)
 				json_object_object_add(x, "forced_reasons", json_object_new_string(e->forced_reasons));
 			}
 			json_object_object_add(x, "state", json_object_new_string(e->state));
+			{
+				char owner[DDA_VM_NAME_MAX + 1];
+
+				json_object_object_add(x, "vm", s && dda_vm_owner(s, e->address, owner) == 0
+									? json_object_new_string(owner) : NULL);
+			}
 			json_object_object_add(x, "present", json_object_new_boolean(d != NULL));
 			json_object_array_add(a, x);
 		}
@@ -113,6 +168,12 @@ static int list(void)
 			printf("  NOW ON %s", d->driver[0] ? d->driver : "no driver");
 		if (e->forced)
 			printf("  forced by %s (%s)", e->forced_by, e->forced_reasons);
+		{
+			char owner[DDA_VM_NAME_MAX + 1];
+
+			if (dda_vm_owner(s, e->address, owner) == 0)
+				printf("  held by VM %s", owner);
+		}
 		printf("\n");
 	}
 	return EXIT_OK;
@@ -170,6 +231,8 @@ int cmd_pool(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "restore"))
 		return restore(argc - 1, argv + 1);
+	if (argc > 1 && (!strcmp(argv[1], "create") || !strcmp(argv[1], "add")))
+		return named(argc - 1, argv + 1);
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': arg_json = true; break;

@@ -10,7 +10,8 @@ static const struct cli_command commands[] = {
 	{ "survey", cmd_survey, 0, "say for every PCI device whether it can be assigned to a VM, and why not" },
 	{ "dismount", cmd_dismount, CLI_NEED_ROOT, "take devices (whole IOMMU groups) from the host into the pool" },
 	{ "mount", cmd_mount, CLI_NEED_ROOT, "give pooled devices back to their host drivers" },
-	{ "pool", cmd_pool, 0, "list the pool of assignable devices" },
+	{ "pool", cmd_pool, 0, "list the pool of assignable devices; named pools" },
+	{ "vm", cmd_vm, 0, "define, start and stop VMs; add and remove their devices" },
 };
 
 static void usage(FILE *f)

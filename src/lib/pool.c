@@ -12,6 +12,7 @@
 #include "fault.h"
 #include "hostpath.h"
 #include "pool.h"
+#include "vm.h"
 
 #define VFIO "vfio-pci"
 #define BIND_TIMEOUT_MS 5000
@@ -491,8 +492,15 @@ int dda_pool_plan_mount(struct dda_host *h, struct dda_state *s, struct dda_devi
 			}
 	}
 	for (size_t i = 0; i < p.n; i++) {
+		char owner[DDA_VM_NAME_MAX + 1];
 		struct dda_pool_entry e;
 
+		if (dda_vm_owner(s, p.moves[i].dev->name, owner) == 0) {
+			r = dda_error_code(-EBUSY, "held", p.moves[i].dev->name,
+					   "refusing to mount '%s': it is held by VM '%s' (first: ddactl vm remove-device %s %s)",
+					   p.moves[i].dev->name, owner, owner, p.moves[i].dev->name);
+			goto fail;
+		}
 		if (dda_pool_get(s, p.moves[i].dev->name, &e) == 0)
 			snprintf(p.moves[i].to, sizeof(p.moves[i].to), "%s", e.original_driver);
 	}

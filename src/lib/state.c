@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -49,6 +51,42 @@ static const char *const migrations[] = {
 	"  id INTEGER PRIMARY KEY,"
 	"  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),"
 	"  who TEXT NOT NULL, op TEXT NOT NULL, device TEXT, detail TEXT"
+	");",
+	/* 2: virtual machines, their devices, named pools */
+	"CREATE TABLE vm ("
+	"  name TEXT PRIMARY KEY,"
+	"  memory_mb INTEGER NOT NULL, cpus INTEGER NOT NULL,"
+	"  disk TEXT NOT NULL DEFAULT '', kernel TEXT NOT NULL DEFAULT '',"
+	"  initrd TEXT NOT NULL DEFAULT '', append TEXT NOT NULL DEFAULT '',"
+	"  firmware TEXT NOT NULL DEFAULT 'bios', accel TEXT NOT NULL DEFAULT 'auto',"
+	"  qemu_args TEXT NOT NULL DEFAULT '[]',"	/* JSON array of strings */
+	"  mmio_below_mb INTEGER NOT NULL DEFAULT -1,"	/* -1: computed from the BARs */
+	"  mmio_above_mb INTEGER NOT NULL DEFAULT -1,"
+	"  hotplug_ports INTEGER NOT NULL DEFAULT 2,"
+	"  created_at TEXT NOT NULL"
+	");"
+	/* One owner per device: the address is the key. */
+	"CREATE TABLE vm_device ("
+	"  address TEXT PRIMARY KEY REFERENCES pool_device(address) ON UPDATE CASCADE,"
+	"  vm TEXT NOT NULL REFERENCES vm(name) ON DELETE CASCADE,"
+	"  location_path TEXT NOT NULL,"
+	"  vendor INTEGER NOT NULL, device INTEGER NOT NULL,"
+	"  subvendor INTEGER NOT NULL, subdevice INTEGER NOT NULL,"
+	"  requested INTEGER NOT NULL,"		/* 0: a group companion, kept out of QEMU */
+	"  via_pool TEXT,"			/* picked from a named pool at start */
+	"  qemu_id TEXT, port TEXT,"		/* while the VM runs */
+	"  state TEXT NOT NULL DEFAULT 'assigned' CHECK (state IN ('assigned', 'removing'))"
+	");"
+	"CREATE TABLE named_pool (name TEXT PRIMARY KEY, created_at TEXT NOT NULL);"
+	"CREATE TABLE named_pool_member ("
+	"  pool TEXT NOT NULL REFERENCES named_pool(name) ON DELETE CASCADE,"
+	"  address TEXT NOT NULL REFERENCES pool_device(address) ON UPDATE CASCADE ON DELETE CASCADE,"
+	"  PRIMARY KEY (pool, address)"
+	");"
+	"CREATE TABLE vm_pool_request ("
+	"  id INTEGER PRIMARY KEY,"
+	"  vm TEXT NOT NULL REFERENCES vm(name) ON DELETE CASCADE,"
+	"  pool TEXT NOT NULL REFERENCES named_pool(name)"
 	");",
 };
 
@@ -144,6 +182,25 @@ fail:
 	return r;
 }
 
+static bool network_fs(const char *dir)
+{
+	static const unsigned long magic[] = {
+		0x01021997,	/* 9p */
+		0x6969,		/* NFS */
+		0xff534d42,	/* CIFS */
+		0xfe534d42,	/* SMB2 */
+		0x65735546,	/* FUSE */
+	};
+	struct statfs st;
+
+	if (statfs(dir, &st) < 0)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(magic); i++)
+		if ((unsigned long)st.f_type == magic[i])
+			return true;
+	return false;
+}
+
 static int mkdir_p(const char *path, mode_t mode)
 {
 	char tmp[PATH_MAX];
@@ -186,6 +243,14 @@ int dda_state_open(struct dda_state **ret, unsigned flags)
 	/* A second writer waits for the lock file first; this only covers
 	 * readers racing a commit. */
 	sqlite3_busy_timeout(s->db, 5000);
+	/* WAL needs a shared mmap of its -shm file, which network file systems
+	 * (9p, NFS, CIFS, FUSE) cannot give: there, exclusive locking keeps
+	 * SQLite away from shared memory, before the first read. */
+	if (network_fs(dda_state_dir())) {
+		r = exec(s, "PRAGMA locking_mode=EXCLUSIVE");
+		if (r < 0)
+			return r;
+	}
 	if (flags & DDA_STATE_READONLY) {
 		/* A database root created but never migrated holds nothing yet. */
 		_cleanup_stmt_ sqlite3_stmt *st = NULL;
@@ -198,18 +263,9 @@ int dda_state_open(struct dda_state **ret, unsigned flags)
 	} else {
 		/* WAL keeps a crash mid-write harmless; synchronous=FULL makes
 		 * each committed intent durable before the host is touched. */
-		r = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
-		/* WAL needs a shared mmap of the -shm file, which network file
-		 * systems (9p, some NFS) refuse: fall back to a rollback journal,
-		 * just as durable, with readers waiting on writers. */
-		if (r == 0 && sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK) {
-			sqlite3_close(s->db);
-			s->db = NULL;
-			if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
-				return dda_state_error(s, "opening");
-			sqlite3_busy_timeout(s->db, 5000);
-			r = exec(s, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
-		}
+		r = exec(s, network_fs(dda_state_dir())
+				    ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA journal_mode=DELETE;"
+				    : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
 		if (r < 0)
 			return r;
 		r = migrate(s);

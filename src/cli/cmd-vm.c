@@ -1,0 +1,673 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ddactl vm: virtual machines that get pooled devices (Hyper-V's
+ * Add-/Remove-/Get-VMAssignableDevice, with QEMU underneath).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "error.h"
+#include "hostpath.h"
+#include "qemu.h"
+#include "report.h"
+#include "vmrun.h"
+
+static void help(void)
+{
+	printf("Usage: ddactl vm COMMAND [OPTIONS] NAME ...\n"
+	       "\n"
+	       "  create NAME [options]     define a VM (see options below)\n"
+	       "  set NAME [options]        change a stopped VM's definition\n"
+	       "  list                      every VM, running or not, with its devices\n"
+	       "  show NAME [--qemu-args | --libvirt]\n"
+	       "                            the definition; or the exact QEMU command line;\n"
+	       "                            or libvirt <hostdev> elements for its devices\n"
+	       "  delete NAME               forget a stopped VM (its devices stay pooled)\n"
+	       "  start NAME                start QEMU in the background, after checking\n"
+	       "                            every assigned device\n"
+	       "  stop NAME [--timeout S] | --all\n"
+	       "                            ACPI power-down, then off after S seconds (60)\n"
+	       "  add-device NAME (DEVICE | --any VENDOR:DEVICE | --pool POOL)\n"
+	       "                            give the VM a pooled device (hot-add if running)\n"
+	       "  remove-device NAME DEVICE [--timeout S]\n"
+	       "                            take it back into the pool (hot-remove if running)\n"
+	       "  devices NAME              the VM's devices (Get-VMAssignableDevice)\n"
+	       "  console NAME              the VM's serial console output\n"
+	       "\n"
+	       "create/set options:\n"
+	       "  --memory SIZE (MiB, or with K/M/G suffix)  --cpus N  --disk FILE\n"
+	       "  --kernel FILE --initrd FILE --append STR  --firmware bios|uefi\n"
+	       "  --accel auto|kvm|tcg  --qemu-arg ARG (repeatable)  --hotplug-ports N\n"
+	       "  --mmio-below-4g SIZE --mmio-above-4g SIZE (default: computed from BARs)\n"
+	       "\n"
+	       "A VM with assigned devices cannot be paused, saved, snapshotted or\n"
+	       "migrated: its devices' state lives in the hardware, not in QEMU.\n");
+}
+
+/* "512", "512M", "2G", "1024K" -> MiB. */
+static int parse_mib(const char *s, int64_t *ret)
+{
+	char num[32];
+	uint64_t v;
+	size_t n = strlen(s);
+	char unit = n ? s[n - 1] : 0;
+
+	if (n == 0 || n >= sizeof(num))
+		return -EINVAL;
+	snprintf(num, sizeof(num), "%s", s);
+	if (unit == 'K' || unit == 'k' || unit == 'M' || unit == 'm' || unit == 'G' || unit == 'g' || unit == 'T' ||
+	    unit == 't')
+		num[n - 1] = '\0';
+	else
+		unit = 'M';
+	if (dda_parse_u64(num, 10, &v) < 0)
+		return -EINVAL;
+	switch (unit) {
+	case 'K': case 'k': v /= 1024; break;
+	case 'G': case 'g': v *= 1024; break;
+	case 'T': case 't': v *= 1024 * 1024; break;
+	default: break;
+	}
+	if (v > INT64_MAX / 2)
+		return -ERANGE;
+	*ret = (int64_t)v;
+	return 0;
+}
+
+enum {
+	OPT_MEMORY = 256, OPT_CPUS, OPT_DISK, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_FIRMWARE, OPT_ACCEL,
+	OPT_QEMU_ARG, OPT_MMIO_BELOW, OPT_MMIO_ABOVE, OPT_HOTPLUG,
+};
+
+static const struct option def_opts[] = {
+	{ "memory", required_argument, NULL, OPT_MEMORY },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "firmware", required_argument, NULL, OPT_FIRMWARE },
+	{ "accel", required_argument, NULL, OPT_ACCEL },
+	{ "qemu-arg", required_argument, NULL, OPT_QEMU_ARG },
+	{ "mmio-below-4g", required_argument, NULL, OPT_MMIO_BELOW },
+	{ "mmio-above-4g", required_argument, NULL, OPT_MMIO_ABOVE },
+	{ "hotplug-ports", required_argument, NULL, OPT_HOTPLUG },
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+static int absolute(char *dst, size_t size, const char *path, const char *what)
+{
+	char real[PATH_MAX];
+
+	if (!realpath(path, real))
+		return cli_usage_error("vm", "cannot use %s '%s': %s", what, path, strerror(errno));
+	snprintf(dst, size, "%s", real);
+	return 0;
+}
+
+/* Applies create/set options to vm; returns 0 or an exit status. */
+static int parse_definition(int argc, char **argv, struct dda_vm *vm)
+{
+	struct json_object *extra = json_tokener_parse(vm->qemu_args);
+	bool extra_reset = false;
+	int64_t v;
+	int c, rc = 0;
+
+	if (!extra || !json_object_is_type(extra, json_type_array)) {
+		if (extra)
+			json_object_put(extra);
+		extra = json_object_new_array();
+	}
+	while (rc == 0 && (c = getopt_long(argc, argv, "jh", def_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_MEMORY:
+			if (parse_mib(optarg, &v) < 0 || v < 16)
+				rc = cli_usage_error("vm", "bad --memory '%s' (MiB, or with K/M/G; at least 16M)", optarg);
+			else
+				vm->memory_mb = (uint64_t)v;
+			break;
+		case OPT_CPUS:
+			if (parse_mib(optarg, &v) < 0 || v < 1 || v > 1024 || strpbrk(optarg, "KkMmGgTt"))
+				rc = cli_usage_error("vm", "bad --cpus '%s'", optarg);
+			else
+				vm->cpus = (unsigned)v;
+			break;
+		case OPT_DISK: rc = absolute(vm->disk, sizeof(vm->disk), optarg, "disk"); break;
+		case OPT_KERNEL: rc = absolute(vm->kernel, sizeof(vm->kernel), optarg, "kernel"); break;
+		case OPT_INITRD: rc = absolute(vm->initrd, sizeof(vm->initrd), optarg, "initrd"); break;
+		case OPT_APPEND: snprintf(vm->append, sizeof(vm->append), "%s", optarg); break;
+		case OPT_FIRMWARE:
+			if (strcmp(optarg, "bios") && strcmp(optarg, "uefi"))
+				rc = cli_usage_error("vm", "bad --firmware '%s' (bios or uefi)", optarg);
+			else
+				snprintf(vm->firmware, sizeof(vm->firmware), "%s", optarg);
+			break;
+		case OPT_ACCEL:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") && strcmp(optarg, "tcg"))
+				rc = cli_usage_error("vm", "bad --accel '%s' (auto, kvm or tcg)", optarg);
+			else
+				snprintf(vm->accel, sizeof(vm->accel), "%s", optarg);
+			break;
+		case OPT_QEMU_ARG:
+			/* set replaces the list; several --qemu-arg build it. */
+			if (!extra_reset) {
+				json_object_put(extra);
+				extra = json_object_new_array();
+				extra_reset = true;
+			}
+			json_object_array_add(extra, json_object_new_string(optarg));
+			break;
+		case OPT_MMIO_BELOW:
+			if (parse_mib(optarg, &v) < 0 || v > 3072)
+				rc = cli_usage_error("vm", "bad --mmio-below-4g '%s' (at most 3G)", optarg);
+			else
+				vm->mmio_below_mb = v;
+			break;
+		case OPT_MMIO_ABOVE:
+			if (parse_mib(optarg, &v) < 0)
+				rc = cli_usage_error("vm", "bad --mmio-above-4g '%s'", optarg);
+			else
+				vm->mmio_above_mb = v;
+			break;
+		case OPT_HOTPLUG:
+			if (parse_mib(optarg, &v) < 0 || v > 16 || strpbrk(optarg, "KkMmGgTt"))
+				rc = cli_usage_error("vm", "bad --hotplug-ports '%s' (0 to 16)", optarg);
+			else
+				vm->hotplug_ports = (unsigned)v;
+			break;
+		case 'j': arg_json = true; break;
+		case 'h': help(); rc = -1; break;
+		default: rc = cli_usage_error("vm", "bad option '%s'", argv[optind - 1]); break;
+		}
+	}
+	if (rc == 0) {
+		const char *j = json_object_to_json_string_ext(extra, JSON_C_TO_STRING_PLAIN);
+
+		if (strlen(j) >= sizeof(vm->qemu_args))
+			rc = cli_usage_error("vm", "--qemu-arg list too long");
+		else
+			snprintf(vm->qemu_args, sizeof(vm->qemu_args), "%s", j);
+	}
+	json_object_put(extra);
+	return rc;
+}
+
+static struct json_object *vm_json(struct dda_state *s, const struct dda_vm *vm)
+{
+	_cleanup_free_ struct dda_vm_device *devs = NULL;
+	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+	pid_t pid = dda_vm_pid(vm->name);
+	size_t n = 0;
+
+	json_object_object_add(o, "name", json_object_new_string(vm->name));
+	json_object_object_add(o, "state", json_object_new_string(pid > 0 ? "running" : "stopped"));
+	json_object_object_add(o, "pid", pid > 0 ? json_object_new_int(pid) : NULL);
+	json_object_object_add(o, "memory_mb", json_object_new_int64((int64_t)vm->memory_mb));
+	json_object_object_add(o, "cpus", json_object_new_int((int)vm->cpus));
+	json_object_object_add(o, "disk", vm->disk[0] ? json_object_new_string(vm->disk) : NULL);
+	json_object_object_add(o, "kernel", vm->kernel[0] ? json_object_new_string(vm->kernel) : NULL);
+	json_object_object_add(o, "initrd", vm->initrd[0] ? json_object_new_string(vm->initrd) : NULL);
+	json_object_object_add(o, "append", vm->append[0] ? json_object_new_string(vm->append) : NULL);
+	json_object_object_add(o, "firmware", json_object_new_string(vm->firmware));
+	json_object_object_add(o, "accel", json_object_new_string(vm->accel));
+	json_object_object_add(o, "qemu_args", json_tokener_parse(vm->qemu_args));
+	json_object_object_add(o, "mmio_below_4g_mb", vm->mmio_below_mb >= 0 ? json_object_new_int64(vm->mmio_below_mb) : NULL);
+	json_object_object_add(o, "mmio_above_4g_mb", vm->mmio_above_mb >= 0 ? json_object_new_int64(vm->mmio_above_mb) : NULL);
+	json_object_object_add(o, "hotplug_ports", json_object_new_int((int)vm->hotplug_ports));
+	json_object_object_add(o, "created_at", json_object_new_string(vm->created_at));
+	if (dda_vm_devices(s, vm->name, &devs, &n) == 0)
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *x = json_object_new_object();
+
+			json_object_object_add(x, "address", json_object_new_string(devs[i].address));
+			json_object_object_add(x, "location_path", json_object_new_string(devs[i].location_path));
+			json_object_object_add(x, "vendor_id", dda_json_hex(devs[i].vendor, 4));
+			json_object_object_add(x, "device_id", dda_json_hex(devs[i].device, 4));
+			json_object_object_add(x, "companion", json_object_new_boolean(!devs[i].requested));
+			json_object_object_add(x, "from_pool", devs[i].via_pool[0] ? json_object_new_string(devs[i].via_pool) : NULL);
+			json_object_object_add(x, "qemu_id", devs[i].qemu_id[0] ? json_object_new_string(devs[i].qemu_id) : NULL);
+			json_object_object_add(x, "state", json_object_new_string(!strcmp(devs[i].state, "removing") ? "removal-pending" : "assigned"));
+			json_object_array_add(a, x);
+		}
+	json_object_object_add(o, "devices", a);
+	return o;
+}
+
+static void print_devices(struct dda_state *s, const char *name, const char *indent)
+{
+	_cleanup_free_ struct dda_vm_device *devs = NULL;
+	size_t n = 0;
+
+	if (dda_vm_devices(s, name, &devs, &n) < 0 || n == 0) {
+		printf("%s(no devices)\n", indent);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		printf("%s%s  %04x:%04x  %s%s%s%s%s\n", indent, devs[i].address, devs[i].vendor, devs[i].device,
+		       devs[i].location_path, devs[i].requested ? "" : "  (group companion, kept out of the guest)",
+		       devs[i].via_pool[0] ? "  from pool " : "", devs[i].via_pool,
+		       !strcmp(devs[i].state, "removing") ? "  REMOVAL PENDING" : "");
+}
+
+/* Opens what a vm subcommand needs: the session for changes, the state
+ * read-only for looks; then brings the VM's records in line with QEMU. */
+static int open_for(struct cli_session *ses, struct dda_state **ro, bool change, const char *what, int argc,
+		    char **argv)
+{
+	char line[512];
+	int r;
+
+	cli_command_line(argc, argv, line, sizeof(line));
+	if (change)
+		return cli_session_open(ses, what, line);
+	r = dda_state_open(ro, DDA_STATE_READONLY);
+	return r == -ENOENT ? 0 : r;
+}
+
+static int reconcile_all(struct dda_state *s, const char *only)
+{
+	_cleanup_free_ struct dda_vm *vms = NULL;
+	char note[512];
+	size_t n;
+	int r;
+
+	r = dda_vm_list(s, &vms, &n);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		if (only && strcmp(vms[i].name, only))
+			continue;
+		r = dda_vm_reconcile(s, vms[i].name, note, sizeof(note));
+		if (r == 0 && note[0])
+			fprintf(stderr, "ddactl: %s\n", note);
+	}
+	return r;
+}
+
+static int resolve_one(struct dda_host **h, const char *name, struct dda_device **ret)
+{
+	int r = *h ? 0 : dda_host_scan(h, DDA_SCAN_NAMES);
+
+	if (r < 0)
+		return r;
+	return dda_host_resolve(*h, name, ret);
+}
+
+int cmd_vm(int argc, char **argv)
+{
+	static const char *const changing[] = { "create", "set", "delete", "start", "stop", "add-device",
+						"remove-device" };
+	static const char *const refused[] = { "pause", "suspend", "save", "restore", "snapshot", "migrate" };
+	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
+	_cleanup_(dda_state_closep) struct dda_state *ro = NULL;
+	struct cli_session ses = { 0 };
+	struct dda_state *s;
+	const char *sub, *name = NULL;
+	bool change = false;
+	int r = 0, rc = EXIT_OK;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		help();
+		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	sub = argv[1];
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++)
+		if (!strcmp(sub, refused[i])) {
+			dda_error_code(-ENOTSUP, "not-offered", argc > 2 ? argv[2] : NULL,
+				       "'vm %s' is not offered: a VM with assigned devices cannot be paused, saved, snapshotted or migrated, because its devices' state lives in the hardware, not in QEMU (stop it and start it again instead)",
+				       sub);
+			return cli_fail(-ENOTSUP);
+		}
+	for (size_t i = 0; i < ARRAY_SIZE(changing); i++)
+		change |= !strcmp(sub, changing[i]);
+	if (strcmp(sub, "create") && strcmp(sub, "set") && strcmp(sub, "list") && strcmp(sub, "show") &&
+	    strcmp(sub, "delete") && strcmp(sub, "start") && strcmp(sub, "stop") && strcmp(sub, "add-device") &&
+	    strcmp(sub, "remove-device") && strcmp(sub, "devices") && strcmp(sub, "console"))
+		return cli_usage_error("vm", "unknown vm command '%s'", sub);
+	argc--;
+	argv++;
+
+	if (!strcmp(sub, "create") || !strcmp(sub, "set")) {
+		struct dda_vm vm;
+
+		if (argc < 2 || argv[1][0] == '-')
+			return cli_usage_error("vm", "'vm %s' needs a VM name", sub);
+		name = argv[1];
+		if (!dda_vm_name_valid(name))
+			return cli_usage_error("vm", "'%s' is not a valid VM name (letters, digits, '-', '_', '.'; at most %d)",
+					       name, DDA_VM_NAME_MAX);
+		dda_vm_init(&vm, name);
+		r = open_for(&ses, &ro, true, sub, argc, argv);
+		if (r == 0 && !strcmp(sub, "set")) {
+			r = dda_vm_get(ses.state, name, &vm);
+			if (r == 0 && dda_vm_pid(name) > 0)
+				r = dda_error_code(-EBUSY, "running", name, "VM '%s' is running: stop it before changing it", name);
+		}
+		if (r == 0) {
+			optind = 2;
+			rc = parse_definition(argc, argv, &vm);
+			if (rc > 0 || rc < 0)
+				goto out;
+			if (optind < argc) {
+				rc = cli_usage_error("vm", "unexpected argument '%s'", argv[optind]);
+				goto out;
+			}
+			r = !strcmp(sub, "create") ? dda_vm_create(ses.state, &vm) : dda_vm_update(ses.state, &vm);
+		}
+		if (r == 0 && !arg_json)
+			printf("VM '%s' %s\n", name, !strcmp(sub, "create") ? "created" : "updated");
+		else if (r == 0) {
+			_cleanup_json_ struct json_object *o = vm_json(ses.state, &vm);
+
+			cli_print_json(o);
+		}
+		goto out;
+	}
+
+	/* Every other subcommand: [--json] [--timeout S] [--all] [--qemu-args] [--libvirt] [--any] [--pool] NAME [DEVICE] */
+	{
+		static const struct option opts[] = {
+			{ "json", no_argument, NULL, 'j' },
+			{ "timeout", required_argument, NULL, 't' },
+			{ "all", no_argument, NULL, 'a' },
+			{ "qemu-args", no_argument, NULL, 'q' },
+			{ "libvirt", no_argument, NULL, 'l' },
+			{ "any", required_argument, NULL, 'A' },
+			{ "pool", required_argument, NULL, 'P' },
+			{ "help", no_argument, NULL, 'h' },
+			{ 0 },
+		};
+		const char *any = NULL, *pool = NULL, *device = NULL;
+		bool all = false, qemu_args = false, libvirt = false;
+		uint64_t timeout = 0;
+		int c;
+
+		optind = 1;
+		while ((c = getopt_long(argc, argv, "jt:ahqlA:P:", opts, NULL)) != -1) {
+			switch (c) {
+			case 'j': arg_json = true; break;
+			case 't':
+				if (dda_parse_u64(optarg, 10, &timeout) < 0 || timeout > 86400)
+					return cli_usage_error("vm", "bad --timeout '%s' (seconds)", optarg);
+				break;
+			case 'a': all = true; break;
+			case 'q': qemu_args = true; break;
+			case 'l': libvirt = true; break;
+			case 'A': any = optarg; break;
+			case 'P': pool = optarg; break;
+			case 'h': help(); return EXIT_OK;
+			default: return cli_usage_error("vm", "bad option '%s'", argv[optind - 1]);
+			}
+		}
+		if (optind < argc)
+			name = argv[optind++];
+		if (optind < argc)
+			device = argv[optind++];
+		if (optind < argc)
+			return cli_usage_error("vm", "unexpected argument '%s'", argv[optind]);
+		if (!name && strcmp(sub, "list") && !(all && !strcmp(sub, "stop")))
+			return cli_usage_error("vm", "'vm %s' needs a VM name", sub);
+		if (!strcmp(sub, "add-device") && !!device + !!any + !!pool != 1)
+			return cli_usage_error("vm", "'vm add-device' takes one of DEVICE, --any VENDOR:DEVICE or --pool POOL");
+		if (!strcmp(sub, "remove-device") && !device)
+			return cli_usage_error("vm", "'vm remove-device' needs a DEVICE");
+
+		r = open_for(&ses, &ro, change, sub, argc, argv);
+		if (r < 0)
+			goto out;
+		s = change ? ses.state : ro;
+		if (s && change) {
+			r = reconcile_all(s, all ? NULL : name);
+			if (r < 0)
+				goto out;
+		}
+
+		if (!strcmp(sub, "list")) {
+			_cleanup_free_ struct dda_vm *vms = NULL;
+			size_t n = 0;
+
+			r = dda_vm_list(s, &vms, &n);
+			if (r < 0)
+				goto out;
+			if (arg_json) {
+				_cleanup_json_ struct json_object *o = json_object_new_object();
+				struct json_object *a = json_object_new_array();
+
+				for (size_t i = 0; i < n; i++)
+					json_object_array_add(a, vm_json(s, &vms[i]));
+				json_object_object_add(o, "vms", a);
+				cli_print_json(o);
+			} else if (!n) {
+				printf("no VMs (create one with 'ddactl vm create NAME')\n");
+			} else {
+				for (size_t i = 0; i < n; i++) {
+					pid_t pid = dda_vm_pid(vms[i].name);
+
+					printf("%-20s %-8s %6llu MiB %3u CPUs\n", vms[i].name, pid > 0 ? "running" : "stopped",
+					       (unsigned long long)vms[i].memory_mb, vms[i].cpus);
+					print_devices(s, vms[i].name, "    ");
+				}
+			}
+			goto out;
+		}
+		if (!strcmp(sub, "show") || !strcmp(sub, "devices")) {
+			struct dda_vm vm;
+
+			r = dda_vm_get(s, name, &vm);
+			if (r < 0)
+				goto out;
+			if (qemu_args) {
+				char **qv = NULL;
+				_cleanup_free_ char *line = NULL;
+
+				r = dda_host_scan(&h, 0);
+				if (r == 0)
+					r = dda_vm_command_line(s, h, name, false, &qv);
+				if (r < 0)
+					goto out;
+				line = dda_strv_join(qv);
+				dda_strv_free(qv);
+				printf("%s\n", line ? line : "");
+			} else if (libvirt) {
+				_cleanup_free_ struct dda_vm_device *devs = NULL;
+				size_t n;
+
+				r = dda_vm_devices(s, name, &devs, &n);
+				if (r < 0)
+					goto out;
+				printf("<!-- devices ddactl pooled for VM '%s': paste into <devices> of a libvirt domain -->\n", name);
+				for (size_t i = 0; i < n; i++) {
+					struct dda_pciaddr a;
+
+					if (!devs[i].requested || dda_pciaddr_parse(devs[i].address, &a) < 0)
+						continue;
+					printf("<hostdev mode='subsystem' type='pci' managed='no'>\n"
+					       "  <driver name='vfio'/>\n"
+					       "  <source>\n"
+					       "    <address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>\n"
+					       "  </source>\n"
+					       "</hostdev>\n",
+					       a.domain, a.bus, a.dev, a.fn);
+				}
+			} else if (arg_json) {
+				_cleanup_json_ struct json_object *o = vm_json(s, &vm);
+
+				cli_print_json(!strcmp(sub, "devices") ? json_object_object_get(o, "devices") : o);
+			} else if (!strcmp(sub, "devices")) {
+				print_devices(s, name, "");
+			} else {
+				pid_t pid = dda_vm_pid(name);
+
+				printf("VM %s: %s%s\n", vm.name, pid > 0 ? "running" : "stopped", "");
+				printf("  memory %llu MiB, %u CPUs, firmware %s, accel %s, %u hot-add ports\n",
+				       (unsigned long long)vm.memory_mb, vm.cpus, vm.firmware, vm.accel, vm.hotplug_ports);
+				if (vm.kernel[0])
+					printf("  kernel %s\n", vm.kernel);
+				if (vm.initrd[0])
+					printf("  initrd %s\n", vm.initrd);
+				if (vm.append[0])
+					printf("  append %s\n", vm.append);
+				if (vm.disk[0])
+					printf("  disk %s\n", vm.disk);
+				printf("  MMIO below 4G: %s, above 4G: %s\n", vm.mmio_below_mb < 0 ? "computed" : "set",
+				       vm.mmio_above_mb < 0 ? "computed" : "set");
+				if (strcmp(vm.qemu_args, "[]"))
+					printf("  extra QEMU arguments %s\n", vm.qemu_args);
+				printf("  devices:\n");
+				print_devices(s, name, "    ");
+			}
+			goto out;
+		}
+		if (!strcmp(sub, "console")) {
+			_cleanup_free_ char *log = NULL;
+			char path[PATH_MAX];
+			struct dda_vm vm;
+
+			r = dda_vm_get(s, name, &vm);
+			if (r < 0)
+				goto out;
+			snprintf(path, sizeof(path), "%s/console.log", dda_vm_rundir(name));
+			{
+				FILE *f = fopen(path, "re");
+				char buf[4096];
+				size_t k;
+
+				if (!f) {
+					r = dda_error(-errno, name, "VM '%s' has no console log yet (%s)", name, path);
+					goto out;
+				}
+				while ((k = fread(buf, 1, sizeof(buf), f)) > 0)
+					fwrite(buf, 1, k, stdout);
+				fclose(f);
+			}
+			goto out;
+		}
+		if (!strcmp(sub, "delete")) {
+			struct dda_vm vm;
+
+			r = dda_vm_get(s, name, &vm);
+			if (r == 0 && dda_vm_pid(name) > 0)
+				r = dda_error_code(-EBUSY, "running", name, "VM '%s' is running: stop it first ('ddactl vm stop %s')",
+						   name, name);
+			if (r == 0)
+				r = dda_vm_delete(s, name);
+			if (r == 0)
+				printf("VM '%s' deleted; its devices are back in the pool\n", name);
+			goto out;
+		}
+		if (!strcmp(sub, "start")) {
+			r = dda_host_scan(&h, DDA_SCAN_NAMES);
+			if (r == 0)
+				r = dda_vm_start(s, h, name);
+			if (r == 0)
+				printf("VM '%s' started (pid %d); console: ddactl vm console %s\n", name, (int)dda_vm_pid(name),
+				       name);
+			goto out;
+		}
+		if (!strcmp(sub, "stop")) {
+			_cleanup_free_ struct dda_vm *vms = NULL;
+			size_t n = 0;
+			int first = 0;
+
+			if (!all) {
+				struct dda_vm vm;
+				bool forced;
+
+				r = dda_vm_get(s, name, &vm);
+				if (r == 0)
+					r = dda_vm_stop(s, name, timeout ? (int)timeout : 60, &forced);
+				if (r == 0)
+					printf("VM '%s' %s\n", name, forced ? "turned off (it did not power down in time)" : "powered down");
+				goto out;
+			}
+			r = dda_vm_list(s, &vms, &n);
+			for (size_t i = 0; r == 0 && i < n; i++) {
+				bool forced;
+				int e;
+
+				if (dda_vm_pid(vms[i].name) <= 0)
+					continue;
+				e = dda_vm_stop(s, vms[i].name, timeout ? (int)timeout : 60, &forced);
+				if (e < 0) {
+					fprintf(stderr, "ddactl: %s\n", dda_last_error()->message);
+					first = first ? first : e;
+				} else {
+					printf("VM '%s' %s\n", vms[i].name, forced ? "turned off" : "powered down");
+				}
+			}
+			if (r == 0)
+				r = first;
+			goto out;
+		}
+		if (!strcmp(sub, "add-device")) {
+			enum dda_assign_result res = DDA_ASSIGN_DONE;
+			struct dda_device *d = NULL;
+			struct dda_vm vm;
+
+			r = dda_vm_get(s, name, &vm);
+			if (r < 0)
+				goto out;
+			if (pool) {
+				if (!dda_npool_exists(s, pool)) {
+					r = dda_error_code(-ENOENT, "no-pool", pool, "no pool named '%s' ('ddactl pool create %s')", pool, pool);
+					goto out;
+				}
+				r = dda_vm_pool_request_add(s, name, pool);
+				if (r == 0)
+					printf("VM '%s' will get a free device from pool '%s' when it starts\n", name, pool);
+				goto out;
+			}
+			if (any) {
+				unsigned v, dv;
+				char tail;
+
+				if (sscanf(any, "%4x:%4x%c", &v, &dv, &tail) != 2) {
+					rc = cli_usage_error("vm", "bad --any '%s' (VENDOR:DEVICE in hex, e.g. 8086:10d3)", any);
+					goto out;
+				}
+				r = dda_host_scan(&h, DDA_SCAN_NAMES);
+				if (r == 0)
+					r = dda_vm_find_free(s, h, (uint16_t)v, (uint16_t)dv, &d);
+			} else {
+				r = resolve_one(&h, device, &d);
+			}
+			if (r == 0)
+				r = dda_vm_assign(s, h, name, d, &res);
+			if (r == 0)
+				printf(res == DDA_ASSIGN_UNCHANGED ? "'%s' is already assigned to VM '%s': nothing changed\n"
+								   : "'%s' assigned to VM '%s'%s\n",
+				       d->name, name, res == DDA_ASSIGN_UNCHANGED ? "" : dda_vm_pid(name) > 0 ? " (hot-added)" : "");
+			goto out;
+		}
+		if (!strcmp(sub, "remove-device")) {
+			struct dda_device *d = NULL;
+			bool pending = false;
+			struct dda_vm vm;
+
+			r = dda_vm_get(s, name, &vm);
+			if (r == 0)
+				r = resolve_one(&h, device, &d);
+			if (r == 0)
+				r = dda_vm_unassign(s, h, name, d, timeout ? (int)timeout * 1000 : 30000, &pending);
+			if (r == 0 && pending) {
+				r = dda_error_code(-EINPROGRESS, "pending", d->name,
+						   "removal of '%s' from VM '%s' is pending: the guest has not released it yet; it stays the VM's until it does ('ddactl vm devices %s' tells)",
+						   d->name, name, name);
+			} else if (r == 0) {
+				printf("'%s' removed from VM '%s'%s; it is back in the pool\n", d->name, name,
+				       dda_vm_pid(name) > 0 ? " (hot-removed)" : "");
+			}
+			goto out;
+		}
+	}
+out:
+	cli_session_close(&ses);
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	return r < 0 ? cli_fail(r) : EXIT_OK;
+}

@@ -1,0 +1,430 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "error.h"
+#include "vm.h"
+
+#define VM_COLS                                                                                              \
+	"name, memory_mb, cpus, disk, kernel, initrd, append, firmware, accel, qemu_args, mmio_below_mb, " \
+	"mmio_above_mb, hotplug_ports, created_at"
+#define DEV_COLS \
+	"address, vm, location_path, vendor, device, subvendor, subdevice, requested, via_pool, qemu_id, port, state"
+
+static void col(char *dst, size_t size, sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	snprintf(dst, size, "%s", t ? (const char *)t : "");
+}
+
+void dda_vm_init(struct dda_vm *vm, const char *name)
+{
+	memset(vm, 0, sizeof(*vm));
+	snprintf(vm->name, sizeof(vm->name), "%s", name);
+	vm->memory_mb = 1024;
+	vm->cpus = 1;
+	snprintf(vm->firmware, sizeof(vm->firmware), "bios");
+	snprintf(vm->accel, sizeof(vm->accel), "auto");
+	snprintf(vm->qemu_args, sizeof(vm->qemu_args), "[]");
+	vm->mmio_below_mb = vm->mmio_above_mb = -1;
+	vm->hotplug_ports = 2;
+}
+
+bool dda_vm_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > DDA_VM_NAME_MAX || name[0] == '.' || name[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+		      (name[i] >= '0' && name[i] <= '9') || name[i] == '_' || name[i] == '-' || name[i] == '.'))
+			return false;
+	return true;
+}
+
+static void read_vm(sqlite3_stmt *st, struct dda_vm *vm)
+{
+	memset(vm, 0, sizeof(*vm));
+	col(vm->name, sizeof(vm->name), st, 0);
+	vm->memory_mb = (uint64_t)sqlite3_column_int64(st, 1);
+	vm->cpus = (unsigned)sqlite3_column_int(st, 2);
+	col(vm->disk, sizeof(vm->disk), st, 3);
+	col(vm->kernel, sizeof(vm->kernel), st, 4);
+	col(vm->initrd, sizeof(vm->initrd), st, 5);
+	col(vm->append, sizeof(vm->append), st, 6);
+	col(vm->firmware, sizeof(vm->firmware), st, 7);
+	col(vm->accel, sizeof(vm->accel), st, 8);
+	col(vm->qemu_args, sizeof(vm->qemu_args), st, 9);
+	vm->mmio_below_mb = sqlite3_column_int64(st, 10);
+	vm->mmio_above_mb = sqlite3_column_int64(st, 11);
+	vm->hotplug_ports = (unsigned)sqlite3_column_int(st, 12);
+	col(vm->created_at, sizeof(vm->created_at), st, 13);
+}
+
+static void bind_vm(sqlite3_stmt *st, const struct dda_vm *vm)
+{
+	sqlite3_bind_text(st, 1, vm->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)vm->memory_mb);
+	sqlite3_bind_int(st, 3, (int)vm->cpus);
+	sqlite3_bind_text(st, 4, vm->disk, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, vm->kernel, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, vm->initrd, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, vm->append, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, vm->firmware, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, vm->accel, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, vm->qemu_args, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, vm->mmio_below_mb);
+	sqlite3_bind_int64(st, 12, vm->mmio_above_mb);
+	sqlite3_bind_int(st, 13, (int)vm->hotplug_ports);
+	sqlite3_bind_text(st, 14, vm->created_at, -1, SQLITE_STATIC);
+}
+
+static int prepare(struct dda_state *s, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(dda_state_db(s), sql, -1, st, NULL) != SQLITE_OK)
+		return dda_state_error(s, "preparing a query");
+	return 0;
+}
+
+int dda_vm_create(struct dda_state *s, const struct dda_vm *vm)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct dda_vm v = *vm;
+	time_t t = time(NULL);
+	int r;
+
+	strftime(v.created_at, sizeof(v.created_at), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	r = prepare(s, "INSERT INTO vm (" VM_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st);
+	if (r < 0)
+		return r;
+	bind_vm(st, &v);
+	r = sqlite3_step(st);
+	if (r == SQLITE_CONSTRAINT)
+		return dda_error_code(-EEXIST, "exists", vm->name, "a VM named '%s' already exists", vm->name);
+	if (r != SQLITE_DONE)
+		return dda_state_error(s, "creating the VM");
+	return dda_state_log(s, "vm create", vm->name, NULL);
+}
+
+int dda_vm_update(struct dda_state *s, const struct dda_vm *vm)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = prepare(s, "UPDATE vm SET memory_mb = ?2, cpus = ?3, disk = ?4, kernel = ?5, initrd = ?6, append = ?7, "
+			   "firmware = ?8, accel = ?9, qemu_args = ?10, mmio_below_mb = ?11, mmio_above_mb = ?12, "
+			   "hotplug_ports = ?13 WHERE name = ?1",
+			&st);
+
+	if (r < 0)
+		return r;
+	bind_vm(st, vm);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return dda_state_error(s, "updating the VM");
+	return 0;
+}
+
+int dda_vm_get(struct dda_state *s, const char *name, struct dda_vm *ret)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	if (!s)
+		return dda_error_code(-ENOENT, "no-vm", name, "no VM '%s' (see 'ddactl vm list')", name);
+	r = prepare(s, "SELECT " VM_COLS " FROM vm WHERE name = ?", &st);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_DONE)
+		return dda_error_code(-ENOENT, "no-vm", name, "no VM '%s' (see 'ddactl vm list')", name);
+	if (r != SQLITE_ROW)
+		return dda_state_error(s, "reading the VM");
+	read_vm(st, ret);
+	return 0;
+}
+
+int dda_vm_list(struct dda_state *s, struct dda_vm **ret, size_t *ret_n)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_free_ struct dda_vm *v = NULL;
+	size_t n = 0;
+	int r;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (!s)
+		return 0;
+	r = prepare(s, "SELECT " VM_COLS " FROM vm ORDER BY name", &st);
+	if (r < 0)
+		return r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dda_vm *nv = realloc(v, (n + 1) * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		v = nv;
+		read_vm(st, &v[n++]);
+	}
+	if (r != SQLITE_DONE)
+		return dda_state_error(s, "listing VMs");
+	*ret = TAKE_PTR(v);
+	*ret_n = n;
+	return 0;
+}
+
+int dda_vm_delete(struct dda_state *s, const char *name)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = prepare(s, "DELETE FROM vm WHERE name = ?", &st);
+
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return dda_state_error(s, "deleting the VM");
+	return dda_state_log(s, "vm delete", name, NULL);
+}
+
+static void read_dev(sqlite3_stmt *st, struct dda_vm_device *d)
+{
+	memset(d, 0, sizeof(*d));
+	col(d->address, sizeof(d->address), st, 0);
+	col(d->vm, sizeof(d->vm), st, 1);
+	col(d->location_path, sizeof(d->location_path), st, 2);
+	d->vendor = (uint16_t)sqlite3_column_int(st, 3);
+	d->device = (uint16_t)sqlite3_column_int(st, 4);
+	d->subvendor = (uint16_t)sqlite3_column_int(st, 5);
+	d->subdevice = (uint16_t)sqlite3_column_int(st, 6);
+	d->requested = sqlite3_column_int(st, 7);
+	col(d->via_pool, sizeof(d->via_pool), st, 8);
+	col(d->qemu_id, sizeof(d->qemu_id), st, 9);
+	col(d->port, sizeof(d->port), st, 10);
+	col(d->state, sizeof(d->state), st, 11);
+}
+
+int dda_vm_devices(struct dda_state *s, const char *vm, struct dda_vm_device **ret, size_t *ret_n)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_free_ struct dda_vm_device *v = NULL;
+	size_t n = 0;
+	int r;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (!s)
+		return 0;
+	r = prepare(s, "SELECT " DEV_COLS " FROM vm_device WHERE vm = ? ORDER BY address", &st);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, vm, -1, SQLITE_STATIC);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dda_vm_device *nv = realloc(v, (n + 1) * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		v = nv;
+		read_dev(st, &v[n++]);
+	}
+	if (r != SQLITE_DONE)
+		return dda_state_error(s, "listing VM devices");
+	*ret = TAKE_PTR(v);
+	*ret_n = n;
+	return 0;
+}
+
+int dda_vm_device_get(struct dda_state *s, const char *address, struct dda_vm_device *ret)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	if (!s)
+		return -ENOENT;
+	r = prepare(s, "SELECT " DEV_COLS " FROM vm_device WHERE address = ?", &st);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_DONE)
+		return -ENOENT;
+	if (r != SQLITE_ROW)
+		return dda_state_error(s, "reading VM devices");
+	read_dev(st, ret);
+	return 0;
+}
+
+int dda_vm_owner(struct dda_state *s, const char *address, char *vm)
+{
+	struct dda_vm_device d;
+	int r = dda_vm_device_get(s, address, &d);
+
+	if (r < 0)
+		return r;
+	strcpy(vm, d.vm);
+	return 0;
+}
+
+int dda_vm_device_put(struct dda_state *s, const struct dda_vm_device *d)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = prepare(s, "INSERT OR REPLACE INTO vm_device (" DEV_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			&st);
+
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, d->address, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, d->vm, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, d->location_path, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, d->vendor);
+	sqlite3_bind_int(st, 5, d->device);
+	sqlite3_bind_int(st, 6, d->subvendor);
+	sqlite3_bind_int(st, 7, d->subdevice);
+	sqlite3_bind_int(st, 8, d->requested);
+	if (d->via_pool[0])
+		sqlite3_bind_text(st, 9, d->via_pool, -1, SQLITE_STATIC);
+	if (d->qemu_id[0])
+		sqlite3_bind_text(st, 10, d->qemu_id, -1, SQLITE_STATIC);
+	if (d->port[0])
+		sqlite3_bind_text(st, 11, d->port, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, d->state[0] ? d->state : "assigned", -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return dda_state_error(s, "assigning the device");
+	return 0;
+}
+
+int dda_vm_device_drop(struct dda_state *s, const char *address)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = prepare(s, "DELETE FROM vm_device WHERE address = ?", &st);
+
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return dda_state_error(s, "removing the device");
+	return 0;
+}
+
+int dda_npool_create(struct dda_state *s, const char *name)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	char now[32];
+	time_t t = time(NULL);
+	int r = prepare(s, "INSERT INTO named_pool (name, created_at) VALUES (?, ?)", &st);
+
+	if (r < 0)
+		return r;
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_CONSTRAINT)
+		return dda_error_code(-EEXIST, "exists", name, "a pool named '%s' already exists", name);
+	if (r != SQLITE_DONE)
+		return dda_state_error(s, "creating the pool");
+	return 0;
+}
+
+int dda_npool_exists(struct dda_state *s, const char *name)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (!s || prepare(s, "SELECT 1 FROM named_pool WHERE name = ?", &st) < 0)
+		return 0;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	return sqlite3_step(st) == SQLITE_ROW;
+}
+
+int dda_npool_add(struct dda_state *s, const char *name, const char *address)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = prepare(s, "INSERT OR IGNORE INTO named_pool_member (pool, address) VALUES (?, ?)", &st);
+
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return dda_state_error(s, "adding to the pool");
+	return 0;
+}
+
+int dda_npool_members(struct dda_state *s, const char *name, char (**ret)[DDA_PCIADDR_LEN], size_t *ret_n)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	char (*v)[DDA_PCIADDR_LEN] = NULL;
+	size_t n = 0;
+	int r = prepare(s, "SELECT address FROM named_pool_member WHERE pool = ? ORDER BY address", &st);
+
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		char (*nv)[DDA_PCIADDR_LEN] = realloc(v, (n + 1) * sizeof(*v));
+
+		if (!nv) {
+			free(v);
+			return -ENOMEM;
+		}
+		v = nv;
+		col(v[n++], DDA_PCIADDR_LEN, st, 0);
+	}
+	if (r != SQLITE_DONE) {
+		free(v);
+		return dda_state_error(s, "listing the pool");
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int dda_vm_pool_request_add(struct dda_state *s, const char *vm, const char *pool)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = prepare(s, "INSERT INTO vm_pool_request (vm, pool) VALUES (?, ?)", &st);
+
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, vm, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, pool, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return dda_state_error(s, "recording the pool request");
+	return 0;
+}
+
+int dda_vm_pool_requests(struct dda_state *s, const char *vm, char (**ret)[64], size_t *ret_n)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	char (*v)[64] = NULL;
+	size_t n = 0;
+	int r;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (!s)
+		return 0;
+	r = prepare(s, "SELECT pool FROM vm_pool_request WHERE vm = ? ORDER BY id", &st);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, vm, -1, SQLITE_STATIC);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		char (*nv)[64] = realloc(v, (n + 1) * sizeof(*v));
+
+		if (!nv) {
+			free(v);
+			return -ENOMEM;
+		}
+		v = nv;
+		col(v[n++], 64, st, 0);
+	}
+	if (r != SQLITE_DONE) {
+		free(v);
+		return dda_state_error(s, "listing pool requests");
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}

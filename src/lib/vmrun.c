@@ -1,0 +1,883 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checks.h"
+#include "error.h"
+#include "hostpath.h"
+#include "pool.h"
+#include "qemu.h"
+#include "qmp.h"
+#include "vmrun.h"
+
+#define QMP_TIMEOUT_MS 10000
+
+const char *dda_vm_rundir(const char *name)
+{
+	static char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/vm/%s", dda_run_dir(), name);
+	return dir;
+}
+
+static int mkdir_p(const char *path)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0750) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Alive and not a zombie waiting for an init that does not reap. */
+static bool alive(pid_t pid)
+{
+	char stat[256], *p;
+
+	if (kill(pid, 0) < 0)
+		return false;
+	if (dda_read_line(stat, sizeof(stat), "proc/%d/stat", (int)pid) < 0)
+		return true;
+	p = strrchr(stat, ')');
+	return !(p && p[1] == ' ' && p[2] == 'Z');
+}
+
+pid_t dda_vm_pid(const char *name)
+{
+	char path[PATH_MAX], buf[32], exe[PATH_MAX];
+	uint32_t pid;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/qemu.pid", dda_vm_rundir(name));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (dda_parse_u32(buf, 10, &pid) < 0 || pid == 0 || !alive((pid_t)pid))
+		return 0;
+	/* A recycled pid is not our VM: it must still be a QEMU. */
+	if (dda_read_link(exe, sizeof(exe), "proc/%u/exe", pid) < 0 || !strstr(exe, "qemu"))
+		return 0;
+	return (pid_t)pid;
+}
+
+static int qmp_open(const char *name, struct dda_qmp **ret)
+{
+	char path[PATH_MAX], who[96];
+
+	snprintf(path, sizeof(path), "%s/qmp.sock", dda_vm_rundir(name));
+	snprintf(who, sizeof(who), "VM '%s'", name);
+	return dda_qmp_connect(path, who, QMP_TIMEOUT_MS, ret);
+}
+
+/* Does QEMU still have a device with this id? */
+static int qemu_has_device(struct dda_qmp *q, const char *id, bool *ret)
+{
+	_cleanup_(dda_json_put_ref) struct json_object *list = NULL;
+	struct json_object *args = json_object_new_object();
+	int r;
+
+	json_object_object_add(args, "path", json_object_new_string("/machine/peripheral"));
+	r = dda_qmp_command(q, "qom-list", args, QMP_TIMEOUT_MS, &list);
+	if (r < 0)
+		return r;
+	*ret = false;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		struct json_object *e = json_object_array_get_idx(list, i), *n;
+
+		if (json_object_object_get_ex(e, "name", &n) && !strcmp(json_object_get_string(n), id))
+			*ret = true;
+	}
+	return 0;
+}
+
+int dda_vm_reconcile(struct dda_state *s, const char *name, char *note, size_t size)
+{
+	_cleanup_free_ struct dda_vm_device *devs = NULL;
+	_cleanup_(dda_qmp_closep) struct dda_qmp *q = NULL;
+	bool running = dda_vm_pid(name) > 0;
+	size_t n, off = 0;
+	int r;
+
+	if (note && size)
+		note[0] = '\0';
+	r = dda_vm_devices(s, name, &devs, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct dda_vm_device *d = &devs[i];
+		bool gone = !running;
+
+		if (!strcmp(d->state, "removing") && running) {
+			if (!q && qmp_open(name, &q) < 0)
+				continue;
+			if (qemu_has_device(q, d->qemu_id, &gone) < 0)
+				continue;
+			gone = !gone;
+			if (!gone)
+				continue;
+		}
+		if (!strcmp(d->state, "removing") && gone) {
+			r = dda_vm_device_drop(s, d->address);
+			if (r < 0)
+				return r;
+			if (note && off < size)
+				off += (size_t)snprintf(note + off, size - off, "%sthe pending removal of '%s' from VM '%s' is complete",
+							off ? "; " : "", d->address, name);
+			continue;
+		}
+		if (running)
+			continue;
+		if (d->via_pool[0]) {
+			r = dda_vm_device_drop(s, d->address);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (d->qemu_id[0] || d->port[0]) {
+			d->qemu_id[0] = d->port[0] = '\0';
+			r = dda_vm_device_put(s, d);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static struct dda_device *host_device(struct dda_host *h, const char *address)
+{
+	struct dda_pciaddr a;
+
+	if (dda_pciaddr_parse(address, &a) < 0)
+		return NULL;
+	return dda_host_find(h, &a);
+}
+
+/* The group's pooled members not held by anyone else, or -EBUSY naming the
+ * VM that holds one. */
+static int group_free_for(struct dda_state *s, struct dda_device *d, const char *vm)
+{
+	if (!d->group)
+		return 0;
+	for (size_t i = 0; i < d->group->nmembers; i++) {
+		struct dda_device *m = d->group->members[i];
+		char owner[DDA_VM_NAME_MAX + 1];
+
+		if (dda_device_is_bridge(m))
+			continue;
+		if (dda_vm_owner(s, m->name, owner) == 0 && strcmp(owner, vm))
+			return dda_error_code(-EBUSY, "held", m->name,
+					      "'%s'%s%s is held by VM '%s'", m->name, m == d ? "" : ", in the IOMMU group of ",
+					      m == d ? "" : d->name, owner);
+	}
+	return 0;
+}
+
+int dda_vm_find_free(struct dda_state *s, struct dda_host *h, uint16_t vendor, uint16_t device,
+		     struct dda_device **ret)
+{
+	_cleanup_free_ struct dda_pool_entry *pool = NULL;
+	size_t n;
+	int r;
+
+	r = dda_pool_list(s, &pool, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		char owner[DDA_VM_NAME_MAX + 1];
+		struct dda_device *d;
+
+		if (pool[i].vendor != vendor || pool[i].device != device || strcmp(pool[i].state, "pooled"))
+			continue;
+		if (dda_vm_owner(s, pool[i].address, owner) == 0)
+			continue;
+		d = host_device(h, pool[i].address);
+		if (!d || group_free_for(s, d, "") < 0)
+			continue;
+		*ret = d;
+		return 0;
+	}
+	return dda_error_code(-ENOENT, "none-free", NULL,
+			      "no free device %04x:%04x in the pool (dismount one, or free one from its VM)", vendor, device);
+}
+
+static int put_device(struct dda_state *s, const char *vm, struct dda_device *d, bool requested, const char *via)
+{
+	struct dda_vm_device row = { 0 };
+
+	snprintf(row.address, sizeof(row.address), "%s", d->name);
+	snprintf(row.vm, sizeof(row.vm), "%s", vm);
+	snprintf(row.location_path, sizeof(row.location_path), "%s", d->location_path);
+	row.vendor = d->vendor;
+	row.device = d->device;
+	row.subvendor = d->subvendor;
+	row.subdevice = d->subdevice;
+	row.requested = requested;
+	snprintf(row.via_pool, sizeof(row.via_pool), "%s", via ? via : "");
+	snprintf(row.state, sizeof(row.state), "assigned");
+	return dda_vm_device_put(s, &row);
+}
+
+/* Records d and its companions as the VM's, in one transaction. */
+static int record_assignment(struct dda_state *s, const char *vm, struct dda_device *d, const char *via)
+{
+	int r = dda_state_begin(s);
+
+	if (r < 0)
+		return r;
+	r = put_device(s, vm, d, true, via);
+	if (r == 0 && d->group)
+		for (size_t i = 0; i < d->group->nmembers && r == 0; i++) {
+			struct dda_device *m = d->group->members[i];
+			struct dda_vm_device cur;
+
+			if (m == d || dda_device_is_bridge(m))
+				continue;
+			/* A companion named earlier stays a real device. */
+			if (dda_vm_device_get(s, m->name, &cur) == 0)
+				continue;
+			r = put_device(s, vm, m, false, via);
+		}
+	if (r == 0)
+		r = dda_state_log(s, "vm add-device", d->name, vm);
+	if (r < 0) {
+		dda_state_rollback(s);
+		return r;
+	}
+	return dda_state_commit(s);
+}
+
+static void device_id(const char *address, char *buf, size_t size)
+{
+	/* QEMU ids take letters, digits, '-', '.', '_' and start with a letter. */
+	snprintf(buf, size, "dda-%s", address);
+	for (char *p = buf; *p; p++)
+		if (*p == ':')
+			*p = '-';
+}
+
+struct runtime {
+	uint64_t pref64_reserve, mem_reserve;
+	unsigned hotplug_ports;
+};
+
+static int runtime_write(const char *name, const struct runtime *rt)
+{
+	char path[PATH_MAX], buf[128];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/runtime", dda_vm_rundir(name));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return dda_error(-errno, name, "cannot write '%s': %m", path);
+	n = snprintf(buf, sizeof(buf), "%llu %llu %u\n", (unsigned long long)rt->pref64_reserve,
+		     (unsigned long long)rt->mem_reserve, rt->hotplug_ports);
+	if (write(fd, buf, (size_t)n) != n) {
+		close(fd);
+		return dda_error(-EIO, name, "cannot write '%s'", path);
+	}
+	close(fd);
+	return 0;
+}
+
+static int runtime_read(const char *name, struct runtime *rt)
+{
+	char path[PATH_MAX], buf[128];
+	unsigned long long a, b;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/runtime", dda_vm_rundir(name));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return dda_error(-errno, name, "VM '%s' has no runtime record (%s)", name, path);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return dda_error(-EIO, name, "cannot read '%s'", path);
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %llu %u", &a, &b, &rt->hotplug_ports) != 3)
+		return dda_error(-EIO, name, "'%s' is damaged", path);
+	rt->pref64_reserve = a;
+	rt->mem_reserve = b;
+	return 0;
+}
+
+static int hot_add(struct dda_state *s, const char *vm, struct dda_device *d)
+{
+	_cleanup_(dda_qmp_closep) struct dda_qmp *q = NULL;
+	_cleanup_free_ struct dda_vm_device *devs = NULL;
+	struct json_object *args;
+	struct dda_vm_device row;
+	struct runtime rt;
+	uint64_t below, above;
+	char id[48], port[16] = "";
+	size_t n;
+	int r;
+
+	r = runtime_read(vm, &rt);
+	if (r < 0)
+		return r;
+	dda_device_mmio(d, &below, &above);
+	if (dda_pow2_up(above) > rt.pref64_reserve || dda_pow2_up(below) > rt.mem_reserve)
+		return dda_error_code(-ENOSPC, "no-room", d->name,
+				      "cannot hot-add '%s' to VM '%s': it needs %llu MiB (64-bit) and %llu MiB (32-bit) of MMIO, but the free ports reserve %llu and %llu MiB; stop the VM and start it again (ports are sized for the pool at start), or add it while stopped",
+				      d->name, vm, (unsigned long long)(dda_pow2_up(above) / DDA_MiB),
+				      (unsigned long long)(dda_pow2_up(below) / DDA_MiB),
+				      (unsigned long long)(rt.pref64_reserve / DDA_MiB),
+				      (unsigned long long)(rt.mem_reserve / DDA_MiB));
+	r = dda_vm_devices(s, vm, &devs, &n);
+	if (r < 0)
+		return r;
+	for (unsigned p = 0; p < rt.hotplug_ports && !port[0]; p++) {
+		bool used = false;
+
+		snprintf(port, sizeof(port), "hp%u", p);
+		for (size_t i = 0; i < n; i++)
+			used |= !strcmp(devs[i].port, port);
+		if (used)
+			port[0] = '\0';
+	}
+	if (!port[0])
+		return dda_error_code(-ENOSPC, "no-port", d->name,
+				      "cannot hot-add '%s' to VM '%s': all %u hot-add ports are in use (set more with 'ddactl vm set %s --hotplug-ports N' and restart it)",
+				      d->name, vm, rt.hotplug_ports, vm);
+	device_id(d->name, id, sizeof(id));
+	r = qmp_open(vm, &q);
+	if (r < 0)
+		return r;
+	args = json_object_new_object();
+	json_object_object_add(args, "driver", json_object_new_string("vfio-pci"));
+	json_object_object_add(args, "host", json_object_new_string(d->name));
+	json_object_object_add(args, "id", json_object_new_string(id));
+	json_object_object_add(args, "bus", json_object_new_string(port));
+	r = dda_qmp_command(q, "device_add", args, QMP_TIMEOUT_MS, NULL);
+	if (r < 0)
+		return r;
+	r = dda_vm_device_get(s, d->name, &row);
+	if (r < 0)
+		return r;
+	snprintf(row.qemu_id, sizeof(row.qemu_id), "%s", id);
+	snprintf(row.port, sizeof(row.port), "%s", port);
+	return dda_vm_device_put(s, &row);
+}
+
+int dda_vm_assign(struct dda_state *s, struct dda_host *h, const char *vm, struct dda_device *d,
+		  enum dda_assign_result *ret)
+{
+	struct dda_pool_entry e;
+	struct dda_vm_device cur;
+	struct dda_vm v;
+	int r;
+
+	r = dda_vm_get(s, vm, &v);
+	if (r < 0)
+		return r;
+	(void)h;
+	r = dda_pool_get(s, d->name, &e);
+	if (r == -ENOENT || (r == 0 && strcmp(e.state, "pooled")))
+		return dda_error_code(-ENOENT, "not-in-pool", d->name,
+				      "'%s' is not in the pool: 'ddactl dismount %s' first", d->name, d->name);
+	if (r < 0)
+		return r;
+	if (dda_vm_device_get(s, d->name, &cur) == 0) {
+		if (strcmp(cur.vm, vm))
+			return dda_error_code(-EBUSY, "held", d->name, "'%s' is held by VM '%s'", d->name, cur.vm);
+		if (cur.requested) {
+			*ret = DDA_ASSIGN_UNCHANGED;
+			return 0;
+		}
+	}
+	r = group_free_for(s, d, vm);
+	if (r < 0)
+		return r;
+	r = record_assignment(s, vm, d, NULL);
+	if (r < 0)
+		return r;
+	*ret = DDA_ASSIGN_DONE;
+	if (dda_vm_pid(vm) > 0) {
+		r = hot_add(s, vm, d);
+		if (r < 0) {
+			/* Nothing reached the guest: the assignment is undone. */
+			struct dda_error_info keep = *dda_last_error();
+
+			if (d->group) {
+				for (size_t i = 0; i < d->group->nmembers; i++)
+					if (dda_vm_device_get(s, d->group->members[i]->name, &cur) == 0 && !cur.qemu_id[0] &&
+					    !strcmp(cur.vm, vm))
+						(void)!dda_vm_device_drop(s, cur.address);
+			} else {
+				(void)!dda_vm_device_drop(s, d->name);
+			}
+			dda_error_code(keep.err, keep.code, keep.device, "%s", keep.message);
+			return r;
+		}
+	}
+	return 0;
+}
+
+int dda_vm_unassign(struct dda_state *s, struct dda_host *h, const char *vm, struct dda_device *d,
+		    int timeout_ms, bool *ret_pending)
+{
+	_cleanup_(dda_qmp_closep) struct dda_qmp *q = NULL;
+	struct dda_vm_device cur;
+	bool running = dda_vm_pid(vm) > 0;
+	int r;
+
+	(void)h;
+	*ret_pending = false;
+	r = dda_vm_device_get(s, d->name, &cur);
+	if (r == -ENOENT || (r == 0 && strcmp(cur.vm, vm)))
+		return dda_error_code(-ENOENT, "not-assigned", d->name, "'%s' is not assigned to VM '%s'", d->name, vm);
+	if (r < 0)
+		return r;
+	if (running && cur.qemu_id[0]) {
+		struct json_object *args;
+
+		r = qmp_open(vm, &q);
+		if (r < 0)
+			return r;
+		if (strcmp(cur.state, "removing")) {
+			args = json_object_new_object();
+			json_object_object_add(args, "id", json_object_new_string(cur.qemu_id));
+			r = dda_qmp_command(q, "device_del", args, QMP_TIMEOUT_MS, NULL);
+			if (r < 0)
+				return r;
+			snprintf(cur.state, sizeof(cur.state), "removing");
+			r = dda_vm_device_put(s, &cur);
+			if (r < 0)
+				return r;
+		}
+		/* device_del only asks the guest; the device is gone when
+		 * QEMU says DEVICE_DELETED for exactly this id. */
+		r = dda_qmp_wait_event(q, "DEVICE_DELETED", cur.qemu_id, timeout_ms, NULL);
+		if (r == -ETIMEDOUT) {
+			bool present = true;
+
+			if (qemu_has_device(q, cur.qemu_id, &present) == 0 && !present)
+				r = 0;
+		}
+		if (r == -ETIMEDOUT) {
+			*ret_pending = true;
+			return 0;
+		}
+		if (r < 0)
+			return r;
+	}
+	/* The device and its companions go back to the pool. */
+	r = dda_vm_device_drop(s, d->name);
+	if (r == 0 && d->group)
+		for (size_t i = 0; i < d->group->nmembers && r == 0; i++) {
+			struct dda_device *m = d->group->members[i];
+
+			if (m != d && dda_vm_device_get(s, m->name, &cur) == 0 && !strcmp(cur.vm, vm) && !cur.requested)
+				r = dda_vm_device_drop(s, m->name);
+		}
+	if (r == 0)
+		r = dda_state_log(s, "vm remove-device", d->name, vm);
+	return r;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* Devices from named pools are chosen when the VM starts (Hyper-V's VM
+ * resource pools): the first free member of each requested pool. */
+static int resolve_pools(struct dda_state *s, struct dda_host *h, const char *name)
+{
+	_cleanup_free_ char (*reqs)[64] = NULL;
+	size_t nreq;
+	int r;
+
+	r = dda_vm_pool_requests(s, name, &reqs, &nreq);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < nreq; i++) {
+		_cleanup_free_ char (*members)[DDA_PCIADDR_LEN] = NULL;
+		size_t nm;
+		bool got = false;
+
+		r = dda_npool_members(s, reqs[i], &members, &nm);
+		if (r < 0)
+			return r;
+		for (size_t k = 0; k < nm && !got; k++) {
+			char owner[DDA_VM_NAME_MAX + 1];
+			struct dda_device *d = host_device(h, members[k]);
+
+			if (!d || dda_vm_owner(s, d->name, owner) == 0 || group_free_for(s, d, name) < 0)
+				continue;
+			r = record_assignment(s, name, d, reqs[i]);
+			if (r < 0)
+				return r;
+			got = true;
+		}
+		if (!got)
+			return dda_error_code(-ENOENT, "none-free", name,
+					      "VM '%s' wants a device from pool '%s', but none of its %zu devices is free",
+					      name, reqs[i], nm);
+	}
+	return 0;
+}
+
+int dda_vm_preflight(struct dda_state *s, struct dda_host *h, const char *name)
+{
+	_cleanup_free_ struct dda_vm_device *devs = NULL;
+	size_t n;
+	int r;
+
+	r = dda_vm_devices(s, name, &devs, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		const struct dda_vm_device *v = &devs[i];
+		struct dda_device *d = host_device(h, v->address);
+		struct dda_pool_entry e;
+
+		if (!d)
+			return dda_error_code(-ENODEV, "missing", v->address,
+					      "cannot start VM '%s': its device '%s' (%s) is not on the host; remove it with 'ddactl vm remove-device %s %s'",
+					      name, v->address, v->location_path, name, v->address);
+		if (strcmp(d->location_path, v->location_path) || d->vendor != v->vendor || d->device != v->device ||
+		    d->subvendor != v->subvendor || d->subdevice != v->subdevice)
+			return dda_error_code(-ESTALE, "hardware-changed", v->address,
+					      "cannot start VM '%s': hardware changed at '%s': assigned %04x:%04x (%04x:%04x) at %s, found %04x:%04x (%04x:%04x) at %s; remove it from the VM and add the device again",
+					      name, v->address, v->vendor, v->device, v->subvendor, v->subdevice,
+					      v->location_path, d->vendor, d->device, d->subvendor, d->subdevice,
+					      d->location_path);
+		r = dda_pool_get(s, v->address, &e);
+		if (r == -ENOENT || (r == 0 && strcmp(e.state, "pooled")))
+			return dda_error_code(-ENOENT, "not-in-pool", v->address,
+					      "cannot start VM '%s': '%s' is no longer in the pool; 'ddactl dismount %s' again",
+					      name, v->address, v->address);
+		if (r < 0)
+			return r;
+		if (strcmp(d->driver, "vfio-pci") && !d->vfio_variant)
+			return dda_error_code(-EBUSY, "not-vfio", v->address,
+					      "cannot start VM '%s': '%s' is bound to %s, not vfio-pci; run 'ddactl pool restore'",
+					      name, v->address, d->driver[0] ? d->driver : "no driver");
+		/* vfio refuses a group unless every member is on a vfio
+		 * driver: say which one is not before QEMU says "not viable". */
+		if (d->group)
+			for (size_t k = 0; k < d->group->nmembers; k++) {
+				struct dda_device *m = d->group->members[k];
+				char owner[DDA_VM_NAME_MAX + 1];
+
+				if (dda_device_is_bridge(m))
+					continue;
+				if (dda_pool_get(s, m->name, &e) < 0)
+					return dda_error_code(-EBUSY, "group-not-in-pool", m->name,
+							      "cannot start VM '%s': '%s', in the IOMMU group of '%s', is not in the pool; 'ddactl dismount %s'",
+							      name, m->name, d->name, m->name);
+				if (dda_vm_owner(s, m->name, owner) == 0 && strcmp(owner, name))
+					return dda_error_code(-EBUSY, "held", m->name,
+							      "cannot start VM '%s': '%s', in the IOMMU group of '%s', is held by VM '%s'",
+							      name, m->name, d->name, owner);
+			}
+	}
+	return 0;
+}
+
+int dda_vm_command_line(struct dda_state *s, struct dda_host *h, const char *name, bool resolve, char ***ret)
+{
+	_cleanup_free_ struct dda_vm_device *devs = NULL;
+	_cleanup_free_ struct dda_qemu_dev *qd = NULL;
+	_cleanup_free_ struct dda_pool_entry *pool = NULL;
+	_cleanup_free_ char *ids = NULL;
+	struct dda_qemu_sizing sz;
+	uint64_t largest_above = 0, largest_below = 0;
+	size_t n, np, k = 0;
+	struct dda_vm vm;
+	char **argv;
+	int r;
+
+	r = dda_vm_get(s, name, &vm);
+	if (r < 0)
+		return r;
+	if (resolve) {
+		r = resolve_pools(s, h, name);
+		if (r < 0)
+			return r;
+	}
+	r = dda_vm_devices(s, name, &devs, &n);
+	if (r < 0)
+		return r;
+	qd = calloc(n ? n : 1, sizeof(*qd));
+	ids = calloc(n ? n : 1, 2 * 48);
+	if (!qd || !ids)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct dda_device *d = host_device(h, devs[i].address);
+		char *id = ids + i * 96, *port = id + 48;
+
+		/* Companions stay out of QEMU: on vfio-pci they keep the group
+		 * viable, and the guest never sees them (oVirt's placeholders). */
+		if (!devs[i].requested || !d)
+			continue;
+		device_id(devs[i].address, id, 48);
+		snprintf(port, 48, "rp%zu", k);
+		qd[k].address = devs[i].address;
+		qd[k].id = id;
+		qd[k].port = port;
+		dda_device_mmio(d, &qd[k].below, &qd[k].above);
+		k++;
+	}
+	r = dda_pool_list(s, &pool, &np);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < np; i++) {
+		struct dda_device *d = host_device(h, pool[i].address);
+		uint64_t below, above;
+
+		if (!d)
+			continue;
+		dda_device_mmio(d, &below, &above);
+		largest_above = max_u64(largest_above, above);
+		largest_below = max_u64(largest_below, below);
+	}
+	r = dda_qemu_size(&vm, qd, k, largest_above, largest_below, dda_host_phys_bits(),
+			  access("/dev/kvm", R_OK | W_OK) == 0, &sz);
+	if (r < 0)
+		return r;
+	argv = dda_qemu_argv(getenv("DDACTL_QEMU") ? getenv("DDACTL_QEMU") : "qemu-system-x86_64", &vm, &sz, qd,
+			     k, dda_vm_rundir(name));
+	if (!argv)
+		return -ENOMEM;
+	*ret = argv;
+	return 0;
+}
+
+/* Runs QEMU, which daemonizes once the machine (devices included) is set
+ * up: its exit status and stderr say whether that worked. */
+static int spawn(char **argv, uint64_t memlock, const char *name)
+{
+	char err[4096];
+	size_t len = 0;
+	int pipefd[2], status;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return dda_error(-errno, name, "cannot start QEMU for VM '%s': %m", name);
+	pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return dda_error(-errno, name, "cannot start QEMU for VM '%s': %m", name);
+	}
+	if (pid == 0) {
+		struct rlimit rl = { .rlim_cur = memlock, .rlim_max = memlock };
+		int devnull = open("/dev/null", O_RDWR);
+
+		/* VFIO pins guest RAM against RLIMIT_MEMLOCK. */
+		setrlimit(RLIMIT_MEMLOCK, &rl);
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		dup2(pipefd[1], 2);
+		setsid();
+		execvp(argv[0], argv);
+		dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	for (;;) {
+		ssize_t n = read(pipefd[0], err + len, sizeof(err) - 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (len == sizeof(err) - 1)
+			break;
+	}
+	err[len] = '\0';
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	dda_strip(err);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return dda_error_code(-EIO, "qemu-failed", name, "QEMU could not start VM '%s': %s", name,
+				      err[0] ? err : "(no message)");
+	return 0;
+}
+
+int dda_vm_start(struct dda_state *s, struct dda_host *h, const char *name)
+{
+	_cleanup_free_ struct dda_vm_device *devs = NULL;
+	char **argv = NULL;
+	struct dda_qemu_sizing sz;
+	struct dda_vm vm;
+	struct runtime rt;
+	char path[PATH_MAX];
+	size_t n, k = 0;
+	pid_t pid;
+	int r;
+
+	r = dda_vm_get(s, name, &vm);
+	if (r < 0)
+		return r;
+	if (dda_vm_pid(name) > 0)
+		return dda_error_code(-EALREADY, "running", name, "VM '%s' is already running", name);
+	r = dda_vm_reconcile(s, name, NULL, 0);
+	if (r < 0)
+		return r;
+	r = dda_vm_command_line(s, h, name, true, &argv);
+	if (r == 0)
+		r = dda_vm_preflight(s, h, name);
+	if (r < 0)
+		goto out;
+	r = mkdir_p(dda_vm_rundir(name));
+	if (r < 0) {
+		r = dda_error(r, name, "cannot create '%s': %s", dda_vm_rundir(name), strerror(-r));
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/qmp.sock", dda_vm_rundir(name));
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/qemu.pid", dda_vm_rundir(name));
+	unlink(path);
+	/* The sizes again, for the memlock limit and the hot-add record. */
+	{
+		_cleanup_free_ struct dda_pool_entry *pool = NULL;
+		uint64_t la = 0, lb = 0;
+		size_t np;
+
+		r = dda_pool_list(s, &pool, &np);
+		if (r < 0)
+			goto out;
+		for (size_t i = 0; i < np; i++) {
+			struct dda_device *d = host_device(h, pool[i].address);
+			uint64_t b, a;
+
+			if (d) {
+				dda_device_mmio(d, &b, &a);
+				la = max_u64(la, a);
+				lb = max_u64(lb, b);
+			}
+		}
+		r = dda_vm_devices(s, name, &devs, &n);
+		if (r < 0)
+			goto out;
+		{
+			_cleanup_free_ struct dda_qemu_dev *qd = calloc(n ? n : 1, sizeof(*qd));
+
+			if (!qd) {
+				r = -ENOMEM;
+				goto out;
+			}
+			for (size_t i = 0; i < n; i++) {
+				struct dda_device *d = host_device(h, devs[i].address);
+
+				if (devs[i].requested && d)
+					dda_device_mmio(d, &qd[k].below, &qd[k].above), k++;
+			}
+			r = dda_qemu_size(&vm, qd, k, la, lb, dda_host_phys_bits(), access("/dev/kvm", R_OK | W_OK) == 0,
+					  &sz);
+			if (r < 0)
+				goto out;
+		}
+	}
+	rt.pref64_reserve = sz.pref64_reserve;
+	rt.mem_reserve = sz.mem_reserve;
+	rt.hotplug_ports = vm.hotplug_ports;
+	r = runtime_write(name, &rt);
+	if (r < 0)
+		goto out;
+	r = spawn(argv, sz.memlock, name);
+	if (r < 0)
+		goto out;
+	pid = dda_vm_pid(name);
+	if (pid > 0) {
+		struct rlimit rl = { .rlim_cur = sz.memlock, .rlim_max = sz.memlock };
+
+		/* The daemon inherited it; set it again in case QEMU's own
+		 * re-exec or a wrapper reset it. */
+		(void)prlimit(pid, RLIMIT_MEMLOCK, &rl, NULL);
+	}
+	/* The running devices get their ids and ports, for hot remove. */
+	k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!devs[i].requested || !host_device(h, devs[i].address))
+			continue;
+		device_id(devs[i].address, devs[i].qemu_id, sizeof(devs[i].qemu_id));
+		snprintf(devs[i].port, sizeof(devs[i].port), "rp%zu", k++);
+		r = dda_vm_device_put(s, &devs[i]);
+		if (r < 0)
+			goto out;
+	}
+	r = dda_state_log(s, "vm start", name, NULL);
+out:
+	dda_strv_free(argv);
+	if (r < 0 && dda_vm_pid(name) <= 0) {
+		/* Devices picked from named pools for this start go back. */
+		struct dda_error_info keep = *dda_last_error();
+
+		(void)!dda_vm_reconcile(s, name, NULL, 0);
+		dda_error_code(keep.err ? keep.err : r, keep.code, keep.device, "%s", keep.message);
+	}
+	return r;
+}
+
+int dda_vm_stop(struct dda_state *s, const char *name, int timeout_s, bool *ret_forced)
+{
+	_cleanup_(dda_qmp_closep) struct dda_qmp *q = NULL;
+	struct timespec start, now;
+	pid_t pid = dda_vm_pid(name);
+	int r;
+
+	*ret_forced = false;
+	if (pid <= 0)
+		return dda_error_code(-EALREADY, "not-running", name, "VM '%s' is not running", name);
+	r = qmp_open(name, &q);
+	if (r == 0)
+		r = dda_qmp_command(q, "system_powerdown", NULL, QMP_TIMEOUT_MS, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		if (!alive(pid))
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (r < 0 || now.tv_sec - start.tv_sec >= timeout_s) {
+			/* TurnOff: the guest had its chance. */
+			*ret_forced = true;
+			if (q)
+				(void)!dda_qmp_command(q, "quit", NULL, 2000, NULL);
+			for (int i = 0; i < 50 && alive(pid); i++)
+				usleep(100 * 1000);
+			if (alive(pid))
+				kill(pid, SIGKILL);
+			for (int i = 0; i < 50 && alive(pid); i++)
+				usleep(100 * 1000);
+			break;
+		}
+		usleep(200 * 1000);
+	}
+	r = dda_vm_reconcile(s, name, NULL, 0);
+	if (r < 0)
+		return r;
+	return dda_state_log(s, *ret_forced ? "vm stop (turned off)" : "vm stop", name, NULL);
+}
