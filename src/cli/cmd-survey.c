@@ -15,6 +15,7 @@
 #include "report.h"
 #include "topology.h"
 
+#define JSON_FLAGS (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
 #define BOLD "\033[1m"
 #define DIM "\033[2m"
 #define RED "\033[31m"
@@ -228,11 +229,22 @@ int cmd_survey(int argc, char **argv)
 	if (r < 0)
 		return cli_fail(r);
 	if (arg_json) {
-		_cleanup_json_ struct json_object *o = dda_report_survey(h, only, n);
+		/* One device object at a time: a host with thousands of VFs
+		 * never holds the whole document in memory. */
+		_cleanup_json_ struct json_object *host = dda_report_host(h);
+		size_t count = n ? n : h->ndevs;
 
-		if (!o)
+		if (!host)
 			return cli_fail(-ENOMEM);
-		cli_print_json(o);
+		printf("{\n\"host\": %s,\n\"devices\": [\n", json_object_to_json_string_ext(host, JSON_FLAGS));
+		for (size_t i = 0; i < count; i++) {
+			_cleanup_json_ struct json_object *d = dda_report_device(n ? only[i] : &h->devs[i]);
+
+			if (!d)
+				return cli_fail(-ENOMEM);
+			printf("%s%s", json_object_to_json_string_ext(d, JSON_FLAGS), i + 1 < count ? ",\n" : "\n");
+		}
+		printf("]\n}\n");
 	} else {
 		print_report(h, only, n);
 	}

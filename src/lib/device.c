@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <pci/pci.h>
 
@@ -240,32 +241,52 @@ static void decode_config(struct dda_device *d, const uint8_t *cfg, size_t len)
 	d->type = classify(d, cfg, len, &c);
 }
 
-static int read_resources(struct dda_device *d)
+/* Three hex numbers per line; sscanf costs more than the read itself on a
+ * host with thousands of VFs. */
+static bool parse_resource_line(char **p, unsigned long long v[3])
 {
-	_cleanup_free_ char *buf = NULL;
-	char *line, *save = NULL;
-	unsigned idx = 0;
+	for (int i = 0; i < 3; i++) {
+		char *end;
+
+		errno = 0;
+		v[i] = strtoull(*p, &end, 16);
+		if (errno || end == *p)
+			return false;
+		*p = end;
+	}
+	*p += strcspn(*p, "\n");
+	if (**p == '\n')
+		(*p)++;
+	return true;
+}
+
+static int read_resources(struct dda_device *d, int dir)
+{
+	char buf[2048];
+	char *p = buf;
+	size_t len;
 	int r;
 
-	r = dda_read_alloc(&buf, NULL, SYSDEV "resource", d->name);
+	r = dda_read_at(dir, "resource", buf, sizeof(buf) - 1, &len);
 	if (r < 0)
 		return r;
-	for (line = strtok_r(buf, "\n", &save); line && idx < 7; line = strtok_r(NULL, "\n", &save), idx++) {
-		unsigned long long start, end, flags;
+	buf[len] = '\0';
+	for (unsigned idx = 0; idx < 7 && *p; idx++) {
+		unsigned long long v[3];
 		struct dda_bar *b;
 
-		if (sscanf(line, "%llx %llx %llx", &start, &end, &flags) != 3)
+		if (!parse_resource_line(&p, v))
 			return -EINVAL;
-		if (!(flags & (IORESOURCE_IO | IORESOURCE_MEM)) || end == 0 || end < start)
+		if (!(v[2] & (IORESOURCE_IO | IORESOURCE_MEM)) || v[1] == 0 || v[1] < v[0])
 			continue;
 		b = &d->bars[d->nbars++];
 		b->index = (uint8_t)idx;
-		b->start = start;
-		b->size = end - start + 1;
-		b->flags = (flags & IORESOURCE_IO) ? DDA_BAR_IO : 0;
-		if (flags & IORESOURCE_MEM_64)
+		b->start = v[0];
+		b->size = v[1] - v[0] + 1;
+		b->flags = (v[2] & IORESOURCE_IO) ? DDA_BAR_IO : 0;
+		if (v[2] & IORESOURCE_MEM_64)
 			b->flags |= DDA_BAR_64;
-		if (flags & IORESOURCE_PREFETCH)
+		if (v[2] & IORESOURCE_PREFETCH)
 			b->flags |= DDA_BAR_PREF;
 		if (idx == 6)
 			b->flags |= DDA_BAR_ROM;
@@ -301,10 +322,10 @@ static unsigned parse_reset_methods(const char *s)
 	return bits;
 }
 
-static int read_int(struct dda_device *d, const char *attr, int *ret)
+static int read_int(int dir, const char *attr, int *ret)
 {
 	uint64_t v;
-	int r = dda_read_u64(&v, SYSDEV "%s", d->name, attr);
+	int r = dda_read_u64_at(dir, attr, &v);
 
 	if (r < 0)
 		return r;
@@ -314,6 +335,7 @@ static int read_int(struct dda_device *d, const char *attr, int *ret)
 
 int dda_device_read(struct dda_device *d)
 {
+	_cleanup_close_ int dir = -1;
 	uint8_t cfg[4096];
 	char buf[256];
 	size_t len;
@@ -325,19 +347,23 @@ int dda_device_read(struct dda_device *d)
 	d->sriov_total = d->sriov_num = -1;
 	d->boot_vga = -1;
 
-	r = dda_read(cfg, sizeof(cfg), &len, SYSDEV "config", d->name);
+	/* One path walk for the function, short lookups for its attributes. */
+	dir = d->syspath ? dda_open_dir("sys/%s", d->syspath) : dda_open_dir(SYSDEV, d->name);
+	if (dir < 0)
+		return dda_error(dir, d->name, "cannot open the sysfs directory of '%s': %s", d->name, strerror(-dir));
+	r = dda_read_at(dir, "config", cfg, sizeof(cfg), &len);
 	if (r < 0)
 		return dda_error(r, d->name, "cannot read config space of '%s': %s", d->name, strerror(-r));
 	decode_config(d, cfg, len);
 
-	r = dda_read_link_base(d->driver, sizeof(d->driver), SYSDEV "driver", d->name);
+	r = dda_read_link_base_at(dir, "driver", d->driver, sizeof(d->driver));
 	if (r < 0 && r != -ENOENT && dda_device_note(d, "cannot read driver link: %s", strerror(-r)) < 0)
 		return -ENOMEM;
 	/* Variant drivers (mlx5_vfio_pci...) are known by the vfio-dev/ they create. */
 	if (d->driver[0] && strcmp(d->driver, "vfio-pci") && strstr(d->driver, "vfio"))
-		d->vfio_variant = dda_exists(SYSDEV "vfio-dev", d->name);
+		d->vfio_variant = dda_exists_at(dir, "vfio-dev");
 
-	r = dda_read_link_base(buf, sizeof(buf), SYSDEV "iommu_group", d->name);
+	r = dda_read_link_base_at(dir, "iommu_group", buf, sizeof(buf));
 	if (r == 0) {
 		uint32_t g;
 
@@ -347,7 +373,7 @@ int dda_device_read(struct dda_device *d)
 		return -ENOMEM;
 	}
 
-	r = read_resources(d);
+	r = read_resources(d, dir);
 	if (r < 0 && r != -ENOENT && dda_device_note(d, "cannot read resource: %s", strerror(-r)) < 0)
 		return -ENOMEM;
 
@@ -355,36 +381,36 @@ int dda_device_read(struct dda_device *d)
 	 * `reset` exists when there is none.  Only an old kernel has `reset`
 	 * without `reset_method`: then the methods are inferred from config
 	 * space by the topology scan, which knows who shares the bus. */
-	r = dda_read_line(buf, sizeof(buf), SYSDEV "reset_method", d->name);
+	r = dda_read_line_at(dir, "reset_method", buf, sizeof(buf));
 	if (r == 0) {
 		d->reset_method_known = true;
 		d->resets = parse_reset_methods(buf);
 	} else if (r == -ENOENT) {
-		d->reset_method_known = !dda_exists(SYSDEV "reset", d->name);
+		d->reset_method_known = !dda_exists_at(dir, "reset");
 	} else if (dda_device_note(d, "cannot read reset_method: %s", strerror(-r)) < 0) {
 		return -ENOMEM;
 	}
 
 	/* A VF's own config space reads 0xffff for its ids; sysfs has the real ones. */
-	r = dda_read_link_base(buf, sizeof(buf), SYSDEV "physfn", d->name);
+	r = dda_read_link_base_at(dir, "physfn", buf, sizeof(buf));
 	if (r == 0) {
 		uint64_t v;
 
 		if (dda_pciaddr_parse(buf, &d->pf_addr) == 0)
 			d->vf_index = 0;	/* the exact index is set by the topology scan */
-		if (dda_read_u64(&v, SYSDEV "vendor", d->name) == 0)
+		if (dda_read_u64_at(dir, "vendor", &v) == 0)
 			d->vendor = (uint16_t)v;
-		if (dda_read_u64(&v, SYSDEV "device", d->name) == 0)
+		if (dda_read_u64_at(dir, "device", &v) == 0)
 			d->device = (uint16_t)v;
 	}
 
 	if (d->has_sriov) {
-		if (read_int(d, "sriov_totalvfs", &d->sriov_total) < 0)
+		if (read_int(dir, "sriov_totalvfs", &d->sriov_total) < 0)
 			d->sriov_total = -1;
-		if (read_int(d, "sriov_numvfs", &d->sriov_num) < 0)
+		if (read_int(dir, "sriov_numvfs", &d->sriov_num) < 0)
 			d->sriov_num = -1;
 	}
-	if ((d->class >> 16) == 0x03 && read_int(d, "boot_vga", &d->boot_vga) < 0)
+	if ((d->class >> 16) == 0x03 && read_int(dir, "boot_vga", &d->boot_vga) < 0)
 		d->boot_vga = -1;
 	/* Reading `config` resumes a runtime-suspended function, so all ones
 	 * (decode_config) is the one sign of a function that cannot answer. */

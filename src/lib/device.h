@@ -140,7 +140,8 @@ struct dda_device {
 	size_t nerrors;
 };
 
-/* Reads the function from sysfs; the address and syspath must be set.
+/* Reads the function from sysfs; the address must be set, and the
+ * syspath when known (it spares the walk through the symlink).
  * A sysfs entry that cannot be read is noted in d->errors and the read goes
  * on: only an unreadable config space is a failure (-errno, recorded). */
 int dda_device_read(struct dda_device *d) _must_check_;

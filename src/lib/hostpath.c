@@ -110,25 +110,34 @@ static int read_fd(int fd, void *buf, size_t size, size_t *ret_len)
 	return 0;
 }
 
-int dda_read(void *buf, size_t size, size_t *ret_len, const char *fmt, ...)
+int dda_read_at(int dirfd, const char *name, void *buf, size_t size, size_t *ret_len)
 {
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 
-	REL(rel, fmt);
-	fd = openat(root_fd, rel, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	return read_fd(fd, buf, size, ret_len);
 }
 
+int dda_read(void *buf, size_t size, size_t *ret_len, const char *fmt, ...)
+{
+	REL(rel, fmt);
+	return dda_read_at(root_fd, rel, buf, size, ret_len);
+}
+
 int dda_read_alloc(char **ret, size_t *ret_len, const char *fmt, ...)
+{
+	REL(rel, fmt);
+	return dda_read_alloc_at(root_fd, rel, ret, ret_len);
+}
+
+int dda_read_alloc_at(int dirfd, const char *name, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t cap = 4096, len = 0;
 
-	REL(rel, fmt);
-	fd = openat(root_fd, rel, O_RDONLY | O_CLOEXEC);
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	for (;;) {
@@ -168,15 +177,20 @@ char *dda_strip(char *s)
 
 int dda_read_line(char *buf, size_t size, const char *fmt, ...)
 {
+	REL(rel, fmt);
+	return dda_read_line_at(root_fd, rel, buf, size);
+}
+
+int dda_read_line_at(int dirfd, const char *name, char *buf, size_t size)
+{
 	_cleanup_close_ int fd = -1;
 	size_t len;
 	char *nl;
 	int r;
 
-	REL(rel, fmt);
 	if (size == 0)
 		return -EINVAL;
-	fd = openat(root_fd, rel, O_RDONLY | O_CLOEXEC);
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	r = read_fd(fd, buf, size - 1, &len);
@@ -230,13 +244,18 @@ int dda_parse_u32(const char *s, int base, uint32_t *ret)
 
 int dda_read_u64(uint64_t *ret, const char *fmt, ...)
 {
+	REL(rel, fmt);
+	return dda_read_u64_at(root_fd, rel, ret);
+}
+
+int dda_read_u64_at(int dirfd, const char *name, uint64_t *ret)
+{
 	_cleanup_close_ int fd = -1;
 	char buf[64];
 	size_t len;
 	int r;
 
-	REL(rel, fmt);
-	fd = openat(root_fd, rel, O_RDONLY | O_CLOEXEC);
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	r = read_fd(fd, buf, sizeof(buf) - 1, &len);
@@ -262,12 +281,17 @@ int dda_read_link(char *buf, size_t size, const char *fmt, ...)
 
 int dda_read_link_base(char *buf, size_t size, const char *fmt, ...)
 {
+	REL(rel, fmt);
+	return dda_read_link_base_at(root_fd, rel, buf, size);
+}
+
+int dda_read_link_base_at(int dirfd, const char *name, char *buf, size_t size)
+{
 	char target[PATH_MAX];
 	const char *base;
 	ssize_t n;
 
-	REL(rel, fmt);
-	n = readlinkat(root_fd, rel, target, sizeof(target) - 1);
+	n = readlinkat(dirfd, name, target, sizeof(target) - 1);
 	if (n < 0)
 		return -errno;
 	target[n] = '\0';
@@ -298,10 +322,24 @@ int dda_write(const char *s, const char *fmt, ...)
 
 int dda_exists(const char *fmt, ...)
 {
+	REL(rel, fmt);
+	return dda_exists_at(root_fd, rel);
+}
+
+int dda_exists_at(int dirfd, const char *name)
+{
 	struct stat st;
 
+	return fstatat(dirfd, name, &st, 0) == 0;
+}
+
+int dda_open_dir(const char *fmt, ...)
+{
+	int fd;
+
 	REL(rel, fmt);
-	return fstatat(root_fd, rel, &st, 0) == 0;
+	fd = openat(root_fd, rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 DIR *dda_opendir(const char *fmt, ...)

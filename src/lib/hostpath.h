@@ -64,6 +64,19 @@ int dda_exists(const char *fmt, ...) _printf_(1, 2);
 /* Opens a directory for readdir; NULL with errno set on failure. */
 DIR *dda_opendir(const char *fmt, ...) _printf_(1, 2);
 
+/* A directory under the root opened once, for many short reads relative
+ * to it (the survey reads a dozen attributes per function): -errno or an
+ * O_PATH fd the caller closes. */
+int dda_open_dir(const char *fmt, ...) _printf_(1, 2);
+
+/* The same reads, relative to such a directory. */
+int dda_read_at(int dirfd, const char *name, void *buf, size_t size, size_t *ret_len) _must_check_;
+int dda_read_alloc_at(int dirfd, const char *name, char **ret, size_t *ret_len) _must_check_;
+int dda_read_line_at(int dirfd, const char *name, char *buf, size_t size) _must_check_;
+int dda_read_u64_at(int dirfd, const char *name, uint64_t *ret) _must_check_;
+int dda_read_link_base_at(int dirfd, const char *name, char *buf, size_t size) _must_check_;
+int dda_exists_at(int dirfd, const char *name);
+
 /* Strict number parsing shared by every module (no atoi/strtol). */
 int dda_parse_u64(const char *s, int base, uint64_t *ret) _must_check_;
 int dda_parse_u32(const char *s, int base, uint32_t *ret) _must_check_;

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <stdbool.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -182,21 +181,34 @@ fail:
 	return r;
 }
 
+/* The file system type of the mount that holds dir, from mountinfo (the
+ * longest mount point that prefixes it).  statfs cannot tell: a 9p share
+ * reports the f_type of the file system it exports. */
 static bool network_fs(const char *dir)
 {
-	static const unsigned long magic[] = {
-		0x01021997,	/* 9p */
-		0x6969,		/* NFS */
-		0xff534d42,	/* CIFS */
-		0xfe534d42,	/* SMB2 */
-		0x65735546,	/* FUSE */
-	};
-	struct statfs st;
+	static const char *const remote[] = { "9p", "nfs", "nfs4", "cifs", "smb3", "virtiofs", "fuse" };
+	_cleanup_free_ char *info = NULL;
+	char real[PATH_MAX], best_type[64] = "";
+	size_t best = 0;
+	char *line, *save = NULL;
 
-	if (statfs(dir, &st) < 0)
+	if (!realpath(dir, real) || dda_read_alloc(&info, NULL, "proc/self/mountinfo") < 0)
 		return false;
-	for (size_t i = 0; i < ARRAY_SIZE(magic); i++)
-		if ((unsigned long)st.f_type == magic[i])
+	for (line = strtok_r(info, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char point[PATH_MAX], type[64];
+		const char *sep = strstr(line, " - ");
+		size_t n;
+
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1 || sscanf(sep + 3, "%63s", type) != 1)
+			continue;
+		n = strlen(point);
+		if (strncmp(real, point, n) || (n > 1 && real[n] && real[n] != '/') || n < best)
+			continue;
+		best = n;
+		snprintf(best_type, sizeof(best_type), "%s", type);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(remote); i++)
+		if (!strncmp(best_type, remote[i], strlen(remote[i])))
 			return true;
 	return false;
 }
@@ -244,8 +256,9 @@ int dda_state_open(struct dda_state **ret, unsigned flags)
 	 * readers racing a commit. */
 	sqlite3_busy_timeout(s->db, 5000);
 	/* WAL needs a shared mmap of its -shm file, which network file systems
-	 * (9p, NFS, CIFS, FUSE) cannot give: there, exclusive locking keeps
-	 * SQLite away from shared memory, before the first read. */
+	 * (9p, NFS, CIFS, FUSE) cannot give ("disk I/O error" on 9p): there,
+	 * exclusive locking keeps SQLite away from shared memory from the
+	 * first read, and a rollback journal replaces the WAL. */
 	if (network_fs(dda_state_dir())) {
 		r = exec(s, "PRAGMA locking_mode=EXCLUSIVE");
 		if (r < 0)

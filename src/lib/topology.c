@@ -291,6 +291,9 @@ int dda_host_scan(struct dda_host **ret, unsigned flags)
 	for (size_t i = 0; i < h->ndevs; i++) {
 		struct dda_device *d = &h->devs[i];
 
+		r = place(h, d);
+		if (r < 0)
+			return r;
 		r = dda_device_read(d);
 		if (r == -ENOMEM)
 			return r;
@@ -301,9 +304,6 @@ int dda_host_scan(struct dda_host **ret, unsigned flags)
 				return -ENOMEM;
 			d->d3cold = false;
 		}
-		r = place(h, d);
-		if (r < 0)
-			return r;
 	}
 	for (size_t i = 0; i < h->ndevs; i++)
 		place_vf(h, &h->devs[i]);

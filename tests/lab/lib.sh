@@ -181,7 +181,7 @@ blk_by_serial() {
 		# nvme multipath's per-path nodes (nvme0c0n1) are hidden
 		[ "$(cat "$b/hidden" 2>/dev/null)" != 1 ] || continue
 		s=$(cat "$b/serial" 2>/dev/null || cat "$b/device/serial" 2>/dev/null || true)
-		s=$(echo $s)   # nvme pads the serial with blanks
+		read -r s <<<"$s"   # nvme pads the serial with blanks
 		if [ "$s" = "$1" ]; then basename "$b"; return 0; fi
 	done
 	return 1
@@ -198,7 +198,18 @@ nic_by_mac() {
 
 # pci_of_nic IFNAME / pci_of_blk NAME: the PCI function behind it.
 pci_of_nic() { _pci_up "$(readlink -f "/sys/class/net/$1/device")"; }
-pci_of_blk() { _pci_up "$(readlink -f "/sys/block/$1/device")"; }
+pci_of_blk() {
+	local dev c
+	dev=$(readlink -f "/sys/block/$1/device")
+	_pci_up "$dev" && return 0
+	# An nvme multipath head (nvme0n1) hangs off the virtual subsystem:
+	# take its first controller's PCI function.
+	for c in "$dev"/nvme[0-9]*; do
+		[ -e "$c" ] || continue
+		_pci_up "$(readlink -f "$c")" && return 0
+	done
+	return 1
+}
 _pci_up() { # nearest ancestor directory named like a PCI address
 	local p=$1
 	while [ "$p" != / ] && [ -n "$p" ]; do

@@ -19,8 +19,10 @@ describe() {
 	drv=$(pci_driver "$d")
 	info "$prefix $d group=$grp driver=$drv reset=$rm class=$(cat "$sysdev/$d/class") lspci=\"$(lspci -nn -s "$d")\""
 	local caps
-	caps=$(lspci -vvv -s "$d" 2>/dev/null | sed -n 's/^\s*Capabilities: \[[0-9a-f]*\] \?//p' |
-		sed 's/:.*//; s/ \(version\|v\)[0-9 ]*$//' | paste -sd'|')
+	# Standard ("[40]") and extended ("[100 v1]") capabilities, names only.
+	caps=$(lspci -vvv -s "$d" 2>/dev/null |
+		sed -n 's/^\s*Capabilities: \[[0-9a-f]*\( v[0-9]*\)\?\] \?//p' |
+		sed 's/:.*//; s/ \(version\|v\)[0-9 ]*$//; s/, MSI 00$//' | paste -sd'|')
 	info "$prefix $d caps: $caps"
 	local flr
 	flr=$(lspci -vvv -s "$d" 2>/dev/null | grep -o 'FLReset[+-]' | head -n1)
