@@ -220,8 +220,36 @@ static int check_group(const struct dda_host *h, struct dda_device *d)
 	return 0;
 }
 
+/* Another function on d's bus (or in its slot) now. */
+static const struct dda_device *bus_neighbour(const struct dda_host *h, const struct dda_device *d)
+{
+	size_t i = (size_t)(d - h->devs);
+
+	for (size_t j = i ? i - 1 : 0; j < h->ndevs && j <= i + 1; j++) {
+		const struct dda_device *o = &h->devs[j];
+
+		if (o != d && o->addr.domain == d->addr.domain && o->addr.bus == d->addr.bus &&
+		    (!d->in_slot || o->addr.dev == d->addr.dev))
+			return o;
+	}
+	return NULL;
+}
+
 static int check_reset(const struct dda_host *h, struct dda_device *d)
 {
+	const struct dda_device *o;
+
+	/* reset_method is fixed when the device appears: "bus" was listed
+	 * while it was alone, and the kernel refuses the reset (ENOTTY) once
+	 * another function shares the bus. */
+	if (d->resets == DDA_RESET_BUS && (o = bus_neighbour(h, d))) {
+		ADD(d, "no-reset", DDA_SEV_FORCE,
+		    fmt("'%s' has no usable reset: the kernel lists only a bus reset, which it refuses while '%s' shares the bus",
+			d->name, o->name),
+		    fmt("assign it only with --force and only to VMs that trust each other, or move it to a slot of its own"),
+		    NULL);
+		return 0;
+	}
 	if (d->resets == 0) {
 		ADD(d, "no-reset", DDA_SEV_FORCE,
 		    fmt("'%s' has no reset method (no FLR, no PM reset%s, no usable bus reset): its state can leak from one VM to the next",

@@ -698,3 +698,29 @@ int dda_pool_restore(struct dda_host *h, struct dda_state *s, const char *only, 
 	}
 	return first;
 }
+
+int dda_pool_record(struct dda_state *s, const struct dda_device *d, const char *original_driver)
+{
+	struct dda_move m = { .dev = (struct dda_device *)d, .requested = true };
+	struct dda_plan p = { .moves = &m, .n = 1 };
+	int r;
+
+	snprintf(m.from, sizeof(m.from), "%s", original_driver ? original_driver : "");
+	r = record(s, &p);
+	if (r < 0)
+		return r;
+	return set_state(s, d->name, "pooled", "");
+}
+
+int dda_pool_forget(struct dda_state *s, const char *address)
+{
+	char owner[DDA_VM_NAME_MAX + 1];
+	int r;
+
+	if (dda_vm_owner(s, address, owner) == 0)
+		return dda_error_code(-EBUSY, "held", address, "'%s' is held by VM '%s'", address, owner);
+	r = delete_entry(s, address);
+	if (r == 0)
+		r = dda_state_log(s, "forget", address, "its PF removed it");
+	return r;
+}

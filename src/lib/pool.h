@@ -102,4 +102,13 @@ bool dda_pool_needs_recovery(struct dda_state *s);
  * set, just that address (udev).  Lines say what was done or skipped. */
 int dda_pool_restore(struct dda_host *h, struct dda_state *s, const char *only, struct dda_repair *ret) _must_check_;
 
+/* SR-IOV: records a VF that was created straight into the pool (never
+ * bound to a host driver) as pooled; original_driver "" gives it to the
+ * kernel's choice when mounted. */
+int dda_pool_record(struct dda_state *s, const struct dda_device *d, const char *original_driver) _must_check_;
+
+/* Forgets a pool record whose device is about to disappear (its PF's VF
+ * count goes down).  Refused (-EBUSY, naming the VM) when a VM holds it. */
+int dda_pool_forget(struct dda_state *s, const char *address) _must_check_;
+
 #endif

@@ -53,6 +53,7 @@ if [ "$LAB_BOOT" = 1 ]; then
 	check "9p root 00:10.0: host-in-use" expect 00:10.0 verdict=not-assignable "msg:host-in-use~9p"
 	check "virtio-blk $VBLK shares its group with the switch port" expect "$VBLK" "member=$(basename $(readlink -f /sys/bus/pci/devices/$VBLK/..))" not=group-shared verdict=assignable
 	check "e1000 $PB1: INTx only, legacy, group shared behind the bridge" expect "$PB1" has=intx-only has=legacy-pci "explain:group-shared~PCIe-to-PCI bridge" intx=true msi=false
+	check "e1000 $PB1: its listed bus reset is refused while $PB2 shares the bus" expect "$PB1" sev:no-reset=force "msg:no-reset~$PB2"
 	check "e1000 $PB2: no reset method (force)" expect "$PB2" sev:no-reset=force verdict=assignable-with-force
 	check "multifunction $MF0: group shared with $MF1, explained" expect "$MF0" "member=$MF1" "explain:group-shared~multifunction"
 	check "ICH9 SATA 00:1f.2: relaxable RMRR, platform bridge in group" expect 00:1f.2 has=reserved-memory-relaxable has=group-host-in-use verdict=not-assignable
