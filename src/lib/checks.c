@@ -237,15 +237,15 @@ static const struct dda_device *bus_neighbour(const struct dda_host *h, const st
 
 static int check_reset(const struct dda_host *h, struct dda_device *d)
 {
-	const struct dda_device *o;
+	const struct dda_device *nb;
 
 	/* reset_method is fixed when the device appears: "bus" was listed
 	 * while it was alone, and the kernel refuses the reset (ENOTTY) once
 	 * another function shares the bus. */
-	if (d->resets == DDA_RESET_BUS && (o = bus_neighbour(h, d))) {
+	if (d->resets == DDA_RESET_BUS && (nb = bus_neighbour(h, d))) {
 		ADD(d, "no-reset", DDA_SEV_FORCE,
 		    fmt("'%s' has no usable reset: the kernel lists only a bus reset, which it refuses while '%s' shares the bus",
-			d->name, o->name),
+			d->name, nb->name),
 		    fmt("assign it only with --force and only to VMs that trust each other, or move it to a slot of its own"),
 		    NULL);
 		return 0;
