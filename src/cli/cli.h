@@ -83,5 +83,6 @@ int cmd_dismount(int argc, char **argv);
 int cmd_mount(int argc, char **argv);
 int cmd_pool(int argc, char **argv);
 int cmd_vm(int argc, char **argv);
+int cmd_vf(int argc, char **argv);
 
 #endif

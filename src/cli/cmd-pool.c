@@ -13,6 +13,7 @@
 #include "error.h"
 #include "pool.h"
 #include "report.h"
+#include "sriov.h"
 #include "vm.h"
 
 static void help(void)
@@ -193,7 +194,8 @@ static int restore(int argc, char **argv)
 	const char *only = NULL;
 	struct dda_pciaddr a;
 	char canon[DDA_PCIADDR_LEN];
-	int c, r;
+	struct dda_error_info sriov_err = { 0 };
+	int c, r, rs = 0;
 
 	while ((c = getopt_long(argc, argv, "d:jh", opts, NULL)) != -1) {
 		switch (c) {
@@ -212,8 +214,24 @@ static int restore(int argc, char **argv)
 	r = cli_session_open(&ses, "pool restore", "ddactl pool restore");
 	if (r == 0)
 		r = dda_host_scan(&h, 0);
+	/* SR-IOV first: the VFs must exist before pooled ones are claimed. */
+	if (r == 0) {
+		bool vfs_changed = false;
+
+		rs = dda_sriov_restore(ses.state, h, only, &rep, &vfs_changed);
+		if (rs < 0)
+			sriov_err = *dda_last_error();
+		if (vfs_changed) {
+			dda_host_free(TAKE_PTR(h));
+			r = dda_host_scan(&h, 0);
+		}
+	}
 	if (r == 0)
 		r = dda_pool_restore(h, ses.state, only, &rep);
+	if (r == 0 && rs < 0) {
+		r = rs;
+		dda_error_code(rs, sriov_err.code, sriov_err.device, "%s", sriov_err.message);
+	}
 	for (size_t i = 0; i < rep.n; i++)
 		fprintf(arg_json ? stderr : stdout, "%s\n", rep.lines[i]);
 	cli_session_close(&ses);

@@ -12,6 +12,7 @@ static const struct cli_command commands[] = {
 	{ "mount", cmd_mount, CLI_NEED_ROOT, "give pooled devices back to their host drivers" },
 	{ "pool", cmd_pool, 0, "list the pool of assignable devices; named pools" },
 	{ "vm", cmd_vm, 0, "define, start and stop VMs; add and remove their devices" },
+	{ "vf", cmd_vf, 0, "SR-IOV virtual functions: count, pool, network policy" },
 };
 
 static void usage(FILE *f)

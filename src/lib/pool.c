@@ -516,9 +516,6 @@ static int give_back(struct dda_state *s, struct dda_move *m)
 	const char *bdf = m->dev->name;
 	int r;
 
-	r = step(s, "mount", bdf, "mounting", "recorded");
-	if (r < 0)
-		return r;
 	/* Leaving the pool: the host driver must not see a VM's leftovers. */
 	if (!strcmp(m->dev->driver, VFIO)) {
 		r = dda_driver_reset(bdf, &m->reset);
@@ -548,6 +545,20 @@ int dda_pool_mount(struct dda_state *s, struct dda_plan *p)
 {
 	int r, first = 0;
 
+	/* The whole group is marked first, in one transaction: if the run
+	 * dies after the first member, the next one finishes them all. */
+	r = dda_state_begin(s);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < p->n && r == 0; i++)
+		r = set_state(s, p->moves[i].dev->name, "mounting", "recorded");
+	if (r == 0)
+		r = dda_state_commit(s);
+	if (r < 0) {
+		dda_state_rollback(s);
+		return r;
+	}
+	dda_fault_point("mount:recorded");
 	/* Every member is tried even after a failure: half a group on the
 	 * host is better than none, and each failure stays recorded as
 	 * 'mounting' for the next run to finish. */

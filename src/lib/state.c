@@ -87,6 +87,35 @@ static const char *const migrations[] = {
 	"  vm TEXT NOT NULL REFERENCES vm(name) ON DELETE CASCADE,"
 	"  pool TEXT NOT NULL REFERENCES named_pool(name)"
 	");",
+	/* 3: SR-IOV (sriov.c): the VF count of each PF and whether its VFs go
+	 * straight into the pool, restored at boot; each VF's network policy.
+	 * A PF is its location path plus its ids: another card in the slot is
+	 * left alone. */
+	"CREATE TABLE sriov_pf ("
+	"  location_path TEXT PRIMARY KEY,"
+	"  address TEXT NOT NULL,"			/* where it was last seen */
+	"  vendor INTEGER NOT NULL, device INTEGER NOT NULL,"
+	"  subvendor INTEGER NOT NULL, subdevice INTEGER NOT NULL,"
+	"  num_vfs INTEGER NOT NULL CHECK (num_vfs >= 0),"
+	"  pool INTEGER NOT NULL DEFAULT 0,"
+	/* The intent: 'changing' from before the first sysfs write until the
+	 * count is verified, so a re-run or the boot restore finishes it. */
+	"  state TEXT NOT NULL DEFAULT 'done' CHECK (state IN ('changing', 'done')),"
+	"  autoprobe_saved INTEGER,"			/* sriov_drivers_autoprobe to put back, while it is 0 */
+	"  updated_at TEXT NOT NULL"
+	");"
+	"CREATE TABLE sriov_vf_policy ("
+	"  pf_location_path TEXT NOT NULL,"
+	"  vf INTEGER NOT NULL CHECK (vf >= 0),"
+	"  vendor INTEGER NOT NULL, device INTEGER NOT NULL,"	/* the PF's */
+	"  subvendor INTEGER NOT NULL, subdevice INTEGER NOT NULL,"
+	/* NULL: not set by the host, left to the driver */
+	"  mac TEXT, vlan INTEGER, spoof_check INTEGER, trust INTEGER,"
+	"  link_state TEXT CHECK (link_state IN ('auto', 'enable', 'disable')),"
+	"  max_tx_rate INTEGER,"			/* Mbit/s, 0 = no limit */
+	"  updated_at TEXT NOT NULL,"
+	"  PRIMARY KEY (pf_location_path, vf)"
+	");",
 };
 
 void dda_state_set_dir(const char *dir)

@@ -246,8 +246,8 @@ static void infer_resets(const struct dda_host *h, struct dda_device *d)
 		d->resets |= DDA_RESET_BUS;
 }
 
-/* Functions in a hotplug slot are reset by a slot reset, which touches
- * only that slot, rather than by a secondary bus reset of the whole bus. */
+/* Functions in a PCIe hotplug slot are reset by a slot reset, which
+ * touches only that slot, rather than by a secondary bus reset. */
 static void mark_slots(struct dda_host *h)
 {
 	_cleanup_closedir_ DIR *dir = dda_opendir("sys/bus/pci/slots");
@@ -268,7 +268,11 @@ static void mark_slots(struct dda_host *h)
 		for (a.fn = 0; a.fn < 8; a.fn++) {
 			struct dda_device *d = dda_host_find(h, &a);
 
-			if (d)
+			/* Only PCIe hotplug (pciehp, below a root or downstream
+			 * port) can reset a slot; an SHPC slot behind a
+			 * PCIe-to-PCI bridge cannot. */
+			if (d && d->parent &&
+			    (d->parent->type == DDA_TYPE_ROOT_PORT || d->parent->type == DDA_TYPE_DOWNSTREAM))
 				d->in_slot = true;
 		}
 	}

@@ -205,6 +205,15 @@ static int sock_open(const char *pf, struct nl_sock **ret)
 	struct nl_sock *sk = nl_socket_alloc();
 	int one = 1, r;
 
+	/* rtnetlink speaks for the running kernel, not for a tree under
+	 * DDACTL_ROOT: never mix the two. */
+	if (strcmp(dda_root(), "/")) {
+		if (sk)
+			nl_socket_free(sk);
+		return dda_error_code(-ENOTSUP, "no-netlink", pf,
+				      "VF network policy of '%s' is not read or set under root '%s' (rtnetlink is the running kernel's)",
+				      pf, dda_root());
+	}
 	if (!sk)
 		return dda_error(-ENOMEM, pf, "cannot allocate a netlink socket");
 	r = nl_connect(sk, NETLINK_ROUTE);
@@ -514,7 +523,7 @@ static void list_opts(unsigned bits, char *buf, size_t size)
 int dda_vfnet_apply(const char *pf, unsigned vf, const struct dda_vf_policy *p, unsigned *ret_applied)
 {
 	_cleanup_(sock_freep) struct nl_sock *sk = NULL;
-	struct dda_vf_kstate ks[256], before;
+	struct dda_vf_kstate ks[256], before = { .vf = -1 };
 	char ifname[64], drv[64] = "";
 	unsigned applied = 0;
 	bool known = false;

@@ -884,7 +884,12 @@ static void test_bus_reset_only(void **state)
 	expect_no_reason(dev(f, EP), "no-reset");
 }
 
-static void test_bus_reset_only_siblings(void **state)
+/*
+ * reset_method is fixed when the function appears.  A "bus" listed while
+ * it was alone is refused by the kernel (ENOTTY) once another function
+ * shares the bus: that is no reset at all.
+ */
+static void test_bus_reset_shared_bus(void **state)
 {
 	struct fx *f = *state;
 	struct fh_dev e = good_ep(), e1 = good_ep();
@@ -897,14 +902,16 @@ static void test_bus_reset_only_siblings(void **state)
 	e1.addr = EP_F1;
 	add_dev(f, &e1);
 	scan(f);
-	r = expect_reason(dev(f, EP), "bus-reset-only", DDA_SEV_WARN);
-	expect_contains(r->message, "which also resets " EP_F1);
+	r = expect_reason(dev(f, EP), "no-reset", DDA_SEV_FORCE);
+	expect_contains(r->message, "which it refuses while '" EP_F1 "' shares the bus");
+	expect_no_reason(dev(f, EP), "bus-reset-only");
+	assert_string_equal(dda_device_verdict(dev(f, EP)), "assignable-with-force");
 	/* the sibling has FLR: its reset does not depend on the bus */
-	expect_no_reason(dev(f, EP_F1), "bus-reset-only");
+	expect_no_reason(dev(f, EP_F1), "no-reset");
 }
 
 /* fakehost has no hotplug slots: sys/bus/pci/slots/N/address by hand */
-static void test_bus_reset_only_slot(void **state)
+static void test_bus_reset_shared_slot(void **state)
 {
 	struct fx *f = *state;
 	struct fh_dev e = good_ep(), e1 = good_ep();
@@ -922,8 +929,8 @@ static void test_bus_reset_only_slot(void **state)
 	assert_true(dev(f, EP)->in_slot);
 	assert_true(dev(f, EP_F1)->in_slot);
 	assert_false(dev(f, RP)->in_slot);
-	r = expect_reason(dev(f, EP), "bus-reset-only", DDA_SEV_WARN);
-	expect_contains(r->message, "hotplug slot reset behind " RP ", which also resets " EP_F1);
+	r = expect_reason(dev(f, EP), "no-reset", DDA_SEV_FORCE);
+	expect_contains(r->message, "'" EP_F1 "' shares the bus");
 }
 
 static void test_bus_reset_only_other_slot(void **state)
@@ -1556,6 +1563,33 @@ static void test_unreadable_config(void **state)
 	expect_reason(dev(f, RP), "bridge", DDA_SEV_BLOCK);
 }
 
+/*
+ * Without config space the rest of sysfs is still there: the group, the
+ * driver and the kernel's reset_method.  What was not read must not turn
+ * into claims ("in no IOMMU group", a guessed bus reset) about a device
+ * that has a group and FLR.
+ */
+static void test_unreadable_config_no_false_claims(void **state)
+{
+	struct fx *f = *state;
+	struct fh_dev e = good_ep();
+	char path[PATH_MAX];
+	struct dda_device *d;
+
+	base(f);
+	add_dev(f, &e);
+	dev_path(f, path, sizeof(path), EP, "config");
+	assert_int_equal(unlink(path), 0);
+	scan(f);
+	d = dev(f, EP);
+	expect_reason(d, "unreadable", DDA_SEV_WARN);
+	expect_no_reason(d, "no-iommu-group");
+	assert_int_equal(d->group_id, 2);
+	assert_string_equal(d->driver, "i40e");
+	assert_true(d->reset_method_known);
+	assert_int_equal(d->resets, DDA_RESET_FLR | DDA_RESET_BUS);
+}
+
 static void test_unreadable_absent(void **state)
 {
 	struct fx *f = *state;
@@ -2128,8 +2162,8 @@ int main(void)
 		T(test_no_reset_nosoftreset),
 		T(test_no_reset_absent),
 		T(test_bus_reset_only),
-		T(test_bus_reset_only_siblings),
-		T(test_bus_reset_only_slot),
+		T(test_bus_reset_shared_bus),
+		T(test_bus_reset_shared_slot),
 		T(test_bus_reset_only_other_slot),
 		T(test_inferred_resets),
 		T(test_reset_method_wins),
@@ -2162,6 +2196,7 @@ int main(void)
 		T(test_unreadable_iommu_group),
 		T(test_unreadable_reset_method),
 		T(test_unreadable_config),
+		T(test_unreadable_config_no_false_claims),
 		T(test_unreadable_absent),
 		cmocka_unit_test(test_verdict),
 		cmocka_unit_test(test_add_reason_oom),

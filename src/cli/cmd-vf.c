@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ddactl vf: SR-IOV virtual functions -- how many a PF has (persisted and
+ * restored at boot), whether they go straight into the pool, and the
+ * network policy the host sets for each through the PF.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "error.h"
+#include "hostpath.h"
+#include "pool.h"
+#include "report.h"
+#include "sriov.h"
+#include "vfnet.h"
+#include "vm.h"
+
+static void help(void)
+{
+	printf("Usage: ddactl vf list [PF] [--json]\n"
+	       "       ddactl vf set PF --count N [--pool] [--json]\n"
+	       "       ddactl vf config PF VF [--mac MAC] [--vlan ID] [--spoof-check on|off]\n"
+	       "                              [--trust on|off] [--link auto|enable|disable]\n"
+	       "                              [--rate MBPS] [--forget] [--json]\n"
+	       "\n"
+	       "SR-IOV virtual functions (VFs): a PF (physical function) stays with the host\n"
+	       "and creates VFs that can each be given to a VM.\n"
+	       "\n"
+	       "list    every SR-IOV PF with its total and enabled VFs, its driver and network\n"
+	       "        interface, and each VF with its address, location path, driver, pool\n"
+	       "        state, VM and network policy (stored, and what the kernel reports)\n"
+	       "set     set the number of VFs: refused while a VM or another process holds a\n"
+	       "        VF; done through 0 as the kernel requires; with --pool the new VFs go\n"
+	       "        straight into the pool (no host driver ever binds them).  The count\n"
+	       "        and --pool are kept and restored at boot ('ddactl pool restore').\n"
+	       "config  set a VF's network policy through the PF (the guest cannot change\n"
+	       "        it): applied now, one option at a time in the order above, rolled\n"
+	       "        back if the PF's driver refuses one; stored and applied again when\n"
+	       "        the VFs are re-created, at boot and before a VM starts.  VF is the\n"
+	       "        VF index or its PCI address.  --vlan 0 removes the VLAN, --rate 0\n"
+	       "        the rate limit; --forget drops the stored policy.\n"
+	       "\n"
+	       "  -n, --count N   number of VFs (0 removes them all)\n"
+	       "  -p, --pool      the VFs go into the pool (vfio-pci)\n"
+	       "  -j, --json      JSON output\n");
+}
+
+/* --- vf list ------------------------------------------------------------ */
+
+static struct dda_device *vf_at(struct dda_host *h, const struct dda_device *pf, int i)
+{
+	for (size_t k = 0; k < h->ndevs; k++)
+		if (h->devs[k].physfn == pf && h->devs[k].vf_index == i)
+			return &h->devs[k];
+	return NULL;
+}
+
+static const struct dda_vf_kstate *kstate_of(const struct dda_vf_kstate *ks, size_t n, int vf)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ks[i].vf == vf)
+			return &ks[i];
+	return NULL;
+}
+
+static struct json_object *policy_json(const struct dda_vf_policy *p)
+{
+	struct json_object *o = json_object_new_object();
+	char mac[18];
+
+	dda_vf_mac_format(p->mac, mac);
+	json_object_object_add(o, "mac", p->set & DDA_VF_MAC ? json_object_new_string(mac) : NULL);
+	json_object_object_add(o, "vlan", p->set & DDA_VF_VLAN ? json_object_new_int(p->vlan) : NULL);
+	json_object_object_add(o, "spoof_check", p->set & DDA_VF_SPOOFCHK ? json_object_new_boolean(p->spoofchk) : NULL);
+	json_object_object_add(o, "trust", p->set & DDA_VF_TRUST ? json_object_new_boolean(p->trust) : NULL);
+	json_object_object_add(o, "link", p->set & DDA_VF_LINK ? json_object_new_string(dda_vf_link_name(p->link)) : NULL);
+	json_object_object_add(o, "rate_mbps", p->set & DDA_VF_RATE ? json_object_new_int64(p->rate) : NULL);
+	return o;
+}
+
+static struct json_object *kstate_json(const struct dda_vf_kstate *k)
+{
+	struct json_object *o = json_object_new_object();
+	char mac[18];
+
+	dda_vf_mac_format(k->mac, mac);
+	json_object_object_add(o, "mac", k->has_mac ? json_object_new_string(mac) : NULL);
+	json_object_object_add(o, "vlan", k->vlan >= 0 ? json_object_new_int(k->vlan) : NULL);
+	json_object_object_add(o, "qos", k->qos >= 0 ? json_object_new_int(k->qos) : NULL);
+	json_object_object_add(o, "spoof_check", k->spoofchk >= 0 ? json_object_new_boolean(k->spoofchk) : NULL);
+	json_object_object_add(o, "trust", k->trust >= 0 ? json_object_new_boolean(k->trust) : NULL);
+	json_object_object_add(o, "link", k->link >= 0 ? json_object_new_string(dda_vf_link_name(k->link)) : NULL);
+	json_object_object_add(o, "max_tx_rate_mbps", k->max_tx_rate >= 0 ? json_object_new_int64(k->max_tx_rate) : NULL);
+	json_object_object_add(o, "min_tx_rate_mbps", k->min_tx_rate >= 0 ? json_object_new_int64(k->min_tx_rate) : NULL);
+	return o;
+}
+
+static void kstate_format(const struct dda_vf_kstate *k, char *buf, size_t size)
+{
+	struct dda_vf_policy p = { 0 };
+
+	if (k->has_mac) {
+		p.set |= DDA_VF_MAC;
+		memcpy(p.mac, k->mac, 6);
+	}
+	if (k->vlan >= 0) {
+		p.set |= DDA_VF_VLAN;
+		p.vlan = (uint16_t)k->vlan;
+	}
+	if (k->spoofchk >= 0) {
+		p.set |= DDA_VF_SPOOFCHK;
+		p.spoofchk = k->spoofchk;
+	}
+	if (k->trust >= 0) {
+		p.set |= DDA_VF_TRUST;
+		p.trust = k->trust;
+	}
+	if (k->link >= 0) {
+		p.set |= DDA_VF_LINK;
+		p.link = (enum dda_vf_link)k->link;
+	}
+	if (k->max_tx_rate >= 0) {
+		p.set |= DDA_VF_RATE;
+		p.rate = (uint32_t)k->max_tx_rate;
+	}
+	dda_vf_policy_format(&p, buf, size);
+}
+
+struct pf_view {
+	struct dda_device *pf;
+	char netdev[64];
+	int autoprobe;
+	bool has_cfg, cfg_other_card;
+	struct dda_sriov_config cfg;
+	struct dda_vf_kstate ks[256];
+	size_t nks;
+	bool ks_ok;
+};
+
+static void pf_view_read(struct dda_state *s, struct dda_device *pf, struct pf_view *v)
+{
+	uint64_t ap;
+
+	memset(v, 0, sizeof(*v));
+	v->pf = pf;
+	v->autoprobe = dda_read_u64(&ap, "sys/bus/pci/devices/%s/sriov_drivers_autoprobe", pf->name) == 0 ? (int)ap : -1;
+	if (dda_vfnet_netdev(pf->name, v->netdev, sizeof(v->netdev)) < 0)
+		v->netdev[0] = '\0';
+	else
+		v->ks_ok = dda_vfnet_query(pf->name, v->ks, ARRAY_SIZE(v->ks), &v->nks) == 0;
+	if (dda_sriov_config_get(s, pf->location_path, &v->cfg) == 0) {
+		v->has_cfg = dda_sriov_config_matches(&v->cfg, pf);
+		v->cfg_other_card = !v->has_cfg;
+	}
+	dda_error_clear();
+}
+
+/* Highest VF index to show: the present ones, and stored policies of
+ * VFs that are not there now. */
+static int vf_rows(struct dda_state *s, const struct dda_device *pf)
+{
+	int n = pf->sriov_num > 0 ? pf->sriov_num : 0;
+	struct dda_vf_policy p;
+
+	for (int i = n; i < pf->sriov_total; i++)
+		if (dda_vf_policy_get(s, pf, (unsigned)i, &p) == 0)
+			n = i + 1;
+	dda_error_clear();
+	return n;
+}
+
+static struct json_object *pf_json(struct dda_state *s, struct dda_host *h, const struct pf_view *v)
+{
+	struct dda_device *pf = v->pf;
+	struct json_object *o = json_object_new_object(), *vfs = json_object_new_array();
+	int rows = vf_rows(s, pf);
+
+	json_object_object_add(o, "address", json_object_new_string(pf->name));
+	json_object_object_add(o, "location_path", json_object_new_string(pf->location_path));
+	json_object_object_add(o, "name", pf->name_str ? json_object_new_string(pf->name_str) : NULL);
+	json_object_object_add(o, "vendor_id", dda_json_hex(pf->vendor, 4));
+	json_object_object_add(o, "device_id", dda_json_hex(pf->device, 4));
+	json_object_object_add(o, "vf_device_id", dda_json_hex(pf->sriov_vf_device, 4));
+	json_object_object_add(o, "driver", pf->driver[0] ? json_object_new_string(pf->driver) : NULL);
+	json_object_object_add(o, "netdev", v->netdev[0] ? json_object_new_string(v->netdev) : NULL);
+	json_object_object_add(o, "total_vfs", json_object_new_int(pf->sriov_total));
+	json_object_object_add(o, "enabled_vfs", json_object_new_int(pf->sriov_num));
+	json_object_object_add(o, "drivers_autoprobe", v->autoprobe >= 0 ? json_object_new_boolean(v->autoprobe) : NULL);
+	if (v->has_cfg) {
+		struct json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "count", json_object_new_int(v->cfg.count));
+		json_object_object_add(c, "pool", json_object_new_boolean(v->cfg.pool));
+		json_object_object_add(c, "state", json_object_new_string(v->cfg.changing ? "changing" : "done"));
+		json_object_object_add(c, "updated_at", json_object_new_string(v->cfg.updated_at));
+		json_object_object_add(o, "persisted", c);
+	} else {
+		json_object_object_add(o, "persisted", NULL);
+	}
+	for (int i = 0; i < rows; i++) {
+		struct dda_device *d = vf_at(h, pf, i);
+		struct json_object *x = json_object_new_object();
+		const struct dda_vf_kstate *k = kstate_of(v->ks, v->nks, i);
+		struct dda_pool_entry e;
+		struct dda_vf_policy p;
+		char owner[DDA_VM_NAME_MAX + 1];
+
+		json_object_object_add(x, "index", json_object_new_int(i));
+		json_object_object_add(x, "address", d ? json_object_new_string(d->name) : NULL);
+		json_object_object_add(x, "location_path", d ? json_object_new_string(d->location_path) : NULL);
+		json_object_object_add(x, "present", json_object_new_boolean(d != NULL));
+		if (d) {
+			json_object_object_add(x, "vendor_id", dda_json_hex(d->vendor, 4));
+			json_object_object_add(x, "device_id", dda_json_hex(d->device, 4));
+			json_object_object_add(x, "iommu_group", d->group_id >= 0 ? json_object_new_int(d->group_id) : NULL);
+			json_object_object_add(x, "driver", d->driver[0] ? json_object_new_string(d->driver) : NULL);
+			json_object_object_add(x, "pool", dda_pool_get(s, d->name, &e) == 0 ? json_object_new_string(e.state) : NULL);
+			json_object_object_add(x, "vm", s && dda_vm_owner(s, d->name, owner) == 0 ? json_object_new_string(owner) : NULL);
+		}
+		json_object_object_add(x, "policy", dda_vf_policy_get(s, pf, (unsigned)i, &p) == 0 ? policy_json(&p) : NULL);
+		json_object_object_add(x, "kernel", k ? kstate_json(k) : NULL);
+		json_object_array_add(vfs, x);
+	}
+	json_object_object_add(o, "vfs", vfs);
+	dda_error_clear();
+	return o;
+}
+
+static void pf_text(struct dda_state *s, struct dda_host *h, const struct pf_view *v)
+{
+	struct dda_device *pf = v->pf;
+	int rows = vf_rows(s, pf);
+
+	printf("%s  %04x:%04x  %s  driver %s  netdev %s  VFs %d of %d", pf->name, pf->vendor, pf->device,
+	       pf->name_str ? pf->name_str : "", pf->driver[0] ? pf->driver : "none", v->netdev[0] ? v->netdev : "-",
+	       pf->sriov_num, pf->sriov_total);
+	if (v->autoprobe == 0)
+		printf("  autoprobe off");
+	printf("\n  %s\n", pf->location_path);
+	if (v->has_cfg)
+		printf("  kept: %d VF%s%s, restored at boot%s\n", v->cfg.count, v->cfg.count == 1 ? "" : "s",
+		       v->cfg.pool ? " into the pool" : "",
+		       v->cfg.changing ? "  (A CHANGE WAS INTERRUPTED: run 'ddactl vf set' again or 'ddactl pool restore')" : "");
+	else if (v->cfg_other_card)
+		printf("  kept: a VF count for another card that was in this slot (not applied)\n");
+	else
+		printf("  kept: nothing ('ddactl vf set %s --count N' persists a count)\n", pf->name);
+	if (!rows)
+		return;
+	printf("  %-3s %-13s %-9s %-7s %-12s %s\n", "VF", "ADDRESS", "DRIVER", "POOL", "VM", "POLICY (stored)");
+	for (int i = 0; i < rows; i++) {
+		struct dda_device *d = vf_at(h, pf, i);
+		const struct dda_vf_kstate *k = kstate_of(v->ks, v->nks, i);
+		char owner[DDA_VM_NAME_MAX + 1] = "-", pol[256] = "-", kern[256];
+		struct dda_pool_entry e;
+		struct dda_vf_policy p;
+
+		if (dda_vf_policy_get(s, pf, (unsigned)i, &p) == 0)
+			dda_vf_policy_format(&p, pol, sizeof(pol));
+		if (!pol[0])
+			snprintf(pol, sizeof(pol), "-");
+		if (!d) {
+			printf("  %-3d %-13s %-9s %-7s %-12s %s\n", i, "(absent)", "-", "-", "-", pol);
+			continue;
+		}
+		if (!s || dda_vm_owner(s, d->name, owner) < 0)
+			snprintf(owner, sizeof(owner), "-");
+		printf("  %-3d %-13s %-9s %-7s %-12s %s\n", i, d->name, d->driver[0] ? d->driver : "none",
+		       dda_pool_get(s, d->name, &e) == 0 ? e.state : "-", owner, pol);
+		printf("      %s  group %d\n", d->location_path, d->group_id);
+		if (k) {
+			kstate_format(k, kern, sizeof(kern));
+			printf("      kernel: %s\n", kern);
+		}
+	}
+	dda_error_clear();
+}
+
+static int list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
+	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
+	_cleanup_free_ struct pf_view *v = NULL;
+	struct dda_device *only = NULL;
+	struct json_object *a = NULL;
+	size_t shown = 0;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': arg_json = true; break;
+		case 'h': help(); return EXIT_OK;
+		default: return cli_usage_error("vf", "bad option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind > 1)
+		return cli_usage_error("vf", "unexpected argument '%s'", argv[optind + 1]);
+	cli_recover_if_needed("vf");
+	r = dda_state_open(&s, DDA_STATE_READONLY);
+	if (r < 0 && r != -ENOENT)
+		return cli_fail(r);
+	r = dda_host_scan(&h, DDA_SCAN_NAMES);
+	if (r == 0 && optind < argc) {
+		r = dda_host_resolve(h, argv[optind], &only);
+		if (r == 0 && (!only->has_sriov || only->physfn))
+			r = dda_error_code(-EINVAL, "not-sriov", only->name, "'%s' is not an SR-IOV physical function%s%s",
+					   only->name, only->physfn ? ": it is a VF of " : "",
+					   only->physfn ? only->physfn->name : "");
+	}
+	if (r < 0)
+		return cli_fail(r);
+	v = malloc(sizeof(*v));
+	if (!v)
+		return cli_fail(-ENOMEM);
+	if (arg_json)
+		a = json_object_new_array();
+	for (size_t i = 0; i < h->ndevs; i++) {
+		struct dda_device *pf = &h->devs[i];
+
+		if (!pf->has_sriov || pf->physfn || (only && pf != only))
+			continue;
+		pf_view_read(s, pf, v);
+		if (arg_json) {
+			json_object_array_add(a, pf_json(s, h, v));
+		} else {
+			if (shown)
+				printf("\n");
+			pf_text(s, h, v);
+		}
+		shown++;
+	}
+	if (arg_json) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "pfs", a);
+		cli_print_json(o);
+	} else if (!shown) {
+		printf("no SR-IOV capable device on this host\n");
+	}
+	return EXIT_OK;
+}
+
+/* --- vf set ------------------------------------------------------------- */
+
+static int set(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "count", required_argument, NULL, 'n' },
+		{ "pool", no_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct cli_session ses = { 0 };
+	struct dda_repair rep = { 0 };
+	char what[512];
+	uint32_t count = 0;
+	bool have_count = false, pool = false;
+	int c, r;
+
+	cli_command_line(argc, argv, what, sizeof(what));
+	while ((c = getopt_long(argc, argv, "n:pjh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			if (dda_parse_u32(optarg, 10, &count) < 0 || count > 0xffff)
+				return cli_usage_error("vf", "bad --count '%s' (a number of VFs)", optarg);
+			have_count = true;
+			break;
+		case 'p': pool = true; break;
+		case 'j': arg_json = true; break;
+		case 'h': help(); return EXIT_OK;
+		default: return cli_usage_error("vf", "bad option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error("vf", "'vf set' needs a PF");
+	if (argc - optind > 1)
+		return cli_usage_error("vf", "unexpected argument '%s'", argv[optind + 1]);
+	if (!have_count)
+		return cli_usage_error("vf", "'vf set' needs --count N");
+	r = cli_session_open(&ses, "vf", what);
+	if (r == 0)
+		r = dda_sriov_set(ses.state, argv[optind], (int)count, pool ? DDA_SRIOV_POOL : 0, &rep);
+	cli_session_close(&ses);
+	if (arg_json && r == 0) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+		struct json_object *lines = json_object_new_array();
+
+		for (size_t i = 0; i < rep.n; i++)
+			json_object_array_add(lines, json_object_new_string(rep.lines[i]));
+		json_object_object_add(o, "pf", json_object_new_string(argv[optind]));
+		json_object_object_add(o, "count", json_object_new_int((int)count));
+		json_object_object_add(o, "pool", json_object_new_boolean(pool));
+		json_object_object_add(o, "done", lines);
+		cli_print_json(o);
+	} else {
+		for (size_t i = 0; i < rep.n; i++)
+			fprintf(r < 0 || arg_json ? stderr : stdout, "%s\n", rep.lines[i]);
+	}
+	return r < 0 ? cli_fail(r) : EXIT_OK;
+}
+
+/* --- vf config ---------------------------------------------------------- */
+
+static int parse_onoff(const char *s, bool *ret)
+{
+	if (!strcmp(s, "on") || !strcmp(s, "yes") || !strcmp(s, "1"))
+		*ret = true;
+	else if (!strcmp(s, "off") || !strcmp(s, "no") || !strcmp(s, "0"))
+		*ret = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* VF argument: an index, or the VF's address / location path. */
+static int resolve_vf(struct dda_host *h, const struct dda_device *pf, const char *arg, unsigned *ret)
+{
+	struct dda_device *d;
+	uint32_t idx;
+	int r;
+
+	if (dda_parse_u32(arg, 10, &idx) == 0) {
+		if ((int)idx >= pf->sriov_num)
+			return dda_error_code(-ENODEV, "no-vf", pf->name, "'%s' has %d VF%s: there is no VF %u%s", pf->name,
+					      pf->sriov_num, pf->sriov_num == 1 ? "" : "s", idx,
+					      pf->sriov_num ? "" : " ('ddactl vf set PF --count N' creates them)");
+		*ret = idx;
+		return 0;
+	}
+	r = dda_host_resolve(h, arg, &d);
+	if (r < 0)
+		return r;
+	if (d->physfn != pf || d->vf_index < 0)
+		return dda_error_code(-EINVAL, "bad-device", d->name, "'%s' is not a VF of '%s'", d->name, pf->name);
+	*ret = (unsigned)d->vf_index;
+	return 0;
+}
+
+static int config(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "mac", required_argument, NULL, 'm' },
+		{ "vlan", required_argument, NULL, 'v' },
+		{ "spoof-check", required_argument, NULL, 's' },
+		{ "spoofchk", required_argument, NULL, 's' },
+		{ "trust", required_argument, NULL, 't' },
+		{ "link", required_argument, NULL, 'l' },
+		{ "link-state", required_argument, NULL, 'l' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "max-tx-rate", required_argument, NULL, 'r' },
+		{ "forget", no_argument, NULL, 'F' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
+	struct cli_session ses = { 0 };
+	struct dda_vf_policy p = { 0 }, stored = { 0 };
+	struct dda_device *pf = NULL;
+	char what[512], text[256];
+	bool forget = false;
+	unsigned vf = 0;
+	uint32_t v;
+	int c, r;
+
+	cli_command_line(argc, argv, what, sizeof(what));
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (dda_vf_mac_parse(optarg, p.mac) < 0 || (p.mac[0] & 1))
+				return cli_usage_error("vf", "bad --mac '%s' (a unicast MAC address, 52:54:00:12:34:56)", optarg);
+			p.set |= DDA_VF_MAC;
+			break;
+		case 'v':
+			if (dda_parse_u32(optarg, 10, &v) < 0 || v > 4094)
+				return cli_usage_error("vf", "bad --vlan '%s' (0-4094; 0 removes the VLAN)", optarg);
+			p.vlan = (uint16_t)v;
+			p.set |= DDA_VF_VLAN;
+			break;
+		case 's':
+			if (parse_onoff(optarg, &p.spoofchk) < 0)
+				return cli_usage_error("vf", "bad --spoof-check '%s' (on or off)", optarg);
+			p.set |= DDA_VF_SPOOFCHK;
+			break;
+		case 't':
+			if (parse_onoff(optarg, &p.trust) < 0)
+				return cli_usage_error("vf", "bad --trust '%s' (on or off)", optarg);
+			p.set |= DDA_VF_TRUST;
+			break;
+		case 'l':
+			if (dda_vf_link_parse(optarg, &p.link) < 0)
+				return cli_usage_error("vf", "bad --link '%s' (auto, enable or disable)", optarg);
+			p.set |= DDA_VF_LINK;
+			break;
+		case 'r':
+			if (dda_parse_u32(optarg, 10, &v) < 0)
+				return cli_usage_error("vf", "bad --rate '%s' (Mbit/s; 0 removes the limit)", optarg);
+			p.rate = v;
+			p.set |= DDA_VF_RATE;
+			break;
+		case 'F': forget = true; break;
+		case 'j': arg_json = true; break;
+		case 'h': help(); return EXIT_OK;
+		default: return cli_usage_error("vf", "bad option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind < 2)
+		return cli_usage_error("vf", "'vf config' needs a PF and a VF (index or address)");
+	if (argc - optind > 2)
+		return cli_usage_error("vf", "unexpected argument '%s'", argv[optind + 2]);
+	if (!p.set && !forget)
+		return cli_usage_error("vf", "'vf config' needs at least one of --mac, --vlan, --spoof-check, --trust, --link, --rate, --forget");
+	if (p.set && forget)
+		return cli_usage_error("vf", "--forget cannot be combined with a setting");
+	r = cli_session_open(&ses, "vf", what);
+	if (r == 0)
+		r = dda_host_scan(&h, 0);
+	if (r == 0)
+		r = dda_host_resolve(h, argv[optind], &pf);
+	if (r == 0 && (!pf->has_sriov || pf->physfn))
+		r = dda_error_code(-EINVAL, "not-sriov", pf->name, "'%s' is not an SR-IOV physical function", pf->name);
+	if (r == 0)
+		r = resolve_vf(h, pf, argv[optind + 1], &vf);
+	if (r == 0 && forget)
+		r = dda_sriov_vf_forget(ses.state, pf, vf);
+	else if (r == 0)
+		r = dda_sriov_vf_config(ses.state, pf, vf, &p, &stored);
+	cli_session_close(&ses);
+	if (r < 0)
+		return cli_fail(r);
+	if (arg_json) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "pf", json_object_new_string(pf->name));
+		json_object_object_add(o, "vf", json_object_new_int((int)vf));
+		json_object_object_add(o, "policy", forget ? NULL : policy_json(&stored));
+		cli_print_json(o);
+	} else if (forget) {
+		printf("'%s' VF %u: stored policy forgotten (the kernel keeps its current settings)\n", pf->name, vf);
+	} else {
+		dda_vf_policy_format(&p, text, sizeof(text));
+		printf("'%s' VF %u: %s applied and stored\n", pf->name, vf, text);
+		dda_vf_policy_format(&stored, text, sizeof(text));
+		printf("'%s' VF %u policy now: %s\n", pf->name, vf, text);
+	}
+	return EXIT_OK;
+}
+
+int cmd_vf(int argc, char **argv)
+{
+	const char *sub;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		help();
+		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	sub = argv[1];
+	optind = 1;
+	if (!strcmp(sub, "list"))
+		return list(argc - 1, argv + 1);
+	if (!strcmp(sub, "set"))
+		return set(argc - 1, argv + 1);
+	if (!strcmp(sub, "config"))
+		return config(argc - 1, argv + 1);
+	return cli_usage_error("vf", "unknown vf command '%s'", sub);
+}

@@ -1,0 +1,933 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libkmod.h>
+
+#include "driver.h"
+#include "error.h"
+#include "fault.h"
+#include "hostpath.h"
+#include "sriov.h"
+#include "vm.h"
+#include "vmrun.h"
+
+#define VFIO "vfio-pci"
+#define PFDEV "sys/bus/pci/devices/%s/"
+
+static void say(struct dda_repair *rep, const char *fmt, ...) _printf_(2, 3);
+static void say(struct dda_repair *rep, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!rep || rep->n >= ARRAY_SIZE(rep->lines))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(rep->lines[rep->n++], sizeof(rep->lines[0]), fmt, ap);
+	va_end(ap);
+}
+
+static void now_utc(char buf[static 32])
+{
+	time_t t = time(NULL);
+
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+}
+
+static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(dst, size, "%s", t ? (const char *)t : "");
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* --- the kept configuration ------------------------------------------ */
+
+#define CONFIG_COLS                                                                                         \
+	"location_path, address, vendor, device, subvendor, subdevice, num_vfs, pool, state, "               \
+	"autoprobe_saved, updated_at"
+
+static void read_config(sqlite3_stmt *st, struct dda_sriov_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	copy_col(c->location_path, sizeof(c->location_path), st, 0);
+	copy_col(c->address, sizeof(c->address), st, 1);
+	c->vendor = (uint16_t)sqlite3_column_int(st, 2);
+	c->device = (uint16_t)sqlite3_column_int(st, 3);
+	c->subvendor = (uint16_t)sqlite3_column_int(st, 4);
+	c->subdevice = (uint16_t)sqlite3_column_int(st, 5);
+	c->count = sqlite3_column_int(st, 6);
+	c->pool = sqlite3_column_int(st, 7);
+	c->changing = !strcmp((const char *)sqlite3_column_text(st, 8), "changing");
+	c->autoprobe_saved = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 9);
+	copy_col(c->updated_at, sizeof(c->updated_at), st, 10);
+}
+
+int dda_sriov_config_get(struct dda_state *s, const char *location_path, struct dda_sriov_config *ret)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (!s)
+		return -ENOENT;
+	if (sqlite3_prepare_v2(dda_state_db(s), "SELECT " CONFIG_COLS " FROM sriov_pf WHERE location_path = ?", -1,
+			       &st, NULL) != SQLITE_OK)
+		return dda_state_error(s, "reading the SR-IOV configuration");
+	sqlite3_bind_text(st, 1, location_path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return -ENOENT;
+	if (rc != SQLITE_ROW)
+		return dda_state_error(s, "reading the SR-IOV configuration");
+	read_config(st, ret);
+	return 0;
+}
+
+int dda_sriov_config_list(struct dda_state *s, struct dda_sriov_config **ret, size_t *ret_n)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_free_ struct dda_sriov_config *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(dda_state_db(s), "SELECT " CONFIG_COLS " FROM sriov_pf ORDER BY address", -1, &st,
+			       NULL) != SQLITE_OK)
+		return dda_state_error(s, "listing the SR-IOV configuration");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dda_sriov_config *nv = realloc(v, (n + 1) * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		v = nv;
+		read_config(st, &v[n++]);
+	}
+	if (rc != SQLITE_DONE)
+		return dda_state_error(s, "listing the SR-IOV configuration");
+	*ret = TAKE_PTR(v);
+	*ret_n = n;
+	return 0;
+}
+
+bool dda_sriov_config_matches(const struct dda_sriov_config *c, const struct dda_device *pf)
+{
+	return !strcmp(c->location_path, pf->location_path) && c->vendor == pf->vendor && c->device == pf->device &&
+	       c->subvendor == pf->subvendor && c->subdevice == pf->subdevice;
+}
+
+/* The intent: count and pool flag, marked 'changing' until done.  An
+ * autoprobe value saved by an interrupted change is kept. */
+static int config_begin(struct dda_state *s, const struct dda_device *pf, int count, bool pool)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	char now[32];
+
+	now_utc(now);
+	if (sqlite3_prepare_v2(dda_state_db(s),
+			       "INSERT INTO sriov_pf (" CONFIG_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'changing', NULL, ?) "
+			       "ON CONFLICT (location_path) DO UPDATE SET address = excluded.address, "
+			       "vendor = excluded.vendor, device = excluded.device, subvendor = excluded.subvendor, "
+			       "subdevice = excluded.subdevice, num_vfs = excluded.num_vfs, pool = excluded.pool, "
+			       "state = 'changing', updated_at = excluded.updated_at",
+			       -1, &st, NULL) != SQLITE_OK)
+		return dda_state_error(s, "recording the VF count");
+	sqlite3_bind_text(st, 1, pf->location_path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, pf->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, pf->vendor);
+	sqlite3_bind_int(st, 4, pf->device);
+	sqlite3_bind_int(st, 5, pf->subvendor);
+	sqlite3_bind_int(st, 6, pf->subdevice);
+	sqlite3_bind_int(st, 7, count);
+	sqlite3_bind_int(st, 8, pool);
+	sqlite3_bind_text(st, 9, now, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return dda_state_error(s, "recording the VF count");
+	return 0;
+}
+
+/* Runs an UPDATE of sriov_pf whose last parameter is the location path;
+ * value (when >= -1) is bound first, -1 as NULL. */
+static int config_update(struct dda_state *s, const struct dda_device *pf, const char *sql, int value)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int idx = 1;
+
+	if (sqlite3_prepare_v2(dda_state_db(s), sql, -1, &st, NULL) != SQLITE_OK)
+		return dda_state_error(s, "updating the SR-IOV configuration");
+	if (value == -1)
+		sqlite3_bind_null(st, idx++);
+	else if (value >= 0)
+		sqlite3_bind_int(st, idx++, value);
+	sqlite3_bind_text(st, idx, pf->location_path, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return dda_state_error(s, "updating the SR-IOV configuration");
+	return 0;
+}
+
+static int config_autoprobe_saved(struct dda_state *s, const struct dda_device *pf, int v)
+{
+	return config_update(s, pf, "UPDATE sriov_pf SET autoprobe_saved = ? WHERE location_path = ?", v < 0 ? -1 : v);
+}
+
+static int config_done(struct dda_state *s, const struct dda_device *pf)
+{
+	return config_update(s, pf, "UPDATE sriov_pf SET state = 'done' WHERE location_path = ?", -2);
+}
+
+/* --- stored VF policies ----------------------------------------------- */
+
+static bool policy_row_matches(sqlite3_stmt *st, const struct dda_device *pf)
+{
+	return sqlite3_column_int(st, 0) == pf->vendor && sqlite3_column_int(st, 1) == pf->device &&
+	       sqlite3_column_int(st, 2) == pf->subvendor && sqlite3_column_int(st, 3) == pf->subdevice;
+}
+
+int dda_vf_policy_get(struct dda_state *s, const struct dda_device *pf, unsigned vf, struct dda_vf_policy *ret)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct dda_vf_policy p = { 0 };
+	int rc;
+
+	if (!s)
+		return -ENOENT;
+	if (sqlite3_prepare_v2(dda_state_db(s),
+			       "SELECT vendor, device, subvendor, subdevice, mac, vlan, spoof_check, trust, link_state, "
+			       "max_tx_rate FROM sriov_vf_policy WHERE pf_location_path = ? AND vf = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return dda_state_error(s, "reading the VF policy");
+	sqlite3_bind_text(st, 1, pf->location_path, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)vf);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return -ENOENT;
+	if (rc != SQLITE_ROW)
+		return dda_state_error(s, "reading the VF policy");
+	if (!policy_row_matches(st, pf))
+		return -ENOENT;
+	if (sqlite3_column_type(st, 4) != SQLITE_NULL &&
+	    dda_vf_mac_parse((const char *)sqlite3_column_text(st, 4), p.mac) == 0)
+		p.set |= DDA_VF_MAC;
+	if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
+		p.set |= DDA_VF_VLAN;
+		p.vlan = (uint16_t)sqlite3_column_int(st, 5);
+	}
+	if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
+		p.set |= DDA_VF_SPOOFCHK;
+		p.spoofchk = sqlite3_column_int(st, 6);
+	}
+	if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
+		p.set |= DDA_VF_TRUST;
+		p.trust = sqlite3_column_int(st, 7);
+	}
+	if (sqlite3_column_type(st, 8) != SQLITE_NULL &&
+	    dda_vf_link_parse((const char *)sqlite3_column_text(st, 8), &p.link) == 0)
+		p.set |= DDA_VF_LINK;
+	if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
+		p.set |= DDA_VF_RATE;
+		p.rate = (uint32_t)sqlite3_column_int64(st, 9);
+	}
+	*ret = p;
+	return 0;
+}
+
+static int policy_put(struct dda_state *s, const struct dda_device *pf, unsigned vf, const struct dda_vf_policy *p)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	char now[32], mac[18];
+
+	now_utc(now);
+	if (sqlite3_prepare_v2(dda_state_db(s),
+			       "INSERT OR REPLACE INTO sriov_vf_policy (pf_location_path, vf, vendor, device, subvendor, "
+			       "subdevice, mac, vlan, spoof_check, trust, link_state, max_tx_rate, updated_at) "
+			       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return dda_state_error(s, "storing the VF policy");
+	sqlite3_bind_text(st, 1, pf->location_path, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)vf);
+	sqlite3_bind_int(st, 3, pf->vendor);
+	sqlite3_bind_int(st, 4, pf->device);
+	sqlite3_bind_int(st, 5, pf->subvendor);
+	sqlite3_bind_int(st, 6, pf->subdevice);
+	dda_vf_mac_format(p->mac, mac);
+	if (p->set & DDA_VF_MAC)
+		sqlite3_bind_text(st, 7, mac, -1, SQLITE_STATIC);
+	if (p->set & DDA_VF_VLAN)
+		sqlite3_bind_int(st, 8, p->vlan);
+	if (p->set & DDA_VF_SPOOFCHK)
+		sqlite3_bind_int(st, 9, p->spoofchk);
+	if (p->set & DDA_VF_TRUST)
+		sqlite3_bind_int(st, 10, p->trust);
+	if (p->set & DDA_VF_LINK)
+		sqlite3_bind_text(st, 11, dda_vf_link_name(p->link), -1, SQLITE_STATIC);
+	if (p->set & DDA_VF_RATE)
+		sqlite3_bind_int64(st, 12, p->rate);
+	sqlite3_bind_text(st, 13, now, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return dda_state_error(s, "storing the VF policy");
+	return 0;
+}
+
+/* Overlays the fields set in b on a. */
+static void policy_merge(struct dda_vf_policy *a, const struct dda_vf_policy *b)
+{
+	if (b->set & DDA_VF_MAC)
+		memcpy(a->mac, b->mac, 6);
+	if (b->set & DDA_VF_VLAN)
+		a->vlan = b->vlan;
+	if (b->set & DDA_VF_SPOOFCHK)
+		a->spoofchk = b->spoofchk;
+	if (b->set & DDA_VF_TRUST)
+		a->trust = b->trust;
+	if (b->set & DDA_VF_LINK)
+		a->link = b->link;
+	if (b->set & DDA_VF_RATE)
+		a->rate = b->rate;
+	a->set |= b->set;
+}
+
+int dda_sriov_vf_config(struct dda_state *s, const struct dda_device *pf, unsigned vf,
+			const struct dda_vf_policy *changes, struct dda_vf_policy *ret_stored)
+{
+	struct dda_vf_policy stored = { 0 }, kept;
+	char text[256];
+	unsigned applied = 0;
+	int r, ra;
+
+	r = dda_vf_policy_get(s, pf, vf, &stored);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	ra = dda_vfnet_apply(pf->name, vf, changes, &applied);
+	if (ra < 0 && !applied)
+		return ra;
+	/* What the kernel has now is what is kept: everything on success, the
+	 * options that could not be rolled back after a refusal. */
+	kept = *changes;
+	kept.set &= ra < 0 ? applied : DDA_VF_ALL;
+	policy_merge(&stored, &kept);
+	if (ra < 0) {
+		struct dda_error_info e = *dda_last_error();
+
+		if (policy_put(s, pf, vf, &stored) == 0)
+			dda_error_code(e.err, e.code, e.device, "%s", e.message);
+		return ra;
+	}
+	r = policy_put(s, pf, vf, &stored);
+	if (r < 0)
+		return r;
+	dda_vf_policy_format(changes, text, sizeof(text));
+	{
+		char detail[300];
+
+		snprintf(detail, sizeof(detail), "VF %u: %s", vf, text);
+		r = dda_state_log(s, "vf config", pf->name, detail);
+	}
+	if (r == 0 && ret_stored)
+		*ret_stored = stored;
+	return r;
+}
+
+int dda_sriov_vf_forget(struct dda_state *s, const struct dda_device *pf, unsigned vf)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	char detail[32];
+
+	if (sqlite3_prepare_v2(dda_state_db(s), "DELETE FROM sriov_vf_policy WHERE pf_location_path = ? AND vf = ?", -1,
+			       &st, NULL) != SQLITE_OK)
+		return dda_state_error(s, "forgetting the VF policy");
+	sqlite3_bind_text(st, 1, pf->location_path, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)vf);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return dda_state_error(s, "forgetting the VF policy");
+	if (sqlite3_changes(dda_state_db(s)) == 0)
+		return dda_error_code(-ENOENT, "no-policy", pf->name, "no policy is stored for VF %u of '%s'", vf, pf->name);
+	snprintf(detail, sizeof(detail), "VF %u", vf);
+	return dda_state_log(s, "vf forget", pf->name, detail);
+}
+
+/* Re-applies the stored policy of VF i of pf, if there is one and the PF
+ * has a network interface.  1 when something was applied. */
+static int policy_reapply(struct dda_state *s, const struct dda_device *pf, unsigned i)
+{
+	struct dda_vf_policy p;
+	char ifname[64];
+	int r;
+
+	r = dda_vf_policy_get(s, pf, i, &p);
+	if (r == -ENOENT || !p.set)
+		return 0;
+	if (r < 0)
+		return r;
+	if (dda_vfnet_netdev(pf->name, ifname, sizeof(ifname)) < 0) {
+		dda_error_clear();
+		return 0;
+	}
+	r = dda_vfnet_apply(pf->name, i, &p, NULL);
+	return r < 0 ? r : 1;
+}
+
+int dda_sriov_vf_prepare(struct dda_state *s, const struct dda_device *d)
+{
+	int r;
+
+	if (!d->physfn || d->vf_index < 0)
+		return 0;
+	r = policy_reapply(s, d->physfn, (unsigned)d->vf_index);
+	return r < 0 ? r : 0;
+}
+
+/* --- the VF count ------------------------------------------------------ */
+
+static int read_numvfs(const char *pf, int *ret)
+{
+	uint64_t v;
+	int r = dda_read_u64(&v, PFDEV "sriov_numvfs", pf);
+
+	if (r < 0)
+		return dda_error(r, pf, "cannot read sriov_numvfs of '%s': %s", pf, strerror(-r));
+	*ret = (int)v;
+	return 0;
+}
+
+/* The count is right when sriov_numvfs says so and the virtfnN links of
+ * exactly that many VFs are there. */
+static bool count_is(const char *pf, int n)
+{
+	int cur;
+
+	if (read_numvfs(pf, &cur) < 0 || cur != n)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (!dda_exists(PFDEV "virtfn%d", pf, i))
+			return false;
+	return !dda_exists(PFDEV "virtfn%d", pf, n);
+}
+
+static int write_count(const char *pf, int n)
+{
+	char num[16];
+	int r, cur = -1;
+
+	snprintf(num, sizeof(num), "%d", n);
+	r = dda_write(num, PFDEV "sriov_numvfs", pf);
+	if (r < 0)
+		return dda_error_code(r, "sriov-refused", pf,
+				      "'%s' refused to set its VF count to %d: %s (the kernel log may say more)", pf, n,
+				      strerror(-r));
+	for (int waited = 0; waited < DDA_SRIOV_WAIT_MS; waited += 50) {
+		if (count_is(pf, n))
+			return 0;
+		sleep_ms(50);
+	}
+	if (count_is(pf, n))
+		return 0;
+	(void)read_numvfs(pf, &cur);
+	return dda_error_code(-ETIMEDOUT, "sriov-timeout", pf,
+			      "'%s' was asked for %d VFs but has %d after %d s (sriov_numvfs and virtfn links)", pf, n,
+			      cur, DDA_SRIOV_WAIT_MS / 1000);
+}
+
+static int read_autoprobe(const char *pf, int *ret)
+{
+	uint64_t v;
+	int r = dda_read_u64(&v, PFDEV "sriov_drivers_autoprobe", pf);
+
+	if (r < 0)
+		return dda_error(r, pf, "cannot read sriov_drivers_autoprobe of '%s': %s", pf, strerror(-r));
+	*ret = v ? 1 : 0;
+	return 0;
+}
+
+static int write_autoprobe(const char *pf, int v)
+{
+	int r = dda_write(v ? "1" : "0", PFDEV "sriov_drivers_autoprobe", pf);
+
+	if (r < 0)
+		return dda_error(r, pf, "cannot set sriov_drivers_autoprobe of '%s' to %d: %s", pf, v, strerror(-r));
+	return 0;
+}
+
+/* VF index of a pool entry that is a VF of pf, or -1. */
+static int entry_vf_of(const struct dda_pool_entry *e, const struct dda_device *pf)
+{
+	struct dda_locpath l;
+	int vf;
+
+	if (dda_locpath_parse(e->location_path, &l) < 0 || l.vf < 0)
+		return -1;
+	vf = l.vf;
+	l.vf = -1;
+	return dda_locpath_equal(&l, &pf->loc) ? vf : -1;
+}
+
+/* Appends ", text" (or text) to a list being built for a message. */
+static void append(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4);
+static void append(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t off = strlen(buf);
+	va_list ap;
+
+	if (off >= size - 1)
+		return;
+	if (off)
+		off += (size_t)snprintf(buf + off, size - off, "; ");
+	if (off >= size - 1)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + off, size - off, fmt, ap);
+	va_end(ap);
+}
+
+static struct dda_device *vf_of(struct dda_host *h, const struct dda_device *pf, int i)
+{
+	for (size_t k = 0; k < h->ndevs; k++)
+		if (h->devs[k].physfn == pf && h->devs[k].vf_index == i)
+			return &h->devs[k];
+	return NULL;
+}
+
+/* Binds a new VF to vfio-pci (it has no driver: autoprobe was off). */
+static int claim(const char *bdf)
+{
+	char cur[64];
+	int r;
+
+	r = dda_driver_override_set(bdf, VFIO);
+	if (r == 0)
+		r = dda_driver_current(bdf, cur, sizeof(cur));
+	if (r == 0 && !strcmp(cur, VFIO))
+		return 0;
+	if (r == 0)
+		r = dda_driver_load_vfio();
+	if (r == 0 && cur[0])
+		r = dda_driver_unbind(bdf);
+	if (r == 0)
+		r = dda_driver_probe(bdf);
+	if (r == 0)
+		r = dda_driver_wait(bdf, VFIO, DDA_SRIOV_WAIT_MS);
+	return r;
+}
+
+/* Checks that nothing holds a VF that a count change destroys; every
+ * culprit goes into why. */
+static int check_vfs_free(struct dda_state *s, struct dda_host *h, const struct dda_device *pf,
+			  const struct dda_pool_entry *recs, size_t nrecs, int count, char *why, size_t size)
+{
+	why[0] = '\0';
+	for (size_t k = 0; k < h->ndevs; k++) {
+		const struct dda_device *d = &h->devs[k];
+		char owner[DDA_VM_NAME_MAX + 1];
+		int pids[4];
+		size_t users;
+
+		if (d->physfn != pf)
+			continue;
+		if (dda_vm_owner(s, d->name, owner) == 0 && dda_vm_pid(owner) > 0)
+			append(why, size, "VF %d '%s' is in use by running VM '%s' (stop it, or 'ddactl vm remove-device %s %s')",
+			       d->vf_index, d->name, owner, owner, d->name);
+		else if ((users = dda_vfio_group_users(d->group_id, pids, ARRAY_SIZE(pids))) > 0) {
+			char comm[64] = "";
+
+			if (dda_read_line(comm, sizeof(comm), "proc/%d/comm", pids[0]) < 0)
+				comm[0] = '\0';
+			append(why, size, "VF %d '%s' is open by process %d (%s) through /dev/vfio/%d", d->vf_index,
+			       d->name, pids[0], comm, d->group_id);
+		}
+		for (size_t u = 0; u < d->nuses; u++)
+			append(why, size, "VF %d '%s' is used by the host: %s", d->vf_index, d->name, d->uses[u].what);
+	}
+	/* A VF that does not come back cannot stay assigned. */
+	for (size_t i = 0; i < nrecs; i++) {
+		char owner[DDA_VM_NAME_MAX + 1];
+		int vf = entry_vf_of(&recs[i], pf);
+
+		if (vf >= count && dda_vm_owner(s, recs[i].address, owner) == 0 && dda_vm_pid(owner) <= 0)
+			append(why, size, "VF %d '%s' is assigned to VM '%s' and would not come back ('ddactl vm remove-device %s %s' first)",
+			       vf, recs[i].address, owner, owner, recs[i].address);
+	}
+	return why[0] ? -EBUSY : 0;
+}
+
+/* Does the PF already look the way the config wants?  Then nothing is
+ * destroyed. */
+static bool in_place(struct dda_host *h, const struct dda_device *pf, int count, bool pool,
+		     const struct dda_pool_entry *recs, size_t nrecs)
+{
+	if (pf->sriov_num != count)
+		return false;
+	for (int i = 0; i < count; i++) {
+		struct dda_device *d = vf_of(h, pf, i);
+		bool recorded = false;
+
+		if (!d)
+			return false;
+		for (size_t k = 0; k < nrecs; k++)
+			if (entry_vf_of(&recs[k], pf) == i && !strcmp(recs[k].address, d->name))
+				recorded = true;
+		if ((pool && !recorded) || (recorded && strcmp(d->driver, VFIO)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The whole change for one PF (h scanned by the caller, with host use
+ * for an interactive change).  See sriov.h for the sequence.
+ */
+static int do_set(struct dda_state *s, struct dda_host *h, struct dda_device *pf, int count, bool pool,
+		  struct dda_repair *rep, bool *ret_changed)
+{
+	_cleanup_free_ struct dda_pool_entry *all = NULL;
+	_cleanup_free_ struct dda_pool_entry *recs = NULL;
+	_cleanup_(dda_host_freep) struct dda_host *h2 = NULL;
+	struct dda_sriov_config cfg;
+	struct dda_pool_entry e;
+	char why[1024], detail[64];
+	size_t nall = 0, nrecs = 0;
+	int r, saved = -1, cur_ap = 1, fail = 0, before;
+	bool quiet, keep_any = false;
+
+	if (!pf->has_sriov)
+		return dda_error_code(-ENOTSUP, "not-sriov", pf->name, "'%s' is not SR-IOV capable (no SR-IOV capability)",
+				      pf->name);
+	if (pf->physfn)
+		return dda_error_code(-ENOTSUP, "not-sriov", pf->name, "'%s' is itself a VF of '%s'", pf->name,
+				      pf->physfn->name);
+	if (pf->sriov_total < 0 || pf->sriov_num < 0)
+		return dda_error(-EIO, pf->name, "cannot read sriov_totalvfs / sriov_numvfs of '%s'", pf->name);
+	if (count > pf->sriov_total)
+		return dda_error_code(-ERANGE, "too-many-vfs", pf->name, "'%s' supports at most %d VFs (sriov_totalvfs); %d asked",
+				      pf->name, pf->sriov_total, count);
+	if (dda_pool_get(s, pf->name, &e) == 0 || dda_device_in_pool_driver(pf))
+		return dda_error_code(-EBUSY, "refused", pf->name,
+				      "'%s' is in the pool (on %s): its VFs are made by its host driver; 'ddactl mount %s' first",
+				      pf->name, pf->driver[0] ? pf->driver : "no driver", pf->name);
+	if (!pf->driver[0])
+		return dda_error_code(-ENODEV, "no-driver", pf->name,
+				      "'%s' has no driver: its host driver creates the VFs (load it, or 'ddactl mount %s')",
+				      pf->name, pf->name);
+
+	/* The VFs' pool records, by index: the ones below the new count stay. */
+	r = dda_pool_list(s, &all, &nall);
+	if (r < 0)
+		return r;
+	recs = calloc(nall ? nall : 1, sizeof(*recs));
+	if (!recs)
+		return -ENOMEM;
+	for (size_t i = 0; i < nall; i++)
+		if (entry_vf_of(&all[i], pf) >= 0)
+			recs[nrecs++] = all[i];
+	for (size_t i = 0; i < nrecs; i++)
+		keep_any |= entry_vf_of(&recs[i], pf) < count;
+
+	if (dda_sriov_config_get(s, pf->location_path, &cfg) == 0 && dda_sriov_config_matches(&cfg, pf))
+		saved = cfg.autoprobe_saved;
+	else
+		cfg.changing = false;
+
+	if (!cfg.changing && saved < 0 && in_place(h, pf, count, pool, recs, nrecs)) {
+		r = dda_state_begin(s);
+		if (r == 0)
+			r = config_begin(s, pf, count, pool);
+		if (r == 0)
+			r = config_done(s, pf);
+		if (r == 0)
+			r = dda_state_commit(s);
+		else
+			dda_state_rollback(s);
+		if (r < 0)
+			return r;
+		say(rep, "'%s' already has %d VF%s%s; kept as the configuration", pf->name, count, count == 1 ? "" : "s",
+		    pool ? ", all in the pool" : "");
+		goto policies;
+	}
+
+	r = check_vfs_free(s, h, pf, recs, nrecs, count, why, sizeof(why));
+	if (r < 0)
+		return dda_error_code(r, "refused", pf->name, "refusing to change the VF count of '%s': %s", pf->name,
+				      why);
+
+	/* 1. The intent, and the records of VFs that go for good. */
+	r = dda_state_begin(s);
+	if (r < 0)
+		return r;
+	r = config_begin(s, pf, count, pool);
+	for (size_t i = 0; r == 0 && i < nrecs; i++)
+		if (entry_vf_of(&recs[i], pf) >= count) {
+			r = dda_pool_forget(s, recs[i].address);
+			if (r == 0)
+				say(rep, "'%s' (VF %d) left the pool: it goes away", recs[i].address, entry_vf_of(&recs[i], pf));
+		}
+	snprintf(detail, sizeof(detail), "%d VFs%s", count, pool ? ", pooled" : "");
+	if (r == 0)
+		r = dda_state_log(s, "vf set", pf->name, detail);
+	if (r == 0)
+		r = dda_state_commit(s);
+	if (r < 0) {
+		dda_state_rollback(s);
+		return r;
+	}
+	*ret_changed = true;
+	dda_fault_point("vf-set:recorded");
+
+	/* 2. Through 0: the kernel refuses N -> M. */
+	r = read_numvfs(pf->name, &before);
+	if (r < 0)
+		return r;
+	if (before != 0) {
+		r = write_count(pf->name, 0);
+		if (r < 0)
+			return r;
+		say(rep, "'%s': %d VF%s removed", pf->name, before, before == 1 ? "" : "s");
+	}
+	dda_fault_point("vf-set:zero");
+
+	/* 3. No host driver may see a VF that belongs to the pool. */
+	quiet = count > 0 && (pool || keep_any);
+	if (quiet || saved >= 0) {
+		r = read_autoprobe(pf->name, &cur_ap);
+		if (r < 0)
+			return r;
+		if (saved < 0) {
+			saved = cur_ap;
+			r = config_autoprobe_saved(s, pf, saved);
+			if (r < 0)
+				return r;
+		}
+	}
+	if (quiet && cur_ap != 0) {
+		r = write_autoprobe(pf->name, 0);
+		if (r < 0)
+			return r;
+	}
+	dda_fault_point("vf-set:autoprobe-off");
+
+	/* 4. The new count, verified. */
+	if (count > 0) {
+		r = write_count(pf->name, count);
+		if (r < 0)
+			goto restore_autoprobe;
+		say(rep, "'%s': %d VF%s created", pf->name, count, count == 1 ? "" : "s");
+	}
+	dda_fault_point("vf-set:created");
+
+	/* 5. Pooled VFs onto vfio-pci, recorded; the others to the host as
+	 * autoprobe would have done. */
+	if (count > 0) {
+		struct dda_device *npf;
+
+		r = dda_host_scan(&h2, 0);
+		if (r < 0)
+			goto restore_autoprobe;
+		npf = dda_host_find(h2, &pf->addr);
+		for (int i = 0; npf && i < count; i++) {
+			struct dda_device *d = vf_of(h2, npf, i);
+			bool recorded = false;
+
+			if (!d) {
+				r = dda_error_code(-ENODEV, "vf-missing", pf->name, "VF %d of '%s' is not on the PCI bus", i,
+						   pf->name);
+				break;
+			}
+			for (size_t k = 0; k < nrecs; k++)
+				if (entry_vf_of(&recs[k], pf) == i)
+					recorded = true;
+			if (!pool && !recorded) {
+				if (quiet && saved)
+					(void)!dda_driver_probe(d->name);
+				continue;
+			}
+			r = claim(d->name);
+			if (r == 0 && !recorded)
+				r = dda_pool_record(s, d, "");
+			if (r < 0)
+				break;
+			dda_fault_point("vf-set:bound");
+			say(rep, "'%s' (VF %d, %s) on vfio-pci, %s", d->name, i, d->location_path,
+			    recorded ? "still in the pool" : "in the pool");
+		}
+	}
+
+restore_autoprobe:
+	if (saved >= 0) {
+		int r2 = cur_ap == saved ? 0 : write_autoprobe(pf->name, saved);
+
+		if (r2 == 0)
+			r2 = config_autoprobe_saved(s, pf, -1);
+		if (r2 < 0 && r == 0)
+			r = r2;
+	}
+	if (r < 0)
+		return r;
+	r = config_done(s, pf);
+	if (r < 0)
+		return r;
+
+policies:
+	for (int i = 0; i < count; i++) {
+		int rp = policy_reapply(s, pf, (unsigned)i);
+
+		if (rp > 0)
+			say(rep, "'%s': the network policy of VF %d is applied again", pf->name, i);
+		if (rp < 0) {
+			say(rep, "%s", dda_last_error()->message);
+			if (!fail)
+				fail = rp;
+		}
+	}
+	return fail;
+}
+
+static int scan_pf(struct dda_host **h, const char *name, struct dda_device **ret)
+{
+	int r = dda_host_scan(h, DDA_SCAN_HOST_USE);
+
+	if (r < 0)
+		return r;
+	return dda_host_resolve(*h, name, ret);
+}
+
+int dda_sriov_set(struct dda_state *s, const char *name, int count, unsigned flags, struct dda_repair *rep)
+{
+	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
+	struct dda_device *pf;
+	bool changed = false;
+	int r;
+
+	if (count < 0)
+		return dda_error_code(-EINVAL, "usage", name, "a VF count cannot be negative");
+	r = scan_pf(&h, name, &pf);
+	if (r < 0)
+		return r;
+	return do_set(s, h, pf, count, flags & DDA_SRIOV_POOL, rep, &changed);
+}
+
+/* At boot the PF's driver may not be bound yet (the unit can run before
+ * udev's coldplug reaches it): wait a little, then load it by modalias
+ * as udev would. */
+static int wait_pf_driver(struct dda_device *pf)
+{
+	char cur[64] = "", alias[256];
+	struct kmod_ctx *ctx;
+	struct kmod_list *list = NULL, *it;
+
+	for (int waited = 0; waited < DDA_SRIOV_WAIT_MS; waited += 100) {
+		if (dda_driver_current(pf->name, cur, sizeof(cur)) == 0 && cur[0])
+			goto bound;
+		sleep_ms(100);
+	}
+	if (strcmp(dda_root(), "/") || dda_read_line(alias, sizeof(alias), PFDEV "modalias", pf->name) < 0)
+		return -ENODEV;
+	ctx = kmod_new(NULL, NULL);
+	if (!ctx)
+		return -ENOMEM;
+	kmod_set_log_priority(ctx, 0);
+	if (kmod_module_new_from_lookup(ctx, alias, &list) == 0 && list) {
+		kmod_list_foreach(it, list) {
+			struct kmod_module *m = kmod_module_get_module(it);
+
+			(void)kmod_module_probe_insert_module(m, KMOD_PROBE_APPLY_BLACKLIST, NULL, NULL, NULL, NULL);
+			kmod_module_unref(m);
+		}
+		kmod_module_unref_list(list);
+	}
+	kmod_unref(ctx);
+	(void)!dda_driver_probe(pf->name);
+	for (int waited = 0; waited < DDA_SRIOV_WAIT_MS; waited += 100) {
+		if (dda_driver_current(pf->name, cur, sizeof(cur)) == 0 && cur[0])
+			goto bound;
+		sleep_ms(100);
+	}
+	dda_error_clear();
+	return -ENODEV;
+bound:
+	snprintf(pf->driver, sizeof(pf->driver), "%s", cur);
+	return 0;
+}
+
+int dda_sriov_restore(struct dda_state *s, struct dda_host *h, const char *only, struct dda_repair *rep,
+		      bool *ret_changed)
+{
+	_cleanup_free_ struct dda_sriov_config *cfgs = NULL;
+	_cleanup_(dda_host_freep) struct dda_host *hu = NULL;
+	size_t n = 0;
+	int r, first = 0;
+
+	*ret_changed = false;
+	r = dda_sriov_config_list(s, &cfgs, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		const struct dda_sriov_config *c = &cfgs[i];
+		struct dda_device *pf = NULL;
+		struct dda_locpath l;
+		char cur[64];
+
+		if (dda_locpath_parse(c->location_path, &l) == 0)
+			for (size_t k = 0; k < h->ndevs && !pf; k++)
+				if (dda_locpath_equal(&h->devs[k].loc, &l))
+					pf = &h->devs[k];
+		if (only && (!pf || strcmp(pf->name, only)))
+			continue;
+		if (!pf) {
+			say(rep, "SR-IOV PF %s (%s) is not on this host now: its %d VFs are not created", c->location_path,
+			    c->address, c->count);
+			continue;
+		}
+		if (!dda_sriov_config_matches(c, pf)) {
+			say(rep, "hardware changed at %s: the VF configuration was for %04x:%04x (%04x:%04x), found %04x:%04x (%04x:%04x) at '%s'; its VFs are not created",
+			    c->location_path, c->vendor, c->device, c->subvendor, c->subdevice, pf->vendor, pf->device,
+			    pf->subvendor, pf->subdevice, pf->name);
+			continue;
+		}
+		if (dda_driver_current(pf->name, cur, sizeof(cur)) == 0 && !cur[0]) {
+			/* udev, before the PF's driver: the unit comes later. */
+			if (only) {
+				say(rep, "'%s' has no driver yet: its %d VFs are created once it has one (ddactl-pool.service)",
+				    pf->name, c->count);
+				continue;
+			}
+			if (wait_pf_driver(pf) < 0) {
+				say(rep, "'%s' has no driver: its %d VFs could not be created", pf->name, c->count);
+				if (!first)
+					first = dda_error_code(-ENODEV, "no-driver", pf->name,
+							       "'%s' has no driver: its %d VFs could not be created", pf->name,
+							       c->count);
+				continue;
+			}
+		}
+		/* The change looks at host use, which the caller's scan lacks. */
+		if (!hu) {
+			r = dda_host_scan(&hu, DDA_SCAN_HOST_USE);
+			if (r < 0)
+				return r;
+		}
+		pf = dda_host_find(hu, &pf->addr);
+		if (!pf)
+			continue;
+		{
+			size_t before = rep ? rep->n : 0;
+
+			r = do_set(s, hu, pf, c->count, c->pool, rep, ret_changed);
+			if (r == 0 && rep && rep->n == before + 1 && strstr(rep->lines[before], "already has"))
+				snprintf(rep->lines[before], sizeof(rep->lines[0]), "'%s' has its %d VF%s%s", pf->name,
+					 c->count, c->count == 1 ? "" : "s", c->pool ? ", in the pool" : "");
+		}
+		if (r < 0) {
+			say(rep, "'%s': its VFs could not be restored: %s", pf->name, dda_last_error()->message);
+			if (!first)
+				first = r;
+		}
+	}
+	return first;
+}
