@@ -51,7 +51,7 @@ check-sys: build
 	bash tests/sys/survey-real.sh ./build/ddactl
 
 check-lab: build
-	bash tests/lab/run-all
+	bash tests/lab/check.sh
 
 check-fast: check-deps check-unit check-asan
 

@@ -300,20 +300,20 @@ int dda_sriov_vf_config(struct dda_state *s, const struct dda_device *pf, unsign
 			const struct dda_vf_policy *changes, struct dda_vf_policy *ret_stored)
 {
 	struct dda_vf_policy stored = { 0 }, kept;
+	struct dda_vfnet_result res;
 	char text[256];
-	unsigned applied = 0;
 	int r, ra;
 
 	r = dda_vf_policy_get(s, pf, vf, &stored);
 	if (r < 0 && r != -ENOENT)
 		return r;
-	ra = dda_vfnet_apply(pf->name, vf, changes, &applied);
-	if (ra < 0 && !applied)
+	ra = dda_vfnet_apply(pf->name, vf, changes, 0, &res);
+	if (ra < 0 && !res.applied)
 		return ra;
 	/* What the kernel has now is what is kept: everything on success, the
 	 * options that could not be rolled back after a refusal. */
 	kept = *changes;
-	kept.set &= ra < 0 ? applied : DDA_VF_ALL;
+	kept.set &= ra < 0 ? res.applied : DDA_VF_ALL;
 	policy_merge(&stored, &kept);
 	if (ra < 0) {
 		struct dda_error_info e = *dda_last_error();
@@ -356,15 +356,19 @@ int dda_sriov_vf_forget(struct dda_state *s, const struct dda_device *pf, unsign
 }
 
 /* Re-applies the stored policy of VF i of pf, if there is one and the PF
- * has a network interface.  1 when something was applied. */
-static int policy_reapply(struct dda_state *s, const struct dda_device *pf, unsigned i)
+ * has a network interface, as far as the driver takes it (best effort).
+ * 1 when something was applied, with *ret_deferred set when the rate
+ * waits for the PF's link. */
+static int policy_reapply(struct dda_state *s, const struct dda_device *pf, unsigned i, bool *ret_deferred)
 {
+	struct dda_vfnet_result res;
 	struct dda_vf_policy p;
 	char ifname[64];
 	int r;
 
+	*ret_deferred = false;
 	r = dda_vf_policy_get(s, pf, i, &p);
-	if (r == -ENOENT || !p.set)
+	if (r == -ENOENT || (r == 0 && !p.set))
 		return 0;
 	if (r < 0)
 		return r;
@@ -372,7 +376,8 @@ static int policy_reapply(struct dda_state *s, const struct dda_device *pf, unsi
 		dda_error_clear();
 		return 0;
 	}
-	r = dda_vfnet_apply(pf->name, i, &p, NULL);
+	r = dda_vfnet_apply(pf->name, i, &p, DDA_VFNET_BEST_EFFORT, &res);
+	*ret_deferred = res.deferred != 0;
 	return r < 0 ? r : 1;
 }
 
@@ -382,7 +387,9 @@ int dda_sriov_vf_prepare(struct dda_state *s, const struct dda_device *d)
 
 	if (!d->physfn || d->vf_index < 0)
 		return 0;
-	r = policy_reapply(s, d->physfn, (unsigned)d->vf_index);
+	bool deferred;
+
+	r = policy_reapply(s, d->physfn, (unsigned)d->vf_index, &deferred);
 	return r < 0 ? r : 0;
 }
 
@@ -592,6 +599,7 @@ static int do_set(struct dda_state *s, struct dda_host *h, struct dda_device *pf
 	_cleanup_(dda_host_freep) struct dda_host *h2 = NULL;
 	struct dda_sriov_config cfg;
 	struct dda_pool_entry e;
+	struct dda_error_info first = { 0 };
 	char why[1024], detail[64];
 	size_t nall = 0, nrecs = 0;
 	int r, saved = -1, cur_ap = 1, fail = 0, before;
@@ -709,6 +717,7 @@ static int do_set(struct dda_state *s, struct dda_host *h, struct dda_device *pf
 		r = write_autoprobe(pf->name, 0);
 		if (r < 0)
 			return r;
+		cur_ap = 0;
 	}
 	dda_fault_point("vf-set:autoprobe-off");
 
@@ -775,17 +784,25 @@ restore_autoprobe:
 
 policies:
 	for (int i = 0; i < count; i++) {
-		int rp = policy_reapply(s, pf, (unsigned)i);
+		bool deferred = false;
+		int rp = policy_reapply(s, pf, (unsigned)i, &deferred);
 
 		if (rp > 0)
-			say(rep, "'%s': the network policy of VF %d is applied again", pf->name, i);
+			say(rep, "'%s': the network policy of VF %d is applied again%s", pf->name, i,
+			    deferred ? " (its rate waits for the PF's link: it is applied again before a VM starts)" : "");
 		if (rp < 0) {
 			say(rep, "%s", dda_last_error()->message);
-			if (!fail)
+			if (!fail) {
 				fail = rp;
+				first = *dda_last_error();
+			}
 		}
 	}
-	return fail;
+	if (fail)
+		return dda_error_code(-EIO, "vf-policy", pf->name,
+				      "'%s' has its %d VF%s, but a stored VF network policy could not be applied in full: %s",
+				      pf->name, count, count == 1 ? "" : "s", first.message);
+	return 0;
 }
 
 static int scan_pf(struct dda_host **h, const char *name, struct dda_device **ret)
@@ -919,7 +936,7 @@ int dda_sriov_restore(struct dda_state *s, struct dda_host *h, const char *only,
 			size_t before = rep ? rep->n : 0;
 
 			r = do_set(s, hu, pf, c->count, c->pool, rep, ret_changed);
-			if (r == 0 && rep && rep->n == before + 1 && strstr(rep->lines[before], "already has"))
+			if (r == 0 && rep && rep->n > before && strstr(rep->lines[before], "already has"))
 				snprintf(rep->lines[before], sizeof(rep->lines[0]), "'%s' has its %d VF%s%s", pf->name,
 					 c->count, c->count == 1 ? "" : "s", c->pool ? ", in the pool" : "");
 		}

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <linux/if_link.h>
 #include <linux/netlink.h>
@@ -520,18 +521,40 @@ static void list_opts(unsigned bits, char *buf, size_t size)
 			off += (size_t)snprintf(buf + off, size - off, "%s%s", off ? ", " : "", dda_vf_opt_name(b));
 }
 
-int dda_vfnet_apply(const char *pf, unsigned vf, const struct dda_vf_policy *p, unsigned *ret_applied)
+/* The PF's link: up (carrier), and whether it is administratively up. */
+static bool link_up(const char *pf, const char *ifname, bool *ret_admin_up)
+{
+	char state[32];
+	uint64_t flags;
+
+	if (ret_admin_up)
+		*ret_admin_up = dda_read_u64(&flags, "sys/bus/pci/devices/%s/net/%s/flags", pf, ifname) == 0 &&
+				(flags & 1);
+	return dda_read_line(state, sizeof(state), "sys/bus/pci/devices/%s/net/%s/operstate", pf, ifname) == 0 &&
+	       !strcmp(state, "up");
+}
+
+/* Drivers such as igb refuse a rate while the PF has no link (EINVAL):
+ * true when that is the likely reason. */
+static bool rate_needs_link(const char *pf, const char *ifname, unsigned opt, int kerr)
+{
+	return opt == DDA_VF_RATE && kerr == -EINVAL && !link_up(pf, ifname, NULL);
+}
+
+int dda_vfnet_apply(const char *pf, unsigned vf, const struct dda_vf_policy *p, unsigned flags,
+		    struct dda_vfnet_result *ret)
 {
 	_cleanup_(sock_freep) struct nl_sock *sk = NULL;
 	struct dda_vf_kstate ks[256], before = { .vf = -1 };
-	char ifname[64], drv[64] = "";
-	unsigned applied = 0;
+	struct dda_vfnet_result res = { 0 };
+	char ifname[64], drv[64] = "", refusals[768] = "";
 	bool known = false;
+	int first_err = 0;
 	size_t n = 0;
 	int ifindex, r;
 
-	if (ret_applied)
-		*ret_applied = 0;
+	if (ret)
+		*ret = res;
 	if (!(p->set & DDA_VF_ALL))
 		return 0;
 	r = dda_vfnet_netdev(pf, ifname, sizeof(ifname));
@@ -555,7 +578,7 @@ int dda_vfnet_apply(const char *pf, unsigned vf, const struct dda_vf_policy *p, 
 		return dda_error_code(-ENODEV, "no-vf", pf, "'%s' (%s) has no VF %u (it has %zu)", pf, ifname, vf, n);
 
 	for (unsigned opt = 1; opt & DDA_VF_ALL; opt <<= 1) {
-		char what[64], extack[256], undone[128], kept[128], tail[320];
+		char what[64], extack[256], undone[128], kept[128], tail[320], hint[160] = "";
 		unsigned rolled = 0;
 		int kerr = 0;
 
@@ -564,8 +587,45 @@ int dda_vfnet_apply(const char *pf, unsigned vf, const struct dda_vf_policy *p, 
 		r = set_one(sk, pf, ifindex, vf, opt, p, known ? before.min_tx_rate : 0, &kerr, extack, sizeof(extack));
 		if (r < 0)
 			return r;
+		/* A PF that was just reset (its VFs re-created) gets its link
+		 * back within seconds: wait for it once, then try again. */
+		if (rate_needs_link(pf, ifname, opt, kerr)) {
+			bool admin_up = false;
+
+			(void)link_up(pf, ifname, &admin_up);
+			for (int waited = 0; admin_up && waited < 8000 && !link_up(pf, ifname, NULL); waited += 200) {
+				struct timespec ts = { .tv_nsec = 200 * 1000000L };
+
+				nanosleep(&ts, NULL);
+			}
+			if (admin_up && link_up(pf, ifname, NULL)) {
+				r = set_one(sk, pf, ifindex, vf, opt, p, known ? before.min_tx_rate : 0, &kerr, extack,
+					    sizeof(extack));
+				if (r < 0)
+					return r;
+			}
+		}
 		if (kerr == 0) {
-			applied |= opt;
+			res.applied |= opt;
+			continue;
+		}
+		opt_format(p, opt, what, sizeof(what));
+		if (rate_needs_link(pf, ifname, opt, kerr)) {
+			if (flags & DDA_VFNET_BEST_EFFORT) {
+				/* Not a refusal: applied again before a VM starts. */
+				res.deferred |= opt;
+				continue;
+			}
+			snprintf(hint, sizeof(hint), " (the link of %s is down: %s sets a VF rate only with link)", ifname, drv);
+		}
+		if (flags & DDA_VFNET_BEST_EFFORT) {
+			size_t off = strlen(refusals);
+
+			res.refused |= opt;
+			if (!first_err)
+				first_err = kerr;
+			snprintf(refusals + off, sizeof(refusals) - off, "%s%s: %s%s%s%s%s", off ? "; " : "", what,
+				 strerror(-kerr), extack[0] ? " (kernel: " : "", extack, extack[0] ? ")" : "", hint);
 			continue;
 		}
 		/* Refused: put back what this call changed, newest first. */
@@ -574,32 +634,39 @@ int dda_vfnet_apply(const char *pf, unsigned vf, const struct dda_vf_policy *p, 
 			char ignored[256];
 			int e2 = 0;
 
-			if (!(applied & b) || !known || !previous(&before, b, &prev))
+			if (!(res.applied & b) || !known || !previous(&before, b, &prev))
 				continue;
 			if (set_one(sk, pf, ifindex, vf, b, &prev, before.min_tx_rate, &e2, ignored, sizeof(ignored)) == 0 &&
 			    e2 == 0) {
-				applied &= ~b;
+				res.applied &= ~b;
 				rolled |= b;
 			}
 		}
-		if (ret_applied)
-			*ret_applied = applied;
-		opt_format(p, opt, what, sizeof(what));
+		if (ret)
+			*ret = res;
 		list_opts(rolled, undone, sizeof(undone));
-		list_opts(applied, kept, sizeof(kept));
-		if (!rolled && !applied)
+		list_opts(res.applied, kept, sizeof(kept));
+		if (!rolled && !res.applied)
 			snprintf(tail, sizeof(tail), "nothing else was changed");
-		else if (!applied)
+		else if (!res.applied)
 			snprintf(tail, sizeof(tail), "%s, applied before it, %s rolled back", undone,
 				 rolled & (rolled - 1) ? "were" : "was");
 		else
 			snprintf(tail, sizeof(tail), "%s%s%s could not be rolled back and %s applied", undone,
-				 rolled ? " rolled back; " : "", kept, applied & (applied - 1) ? "stay" : "stays");
-		return dda_error_code(kerr, "vf-option-refused", pf, "'%s' (%s, driver %s) refused %s for VF %u: %s%s%s%s; %s",
+				 rolled ? " rolled back; " : "", kept, res.applied & (res.applied - 1) ? "stay" : "stays");
+		return dda_error_code(kerr, "vf-option-refused", pf, "'%s' (%s, driver %s) refused %s for VF %u: %s%s%s%s%s; %s",
 				      pf, ifname, drv, what, vf, strerror(-kerr), extack[0] ? " (kernel: " : "", extack,
-				      extack[0] ? ")" : "", tail);
+				      extack[0] ? ")" : "", hint, tail);
 	}
-	if (ret_applied)
-		*ret_applied = applied;
+	if (ret)
+		*ret = res;
+	if (res.refused) {
+		char kept[128];
+
+		list_opts(res.applied, kept, sizeof(kept));
+		return dda_error_code(first_err, "vf-option-refused", pf, "'%s' (%s, driver %s) refused for VF %u %s; %s%s",
+				      pf, ifname, drv, vf, refusals, kept[0] ? kept : "nothing else",
+				      kept[0] ? " applied" : " was set");
+	}
 	return 0;
 }

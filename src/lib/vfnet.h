@@ -90,14 +90,34 @@ int dda_vfnet_netdev(const char *pf, char *buf, size_t size) _must_check_;
  * into ret, *ret_n gets the count.  Errors recorded naming the PF. */
 int dda_vfnet_query(const char *pf, struct dda_vf_kstate *ret, size_t max, size_t *ret_n) _must_check_;
 
+enum dda_vfnet_flags {
+	/* Apply every option even when one is refused, and roll nothing
+	 * back: for putting a stored policy back (VFs re-created, boot, VM
+	 * start), where what can be applied must be.  A rate the driver
+	 * refuses only because the PF has no link is deferred, not refused. */
+	DDA_VFNET_BEST_EFFORT = 1 << 0,
+};
+
+struct dda_vfnet_result {
+	unsigned applied;		/* options that are applied now */
+	unsigned refused;		/* best effort: options the driver refused */
+	unsigned deferred;		/* best effort: rate left for later (no link) */
+};
+
 /* Applies the fields set in p to VF vf of the PF, one at a time in the
- * order of enum dda_vf_opt.  On a refusal: the options applied before it
- * are rolled back when the kernel reported their earlier values, and the
- * error (code "vf-option-refused") names the PF, its interface and
- * driver, the VF, the refused option with its value, the kernel's answer
- * (errno text and extended ack message when there is one) and what became
- * of the earlier options.  *ret_applied (may be NULL) gets the bits that
- * stay applied. */
-int dda_vfnet_apply(const char *pf, unsigned vf, const struct dda_vf_policy *p, unsigned *ret_applied) _must_check_;
+ * order of enum dda_vf_opt.  A rate refused for want of link (igb) is
+ * tried once more after waiting up to 8 s for the link of a PF that is
+ * administratively up (its VFs were just re-created: the PF was reset).
+ *
+ * Without flags, on a refusal: the options applied before it are rolled
+ * back when the kernel reported their earlier values, and the error (code
+ * "vf-option-refused", the kernel's errno) names the PF, its interface
+ * and driver, the VF, the refused option with its value, the kernel's
+ * answer (errno text and extended ack message when there is one) and
+ * what became of the earlier options.  With DDA_VFNET_BEST_EFFORT the
+ * error lists every refused option and what was applied.  *ret (may be
+ * NULL) says what is applied. */
+int dda_vfnet_apply(const char *pf, unsigned vf, const struct dda_vf_policy *p, unsigned flags,
+		    struct dda_vfnet_result *ret) _must_check_;
 
 #endif

@@ -933,6 +933,23 @@ static void test_bus_reset_shared_slot(void **state)
 	expect_contains(r->message, "'" EP_F1 "' shares the bus");
 }
 
+/* Only PCIe hotplug (a slot below a root or downstream port) resets a
+ * slot; an SHPC slot on a conventional bus cannot. */
+static void test_slot_behind_pcie_to_pci(void **state)
+{
+	struct fx *f = *state;
+
+	add_pci_bus(f, 19);
+	tree_mkdir(f, "sys/bus/pci/slots/1");
+	put_file(f, "sys/bus/pci/slots/1/address", "0000:02:00\n");
+	tree_mkdir(f, "sys/bus/pci/slots/2");
+	put_file(f, "sys/bus/pci/slots/2/address", "0000:01:00\n");
+	scan(f);
+	assert_false(dev(f, OLD1)->in_slot);
+	/* the PCIe-to-PCI bridge itself sits in a pciehp slot of the root port */
+	assert_true(dev(f, P2P)->in_slot);
+}
+
 static void test_bus_reset_only_other_slot(void **state)
 {
 	struct fx *f = *state;
@@ -2165,6 +2182,7 @@ int main(void)
 		T(test_bus_reset_shared_bus),
 		T(test_bus_reset_shared_slot),
 		T(test_bus_reset_only_other_slot),
+		T(test_slot_behind_pcie_to_pci),
 		T(test_inferred_resets),
 		T(test_reset_method_wins),
 		T(test_reset_method_names),

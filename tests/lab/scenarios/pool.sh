@@ -130,6 +130,18 @@ if [ "$LAB_BOOT" = 1 ]; then
 		out=\$(DDACTL_LOCK_TIMEOUT=1 '$DDACTL' dismount '$E1' 2>&1); rc=\$?
 		echo \"\$out\"; [ \$rc = 1 ] && echo \"\$out\" | grep -q 'test holder'"
 
+	step "a session, for the README"
+	show() { echo "LAB SHOW # $*"; "$@" 2>&1 | sed 's/^/LAB SHOW /'; }
+	mount "/dev/$DISK" /mnt/disk0
+	show "$DDACTL" survey "$E1" "$PB2" "$NVME"
+	show "$DDACTL" dismount --dry-run "$MF0"
+	show "$DDACTL" dismount "$MF0"
+	show "$DDACTL" pool
+	show "$DDACTL" dismount "$NVME"
+	show "$DDACTL" mount "$MF0"
+	umount /mnt/disk0
+	check "the session left the pool empty" test "$(pool_count)" = 0
+
 	step "the pool survives a reboot"
 	check "dismount $E1 and $MF0 for the reboot" "$DDACTL" dismount "$E1" "$MF0"
 	check "pool has 3 devices" test "$(pool_count)" = 3

@@ -1,0 +1,30 @@
+#!/bin/bash
+# The lab tests `make check` runs: one boot (or two, for reboot tests) per
+# scenario, each a real Linux 6.12 under QEMU with an emulated IOMMU.
+# Goes on after a failure so that one run reports everything; exits
+# non-zero if any failed.  A slow nested-VM scenario takes ~8 minutes.
+set -uo pipefail
+lab=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+runs=(
+	"basic pool"		# part 2: survey vs kernel, dismount/mount, crashes, reboot
+	"basic vm"		# part 3: nested QEMU, hot add/remove
+	"sriov sriov"		# part 4: VFs, policy, pool, reboot
+)
+pass=0 fail=0 failed=()
+for r in "${runs[@]}"; do
+	set -- $r
+	[ -f "$lab/scenarios/$2.sh" ] || { echo "lab: no scenario $2, skipped"; continue; }
+	out=$("$lab/run" "$1" "$2" 2>&1 | tee /dev/stderr | tail -n 1)
+	p=$(sed -n 's/^lab: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' <<<"$out")
+	f=$(sed -n 's/^lab: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$out")
+	pass=$((pass + ${p:-0}))
+	if [ -z "$f" ]; then
+		fail=$((fail + 1)); failed+=("$2 on $1 (no result)")
+	elif [ "$f" -gt 0 ]; then
+		fail=$((fail + f)); failed+=("$2 on $1")
+	fi
+done
+for f in "${failed[@]}"; do echo "lab: FAILED: $f"; done
+echo "lab checks: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
