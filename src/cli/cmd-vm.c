@@ -524,7 +524,6 @@ int cmd_vm(int argc, char **argv)
 			goto out;
 		}
 		if (!strcmp(sub, "console")) {
-			_cleanup_free_ char *log = NULL;
 			char path[PATH_MAX];
 			struct dda_vm vm;
 

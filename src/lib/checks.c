@@ -453,7 +453,9 @@ static int check_device(const struct dda_host *h, struct dda_device *d)
 		if (r < 0)
 			return r;
 	}
-	if (d->type == DDA_TYPE_PCI || d->has_pcix || behind_conventional(d, &br))
+	/* Without the capability list (not root) a PCIe function looks
+	 * conventional: say nothing rather than something false. */
+	if (!(d->config_flags & DDA_CFG_SHORT) && (d->type == DDA_TYPE_PCI || d->has_pcix || behind_conventional(d, &br)))
 		ADD(d, "legacy-pci", DDA_SEV_WARN,
 		    d->type == DDA_TYPE_PCI || d->has_pcix
 			    ? fmt("'%s' is a conventional PCI%s device", d->name, d->has_pcix ? "-X" : "")

@@ -339,7 +339,7 @@ int dda_device_read(struct dda_device *d)
 	uint8_t cfg[4096];
 	char buf[256];
 	size_t len;
-	int r;
+	int r, cfg_err;
 
 	d->group_id = -1;
 	d->vf_index = -1;
@@ -351,10 +351,11 @@ int dda_device_read(struct dda_device *d)
 	dir = d->syspath ? dda_open_dir("sys/%s", d->syspath) : dda_open_dir(SYSDEV, d->name);
 	if (dir < 0)
 		return dda_error(dir, d->name, "cannot open the sysfs directory of '%s': %s", d->name, strerror(-dir));
-	r = dda_read_at(dir, "config", cfg, sizeof(cfg), &len);
-	if (r < 0)
-		return dda_error(r, d->name, "cannot read config space of '%s': %s", d->name, strerror(-r));
-	decode_config(d, cfg, len);
+	/* Without config space the rest (driver, group, resets) is still
+	 * worth reading: the failure is noted and returned at the end. */
+	cfg_err = dda_read_at(dir, "config", cfg, sizeof(cfg), &len);
+	if (cfg_err == 0)
+		decode_config(d, cfg, len);
 
 	r = dda_read_link_base_at(dir, "driver", d->driver, sizeof(d->driver));
 	if (r < 0 && r != -ENOENT && dda_device_note(d, "cannot read driver link: %s", strerror(-r)) < 0)
@@ -414,5 +415,8 @@ int dda_device_read(struct dda_device *d)
 		d->boot_vga = -1;
 	/* Reading `config` resumes a runtime-suspended function, so all ones
 	 * (decode_config) is the one sign of a function that cannot answer. */
+	if (cfg_err < 0)
+		return dda_error(cfg_err, d->name, "cannot read config space of '%s': %s", d->name,
+				 strerror(-cfg_err));
 	return 0;
 }

@@ -87,26 +87,45 @@ static void unescape(char *s)
 	*w = '\0';
 }
 
-/* Does the comma-separated overlay option `key` (lowerdir=a:b, upperdir=)
- * name `path` as one of its directories? */
-static bool overlay_layer(const char *opts, const char *key, const char *path)
+/* The mount that holds path: the longest mount point it lies under. */
+static struct mount *mount_of(struct facts *f, const char *path, size_t len)
 {
-	const char *p = strstr(opts, key);
-	size_t n = strlen(path);
+	struct mount *best = NULL;
+	size_t best_len = 0;
+
+	for (size_t i = 0; i < f->nmounts; i++) {
+		const char *p = f->mounts[i].point;
+		size_t n = strlen(p);
+
+		if (n > len || strncmp(path, p, n) || (n > 1 && n < len && path[n] != '/'))
+			continue;
+		if (!best || n > best_len) {
+			best = &f->mounts[i];
+			best_len = n;
+		}
+	}
+	return best;
+}
+
+/* Marks the mounts holding each directory of an overlay option
+ * ("lowerdir=/a:/b", "upperdir=/c/upper") as backing the overlay. */
+static void mark_layers(struct facts *f, const struct mount *o, const char *key)
+{
+	const char *p = strstr(o->source, key);
 
 	if (!p)
-		return false;
+		return;
 	p += strlen(key);
 	while (*p && *p != ',') {
 		size_t len = strcspn(p, ":,");
+		struct mount *m = mount_of(f, p, len);
 
-		if (len == n && !strncmp(p, path, n))
-			return true;
+		if (m && m != o && strcmp(m->point, "/"))
+			m->backs = o->point;
 		p += len;
 		if (*p == ':')
 			p++;
 	}
-	return false;
 }
 
 /* A mount that holds a layer of an overlay backs that overlay's mount
@@ -118,10 +137,8 @@ static void link_overlays(struct facts *f)
 
 		if (strcmp(o->fstype, "overlay"))
 			continue;
-		for (size_t k = 0; k < f->nmounts; k++)
-			if (k != i && (overlay_layer(o->source, "lowerdir=", f->mounts[k].point) ||
-				       overlay_layer(o->source, "upperdir=", f->mounts[k].point)))
-				f->mounts[k].backs = o->point;
+		mark_layers(f, o, "lowerdir=");
+		mark_layers(f, o, "upperdir=");
 	}
 }
 
@@ -300,12 +317,17 @@ static bool mount_critical(const struct mount *m)
 	return critical_mount(m->point) || (m->backs && critical_mount(m->backs));
 }
 
-static const struct mount *find_mount(const struct facts *f, const char *majmin, size_t from)
+/* btrfs (and other multi-device file systems) show an anonymous 0:N
+ * device in mountinfo: then the mount source names the block device. */
+static bool anon_source_is(const struct mount *m, const char *blk, const char *dm)
 {
-	for (size_t i = from; i < f->nmounts; i++)
-		if (!strcmp(f->mounts[i].majmin, majmin))
-			return &f->mounts[i];
-	return NULL;
+	const char *src = m->source;
+
+	if (strncmp(m->majmin, "0:", 2) || strncmp(src, "/dev/", 5))
+		return false;
+	if (!strcmp(src + 5, blk))
+		return true;
+	return dm[0] && !strncmp(src + 5, "mapper/", 7) && !strcmp(src + 12, dm);
 }
 
 /* Adds the mounts of one block device (or its dm/md holders, a few levels
@@ -321,12 +343,16 @@ static int block_uses(struct dda_device *d, const struct facts *f, const char *b
 	if (depth > 4)
 		return 0;
 	if (dda_read_line(majmin, sizeof(majmin), "sys/class/block/%s/dev", blk) == 0) {
-		for (size_t i = 0; i < f->nmounts; i++) {
-			const struct mount *m = find_mount(f, majmin, i);
+		char dm[128] = "";
 
-			if (!m)
-				break;
-			i = (size_t)(m - f->mounts);
+		/* dm devices are mounted by their /dev/mapper name. */
+		if (dda_read_line(dm, sizeof(dm), "sys/class/block/%s/dm/name", blk) < 0)
+			dm[0] = '\0';
+		for (size_t i = 0; i < f->nmounts; i++) {
+			const struct mount *m = &f->mounts[i];
+
+			if (strcmp(m->majmin, majmin) && !anon_source_is(m, blk, dm))
+				continue;
 			if (via)
 				snprintf(what, sizeof(what), "%s is held by %s, mounted on %s%s%s", via, blk, m->point,
 					 m->backs ? ", a layer of the overlay on " : "", m->backs ? m->backs : "");

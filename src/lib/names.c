@@ -71,7 +71,7 @@ const char *dda_names_device(struct dda_names *n, uint16_t vendor, uint16_t devi
 
 	if (!n)
 		return NULL;
-	hit = bsearch(&key, n->cache, n->n, sizeof(*n->cache), cmp_key);
+	hit = n->n ? bsearch(&key, n->cache, n->n, sizeof(*n->cache), cmp_key) : NULL;
 	if (hit)
 		return hit->name;
 	v = pci_lookup_name(n->pacc, vbuf, sizeof(vbuf), PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS, vendor);

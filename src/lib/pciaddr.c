@@ -38,7 +38,9 @@ int dda_pciaddr_parse(const char *s, struct dda_pciaddr *ret)
 		return -EINVAL;
 	if (hex_field(&p, 2, 0, &v2) == 0 && *p == ':') {
 		p++;
-		if (p - s < 4 + 3)	/* "DDDD:" at least 4 digits */
+		/* At least 4 domain digits ("DDDD:BB:"), at most 5 (VMD domains
+		 * start at 0x10000): what the formatter prints back. */
+		if (p - s < 8 || v1 > 0xfffff)
 			return -EINVAL;
 		a.domain = v1;
 		a.bus = (uint8_t)v2;

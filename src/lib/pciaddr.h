@@ -25,7 +25,7 @@
 
 #define DDA_PCIADDR_LEN 16	/* "0000:00:00.0" + NUL, with room for 5-digit domains */
 #define DDA_LOCPATH_MAX_HOPS 32
-#define DDA_LOCPATH_LEN (24 + DDA_LOCPATH_MAX_HOPS * 9 + 16)
+#define DDA_LOCPATH_LEN (24 + DDA_LOCPATH_MAX_HOPS * 10 + 16)	/* "#PCI(XXXX)" is 10 */
 
 struct dda_pciaddr {
 	uint32_t domain;

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdint.h>
 #include <string.h>
 
 #include <pci/pci.h>
@@ -17,11 +18,15 @@ uint8_t dda_cfg8(const uint8_t *cfg, size_t len, size_t off)
 
 uint16_t dda_cfg16(const uint8_t *cfg, size_t len, size_t off)
 {
+	if (off > SIZE_MAX - 2)		/* off + 1 would wrap to the start */
+		return 0xffff;
 	return (uint16_t)(dda_cfg8(cfg, len, off) | dda_cfg8(cfg, len, off + 1) << 8);
 }
 
 uint32_t dda_cfg32(const uint8_t *cfg, size_t len, size_t off)
 {
+	if (off > SIZE_MAX - 4)
+		return 0xffffffff;
 	return (uint32_t)dda_cfg16(cfg, len, off) | (uint32_t)dda_cfg16(cfg, len, off + 2) << 16;
 }
 

@@ -151,8 +151,8 @@ struct json_object *dda_report_device(const struct dda_device *d)
 		json_object_object_add(x, "type", json_object_new_string(b->flags & DDA_BAR_IO ? "io"
 									 : b->flags & DDA_BAR_ROM ? "rom"
 												   : "memory"));
-		json_object_object_add(x, "64bit", json_object_new_boolean(b->flags & DDA_BAR_64));
-		json_object_object_add(x, "prefetchable", json_object_new_boolean(b->flags & DDA_BAR_PREF));
+		json_object_object_add(x, "64bit", json_object_new_boolean(!!(b->flags & DDA_BAR_64)));
+		json_object_object_add(x, "prefetchable", json_object_new_boolean(!!(b->flags & DDA_BAR_PREF)));
 		json_object_array_add(a, x);
 	}
 	json_object_object_add(o, "bars", a);
