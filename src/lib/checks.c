@@ -307,7 +307,9 @@ static void irq_sharers(const struct dda_host *h, const struct dda_device *d, ch
 	for (size_t i = 0; i < h->ndevs && off < size; i++) {
 		const struct dda_device *o = &h->devs[i];
 
-		if (o != d && o->irq == d->irq)
+		/* Functions with MSI or MSI-X leave the line alone once their
+		 * driver enables them: only INTx-only ones really share it. */
+		if (o != d && o->irq == d->irq && !o->has_msi && !o->has_msix)
 			off += (size_t)snprintf(buf + off, size - off, "%s%s", off ? ", " : "", o->name);
 	}
 }

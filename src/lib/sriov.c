@@ -769,12 +769,15 @@ static int do_set(struct dda_state *s, struct dda_host *h, struct dda_device *pf
 
 restore_autoprobe:
 	if (saved >= 0) {
+		struct dda_error_info err = *dda_last_error();
 		int r2 = cur_ap == saved ? 0 : write_autoprobe(pf->name, saved);
 
 		if (r2 == 0)
 			r2 = config_autoprobe_saved(s, pf, -1);
 		if (r2 < 0 && r == 0)
 			r = r2;
+		else if (r < 0)	/* the first failure is the one to tell */
+			dda_error_code(err.err, err.code, err.device, "%s", err.message);
 	}
 	if (r < 0)
 		return r;

@@ -248,6 +248,6 @@ nested_qemu() {
 	timeout -k 5 "$t" qemu-system-x86_64 -accel tcg -machine q35 -smp 1 -m 256 \
 		-display none -nodefaults -serial stdio -monitor none -no-reboot \
 		-kernel "$LAB_KERNEL_IMAGE" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 quiet" \
+		-append "console=ttyS0 panic=-1 quiet no_timer_check" \
 		-device "vfio-pci,host=$addr,rombar=0" "$@" </dev/null
 }

@@ -32,7 +32,7 @@ drv_is() { [ "$(pci_driver "$1")" = "$2" ]; }
 step "pool and define"
 check "dismount the e1000e and the nvme" "$DDACTL" dismount "$E1" "$NV"
 check "create VM lab1" "$DDACTL" vm create lab1 --memory 256 --accel tcg --hotplug-ports 2 \
-	--kernel "$LAB_KERNEL_IMAGE" --initrd "$INITRD" --append "console=ttyS0 panic=-1 quiet nested.monitor=1 nested.sleep=5"
+	--kernel "$LAB_KERNEL_IMAGE" --initrd "$INITRD" --append "console=ttyS0 panic=-1 quiet no_timer_check nested.monitor=1 nested.sleep=5"
 check "add the e1000e by address" "$DDACTL" vm add-device lab1 "$E1"
 LP=$("$DDACTL" survey --json "$NV" | python3 -c 'import json,sys; print(json.load(sys.stdin)["devices"][0]["location_path"])')
 check "add the nvme by location path $LP" "$DDACTL" vm add-device lab1 "$LP"
