@@ -38,7 +38,9 @@ LP=$("$DDACTL" survey --json "$NV" | python3 -c 'import json,sys; print(json.loa
 check "add the nvme by location path $LP" "$DDACTL" vm add-device lab1 "$LP"
 expect_out "adding the e1000e again changes nothing" "nothing changed" "$DDACTL" vm add-device lab1 "$E1"
 expect_out "vm devices lists both" "$E1.*$NV|$NV.*$E1" sh -c "'$DDACTL' vm devices lab1 | tr '\n' ' '"
-expect_out "the QEMU command line passes both, with hot-add ports" "vfio-pci,host=$E1.*vfio-pci,host=$NV.*pref64-reserve" "$DDACTL" vm show lab1 --qemu-args
+expect_out "the QEMU command line passes the e1000e" "vfio-pci,host=$E1,id=" "$DDACTL" vm show lab1 --qemu-args
+expect_out "the QEMU command line passes the nvme" "vfio-pci,host=$NV,id=" "$DDACTL" vm show lab1 --qemu-args
+expect_out "the QEMU command line has hot-add ports with reserves" "pcie-root-port,id=hp0,.*pref64-reserve=" "$DDACTL" vm show lab1 --qemu-args
 info "$("$DDACTL" vm show lab1 --qemu-args)"
 expect_out "libvirt export" "<hostdev mode='subsystem' type='pci' managed='no'>" "$DDACTL" vm show lab1 --libvirt
 check "create VM lab2" "$DDACTL" vm create lab2 --memory 128 --accel tcg --kernel "$LAB_KERNEL_IMAGE"
