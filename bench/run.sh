@@ -94,6 +94,17 @@ peak_kib() {
 }
 
 # total system calls of the process and its children, per function
+# CPU time (user + system) of the median run: steadier than wall time when
+# other work shares the machine.
+cpu_ms() {
+	[[ -n $timebin ]] || { echo n/a; return; }
+	local i
+	for ((i = 0; i < runs; i++)); do
+		"$timebin" -f '%U %S' -o "$tmp/cpu" "$@" >/dev/null 2>&1 || true
+		awk '{ printf "%d\n", ($1 + $2) * 1000 }' "$tmp/cpu" | tail -n1
+	done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
 syscalls_per_fn() {
 	local fns=$1
 	shift
@@ -141,15 +152,16 @@ for n in $sizes; do
 
 		say "bench: $name, $n functions"
 		ms=$(wall_ms "${cmd[@]}") || ms=n/a
+		cpu=$(cpu_ms "${cmd[@]}")
 		kib=$(peak_kib "${cmd[@]}")
 		sc=$(syscalls_per_fn "$fns" "${cmd[@]}")
-		rows+=("| $fns | $name | $ms | $kib | $sc |")
+		rows+=("| $fns | $name | $ms | $cpu | $kib | $sc |")
 	done
 done
 [[ -n $ddactl ]] || notes+=("ddactl not built (looked in $build and $build/src/cli): survey not measured.")
 
-echo "| functions | tool | wall ms (median of $runs) | peak RSS KiB | syscalls/function |"
-echo "|---:|---|---:|---:|---:|"
+echo "| functions | tool | wall ms (median of $runs) | CPU ms (median) | peak RSS KiB | syscalls/function |"
+echo "|---:|---|---:|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"
 if ((${#notes[@]})); then
 	echo

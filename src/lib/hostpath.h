@@ -77,6 +77,10 @@ int dda_read_u64_at(int dirfd, const char *name, uint64_t *ret) _must_check_;
 int dda_read_link_base_at(int dirfd, const char *name, char *buf, size_t size) _must_check_;
 int dda_exists_at(int dirfd, const char *name);
 
+/* mkdir -p of an absolute path (the state and run directories, which
+ * are already resolved under the root). */
+int dda_mkdir_p(const char *path, unsigned mode) _must_check_;
+
 /* Strict number parsing shared by every module (no atoi/strtol). */
 int dda_parse_u64(const char *s, int base, uint64_t *ret) _must_check_;
 int dda_parse_u32(const char *s, int base, uint32_t *ret) _must_check_;

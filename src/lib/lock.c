@@ -19,24 +19,6 @@ struct dda_lock {
 	int fd;
 };
 
-static int mkdirs(const char *path)
-{
-	char tmp[PATH_MAX];
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int dda_lock_take(struct dda_lock **ret, const char *what)
 {
 	_cleanup_close_ int fd = -1;
@@ -49,7 +31,7 @@ int dda_lock_take(struct dda_lock **ret, const char *what)
 
 	if (env && dda_parse_u64(env, 10, &timeout) < 0)
 		timeout = 30;
-	r = mkdirs(dda_run_dir());
+	r = dda_mkdir_p(dda_run_dir(), 0755);
 	if (r < 0)
 		return dda_error(r, NULL, "cannot create run directory '%s': %s", dda_run_dir(), strerror(-r));
 	snprintf(path, sizeof(path), "%s/lock", dda_run_dir());

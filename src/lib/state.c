@@ -242,24 +242,6 @@ static bool network_fs(const char *dir)
 	return false;
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char tmp[PATH_MAX];
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int dda_state_open(struct dda_state **ret, unsigned flags)
 {
 	_cleanup_(dda_state_closep) struct dda_state *s = calloc(1, sizeof(*s));
@@ -275,7 +257,7 @@ int dda_state_open(struct dda_state **ret, unsigned flags)
 		if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
 			return dda_state_error(s, "opening read-only");
 	} else {
-		r = mkdir_p(dda_state_dir(), 0755);
+		r = dda_mkdir_p(dda_state_dir(), 0755);
 		if (r < 0)
 			return dda_error(r, NULL, "cannot create state directory '%s': %s", dda_state_dir(), strerror(-r));
 		if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)

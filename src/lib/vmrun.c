@@ -31,24 +31,6 @@ const char *dda_vm_rundir(const char *name)
 	return dir;
 }
 
-static int mkdir_p(const char *path)
-{
-	char tmp[PATH_MAX];
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0750) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* Alive and not a zombie waiting for an init that does not reap. */
 static bool alive(pid_t pid)
 {
@@ -752,7 +734,7 @@ int dda_vm_start(struct dda_state *s, struct dda_host *h, const char *name)
 		r = dda_vm_preflight(s, h, name);
 	if (r < 0)
 		goto out;
-	r = mkdir_p(dda_vm_rundir(name));
+	r = dda_mkdir_p(dda_vm_rundir(name), 0750);
 	if (r < 0) {
 		r = dda_error(r, name, "cannot create '%s': %s", dda_vm_rundir(name), strerror(-r));
 		goto out;
