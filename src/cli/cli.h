@@ -25,14 +25,9 @@ enum {
 	EXIT_USAGE = 2,
 };
 
-enum cli_flags {
-	CLI_NEED_ROOT = 1 << 0,		/* changes the host: refuse early for non-root */
-};
-
 struct cli_command {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	unsigned flags;
 	const char *summary;
 };
 
@@ -53,8 +48,6 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) _printf_(2, 3);
 /* Prints a JSON document to stdout, pretty. */
 void cli_print_json(struct json_object *o);
 
-/* Refuses politely when not root. */
-int cli_require_root(const char *cmd);
 
 /* Root, lock, state, and repair of interrupted moves (see session.c). */
 struct cli_session {

@@ -7,12 +7,12 @@
 #include "ddactl-config.h"
 
 static const struct cli_command commands[] = {
-	{ "survey", cmd_survey, 0, "say for every PCI device whether it can be assigned to a VM, and why not" },
-	{ "dismount", cmd_dismount, CLI_NEED_ROOT, "take devices (whole IOMMU groups) from the host into the pool" },
-	{ "mount", cmd_mount, CLI_NEED_ROOT, "give pooled devices back to their host drivers" },
-	{ "pool", cmd_pool, 0, "list the pool of assignable devices; named pools" },
-	{ "vm", cmd_vm, 0, "define, start and stop VMs; add and remove their devices" },
-	{ "vf", cmd_vf, 0, "SR-IOV virtual functions: count, pool, network policy" },
+	{ "survey", cmd_survey, "say for every PCI device whether it can be assigned to a VM, and why not" },
+	{ "dismount", cmd_dismount, "take devices (whole IOMMU groups) from the host into the pool" },
+	{ "mount", cmd_mount, "give pooled devices back to their host drivers" },
+	{ "pool", cmd_pool, "list the pool of assignable devices; named pools" },
+	{ "vm", cmd_vm, "define, start and stop VMs; add and remove their devices" },
+	{ "vf", cmd_vf, "SR-IOV virtual functions: count, pool, network policy" },
 };
 
 static void usage(FILE *f)

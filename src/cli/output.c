@@ -81,15 +81,6 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int cli_require_root(const char *cmd)
-{
-	if (geteuid() == 0)
-		return 0;
-	dda_error_code(-EPERM, "not-root", NULL,
-		       "'ddactl %s' changes the host and must run as root (try: sudo ddactl %s ...)", cmd, cmd);
-	return cli_fail(-EPERM) ? EXIT_FAIL : EXIT_FAIL;
-}
-
 void cli_command_line(int argc, char **argv, char *buf, size_t size)
 {
 	size_t off = (size_t)snprintf(buf, size, "ddactl");

@@ -44,6 +44,16 @@ unsigned dda_host_phys_bits(void)
 	return bits;
 }
 
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static uint64_t mul_sat(uint64_t a, uint64_t b)
+{
+	return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
 int dda_qemu_size(const struct dda_vm *vm, const struct dda_qemu_dev *devs, size_t n, uint64_t largest_above,
 		  uint64_t largest_below, unsigned host_phys_bits, bool kvm_ok, struct dda_qemu_sizing *ret)
 {
@@ -59,11 +69,11 @@ int dda_qemu_size(const struct dda_vm *vm, const struct dda_qemu_dev *devs, size
 	s.pref64_reserve = dda_pow2_up(largest_above) > 2 * DDA_MiB ? dda_pow2_up(largest_above) : 2 * DDA_MiB;
 	s.mem_reserve = dda_pow2_up(largest_below) > 2 * DDA_MiB ? dda_pow2_up(largest_below) : 2 * DDA_MiB;
 	for (size_t i = 0; i < n; i++) {
-		above += dda_pow2_up(devs[i].above);
-		below += dda_pow2_up(devs[i].below);
+		above = add_sat(above, dda_pow2_up(devs[i].above));
+		below = add_sat(below, dda_pow2_up(devs[i].below));
 	}
-	above += vm->hotplug_ports * s.pref64_reserve;
-	below += vm->hotplug_ports * s.mem_reserve;
+	above = add_sat(above, mul_sat(vm->hotplug_ports, s.pref64_reserve));
+	below = add_sat(below, mul_sat(vm->hotplug_ports, s.mem_reserve));
 	if (vm->mmio_below_mb < 0 && below > LOW_MMIO_BUDGET)
 		return dda_error_code(-ERANGE, "mmio-too-small", vm->name,
 				      "VM '%s' needs %llu MiB of 32-bit MMIO for its devices and hot-add ports, more than q35 leaves below 4 GiB (%llu MiB)",
@@ -78,7 +88,7 @@ int dda_qemu_size(const struct dda_vm *vm, const struct dda_qemu_dev *devs, size
 					      (unsigned long long)(dda_pow2_up(above) / DDA_MiB));
 	} else {
 		/* Twice the need leaves room for natural alignment of each BAR. */
-		s.hole64 = dda_pow2_up(above) * 2;
+		s.hole64 = mul_sat(dda_pow2_up(above), 2);
 		if (s.hole64 < HOLE64_DEFAULT)
 			s.hole64 = HOLE64_DEFAULT;
 	}
@@ -87,7 +97,7 @@ int dda_qemu_size(const struct dda_vm *vm, const struct dda_qemu_dev *devs, size
 	 * GiB); the rest goes above, and the 64-bit hole after it, on a GiB
 	 * boundary. */
 	ram_high = ram >= 0xb0000000ULL ? ram - 2 * DDA_GiB : 0;
-	s.top = ((4 * DDA_GiB + ram_high + DDA_GiB - 1) & ~(DDA_GiB - 1)) + s.hole64;
+	s.top = add_sat((4 * DDA_GiB + ram_high + DDA_GiB - 1) & ~(DDA_GiB - 1), s.hole64);
 	if (s.phys_bits < 64 && s.top > (1ULL << s.phys_bits))
 		return dda_error_code(-ERANGE, "phys-bits", vm->name,
 				      "VM '%s' needs guest physical addresses up to %llu GiB (RAM and a %llu GiB 64-bit MMIO hole), but its CPU has %u physical address bits (%llu GiB)",
@@ -129,6 +139,22 @@ _printf_(2, 3) static void add(struct strv *a, const char *fmt, ...)
 		a->v[a->n++] = s;
 	va_end(ap);
 	a->v[a->n] = NULL;
+}
+
+/* QEMU option values end at a comma; ",," is a literal one. */
+static char *opt_escape(const char *s)
+{
+	char *out = malloc(strlen(s) * 2 + 1), *p = out;
+
+	if (!out)
+		return NULL;
+	for (; *s; s++) {
+		if (*s == ',')
+			*p++ = ',';
+		*p++ = *s;
+	}
+	*p = '\0';
+	return out;
 }
 
 void dda_strv_free(char **v)
@@ -192,10 +218,13 @@ char **dda_qemu_argv(const char *qemu, const struct dda_vm *vm, const struct dda
 		add(&a, "%s", vm->append);
 	}
 	if (vm->disk[0]) {
+		_cleanup_free_ char *file = opt_escape(vm->disk);
 		size_t l = strlen(vm->disk);
 
+		if (!file)
+			a.oom = true;
 		add(&a, "-drive");
-		add(&a, "file=%s,if=virtio,format=%s", vm->disk,
+		add(&a, "file=%s,if=virtio,format=%s", file ? file : "",
 		    l > 6 && !strcmp(vm->disk + l - 6, ".qcow2") ? "qcow2" : "raw");
 	}
 	if (!strcmp(vm->firmware, "uefi")) {

@@ -22,6 +22,8 @@ struct dda_qmp {
 	struct json_tokener *tok;
 	char buf[4096];			/* bytes read but not yet tokenized */
 	size_t off, len;
+	bool partial;			/* the tokenizer is inside an object */
+	bool desync;			/* a reply timed out: a late one would be misread */
 	struct json_object *events[MAX_QUEUED_EVENTS];
 	size_t nevents;
 	char error_class[64];
@@ -46,7 +48,7 @@ static int read_object(struct dda_qmp *q, long long deadline, struct json_object
 
 			/* Skip the newlines between objects so the tokenizer
 			 * never sees an object boundary mid-whitespace. */
-			while (q->off < q->len && (q->buf[q->off] == '\n' || q->buf[q->off] == '\r' ||
+			while (!q->partial && q->off < q->len && (q->buf[q->off] == '\n' || q->buf[q->off] == '\r' ||
 						    q->buf[q->off] == ' '))
 				q->off++;
 			if (q->off == q->len)
@@ -56,10 +58,12 @@ static int read_object(struct dda_qmp *q, long long deadline, struct json_object
 			jerr = json_tokener_get_error(q->tok);
 			if (jerr == json_tokener_continue) {
 				q->off = q->len;	/* all consumed into the tokenizer's state */
+				q->partial = true;
 				break;
 			}
 			q->off = start + json_tokener_get_parse_end(q->tok);
 			json_tokener_reset(q->tok);
+			q->partial = false;
 			if (jerr != json_tokener_success || !o)
 				return dda_error(-EPROTO, q->name, "%s sent invalid JSON: %s", q->name,
 						 json_tokener_error_desc(jerr));
@@ -137,6 +141,10 @@ int dda_qmp_command(struct dda_qmp *q, const char *cmd, struct json_object *args
 	int r;
 
 	q->error_class[0] = '\0';
+	/* Replies carry no id: after a timeout the next reply might be the
+	 * late one, so this connection answers no more commands. */
+	if (q->desync)
+		return dda_error(-EIO, q->name, "the monitor of %s is out of step after a timeout; reconnect", q->name);
 	json_object_object_add(msg, "execute", json_object_new_string(cmd));
 	if (args)
 		json_object_object_add(msg, "arguments", args);
@@ -150,6 +158,8 @@ int dda_qmp_command(struct dda_qmp *q, const char *cmd, struct json_object *args
 		struct json_object *o, *v, *e;
 
 		r = read_object(q, deadline, &o);
+		if (r == -ETIMEDOUT)
+			q->desync = true;
 		if (r < 0)
 			return r;
 		if (json_object_object_get_ex(o, "event", NULL)) {
