@@ -140,7 +140,6 @@ static void print_device(const struct dda_device *d)
 	for (size_t i = 0; i < d->nreasons; i++) {
 		const struct dda_reason *r = &d->reasons[i];
 
-		/* info-level bridges of the group are noise; everything else is shown. */
 		printf("      %s%-5s %s%s: %s\n", cli_sgr(o, sev_colour(r->severity)), dda_severity_name(r->severity),
 		       r->code, cli_sgr(o, RESET), r->message);
 		if (r->explain)

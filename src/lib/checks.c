@@ -148,12 +148,11 @@ static char *explain_group(const struct dda_host *h, const struct dda_device *d)
 	return strdup(out);
 }
 
-static char *join_members(const struct dda_device *d, struct dda_device **m, size_t n)
+static char *join_members(struct dda_device **m, size_t n)
 {
 	char out[1024] = "";
 	size_t off = 0;
 
-	(void)d;
 	for (size_t i = 0; i < n && off < sizeof(out); i++)
 		off += (size_t)snprintf(out + off, sizeof(out) - off, "%s%s%s%s%s", i ? ", " : "", m[i]->name,
 					m[i]->driver[0] ? " (" : "", m[i]->driver, m[i]->driver[0] ? ")" : "");
@@ -211,7 +210,7 @@ static int check_group(const struct dda_host *h, struct dda_device *d)
 	}
 	if (!n)
 		return 0;
-	list = join_members(d, others, shown);
+	list = join_members(others, shown);
 	ADD(d, "group-shared", DDA_SEV_WARN,
 	    fmt("'%s' shares IOMMU group %d with %zu other device%s: %s%s", d->name, d->group->id, n,
 		n == 1 ? "" : "s", list ? list : "", n > shown ? ", ..." : ""),
