@@ -212,8 +212,9 @@ static int restore(int argc, char **argv)
 		only = canon;
 	}
 	r = cli_session_open(&ses, "pool restore", "ddactl pool restore");
+	/* With host use: a device the host took meanwhile is left alone. */
 	if (r == 0)
-		r = dda_host_scan(&h, 0);
+		r = dda_host_scan(&h, DDA_SCAN_HOST_USE);
 	/* SR-IOV first: the VFs must exist before pooled ones are claimed. */
 	if (r == 0) {
 		bool vfs_changed = false;
@@ -223,7 +224,7 @@ static int restore(int argc, char **argv)
 			sriov_err = *dda_last_error();
 		if (vfs_changed) {
 			dda_host_free(TAKE_PTR(h));
-			r = dda_host_scan(&h, 0);
+			r = dda_host_scan(&h, DDA_SCAN_HOST_USE);
 		}
 	}
 	if (r == 0)

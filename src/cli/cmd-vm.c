@@ -4,6 +4,7 @@
  * Add-/Remove-/Get-VMAssignableDevice, with QEMU underneath).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -69,8 +70,16 @@ static int parse_mib(const char *s, int64_t *ret)
 		return -EINVAL;
 	switch (unit) {
 	case 'K': case 'k': v /= 1024; break;
-	case 'G': case 'g': v *= 1024; break;
-	case 'T': case 't': v *= 1024 * 1024; break;
+	case 'G': case 'g':
+		if (v > INT64_MAX / 2 / 1024)
+			return -ERANGE;
+		v *= 1024;
+		break;
+	case 'T': case 't':
+		if (v > INT64_MAX / 2 / (1024 * 1024))
+			return -ERANGE;
+		v *= 1024 * 1024;
+		break;
 	default: break;
 	}
 	if (v > INT64_MAX / 2)
@@ -197,6 +206,30 @@ static int parse_definition(int argc, char **argv, struct dda_vm *vm)
 	}
 	json_object_put(extra);
 	return rc;
+}
+
+/* A change's outcome: one line, or with --json {"vm", "action", "result",
+ * "device"}. */
+static void said(const char *vm, const char *action, const char *result, const char *device, const char *fmt, ...)
+	_printf_(5, 6);
+static void said(const char *vm, const char *action, const char *result, const char *device, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (arg_json) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "vm", json_object_new_string(vm));
+		json_object_object_add(o, "action", json_object_new_string(action));
+		json_object_object_add(o, "result", json_object_new_string(result));
+		json_object_object_add(o, "device", device ? json_object_new_string(device) : NULL);
+		cli_print_json(o);
+		return;
+	}
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
 }
 
 static struct json_object *vm_json(struct dda_state *s, const struct dda_vm *vm)
@@ -556,7 +589,7 @@ int cmd_vm(int argc, char **argv)
 			if (r == 0)
 				r = dda_vm_delete(s, name);
 			if (r == 0)
-				printf("VM '%s' deleted; its devices are back in the pool\n", name);
+				said(name, "delete", "deleted", NULL, "VM '%s' deleted; its devices are back in the pool", name);
 			goto out;
 		}
 		if (!strcmp(sub, "start")) {
@@ -564,8 +597,8 @@ int cmd_vm(int argc, char **argv)
 			if (r == 0)
 				r = dda_vm_start(s, h, name);
 			if (r == 0)
-				printf("VM '%s' started (pid %d); console: ddactl vm console %s\n", name, (int)dda_vm_pid(name),
-				       name);
+				said(name, "start", "running", NULL, "VM '%s' started (pid %d); console: ddactl vm console %s", name,
+				     (int)dda_vm_pid(name), name);
 			goto out;
 		}
 		if (!strcmp(sub, "stop")) {
@@ -581,7 +614,8 @@ int cmd_vm(int argc, char **argv)
 				if (r == 0)
 					r = dda_vm_stop(s, name, timeout ? (int)timeout : 60, &forced);
 				if (r == 0)
-					printf("VM '%s' %s\n", name, forced ? "turned off (it did not power down in time)" : "powered down");
+					said(name, "stop", forced ? "turned-off" : "powered-down", NULL, "VM '%s' %s", name,
+					     forced ? "turned off (it did not power down in time)" : "powered down");
 				goto out;
 			}
 			r = dda_vm_list(s, &vms, &n);
@@ -596,7 +630,8 @@ int cmd_vm(int argc, char **argv)
 					fprintf(stderr, "ddactl: %s\n", dda_last_error()->message);
 					first = first ? first : e;
 				} else {
-					printf("VM '%s' %s\n", vms[i].name, forced ? "turned off" : "powered down");
+					said(vms[i].name, "stop", forced ? "turned-off" : "powered-down", NULL, "VM '%s' %s",
+					     vms[i].name, forced ? "turned off" : "powered down");
 				}
 			}
 			if (r == 0)
@@ -618,7 +653,8 @@ int cmd_vm(int argc, char **argv)
 				}
 				r = dda_vm_pool_request_add(s, name, pool);
 				if (r == 0)
-					printf("VM '%s' will get a free device from pool '%s' when it starts\n", name, pool);
+					said(name, "add-device", "pool-requested", NULL,
+					     "VM '%s' will get a free device from pool '%s' when it starts", name, pool);
 				goto out;
 			}
 			if (any) {
@@ -637,10 +673,16 @@ int cmd_vm(int argc, char **argv)
 			}
 			if (r == 0)
 				r = dda_vm_assign(s, h, name, d, &res);
-			if (r == 0)
-				printf(res == DDA_ASSIGN_UNCHANGED ? "'%s' is already assigned to VM '%s': nothing changed\n"
-								   : "'%s' assigned to VM '%s'%s\n",
-				       d->name, name, res == DDA_ASSIGN_UNCHANGED ? "" : dda_vm_pid(name) > 0 ? " (hot-added)" : "");
+			if (r == 0) {
+				bool hot = dda_vm_pid(name) > 0;
+
+				if (res == DDA_ASSIGN_UNCHANGED)
+					said(name, "add-device", "unchanged", d->name,
+					     "'%s' is already assigned to VM '%s': nothing changed", d->name, name);
+				else
+					said(name, "add-device", hot ? "hot-added" : "assigned", d->name,
+					     "'%s' assigned to VM '%s'%s", d->name, name, hot ? " (hot-added)" : "");
+			}
 			goto out;
 		}
 		if (!strcmp(sub, "remove-device")) {
@@ -658,8 +700,11 @@ int cmd_vm(int argc, char **argv)
 						   "removal of '%s' from VM '%s' is pending: the guest has not released it yet; it stays the VM's until it does ('ddactl vm devices %s' tells)",
 						   d->name, name, name);
 			} else if (r == 0) {
-				printf("'%s' removed from VM '%s'%s; it is back in the pool\n", d->name, name,
-				       dda_vm_pid(name) > 0 ? " (hot-removed)" : "");
+				bool hot = dda_vm_pid(name) > 0;
+
+				said(name, "remove-device", hot ? "hot-removed" : "removed", d->name,
+				     "'%s' removed from VM '%s'%s; it is back in the pool", d->name, name,
+				     hot ? " (hot-removed)" : "");
 			}
 			goto out;
 		}

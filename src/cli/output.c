@@ -52,8 +52,8 @@ int cli_fail(int r)
 	} else {
 		fprintf(stderr, "ddactl: %s\n", e->message);
 	}
-	if (!strcmp(e->code, "bad-device") || !strcmp(e->code, "usage") ||
-	    (r == -EINVAL && strcmp(e->code, "refused")) || !strcmp(e->code, "no-device"))
+	/* 2 is for what the user typed; a driver's EINVAL is a refusal (1). */
+	if (!strcmp(e->code, "bad-device") || !strcmp(e->code, "usage") || !strcmp(e->code, "no-device"))
 		return EXIT_USAGE;
 	return EXIT_FAIL;
 }

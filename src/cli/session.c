@@ -36,11 +36,16 @@ int cli_session_open(struct cli_session *ses, const char *cmd, const char *what)
 	r = dda_state_open(&ses->state, 0);
 	if (r < 0)
 		return r;
+	/* A repair that cannot finish (a driver that is gone) is told and
+	 * kept for the next run; it must not stop every other command, such
+	 * as `vm stop --all` at shutdown. */
 	if (dda_pool_needs_recovery(ses->state)) {
 		r = dda_pool_recover(ses->state, &rep);
 		tell_repairs(&rep);
 		if (r < 0)
-			return r;
+			fprintf(stderr, "ddactl: an interrupted move could not be finished yet: %s\n",
+				dda_last_error()->message);
+		dda_error_clear();
 	}
 	return 0;
 }

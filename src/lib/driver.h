@@ -49,7 +49,8 @@ int dda_driver_load_vfio(void) _must_check_;
  * says whether a reset happened. */
 int dda_driver_reset(const char *bdf, bool *ret_done) _must_check_;
 
-/* Pids of processes that hold /dev/vfio/<group> open, for refusing to
+/* Pids of processes that hold the group open (/dev/vfio/<group>, or a
+ * member's iommufd cdev /dev/vfio/devices/vfioN), for refusing to reset or
  * unbind a device a VM still uses (the unbind would block).  Writes up to
  * max pids; returns how many were found. */
 size_t dda_vfio_group_users(int group, int *pids, size_t max);

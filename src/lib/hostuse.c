@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hostpath.h"
 #include "hostuse.h"
@@ -396,6 +398,34 @@ static int block_uses(struct dda_device *d, const struct facts *f, const char *b
 	return 0;
 }
 
+/* Whatever else holds a disk shows as EBUSY to an exclusive open: the
+ * kernel's own answer for ZFS pools, btrfs members beyond the one
+ * mountinfo names, md and dm, and mounts of every kind.  Only asked about
+ * the real host (a moved root has no device nodes), and only for disks
+ * nothing else explained. */
+static int exclusive_use(struct dda_device *d, const char *blk)
+{
+	_cleanup_free_ char *node = NULL;
+	char what[192];
+	int fd;
+
+	if (strcmp(dda_root(), "/"))
+		return 0;
+	node = dda_path("dev/%s", blk);
+	if (!node)
+		return -ENOMEM;
+	fd = open(node, O_RDONLY | O_EXCL | O_CLOEXEC | O_NONBLOCK);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno != EBUSY)
+		return 0;
+	snprintf(what, sizeof(what), "%s is held open exclusively (a file system, pool or volume manager: ZFS, btrfs, md, dm...)",
+		 blk);
+	return dda_device_add_use(d, DDA_USE_HOLDER, false, what);
+}
+
 /* With native NVMe multipath a namespace (nvme0n1) hangs under a virtual
  * subsystem, not under its controllers: its uses belong to every
  * controller of that subsystem. */
@@ -441,6 +471,7 @@ static int scan_block(struct dda_host *h, const struct facts *f)
 		char target[PATH_MAX];
 		struct dda_pciaddr a;
 		struct dda_device *d;
+		size_t before;
 
 		if (e->d_name[0] == '.')
 			continue;
@@ -452,7 +483,10 @@ static int scan_block(struct dda_host *h, const struct facts *f)
 				return r;
 			continue;
 		}
+		before = d->nuses;
 		r = block_uses(d, f, e->d_name, NULL, 0);
+		if (r == 0 && d->nuses == before)
+			r = exclusive_use(d, e->d_name);
 		if (r < 0)
 			return r;
 	}
@@ -510,6 +544,40 @@ static bool if_configured(const struct facts *f, const char *ifn)
 	return in_set(f->route_ifs, ifn) || in_set(f->addr_ifs, ifn);
 }
 
+/* An interface stacked on ifn (its bond or bridge master, a VLAN,
+ * macvlan or ipvlan: the `master` and `upper_*` links), transitively,
+ * that is up with an address or a route: eno1 -> bond0 -> vmbr0. */
+static bool upper_in_use(const struct facts *f, const char *ifn, int depth, char *via, size_t size)
+{
+	_cleanup_closedir_ DIR *dir = NULL;
+	char up[IFNAMSIZ + 16];
+	struct dirent *e;
+
+	if (depth > 4)
+		return false;
+	if (dda_read_link_base(up, sizeof(up), "sys/class/net/%s/master", ifn) == 0) {
+		if ((if_up(up) && if_configured(f, up)) || upper_in_use(f, up, depth + 1, via, size)) {
+			if (!via[0])
+				snprintf(via, size, "%s", up);
+			return true;
+		}
+	}
+	dir = dda_opendir("sys/class/net/%s", ifn);
+	if (!dir)
+		return false;
+	while ((e = readdir(dir))) {
+		if (strncmp(e->d_name, "upper_", 6))
+			continue;
+		snprintf(up, sizeof(up), "%s", e->d_name + 6);
+		if ((if_up(up) && if_configured(f, up)) || upper_in_use(f, up, depth + 1, via, size)) {
+			if (!via[0])
+				snprintf(via, size, "%s", up);
+			return true;
+		}
+	}
+	return false;
+}
+
 static int scan_net(struct dda_host *h, const struct facts *f)
 {
 	_cleanup_closedir_ DIR *dir = dda_opendir("sys/class/net");
@@ -519,7 +587,7 @@ static int scan_net(struct dda_host *h, const struct facts *f)
 	if (!dir)
 		return 0;
 	while ((e = readdir(dir))) {
-		char target[PATH_MAX], master[IFNAMSIZ + 1], what[192];
+		char target[PATH_MAX], via[IFNAMSIZ + 16] = "", what[192];
 		struct dda_pciaddr a;
 		struct dda_device *d;
 		bool route, addr;
@@ -530,26 +598,79 @@ static int scan_net(struct dda_host *h, const struct facts *f)
 			continue;
 		if (!deepest_pci(target, &a) || !(d = dda_host_find(h, &a)))
 			continue;
-		if (dda_read_link_base(master, sizeof(master), "sys/class/net/%s/master", e->d_name) == 0 &&
-		    if_up(master) && if_configured(f, master)) {
-			snprintf(what, sizeof(what), "%s is a port of %s, which is up with an address or a route",
-				 e->d_name, master);
-			r = dda_device_add_use(d, DDA_USE_NET, false, what);
-			if (r < 0)
-				return r;
-			continue;
-		}
-		if (!if_up(e->d_name))
-			continue;
 		route = in_set(f->route_ifs, e->d_name);
 		addr = in_set(f->addr_ifs, e->d_name);
-		if (!route && !addr)
+		if (if_up(e->d_name) && (route || addr)) {
+			snprintf(what, sizeof(what), "%s is up with %s", e->d_name,
+				 route && addr ? "an address and a route" : route ? "a route" : "an address");
+		} else if (upper_in_use(f, e->d_name, 0, via, sizeof(via))) {
+			snprintf(what, sizeof(what), "%s carries %s, which is up with an address or a route",
+				 e->d_name, via);
+		} else {
 			continue;
-		snprintf(what, sizeof(what), "%s is up with %s", e->d_name,
-			 route && addr ? "an address and a route" : route ? "a route" : "an address");
+		}
 		r = dda_device_add_use(d, DDA_USE_NET, false, what);
 		if (r < 0)
 			return r;
+	}
+	return 0;
+}
+
+/* Processes with a DRM node of a display device open: a compositor, an X
+ * server, a compute job.  /proc is read once, and only when some PCI
+ * function has DRM nodes. */
+static int scan_drm(struct dda_host *h)
+{
+	_cleanup_closedir_ DIR *cls = dda_opendir("sys/class/drm");
+	_cleanup_closedir_ DIR *proc = NULL;
+	struct { char node[32]; struct dda_device *d; } nodes[64];
+	size_t n = 0;
+	struct dirent *e;
+	int r;
+
+	if (!cls)
+		return 0;
+	while ((e = readdir(cls)) && n < ARRAY_SIZE(nodes)) {
+		char target[PATH_MAX];
+		struct dda_pciaddr a;
+
+		if (strncmp(e->d_name, "card", 4) && strncmp(e->d_name, "renderD", 7))
+			continue;
+		if (strchr(e->d_name, '-'))	/* connectors: card0-HDMI-A-1 */
+			continue;
+		if (dda_read_link(target, sizeof(target), "sys/class/drm/%s", e->d_name) < 0 ||
+		    !deepest_pci(target, &a) || !(nodes[n].d = dda_host_find(h, &a)))
+			continue;
+		snprintf(nodes[n].node, sizeof(nodes[n].node), "/dev/dri/%s", e->d_name);
+		n++;
+	}
+	if (!n || !(proc = dda_opendir("proc")))
+		return 0;
+	while ((e = readdir(proc))) {
+		_cleanup_closedir_ DIR *fds = NULL;
+		struct dirent *f;
+		uint32_t pid;
+
+		if (dda_parse_u32(e->d_name, 10, &pid) < 0 || !(fds = dda_opendir("proc/%u/fd", pid)))
+			continue;
+		while ((f = readdir(fds))) {
+			char target[PATH_MAX], comm[64] = "", what[192];
+
+			if (f->d_name[0] == '.' ||
+			    dda_read_link(target, sizeof(target), "proc/%u/fd/%s", pid, f->d_name) < 0 ||
+			    strncmp(target, "/dev/dri/", 9))
+				continue;
+			for (size_t i = 0; i < n; i++) {
+				if (strcmp(target, nodes[i].node))
+					continue;
+				if (dda_read_line(comm, sizeof(comm), "proc/%u/comm", pid) < 0)
+					comm[0] = '\0';
+				snprintf(what, sizeof(what), "process %u (%s) has %s open", pid, comm, target);
+				r = dda_device_add_use(nodes[i].d, DDA_USE_CONSOLE, false, what);
+				if (r < 0)
+					return r;
+			}
+		}
 	}
 	return 0;
 }
@@ -639,6 +760,8 @@ int dda_hostuse_attach(struct dda_host *h)
 		r = scan_net(h, &f);
 	if (r == 0)
 		r = scan_console(h);
+	if (r == 0)
+		r = scan_drm(h);
 	facts_release(&f);
 	return r;
 }

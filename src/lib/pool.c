@@ -251,6 +251,26 @@ int dda_pool_plan_dismount(struct dda_host *h, struct dda_state *s, struct dda_d
 			snprintf(p.force_reasons + off, sizeof(p.force_reasons) - off, "%s%s: %s", off ? "; " : "",
 				 m->dev->name, b->code);
 		}
+		/* A member already on vfio-pci may be some other VM's (libvirt):
+		 * resetting or re-binding it under that VM is not ours to do. */
+		if (m->dev->d3cold) {
+			const char *who = m->requested ? m->dev->name : m->brought_by->name;
+
+			r = dda_error_code(-ECANCELED, "refused", who,
+					   "refusing to dismount '%s': '%s' reads as all ones (powered down or gone), so what it is cannot be checked; wake it and survey again",
+					   who, m->dev->name);
+			goto fail;
+		}
+		if (dda_device_in_pool_driver(m->dev)) {
+			int pids[2];
+
+			if (dda_vfio_group_users(m->dev->group_id, pids, ARRAY_SIZE(pids))) {
+				r = dda_error_code(-EBUSY, "in-use", m->dev->name,
+						   "refusing to dismount '%s': it is on %s and process %d holds its IOMMU group",
+						   m->dev->name, m->dev->driver, pids[0]);
+				goto fail;
+			}
+		}
 		/* A companion already pooled by an earlier (partial) move stays. */
 		if (dda_pool_get(s, m->dev->name, &e) == 0)
 			m->skip = true;
@@ -263,7 +283,10 @@ fail:
 	return r;
 }
 
-static int record(struct dda_state *s, const struct dda_plan *p)
+/* Writes a row per move, in one transaction, in the given state:
+ * 'dismounting' for a dismount (the intent), 'pooled' for a VF created
+ * straight into the pool (there is nothing to undo). */
+static int record(struct dda_state *s, const struct dda_plan *p, const char *state)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	char now[32];
@@ -276,7 +299,7 @@ static int record(struct dda_state *s, const struct dda_plan *p)
 		return r;
 	if (sqlite3_prepare_v2(dda_state_db(s),
 			       "INSERT INTO pool_device (" ENTRY_COLS ") VALUES "
-			       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'dismounting', 'recorded')",
+			       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'recorded')",
 			       -1, &st, NULL) != SQLITE_OK) {
 		r = dda_state_error(s, "recording the dismount");
 		goto fail;
@@ -308,6 +331,7 @@ static int record(struct dda_state *s, const struct dda_plan *p)
 		sqlite3_bind_text(st, 13, p->forced ? dda_state_who() : NULL, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 14, p->forced ? p->force_reasons : NULL, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 15, now, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 16, state, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			r = dda_state_error(s, "recording the dismount");
 			goto fail;
@@ -404,7 +428,7 @@ int dda_pool_dismount(struct dda_state *s, struct dda_plan *p)
 	r = dda_driver_load_vfio();
 	if (r < 0)
 		return r;
-	r = record(s, p);
+	r = record(s, p, "dismounting");
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < p->n; i++) {
@@ -611,6 +635,19 @@ int dda_pool_recover(struct dda_state *s, struct dda_repair *rep)
 			    !strcmp(e->state, "dismounting") ? "dismounted" : "mounted");
 			continue;
 		}
+		/* Unbinding vfio-pci under a process that holds it would block. */
+		{
+			int pids[2];
+			char grp[32];
+			uint32_t g;
+
+			if (dda_read_link_base(grp, sizeof(grp), "sys/bus/pci/devices/%s/iommu_group", e->address) == 0 &&
+			    dda_parse_u32(grp, 10, &g) == 0 && dda_vfio_group_users((int)g, pids, ARRAY_SIZE(pids))) {
+				say(rep, "'%s' was being %s, but process %d holds it: left as it is until it lets go",
+				    e->address, !strcmp(e->state, "dismounting") ? "dismounted" : "mounted", pids[0]);
+				continue;
+			}
+		}
 		/* Both directions end on the host side, the safe one. */
 		r = return_to_host(e->address, e->original_driver);
 		if (r == 0)
@@ -670,6 +707,14 @@ int dda_pool_restore(struct dda_host *h, struct dda_state *s, const char *only, 
 			    d->subvendor, d->subdevice, d->name);
 			continue;
 		}
+		/* Something of the host came up on it first (a volume group on a
+		 * disk a guest used): taking it now would pull it from under the
+		 * host. */
+		if (d->nuses) {
+			say(rep, "'%s' is in use by the host (%s): left on its driver; dismount it again once it is free",
+			    d->name, d->uses[0].what);
+			continue;
+		}
 		r = dda_driver_override_set(d->name, VFIO);
 		if (r == 0)
 			r = dda_driver_current(d->name, cur, sizeof(cur));
@@ -714,13 +759,11 @@ int dda_pool_record(struct dda_state *s, const struct dda_device *d, const char 
 {
 	struct dda_move m = { .dev = (struct dda_device *)d, .requested = true };
 	struct dda_plan p = { .moves = &m, .n = 1 };
-	int r;
 
 	snprintf(m.from, sizeof(m.from), "%s", original_driver ? original_driver : "");
-	r = record(s, &p);
-	if (r < 0)
-		return r;
-	return set_state(s, d->name, "pooled", "");
+	/* Pooled in the same transaction that records it: a crash can never
+	 * leave a 'dismounting' row that a repair would give to a host driver. */
+	return record(s, &p, "pooled");
 }
 
 int dda_pool_forget(struct dda_state *s, const char *address)

@@ -143,8 +143,11 @@ int dda_qmp_command(struct dda_qmp *q, const char *cmd, struct json_object *args
 	q->error_class[0] = '\0';
 	/* Replies carry no id: after a timeout the next reply might be the
 	 * late one, so this connection answers no more commands. */
-	if (q->desync)
+	if (q->desync) {
+		if (args)
+			json_object_put(args);
 		return dda_error(-EIO, q->name, "the monitor of %s is out of step after a timeout; reconnect", q->name);
+	}
 	json_object_object_add(msg, "execute", json_object_new_string(cmd));
 	if (args)
 		json_object_object_add(msg, "arguments", args);

@@ -292,6 +292,14 @@ int dda_state_open(struct dda_state **ret, unsigned flags)
 				    : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
 		if (r < 0)
 			return r;
+		/* Keep the -wal and -shm files when the writer closes: a reader
+		 * without write access to the directory (a non-root `ddactl
+		 * pool`) cannot create them, but can use existing ones. */
+		{
+			int persist = 1;
+
+			sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+		}
 		r = migrate(s);
 		if (r < 0)
 			return r;

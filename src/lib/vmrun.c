@@ -19,6 +19,7 @@
 #include "pool.h"
 #include "qemu.h"
 #include "qmp.h"
+#include "sriov.h"
 #include "vmrun.h"
 
 #define QMP_TIMEOUT_MS 10000
@@ -349,6 +350,9 @@ static int hot_add(struct dda_state *s, const char *vm, struct dda_device *d)
 		return dda_error_code(-ENOSPC, "no-port", d->name,
 				      "cannot hot-add '%s' to VM '%s': all %u hot-add ports are in use (set more with 'ddactl vm set %s --hotplug-ports N' and restart it)",
 				      d->name, vm, rt.hotplug_ports, vm);
+	r = dda_sriov_vf_prepare(s, d);
+	if (r < 0)
+		return r;
 	device_id(d->name, id, sizeof(id));
 	r = qmp_open(vm, &q);
 	if (r < 0)
@@ -358,7 +362,16 @@ static int hot_add(struct dda_state *s, const char *vm, struct dda_device *d)
 	json_object_object_add(args, "host", json_object_new_string(d->name));
 	json_object_object_add(args, "id", json_object_new_string(id));
 	json_object_object_add(args, "bus", json_object_new_string(port));
-	r = dda_qmp_command(q, "device_add", args, QMP_TIMEOUT_MS, NULL);
+	/* The first VFIO device of a VM pins all its RAM inside device_add:
+	 * give it time, and after a timeout ask QEMU whether it got there. */
+	r = dda_qmp_command(q, "device_add", args, 120000, NULL);
+	if (r == -ETIMEDOUT) {
+		_cleanup_(dda_qmp_closep) struct dda_qmp *q2 = NULL;
+		bool present = false;
+
+		if (qmp_open(vm, &q2) == 0 && qemu_has_device(q2, id, &present) == 0 && present)
+			r = 0;
+	}
 	if (r < 0)
 		return r;
 	r = dda_vm_device_get(s, d->name, &row);
@@ -687,16 +700,19 @@ static int spawn(char **argv, uint64_t memlock, const char *name)
 		_exit(127);
 	}
 	close(pipefd[1]);
+	/* Read to the end (a closed pipe would kill QEMU with SIGPIPE),
+	 * keeping the first 4 KiB. */
 	for (;;) {
-		ssize_t n = read(pipefd[0], err + len, sizeof(err) - 1 - len);
+		char sink[512];
+		ssize_t n = len < sizeof(err) - 1 ? read(pipefd[0], err + len, sizeof(err) - 1 - len)
+						  : read(pipefd[0], sink, sizeof(sink));
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		len += (size_t)n;
-		if (len == sizeof(err) - 1)
-			break;
+		if (len < sizeof(err) - 1)
+			len += (size_t)n;
 	}
 	err[len] = '\0';
 	close(pipefd[0]);
@@ -732,6 +748,18 @@ int dda_vm_start(struct dda_state *s, struct dda_host *h, const char *name)
 	r = dda_vm_command_line(s, h, name, true, &argv);
 	if (r == 0)
 		r = dda_vm_preflight(s, h, name);
+	if (r < 0)
+		goto out;
+	/* The host sets a VF's MAC, VLAN and trust through its PF before the
+	 * guest sees the VF (the PF may have reset since). */
+	r = dda_vm_devices(s, name, &devs, &n);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		struct dda_device *d = host_device(h, devs[i].address);
+
+		if (d && devs[i].requested)
+			r = dda_sriov_vf_prepare(s, d);
+	}
+	free(TAKE_PTR(devs));
 	if (r < 0)
 		goto out;
 	r = dda_mkdir_p(dda_vm_rundir(name), 0750);
@@ -852,8 +880,12 @@ int dda_vm_stop(struct dda_state *s, const char *name, int timeout_s, bool *ret_
 				usleep(100 * 1000);
 			if (alive(pid))
 				kill(pid, SIGKILL);
-			for (int i = 0; i < 50 && alive(pid); i++)
+			for (int i = 0; i < 100 && alive(pid); i++)
 				usleep(100 * 1000);
+			if (alive(pid))
+				return dda_error_code(-EBUSY, "still-running", name,
+						      "VM '%s' (QEMU pid %d) did not end even after SIGKILL (it may be unpinning its memory); try again shortly",
+						      name, (int)pid);
 			break;
 		}
 		usleep(200 * 1000);

@@ -243,7 +243,7 @@ wait_for() {
 nested_qemu() {
 	local addr=$1 t=${2:-600}
 	shift 2 || shift $#
-	local initrd=${LAB_OUT:-$LAB_DIR/out}/nested-initramfs.cpio.gz
+	local initrd=$LAB_NESTED_INITRD
 	[ -f "$initrd" ] || { echo "nested_qemu: no $initrd (add '# lab-nested: yes' to the scenario)" >&2; return 1; }
 	timeout -k 5 "$t" qemu-system-x86_64 -accel tcg -machine q35 -smp 1 -m 256 \
 		-display none -nodefaults -serial stdio -monitor none -no-reboot \

@@ -312,7 +312,7 @@ static void test_host_in_use_bond_port(void **state)
 	MUST(fh_route4(f->fh, "bond0", "0001A8C0", NULL, "00FFFFFF"));
 	scan(f);
 	r = expect_reason(dev(f, EP), "host-in-use", DDA_SEV_BLOCK);
-	expect_contains(r->message, "eth0 is a port of bond0");
+	expect_contains(r->message, "eth0 carries bond0");
 }
 
 static void test_host_in_use_bond_down(void **state)

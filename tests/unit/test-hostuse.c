@@ -556,7 +556,7 @@ static void test_net_bond_port(void **state)
 	MUST(fh_net_master(f->fh, "eth0", "bond0", UPFLAGS | IFF_MASTER));
 	MUST(fh_route4(f->fh, "bond0", "00000000", "0101A8C0", "00000000"));
 	scan_only(f);
-	expect_use(dev(f, EP), DDA_USE_NET, false, "eth0 is a port of bond0, which is up with an address or a route");
+	expect_use(dev(f, EP), DDA_USE_NET, false, "eth0 carries bond0, which is up with an address or a route");
 }
 
 static void test_net_bridge_port_idle(void **state)

@@ -19,7 +19,7 @@
 . "$LAB_DIR/lib.sh"
 
 DDACTL=${LAB_BUILD:-$LAB_REPO/build}/ddactl
-INITRD=${LAB_OUT:-$LAB_DIR/out}/nested-initramfs.cpio.gz
+INITRD=$LAB_NESTED_INITRD
 NV=$(pci_find 1b36:0010 1)		# nvme PF, sriov_totalvfs 3
 IGB=$(pci_find 8086:10c9 1)		# igb PF, sriov_totalvfs 7
 IF=$(ls "/sys/bus/pci/devices/$IGB/net" 2>/dev/null | head -1)

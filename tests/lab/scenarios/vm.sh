@@ -11,9 +11,19 @@
 . "$LAB_DIR/lib.sh"
 
 DDACTL=${LAB_BUILD:-$LAB_REPO/build}/ddactl
+# LAB_APPEND=lab.vm_qemu=/path/to/qemu-system-x86_64 runs the VMs with another
+# QEMU (e.g. Debian 12's 7.2, unpacked beside the lab's QEMU 10).
+if [ -n "${LAB_VM_QEMU:-}" ]; then
+	export DDACTL_QEMU=$LAB_VM_QEMU
+	# A modular QEMU loads its accelerators from its own tree, not from the
+	# installed QEMU's.
+	moddir=$(dirname "$(dirname "$LAB_VM_QEMU")")/lib/x86_64-linux-gnu/qemu
+	[ -d "$moddir" ] && export QEMU_MODULE_DIR=$moddir
+	info "VMs run with $("$LAB_VM_QEMU" --version | head -n1)"
+fi
 E1=$(pci_find 8086:10d3 1)		# e1000e, MAC 52:54:00:1a:b0:02
 NV=$(pci_find 1b36:0010 1)		# nvme
-INITRD=${LAB_OUT:-$LAB_DIR/out}/nested-initramfs.cpio.gz
+INITRD=$LAB_NESTED_INITRD
 info "e1000e=$E1 nvme=$NV"
 
 console() { "$DDACTL" vm console lab1 2>/dev/null | tr -d '\r'; }
