@@ -11,6 +11,7 @@
 . "$LAB_DIR/lib.sh"
 
 DDACTL=${LAB_BUILD:-$LAB_REPO/build}/ddactl
+VMQ_ARGS=()
 # LAB_APPEND=lab.vm_qemu=/path/to/qemu-system-x86_64 runs the VMs with another
 # QEMU (e.g. Debian 12's 7.2, unpacked beside the lab's QEMU 10).
 if [ -n "${LAB_VM_QEMU:-}" ]; then
@@ -19,6 +20,8 @@ if [ -n "${LAB_VM_QEMU:-}" ]; then
 	# installed QEMU's.
 	moddir=$(dirname "$(dirname "$LAB_VM_QEMU")")/lib/x86_64-linux-gnu/qemu
 	[ -d "$moddir" ] && export QEMU_MODULE_DIR=$moddir
+	# ...and its firmware from the search path QEMU 7.2 expects.
+	VMQ_ARGS=(--qemu-arg -L --qemu-arg /usr/share/seabios --qemu-arg -L --qemu-arg /usr/share/qemu)
 	info "VMs run with $("$LAB_VM_QEMU" --version | head -n1)"
 fi
 E1=$(pci_find 8086:10d3 1)		# e1000e, MAC 52:54:00:1a:b0:02
@@ -41,7 +44,7 @@ drv_is() { [ "$(pci_driver "$1")" = "$2" ]; }
 
 step "pool and define"
 check "dismount the e1000e and the nvme" "$DDACTL" dismount "$E1" "$NV"
-check "create VM lab1" "$DDACTL" vm create lab1 --memory 256 --accel tcg --hotplug-ports 2 \
+check "create VM lab1" "$DDACTL" vm create lab1 --memory 256 --accel tcg --hotplug-ports 2 "${VMQ_ARGS[@]}" \
 	--kernel "$LAB_KERNEL_IMAGE" --initrd "$INITRD" --append "console=ttyS0 panic=-1 quiet no_timer_check nested.monitor=1 nested.sleep=5"
 check "add the e1000e by address" "$DDACTL" vm add-device lab1 "$E1"
 LP=$("$DDACTL" survey --json "$NV" | python3 -c 'import json,sys; print(json.load(sys.stdin)["devices"][0]["location_path"])')
