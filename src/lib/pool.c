@@ -251,8 +251,8 @@ int dda_pool_plan_dismount(struct dda_host *h, struct dda_state *s, struct dda_d
 			snprintf(p.force_reasons + off, sizeof(p.force_reasons) - off, "%s%s: %s", off ? "; " : "",
 				 m->dev->name, b->code);
 		}
-		/* A member already on vfio-pci may be some other VM's (libvirt):
-		 * resetting or re-binding it under that VM is not ours to do. */
+		/* All ones in config space: nothing about it (bridge? in use?)
+		 * could be checked. */
 		if (m->dev->d3cold) {
 			const char *who = m->requested ? m->dev->name : m->brought_by->name;
 
@@ -261,6 +261,8 @@ int dda_pool_plan_dismount(struct dda_host *h, struct dda_state *s, struct dda_d
 					   who, m->dev->name);
 			goto fail;
 		}
+		/* A member already on vfio-pci may be some other VM's (libvirt):
+		 * resetting or re-binding it under that VM is not ours to do. */
 		if (dda_device_in_pool_driver(m->dev)) {
 			int pids[2];
 
