@@ -15,7 +15,15 @@ pass=0 fail=0 failed=()
 for r in "${runs[@]}"; do
 	set -- $r
 	[ -f "$lab/scenarios/$2.sh" ] || { echo "lab: no scenario $2, skipped"; continue; }
-	out=$("$lab/run" "$1" "$2" 2>&1 | tee /dev/stderr | tail -n 1)
+	# Show the run as it goes and keep its last line.  (Not `tee
+	# /dev/stderr`: reopening stderr truncates a log file it points to.)
+	last=$(mktemp)
+	"$lab/run" "$1" "$2" 2>&1 | while IFS= read -r line; do
+		printf '%s\n' "$line"
+		printf '%s\n' "$line" >"$last"
+	done
+	out=$(cat "$last")
+	rm -f "$last"
 	p=$(sed -n 's/^lab: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' <<<"$out")
 	f=$(sed -n 's/^lab: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$out")
 	pass=$((pass + ${p:-0}))
