@@ -289,21 +289,6 @@ static void print_devices(struct dda_state *s, const char *name, const char *ind
 		       !strcmp(devs[i].state, "removing") ? "  REMOVAL PENDING" : "");
 }
 
-/* Opens what a vm subcommand needs: the session for changes, the state
- * read-only for looks; then brings the VM's records in line with QEMU. */
-static int open_for(struct cli_session *ses, struct dda_state **ro, bool change, const char *what, int argc,
-		    char **argv)
-{
-	char line[512];
-	int r;
-
-	cli_command_line(argc, argv, line, sizeof(line));
-	if (change)
-		return cli_session_open(ses, what, line);
-	r = dda_state_open(ro, DDA_STATE_READONLY);
-	return r == -ENOENT ? 0 : r;
-}
-
 static int reconcile_all(struct dda_state *s, const char *only)
 {
 	_cleanup_free_ struct dda_vm *vms = NULL;
@@ -331,387 +316,472 @@ static int resolve_one(struct dda_host **h, const char *name, struct dda_device 
 	return dda_host_resolve(*h, name, ret);
 }
 
+/* What a vm subcommand was given, and what it works with. */
+struct vm_call {
+	const char *sub, *name, *device, *any, *pool;
+	bool all, qemu_args, libvirt;
+	unsigned timeout;		/* seconds; 0 for the default */
+	struct dda_state *s;		/* read-only for looks, locked for changes */
+	struct dda_host *h;		/* scanned when a subcommand needs it */
+	int usage;			/* exit status of a usage error found late */
+};
+
+static int vm_list(struct vm_call *c)
+{
+	_cleanup_free_ struct dda_vm *vms = NULL;
+	size_t n = 0;
+	int r;
+
+	r = dda_vm_list(c->s, &vms, &n);
+	if (r < 0)
+		return r;
+	if (arg_json) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+		struct json_object *a = json_object_new_array();
+
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(a, vm_json(c->s, &vms[i]));
+		json_object_object_add(o, "vms", a);
+		cli_print_json(o);
+		return 0;
+	}
+	if (!n)
+		printf("no VMs (create one with 'ddactl vm create NAME')\n");
+	for (size_t i = 0; i < n; i++) {
+		pid_t pid = dda_vm_pid(vms[i].name);
+
+		printf("%-20s %-8s %6llu MiB %3u CPUs\n", vms[i].name, pid > 0 ? "running" : "stopped",
+		       (unsigned long long)vms[i].memory_mb, vms[i].cpus);
+		print_devices(c->s, vms[i].name, "    ");
+	}
+	return 0;
+}
+
+static int show_qemu_args(struct vm_call *c)
+{
+	_cleanup_free_ char *line = NULL;
+	char **qv = NULL;
+	int r;
+
+	r = dda_host_scan(&c->h, 0);
+	if (r == 0)
+		r = dda_vm_command_line(c->s, c->h, c->name, false, &qv);
+	if (r < 0)
+		return r;
+	line = dda_strv_join(qv);
+	dda_strv_free(qv);
+	printf("%s\n", line ? line : "");
+	return 0;
+}
+
+/* The <hostdev> elements a libvirt domain needs for the same devices;
+ * managed='no' because ddactl, not libvirt, owns their binding. */
+static int show_libvirt(struct vm_call *c)
+{
+	_cleanup_free_ struct dda_vm_device *devs = NULL;
+	size_t n;
+	int r;
+
+	r = dda_vm_devices(c->s, c->name, &devs, &n);
+	if (r < 0)
+		return r;
+	printf("<!-- devices ddactl pooled for VM '%s': paste into <devices> of a libvirt domain -->\n", c->name);
+	for (size_t i = 0; i < n; i++) {
+		struct dda_pciaddr a;
+
+		if (!devs[i].requested || dda_pciaddr_parse(devs[i].address, &a) < 0)
+			continue;
+		printf("<hostdev mode='subsystem' type='pci' managed='no'>\n"
+		       "  <driver name='vfio'/>\n"
+		       "  <source>\n"
+		       "    <address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>\n"
+		       "  </source>\n"
+		       "</hostdev>\n",
+		       a.domain, a.bus, a.dev, a.fn);
+	}
+	return 0;
+}
+
+static void show_text(struct vm_call *c, const struct dda_vm *vm)
+{
+	printf("VM %s: %s\n", vm->name, dda_vm_pid(vm->name) > 0 ? "running" : "stopped");
+	printf("  memory %llu MiB, %u CPUs, firmware %s, accel %s, %u hot-add ports\n",
+	       (unsigned long long)vm->memory_mb, vm->cpus, vm->firmware, vm->accel, vm->hotplug_ports);
+	if (vm->kernel[0])
+		printf("  kernel %s\n", vm->kernel);
+	if (vm->initrd[0])
+		printf("  initrd %s\n", vm->initrd);
+	if (vm->append[0])
+		printf("  append %s\n", vm->append);
+	if (vm->disk[0])
+		printf("  disk %s\n", vm->disk);
+	printf("  MMIO below 4G: %s, above 4G: %s\n", vm->mmio_below_mb < 0 ? "computed" : "set",
+	       vm->mmio_above_mb < 0 ? "computed" : "set");
+	if (strcmp(vm->qemu_args, "[]"))
+		printf("  extra QEMU arguments %s\n", vm->qemu_args);
+	printf("  devices:\n");
+	print_devices(c->s, vm->name, "    ");
+}
+
+/* show and devices (Get-VMAssignableDevice). */
+static int vm_show(struct vm_call *c)
+{
+	struct dda_vm vm;
+	int r;
+
+	r = dda_vm_get(c->s, c->name, &vm);
+	if (r < 0)
+		return r;
+	if (c->qemu_args)
+		return show_qemu_args(c);
+	if (c->libvirt)
+		return show_libvirt(c);
+	if (arg_json) {
+		_cleanup_json_ struct json_object *o = vm_json(c->s, &vm);
+
+		cli_print_json(!strcmp(c->sub, "devices") ? json_object_object_get(o, "devices") : o);
+	} else if (!strcmp(c->sub, "devices")) {
+		print_devices(c->s, c->name, "");
+	} else {
+		show_text(c, &vm);
+	}
+	return 0;
+}
+
+static int vm_console(struct vm_call *c)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	char path[PATH_MAX], buf[4096];
+	struct dda_vm vm;
+	size_t k;
+	int r;
+
+	r = dda_vm_get(c->s, c->name, &vm);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/console.log", dda_vm_rundir(c->name));
+	f = fopen(path, "re");
+	if (!f)
+		return dda_error(-errno, c->name, "VM '%s' has no console log yet (%s)", c->name, path);
+	while ((k = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, k, stdout);
+	return 0;
+}
+
+static int vm_delete(struct vm_call *c)
+{
+	struct dda_vm vm;
+	int r;
+
+	r = dda_vm_get(c->s, c->name, &vm);
+	if (r == 0 && dda_vm_pid(c->name) > 0)
+		r = dda_error_code(-EBUSY, "running", c->name, "VM '%s' is running: stop it first ('ddactl vm stop %s')",
+				   c->name, c->name);
+	if (r == 0)
+		r = dda_vm_delete(c->s, c->name);
+	if (r == 0)
+		said(c->name, "delete", "deleted", NULL, "VM '%s' deleted; its devices are back in the pool", c->name);
+	return r;
+}
+
+static int vm_start(struct vm_call *c)
+{
+	int r = dda_host_scan(&c->h, DDA_SCAN_NAMES);
+
+	if (r == 0)
+		r = dda_vm_start(c->s, c->h, c->name);
+	if (r == 0)
+		said(c->name, "start", "running", NULL, "VM '%s' started (pid %d); console: ddactl vm console %s", c->name,
+		     (int)dda_vm_pid(c->name), c->name);
+	return r;
+}
+
+static int stop_one(struct vm_call *c, const char *name)
+{
+	bool forced;
+	int r = dda_vm_stop(c->s, name, c->timeout ? (int)c->timeout : 60, &forced);
+
+	if (r == 0)
+		said(name, "stop", forced ? "turned-off" : "powered-down", NULL, "VM '%s' %s", name,
+		     forced ? "turned off (it did not power down in time)" : "powered down");
+	return r;
+}
+
+/* One VM, or --all (host shutdown): every running VM, each tried even
+ * when another failed. */
+static int vm_stop(struct vm_call *c)
+{
+	_cleanup_free_ struct dda_vm *vms = NULL;
+	struct dda_vm vm;
+	size_t n = 0;
+	int r, first = 0;
+
+	if (!c->all) {
+		r = dda_vm_get(c->s, c->name, &vm);
+		return r < 0 ? r : stop_one(c, c->name);
+	}
+	r = dda_vm_list(c->s, &vms, &n);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		int e;
+
+		if (dda_vm_pid(vms[i].name) <= 0)
+			continue;
+		e = stop_one(c, vms[i].name);
+		if (e < 0) {
+			fprintf(stderr, "ddactl: %s\n", dda_last_error()->message);
+			first = first ? first : e;
+		}
+	}
+	return r < 0 ? r : first;
+}
+
+/* --pool: a named pool, resolved to a free member when the VM starts
+ * (Hyper-V's VM resource pools). */
+static int add_from_pool(struct vm_call *c)
+{
+	int r;
+
+	if (!dda_npool_exists(c->s, c->pool))
+		return dda_error_code(-ENOENT, "no-pool", c->pool, "no pool named '%s' ('ddactl pool create %s')",
+				      c->pool, c->pool);
+	r = dda_vm_pool_request_add(c->s, c->name, c->pool);
+	if (r == 0)
+		said(c->name, "add-device", "pool-requested", NULL,
+		     "VM '%s' will get a free device from pool '%s' when it starts", c->name, c->pool);
+	return r;
+}
+
+static int vm_add_device(struct vm_call *c)
+{
+	enum dda_assign_result res = DDA_ASSIGN_DONE;
+	struct dda_device *d = NULL;
+	struct dda_vm vm;
+	bool hot;
+	int r;
+
+	r = dda_vm_get(c->s, c->name, &vm);
+	if (r < 0)
+		return r;
+	if (c->pool)
+		return add_from_pool(c);
+	if (c->any) {
+		unsigned v, dv;
+		char tail;
+
+		if (sscanf(c->any, "%4x:%4x%c", &v, &dv, &tail) != 2) {
+			c->usage = cli_usage_error("vm", "bad --any '%s' (VENDOR:DEVICE in hex, e.g. 8086:10d3)", c->any);
+			return 0;
+		}
+		r = dda_host_scan(&c->h, DDA_SCAN_NAMES);
+		if (r == 0)
+			r = dda_vm_find_free(c->s, c->h, (uint16_t)v, (uint16_t)dv, &d);
+	} else {
+		r = resolve_one(&c->h, c->device, &d);
+	}
+	if (r == 0)
+		r = dda_vm_assign(c->s, c->h, c->name, d, &res);
+	if (r < 0)
+		return r;
+	hot = dda_vm_pid(c->name) > 0;
+	if (res == DDA_ASSIGN_UNCHANGED)
+		said(c->name, "add-device", "unchanged", d->name, "'%s' is already assigned to VM '%s': nothing changed",
+		     d->name, c->name);
+	else
+		said(c->name, "add-device", hot ? "hot-added" : "assigned", d->name, "'%s' assigned to VM '%s'%s",
+		     d->name, c->name, hot ? " (hot-added)" : "");
+	return 0;
+}
+
+/* The result is honest: removed, or pending while the guest holds on
+ * (the device stays the VM's; a later command completes it). */
+static int vm_remove_device(struct vm_call *c)
+{
+	struct dda_device *d = NULL;
+	bool pending = false, hot;
+	struct dda_vm vm;
+	int r;
+
+	r = dda_vm_get(c->s, c->name, &vm);
+	if (r == 0)
+		r = resolve_one(&c->h, c->device, &d);
+	if (r == 0)
+		r = dda_vm_unassign(c->s, c->h, c->name, d, c->timeout ? (int)c->timeout * 1000 : 30000, &pending);
+	if (r < 0)
+		return r;
+	if (pending)
+		return dda_error_code(-EINPROGRESS, "pending", d->name,
+				      "removal of '%s' from VM '%s' is pending: the guest has not released it yet; it stays the VM's until it does ('ddactl vm devices %s' tells)",
+				      d->name, c->name, c->name);
+	hot = dda_vm_pid(c->name) > 0;
+	said(c->name, "remove-device", hot ? "hot-removed" : "removed", d->name,
+	     "'%s' removed from VM '%s'%s; it is back in the pool", d->name, c->name, hot ? " (hot-removed)" : "");
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(struct vm_call *c);
+	bool change;			/* root, lock, state repair first */
+} subcommands[] = {
+	{ "list", vm_list, false },
+	{ "show", vm_show, false },
+	{ "devices", vm_show, false },
+	{ "console", vm_console, false },
+	{ "delete", vm_delete, true },
+	{ "start", vm_start, true },
+	{ "stop", vm_stop, true },
+	{ "add-device", vm_add_device, true },
+	{ "remove-device", vm_remove_device, true },
+};
+
+/* create and set: the definition options. */
+static int vm_define(int argc, char **argv, const char *sub)
+{
+	struct cli_session ses = { 0 };
+	const char *name;
+	struct dda_vm vm;
+	char line[512];
+	int r, rc;
+
+	if (argc < 2 || argv[1][0] == '-')
+		return cli_usage_error("vm", "'vm %s' needs a VM name", sub);
+	name = argv[1];
+	if (!dda_vm_name_valid(name))
+		return cli_usage_error("vm", "'%s' is not a valid VM name (letters, digits, '-', '_', '.'; at most %d)",
+				       name, DDA_VM_NAME_MAX);
+	dda_vm_init(&vm, name);
+	cli_command_line(argc, argv, line, sizeof(line));
+	r = cli_session_open(&ses, sub, line);
+	if (r == 0 && !strcmp(sub, "set")) {
+		r = dda_vm_get(ses.state, name, &vm);
+		if (r == 0 && dda_vm_pid(name) > 0)
+			r = dda_error_code(-EBUSY, "running", name, "VM '%s' is running: stop it before changing it", name);
+	}
+	if (r < 0) {
+		cli_session_close(&ses);
+		return cli_fail(r);
+	}
+	optind = 2;
+	rc = parse_definition(argc, argv, &vm);
+	if (rc == 0 && optind < argc)
+		rc = cli_usage_error("vm", "unexpected argument '%s'", argv[optind]);
+	if (rc) {
+		cli_session_close(&ses);
+		return rc < 0 ? EXIT_OK : rc;	/* -1: --help was printed */
+	}
+	r = !strcmp(sub, "create") ? dda_vm_create(ses.state, &vm) : dda_vm_update(ses.state, &vm);
+	if (r == 0 && arg_json) {
+		_cleanup_json_ struct json_object *o = vm_json(ses.state, &vm);
+
+		cli_print_json(o);
+	} else if (r == 0) {
+		printf("VM '%s' %s\n", name, !strcmp(sub, "create") ? "created" : "updated");
+	}
+	cli_session_close(&ses);
+	return r < 0 ? cli_fail(r) : EXIT_OK;
+}
+
+/* [--json] [--timeout S] [--all] [--qemu-args] [--libvirt] [--any V:D]
+ * [--pool P] NAME [DEVICE]; returns 0 or an exit status. */
+static int parse_call(int argc, char **argv, struct vm_call *c)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "qemu-args", no_argument, NULL, 'q' },
+		{ "libvirt", no_argument, NULL, 'l' },
+		{ "any", required_argument, NULL, 'A' },
+		{ "pool", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	uint64_t t;
+	int o;
+
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "jt:ahqlA:P:", opts, NULL)) != -1) {
+		switch (o) {
+		case 'j': arg_json = true; break;
+		case 't':
+			if (dda_parse_u64(optarg, 10, &t) < 0 || t > 86400)
+				return cli_usage_error("vm", "bad --timeout '%s' (seconds)", optarg);
+			c->timeout = (unsigned)t;
+			break;
+		case 'a': c->all = true; break;
+		case 'q': c->qemu_args = true; break;
+		case 'l': c->libvirt = true; break;
+		case 'A': c->any = optarg; break;
+		case 'P': c->pool = optarg; break;
+		case 'h': help(); return -1;
+		default: return cli_usage_error("vm", "bad option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		c->name = argv[optind++];
+	if (optind < argc)
+		c->device = argv[optind++];
+	if (optind < argc)
+		return cli_usage_error("vm", "unexpected argument '%s'", argv[optind]);
+	if (!c->name && strcmp(c->sub, "list") && !(c->all && !strcmp(c->sub, "stop")))
+		return cli_usage_error("vm", "'vm %s' needs a VM name", c->sub);
+	if (!strcmp(c->sub, "add-device") && !!c->device + !!c->any + !!c->pool != 1)
+		return cli_usage_error("vm", "'vm add-device' takes one of DEVICE, --any VENDOR:DEVICE or --pool POOL");
+	if (!strcmp(c->sub, "remove-device") && !c->device)
+		return cli_usage_error("vm", "'vm remove-device' needs a DEVICE");
+	return 0;
+}
+
 int cmd_vm(int argc, char **argv)
 {
-	static const char *const changing[] = { "create", "set", "delete", "start", "stop", "add-device",
-						"remove-device" };
 	static const char *const refused[] = { "pause", "suspend", "save", "restore", "snapshot", "migrate" };
-	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
 	_cleanup_(dda_state_closep) struct dda_state *ro = NULL;
 	struct cli_session ses = { 0 };
-	struct dda_state *s;
-	const char *sub, *name = NULL;
-	bool change = false;
-	int r = 0, rc = EXIT_OK;
+	struct vm_call c = { 0 };
+	char line[512];
+	size_t i;
+	int r, rc;
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		help();
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
-	sub = argv[1];
-	for (size_t i = 0; i < ARRAY_SIZE(refused); i++)
-		if (!strcmp(sub, refused[i])) {
+	c.sub = argv[1];
+	for (i = 0; i < ARRAY_SIZE(refused); i++)
+		if (!strcmp(c.sub, refused[i])) {
 			dda_error_code(-ENOTSUP, "not-offered", argc > 2 ? argv[2] : NULL,
 				       "'vm %s' is not offered: a VM with assigned devices cannot be paused, saved, snapshotted or migrated, because its devices' state lives in the hardware, not in QEMU (stop it and start it again instead)",
-				       sub);
+				       c.sub);
 			return cli_fail(-ENOTSUP);
 		}
-	for (size_t i = 0; i < ARRAY_SIZE(changing); i++)
-		change |= !strcmp(sub, changing[i]);
-	if (strcmp(sub, "create") && strcmp(sub, "set") && strcmp(sub, "list") && strcmp(sub, "show") &&
-	    strcmp(sub, "delete") && strcmp(sub, "start") && strcmp(sub, "stop") && strcmp(sub, "add-device") &&
-	    strcmp(sub, "remove-device") && strcmp(sub, "devices") && strcmp(sub, "console"))
-		return cli_usage_error("vm", "unknown vm command '%s'", sub);
-	argc--;
-	argv++;
-
-	if (!strcmp(sub, "create") || !strcmp(sub, "set")) {
-		struct dda_vm vm;
-
-		if (argc < 2 || argv[1][0] == '-')
-			return cli_usage_error("vm", "'vm %s' needs a VM name", sub);
-		name = argv[1];
-		if (!dda_vm_name_valid(name))
-			return cli_usage_error("vm", "'%s' is not a valid VM name (letters, digits, '-', '_', '.'; at most %d)",
-					       name, DDA_VM_NAME_MAX);
-		dda_vm_init(&vm, name);
-		r = open_for(&ses, &ro, true, sub, argc, argv);
-		if (r == 0 && !strcmp(sub, "set")) {
-			r = dda_vm_get(ses.state, name, &vm);
-			if (r == 0 && dda_vm_pid(name) > 0)
-				r = dda_error_code(-EBUSY, "running", name, "VM '%s' is running: stop it before changing it", name);
-		}
-		if (r == 0) {
-			optind = 2;
-			rc = parse_definition(argc, argv, &vm);
-			if (rc > 0 || rc < 0)
-				goto out;
-			if (optind < argc) {
-				rc = cli_usage_error("vm", "unexpected argument '%s'", argv[optind]);
-				goto out;
-			}
-			r = !strcmp(sub, "create") ? dda_vm_create(ses.state, &vm) : dda_vm_update(ses.state, &vm);
-		}
-		if (r == 0 && !arg_json)
-			printf("VM '%s' %s\n", name, !strcmp(sub, "create") ? "created" : "updated");
-		else if (r == 0) {
-			_cleanup_json_ struct json_object *o = vm_json(ses.state, &vm);
-
-			cli_print_json(o);
-		}
-		goto out;
-	}
-
-	/* Every other subcommand: [--json] [--timeout S] [--all] [--qemu-args] [--libvirt] [--any] [--pool] NAME [DEVICE] */
-	{
-		static const struct option opts[] = {
-			{ "json", no_argument, NULL, 'j' },
-			{ "timeout", required_argument, NULL, 't' },
-			{ "all", no_argument, NULL, 'a' },
-			{ "qemu-args", no_argument, NULL, 'q' },
-			{ "libvirt", no_argument, NULL, 'l' },
-			{ "any", required_argument, NULL, 'A' },
-			{ "pool", required_argument, NULL, 'P' },
-			{ "help", no_argument, NULL, 'h' },
-			{ 0 },
-		};
-		const char *any = NULL, *pool = NULL, *device = NULL;
-		bool all = false, qemu_args = false, libvirt = false;
-		uint64_t timeout = 0;
-		int c;
-
-		optind = 1;
-		while ((c = getopt_long(argc, argv, "jt:ahqlA:P:", opts, NULL)) != -1) {
-			switch (c) {
-			case 'j': arg_json = true; break;
-			case 't':
-				if (dda_parse_u64(optarg, 10, &timeout) < 0 || timeout > 86400)
-					return cli_usage_error("vm", "bad --timeout '%s' (seconds)", optarg);
-				break;
-			case 'a': all = true; break;
-			case 'q': qemu_args = true; break;
-			case 'l': libvirt = true; break;
-			case 'A': any = optarg; break;
-			case 'P': pool = optarg; break;
-			case 'h': help(); return EXIT_OK;
-			default: return cli_usage_error("vm", "bad option '%s'", argv[optind - 1]);
-			}
-		}
-		if (optind < argc)
-			name = argv[optind++];
-		if (optind < argc)
-			device = argv[optind++];
-		if (optind < argc)
-			return cli_usage_error("vm", "unexpected argument '%s'", argv[optind]);
-		if (!name && strcmp(sub, "list") && !(all && !strcmp(sub, "stop")))
-			return cli_usage_error("vm", "'vm %s' needs a VM name", sub);
-		if (!strcmp(sub, "add-device") && !!device + !!any + !!pool != 1)
-			return cli_usage_error("vm", "'vm add-device' takes one of DEVICE, --any VENDOR:DEVICE or --pool POOL");
-		if (!strcmp(sub, "remove-device") && !device)
-			return cli_usage_error("vm", "'vm remove-device' needs a DEVICE");
-
-		r = open_for(&ses, &ro, change, sub, argc, argv);
-		if (r < 0)
-			goto out;
-		s = change ? ses.state : ro;
-		if (s && change) {
-			r = reconcile_all(s, all ? NULL : name);
-			if (r < 0)
-				goto out;
-		}
-
-		if (!strcmp(sub, "list")) {
-			_cleanup_free_ struct dda_vm *vms = NULL;
-			size_t n = 0;
-
-			r = dda_vm_list(s, &vms, &n);
-			if (r < 0)
-				goto out;
-			if (arg_json) {
-				_cleanup_json_ struct json_object *o = json_object_new_object();
-				struct json_object *a = json_object_new_array();
-
-				for (size_t i = 0; i < n; i++)
-					json_object_array_add(a, vm_json(s, &vms[i]));
-				json_object_object_add(o, "vms", a);
-				cli_print_json(o);
-			} else if (!n) {
-				printf("no VMs (create one with 'ddactl vm create NAME')\n");
-			} else {
-				for (size_t i = 0; i < n; i++) {
-					pid_t pid = dda_vm_pid(vms[i].name);
-
-					printf("%-20s %-8s %6llu MiB %3u CPUs\n", vms[i].name, pid > 0 ? "running" : "stopped",
-					       (unsigned long long)vms[i].memory_mb, vms[i].cpus);
-					print_devices(s, vms[i].name, "    ");
-				}
-			}
-			goto out;
-		}
-		if (!strcmp(sub, "show") || !strcmp(sub, "devices")) {
-			struct dda_vm vm;
-
-			r = dda_vm_get(s, name, &vm);
-			if (r < 0)
-				goto out;
-			if (qemu_args) {
-				char **qv = NULL;
-				_cleanup_free_ char *line = NULL;
-
-				r = dda_host_scan(&h, 0);
-				if (r == 0)
-					r = dda_vm_command_line(s, h, name, false, &qv);
-				if (r < 0)
-					goto out;
-				line = dda_strv_join(qv);
-				dda_strv_free(qv);
-				printf("%s\n", line ? line : "");
-			} else if (libvirt) {
-				_cleanup_free_ struct dda_vm_device *devs = NULL;
-				size_t n;
-
-				r = dda_vm_devices(s, name, &devs, &n);
-				if (r < 0)
-					goto out;
-				printf("<!-- devices ddactl pooled for VM '%s': paste into <devices> of a libvirt domain -->\n", name);
-				for (size_t i = 0; i < n; i++) {
-					struct dda_pciaddr a;
-
-					if (!devs[i].requested || dda_pciaddr_parse(devs[i].address, &a) < 0)
-						continue;
-					printf("<hostdev mode='subsystem' type='pci' managed='no'>\n"
-					       "  <driver name='vfio'/>\n"
-					       "  <source>\n"
-					       "    <address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>\n"
-					       "  </source>\n"
-					       "</hostdev>\n",
-					       a.domain, a.bus, a.dev, a.fn);
-				}
-			} else if (arg_json) {
-				_cleanup_json_ struct json_object *o = vm_json(s, &vm);
-
-				cli_print_json(!strcmp(sub, "devices") ? json_object_object_get(o, "devices") : o);
-			} else if (!strcmp(sub, "devices")) {
-				print_devices(s, name, "");
-			} else {
-				pid_t pid = dda_vm_pid(name);
-
-				printf("VM %s: %s%s\n", vm.name, pid > 0 ? "running" : "stopped", "");
-				printf("  memory %llu MiB, %u CPUs, firmware %s, accel %s, %u hot-add ports\n",
-				       (unsigned long long)vm.memory_mb, vm.cpus, vm.firmware, vm.accel, vm.hotplug_ports);
-				if (vm.kernel[0])
-					printf("  kernel %s\n", vm.kernel);
-				if (vm.initrd[0])
-					printf("  initrd %s\n", vm.initrd);
-				if (vm.append[0])
-					printf("  append %s\n", vm.append);
-				if (vm.disk[0])
-					printf("  disk %s\n", vm.disk);
-				printf("  MMIO below 4G: %s, above 4G: %s\n", vm.mmio_below_mb < 0 ? "computed" : "set",
-				       vm.mmio_above_mb < 0 ? "computed" : "set");
-				if (strcmp(vm.qemu_args, "[]"))
-					printf("  extra QEMU arguments %s\n", vm.qemu_args);
-				printf("  devices:\n");
-				print_devices(s, name, "    ");
-			}
-			goto out;
-		}
-		if (!strcmp(sub, "console")) {
-			char path[PATH_MAX];
-			struct dda_vm vm;
-
-			r = dda_vm_get(s, name, &vm);
-			if (r < 0)
-				goto out;
-			snprintf(path, sizeof(path), "%s/console.log", dda_vm_rundir(name));
-			{
-				FILE *f = fopen(path, "re");
-				char buf[4096];
-				size_t k;
-
-				if (!f) {
-					r = dda_error(-errno, name, "VM '%s' has no console log yet (%s)", name, path);
-					goto out;
-				}
-				while ((k = fread(buf, 1, sizeof(buf), f)) > 0)
-					fwrite(buf, 1, k, stdout);
-				fclose(f);
-			}
-			goto out;
-		}
-		if (!strcmp(sub, "delete")) {
-			struct dda_vm vm;
-
-			r = dda_vm_get(s, name, &vm);
-			if (r == 0 && dda_vm_pid(name) > 0)
-				r = dda_error_code(-EBUSY, "running", name, "VM '%s' is running: stop it first ('ddactl vm stop %s')",
-						   name, name);
-			if (r == 0)
-				r = dda_vm_delete(s, name);
-			if (r == 0)
-				said(name, "delete", "deleted", NULL, "VM '%s' deleted; its devices are back in the pool", name);
-			goto out;
-		}
-		if (!strcmp(sub, "start")) {
-			r = dda_host_scan(&h, DDA_SCAN_NAMES);
-			if (r == 0)
-				r = dda_vm_start(s, h, name);
-			if (r == 0)
-				said(name, "start", "running", NULL, "VM '%s' started (pid %d); console: ddactl vm console %s", name,
-				     (int)dda_vm_pid(name), name);
-			goto out;
-		}
-		if (!strcmp(sub, "stop")) {
-			_cleanup_free_ struct dda_vm *vms = NULL;
-			size_t n = 0;
-			int first = 0;
-
-			if (!all) {
-				struct dda_vm vm;
-				bool forced;
-
-				r = dda_vm_get(s, name, &vm);
-				if (r == 0)
-					r = dda_vm_stop(s, name, timeout ? (int)timeout : 60, &forced);
-				if (r == 0)
-					said(name, "stop", forced ? "turned-off" : "powered-down", NULL, "VM '%s' %s", name,
-					     forced ? "turned off (it did not power down in time)" : "powered down");
-				goto out;
-			}
-			r = dda_vm_list(s, &vms, &n);
-			for (size_t i = 0; r == 0 && i < n; i++) {
-				bool forced;
-				int e;
-
-				if (dda_vm_pid(vms[i].name) <= 0)
-					continue;
-				e = dda_vm_stop(s, vms[i].name, timeout ? (int)timeout : 60, &forced);
-				if (e < 0) {
-					fprintf(stderr, "ddactl: %s\n", dda_last_error()->message);
-					first = first ? first : e;
-				} else {
-					said(vms[i].name, "stop", forced ? "turned-off" : "powered-down", NULL, "VM '%s' %s",
-					     vms[i].name, forced ? "turned off" : "powered down");
-				}
-			}
-			if (r == 0)
-				r = first;
-			goto out;
-		}
-		if (!strcmp(sub, "add-device")) {
-			enum dda_assign_result res = DDA_ASSIGN_DONE;
-			struct dda_device *d = NULL;
-			struct dda_vm vm;
-
-			r = dda_vm_get(s, name, &vm);
-			if (r < 0)
-				goto out;
-			if (pool) {
-				if (!dda_npool_exists(s, pool)) {
-					r = dda_error_code(-ENOENT, "no-pool", pool, "no pool named '%s' ('ddactl pool create %s')", pool, pool);
-					goto out;
-				}
-				r = dda_vm_pool_request_add(s, name, pool);
-				if (r == 0)
-					said(name, "add-device", "pool-requested", NULL,
-					     "VM '%s' will get a free device from pool '%s' when it starts", name, pool);
-				goto out;
-			}
-			if (any) {
-				unsigned v, dv;
-				char tail;
-
-				if (sscanf(any, "%4x:%4x%c", &v, &dv, &tail) != 2) {
-					rc = cli_usage_error("vm", "bad --any '%s' (VENDOR:DEVICE in hex, e.g. 8086:10d3)", any);
-					goto out;
-				}
-				r = dda_host_scan(&h, DDA_SCAN_NAMES);
-				if (r == 0)
-					r = dda_vm_find_free(s, h, (uint16_t)v, (uint16_t)dv, &d);
-			} else {
-				r = resolve_one(&h, device, &d);
-			}
-			if (r == 0)
-				r = dda_vm_assign(s, h, name, d, &res);
-			if (r == 0) {
-				bool hot = dda_vm_pid(name) > 0;
-
-				if (res == DDA_ASSIGN_UNCHANGED)
-					said(name, "add-device", "unchanged", d->name,
-					     "'%s' is already assigned to VM '%s': nothing changed", d->name, name);
-				else
-					said(name, "add-device", hot ? "hot-added" : "assigned", d->name,
-					     "'%s' assigned to VM '%s'%s", d->name, name, hot ? " (hot-added)" : "");
-			}
-			goto out;
-		}
-		if (!strcmp(sub, "remove-device")) {
-			struct dda_device *d = NULL;
-			bool pending = false;
-			struct dda_vm vm;
-
-			r = dda_vm_get(s, name, &vm);
-			if (r == 0)
-				r = resolve_one(&h, device, &d);
-			if (r == 0)
-				r = dda_vm_unassign(s, h, name, d, timeout ? (int)timeout * 1000 : 30000, &pending);
-			if (r == 0 && pending) {
-				r = dda_error_code(-EINPROGRESS, "pending", d->name,
-						   "removal of '%s' from VM '%s' is pending: the guest has not released it yet; it stays the VM's until it does ('ddactl vm devices %s' tells)",
-						   d->name, name, name);
-			} else if (r == 0) {
-				bool hot = dda_vm_pid(name) > 0;
-
-				said(name, "remove-device", hot ? "hot-removed" : "removed", d->name,
-				     "'%s' removed from VM '%s'%s; it is back in the pool", d->name, name,
-				     hot ? " (hot-removed)" : "");
-			}
-			goto out;
-		}
-	}
-out:
-	cli_session_close(&ses);
+	if (!strcmp(c.sub, "create") || !strcmp(c.sub, "set"))
+		return vm_define(argc - 1, argv + 1, c.sub);
+	for (i = 0; i < ARRAY_SIZE(subcommands) && strcmp(subcommands[i].name, c.sub); i++)
+		;
+	if (i == ARRAY_SIZE(subcommands))
+		return cli_usage_error("vm", "unknown vm command '%s'", c.sub);
+	rc = parse_call(argc - 1, argv + 1, &c);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
+
+	/* Changes take the lock and repair first; looks read what is there. */
+	cli_command_line(argc - 1, argv + 1, line, sizeof(line));
+	if (subcommands[i].change) {
+		r = cli_session_open(&ses, c.sub, line);
+		c.s = ses.state;
+		if (r == 0)
+			r = reconcile_all(c.s, c.all ? NULL : c.name);
+	} else {
+		r = dda_state_open(&ro, DDA_STATE_READONLY);
+		if (r == -ENOENT)
+			r = 0;
+		c.s = ro;
+	}
+	if (r == 0)
+		r = subcommands[i].run(&c);
+	dda_host_free(c.h);
+	cli_session_close(&ses);
+	if (c.usage)
+		return c.usage;
 	return r < 0 ? cli_fail(r) : EXIT_OK;
 }

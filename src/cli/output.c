@@ -53,7 +53,8 @@ int cli_fail(int r)
 		fprintf(stderr, "ddactl: %s\n", e->message);
 	}
 	/* 2 is for what the user typed; a driver's EINVAL is a refusal (1). */
-	if (!strcmp(e->code, "bad-device") || !strcmp(e->code, "usage") || !strcmp(e->code, "no-device"))
+	if (!strcmp(e->code, "bad-device") || !strcmp(e->code, "usage") || !strcmp(e->code, "no-device") ||
+	    !strcmp(e->code, "no-vm") || !strcmp(e->code, "no-pool"))
 		return EXIT_USAGE;
 	return EXIT_FAIL;
 }
