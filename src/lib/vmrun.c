@@ -599,7 +599,9 @@ int dda_vm_preflight(struct dda_state *s, struct dda_host *h, const char *name)
 	return 0;
 }
 
-int dda_vm_command_line(struct dda_state *s, struct dda_host *h, const char *name, bool resolve, char ***ret)
+/* The command line and the sizes behind it (start needs both). */
+static int command_line(struct dda_state *s, struct dda_host *h, const char *name, bool resolve, char ***ret,
+			struct dda_qemu_sizing *ret_sz)
 {
 	_cleanup_free_ struct dda_vm_device *devs = NULL;
 	_cleanup_free_ struct dda_qemu_dev *qd = NULL;
@@ -665,7 +667,14 @@ int dda_vm_command_line(struct dda_state *s, struct dda_host *h, const char *nam
 	if (!argv)
 		return -ENOMEM;
 	*ret = argv;
+	if (ret_sz)
+		*ret_sz = sz;
 	return 0;
+}
+
+int dda_vm_command_line(struct dda_state *s, struct dda_host *h, const char *name, bool resolve, char ***ret)
+{
+	return command_line(s, h, name, resolve, ret, NULL);
 }
 
 /* Runs QEMU, which daemonizes once the machine (devices included) is set
@@ -745,7 +754,7 @@ int dda_vm_start(struct dda_state *s, struct dda_host *h, const char *name)
 	r = dda_vm_reconcile(s, name, NULL, 0);
 	if (r < 0)
 		return r;
-	r = dda_vm_command_line(s, h, name, true, &argv);
+	r = command_line(s, h, name, true, &argv, &sz);
 	if (r == 0)
 		r = dda_vm_preflight(s, h, name);
 	if (r < 0)
@@ -771,47 +780,9 @@ int dda_vm_start(struct dda_state *s, struct dda_host *h, const char *name)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/qemu.pid", dda_vm_rundir(name));
 	unlink(path);
-	/* The sizes again, for the memlock limit and the hot-add record. */
-	{
-		_cleanup_free_ struct dda_pool_entry *pool = NULL;
-		uint64_t la = 0, lb = 0;
-		size_t np;
-
-		r = dda_pool_list(s, &pool, &np);
-		if (r < 0)
-			goto out;
-		for (size_t i = 0; i < np; i++) {
-			struct dda_device *d = host_device(h, pool[i].address);
-			uint64_t b, a;
-
-			if (d) {
-				dda_device_mmio(d, &b, &a);
-				la = max_u64(la, a);
-				lb = max_u64(lb, b);
-			}
-		}
-		r = dda_vm_devices(s, name, &devs, &n);
-		if (r < 0)
-			goto out;
-		{
-			_cleanup_free_ struct dda_qemu_dev *qd = calloc(n ? n : 1, sizeof(*qd));
-
-			if (!qd) {
-				r = -ENOMEM;
-				goto out;
-			}
-			for (size_t i = 0; i < n; i++) {
-				struct dda_device *d = host_device(h, devs[i].address);
-
-				if (devs[i].requested && d)
-					dda_device_mmio(d, &qd[k].below, &qd[k].above), k++;
-			}
-			r = dda_qemu_size(&vm, qd, k, la, lb, dda_host_phys_bits(), access("/dev/kvm", R_OK | W_OK) == 0,
-					  &sz);
-			if (r < 0)
-				goto out;
-		}
-	}
+	r = dda_vm_devices(s, name, &devs, &n);
+	if (r < 0)
+		goto out;
 	rt.pref64_reserve = sz.pref64_reserve;
 	rt.mem_reserve = sz.mem_reserve;
 	rt.hotplug_ports = vm.hotplug_ports;
