@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "ddactl-config.h"
+#include "state.h"
 
 static const struct cli_command commands[] = {
 	{ "survey", cmd_survey, "say for every PCI device whether it can be assigned to a VM, and why not" },
@@ -18,7 +19,7 @@ static const struct cli_command commands[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: ddactl [--version] [--help] COMMAND [OPTIONS] [ARGS]\n"
+		"Usage: ddactl [--version] [--help] [--state-dir DIR] COMMAND [OPTIONS] [ARGS]\n"
 		"\n"
 		"Discrete Device Assignment for Linux/KVM: survey PCI devices, take them\n"
 		"from the host into a pool, and give them to QEMU virtual machines.\n"
@@ -31,6 +32,9 @@ static void usage(FILE *f)
 		"Devices are named by PCI address (0000:04:00.0 or 04:00.0) or by location\n"
 		"path (PCIROOT(0)#PCI(0300)#PCI(0000)).  'ddactl COMMAND --help' tells more.\n"
 		"\n"
+		"--state-dir DIR keeps the pool and VM database in DIR instead of\n"
+		"/var/lib/ddactl (also DDACTL_STATE_DIR).\n"
+		"\n"
 		"Environment: DDACTL_ROOT reads the host under another root directory.\n");
 }
 
@@ -38,6 +42,22 @@ int main(int argc, char **argv)
 {
 	const char *name;
 
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	/* Global options come before the command. */
+	while (argc > 1 && !strncmp(argv[1], "--state-dir", 11)) {
+		if (argv[1][11] == '=') {
+			dda_state_set_dir(argv[1] + 12);
+			argc--, argv++;
+		} else if (argv[1][11] == '\0' && argc > 2) {
+			dda_state_set_dir(argv[2]);
+			argc -= 2, argv += 2;
+		} else {
+			return cli_usage_error(NULL, "--state-dir needs a directory");
+		}
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
