@@ -17,13 +17,6 @@
 #define VFIO "vfio-pci"
 #define BIND_TIMEOUT_MS 5000
 
-static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	snprintf(dst, size, "%s", t ? (const char *)t : "");
-}
-
 #define ENTRY_COLS                                                                                           \
 	"address, location_path, vendor, device, subvendor, subdevice, class, iommu_group, original_driver, " \
 	"requested, brought_by, forced, forced_by, forced_reasons, added_at, state, step"
@@ -31,23 +24,23 @@ static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
 static void read_entry(sqlite3_stmt *st, struct dda_pool_entry *e)
 {
 	memset(e, 0, sizeof(*e));
-	copy_col(e->address, sizeof(e->address), st, 0);
-	copy_col(e->location_path, sizeof(e->location_path), st, 1);
+	dda_state_text(e->address, sizeof(e->address), st, 0);
+	dda_state_text(e->location_path, sizeof(e->location_path), st, 1);
 	e->vendor = (uint16_t)sqlite3_column_int(st, 2);
 	e->device = (uint16_t)sqlite3_column_int(st, 3);
 	e->subvendor = (uint16_t)sqlite3_column_int(st, 4);
 	e->subdevice = (uint16_t)sqlite3_column_int(st, 5);
 	e->class = (uint32_t)sqlite3_column_int(st, 6);
 	e->group = sqlite3_column_int(st, 7);
-	copy_col(e->original_driver, sizeof(e->original_driver), st, 8);
+	dda_state_text(e->original_driver, sizeof(e->original_driver), st, 8);
 	e->requested = sqlite3_column_int(st, 9);
-	copy_col(e->brought_by, sizeof(e->brought_by), st, 10);
+	dda_state_text(e->brought_by, sizeof(e->brought_by), st, 10);
 	e->forced = sqlite3_column_int(st, 11);
-	copy_col(e->forced_by, sizeof(e->forced_by), st, 12);
-	copy_col(e->forced_reasons, sizeof(e->forced_reasons), st, 13);
-	copy_col(e->added_at, sizeof(e->added_at), st, 14);
-	copy_col(e->state, sizeof(e->state), st, 15);
-	copy_col(e->step, sizeof(e->step), st, 16);
+	dda_state_text(e->forced_by, sizeof(e->forced_by), st, 12);
+	dda_state_text(e->forced_reasons, sizeof(e->forced_reasons), st, 13);
+	dda_state_text(e->added_at, sizeof(e->added_at), st, 14);
+	dda_state_text(e->state, sizeof(e->state), st, 15);
+	dda_state_text(e->step, sizeof(e->step), st, 16);
 }
 
 int dda_pool_list(struct dda_state *s, struct dda_pool_entry **ret, size_t *ret_n)

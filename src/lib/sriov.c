@@ -38,13 +38,6 @@ static void now_utc(char buf[static 32])
 	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 }
 
-static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	snprintf(dst, size, "%s", t ? (const char *)t : "");
-}
-
 static void sleep_ms(int ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
@@ -62,8 +55,8 @@ static void sleep_ms(int ms)
 static void read_config(sqlite3_stmt *st, struct dda_sriov_config *c)
 {
 	memset(c, 0, sizeof(*c));
-	copy_col(c->location_path, sizeof(c->location_path), st, 0);
-	copy_col(c->address, sizeof(c->address), st, 1);
+	dda_state_text(c->location_path, sizeof(c->location_path), st, 0);
+	dda_state_text(c->address, sizeof(c->address), st, 1);
 	c->vendor = (uint16_t)sqlite3_column_int(st, 2);
 	c->device = (uint16_t)sqlite3_column_int(st, 3);
 	c->subvendor = (uint16_t)sqlite3_column_int(st, 4);
@@ -72,7 +65,7 @@ static void read_config(sqlite3_stmt *st, struct dda_sriov_config *c)
 	c->pool = sqlite3_column_int(st, 7);
 	c->changing = !strcmp((const char *)sqlite3_column_text(st, 8), "changing");
 	c->autoprobe_saved = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 9);
-	copy_col(c->updated_at, sizeof(c->updated_at), st, 10);
+	dda_state_text(c->updated_at, sizeof(c->updated_at), st, 10);
 }
 
 int dda_sriov_config_get(struct dda_state *s, const char *location_path, struct dda_sriov_config *ret)

@@ -368,3 +368,10 @@ int dda_state_log(struct dda_state *s, const char *op, const char *device, const
 		return dda_state_error(s, "writing the audit log");
 	return 0;
 }
+
+void dda_state_text(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(dst, size, "%s", t ? (const char *)t : "");
+}

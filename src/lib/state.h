@@ -11,6 +11,8 @@
 #ifndef DDA_STATE_H
 #define DDA_STATE_H
 
+#include <stddef.h>
+
 #include <sqlite3.h>
 
 #include "cleanup.h"
@@ -48,6 +50,9 @@ int dda_state_log(struct dda_state *s, const char *op, const char *device, const
 
 /* Who runs this: SUDO_USER, else the user name of the real uid. */
 const char *dda_state_who(void);
+
+/* A text column into a fixed buffer ("" for NULL), truncated to size. */
+void dda_state_text(char *dst, size_t size, sqlite3_stmt *st, int col);
 
 static inline void dda_sqlite_finalizep(sqlite3_stmt **st)
 {

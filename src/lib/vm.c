@@ -14,13 +14,6 @@
 #define DEV_COLS \
 	"address, vm, location_path, vendor, device, subvendor, subdevice, requested, via_pool, qemu_id, port, state"
 
-static void col(char *dst, size_t size, sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	snprintf(dst, size, "%s", t ? (const char *)t : "");
-}
-
 void dda_vm_init(struct dda_vm *vm, const char *name)
 {
 	memset(vm, 0, sizeof(*vm));
@@ -50,20 +43,20 @@ bool dda_vm_name_valid(const char *name)
 static void read_vm(sqlite3_stmt *st, struct dda_vm *vm)
 {
 	memset(vm, 0, sizeof(*vm));
-	col(vm->name, sizeof(vm->name), st, 0);
+	dda_state_text(vm->name, sizeof(vm->name), st, 0);
 	vm->memory_mb = (uint64_t)sqlite3_column_int64(st, 1);
 	vm->cpus = (unsigned)sqlite3_column_int(st, 2);
-	col(vm->disk, sizeof(vm->disk), st, 3);
-	col(vm->kernel, sizeof(vm->kernel), st, 4);
-	col(vm->initrd, sizeof(vm->initrd), st, 5);
-	col(vm->append, sizeof(vm->append), st, 6);
-	col(vm->firmware, sizeof(vm->firmware), st, 7);
-	col(vm->accel, sizeof(vm->accel), st, 8);
-	col(vm->qemu_args, sizeof(vm->qemu_args), st, 9);
+	dda_state_text(vm->disk, sizeof(vm->disk), st, 3);
+	dda_state_text(vm->kernel, sizeof(vm->kernel), st, 4);
+	dda_state_text(vm->initrd, sizeof(vm->initrd), st, 5);
+	dda_state_text(vm->append, sizeof(vm->append), st, 6);
+	dda_state_text(vm->firmware, sizeof(vm->firmware), st, 7);
+	dda_state_text(vm->accel, sizeof(vm->accel), st, 8);
+	dda_state_text(vm->qemu_args, sizeof(vm->qemu_args), st, 9);
 	vm->mmio_below_mb = sqlite3_column_int64(st, 10);
 	vm->mmio_above_mb = sqlite3_column_int64(st, 11);
 	vm->hotplug_ports = (unsigned)sqlite3_column_int(st, 12);
-	col(vm->created_at, sizeof(vm->created_at), st, 13);
+	dda_state_text(vm->created_at, sizeof(vm->created_at), st, 13);
 }
 
 static void bind_vm(sqlite3_stmt *st, const struct dda_vm *vm)
@@ -192,18 +185,18 @@ int dda_vm_delete(struct dda_state *s, const char *name)
 static void read_dev(sqlite3_stmt *st, struct dda_vm_device *d)
 {
 	memset(d, 0, sizeof(*d));
-	col(d->address, sizeof(d->address), st, 0);
-	col(d->vm, sizeof(d->vm), st, 1);
-	col(d->location_path, sizeof(d->location_path), st, 2);
+	dda_state_text(d->address, sizeof(d->address), st, 0);
+	dda_state_text(d->vm, sizeof(d->vm), st, 1);
+	dda_state_text(d->location_path, sizeof(d->location_path), st, 2);
 	d->vendor = (uint16_t)sqlite3_column_int(st, 3);
 	d->device = (uint16_t)sqlite3_column_int(st, 4);
 	d->subvendor = (uint16_t)sqlite3_column_int(st, 5);
 	d->subdevice = (uint16_t)sqlite3_column_int(st, 6);
 	d->requested = sqlite3_column_int(st, 7);
-	col(d->via_pool, sizeof(d->via_pool), st, 8);
-	col(d->qemu_id, sizeof(d->qemu_id), st, 9);
-	col(d->port, sizeof(d->port), st, 10);
-	col(d->state, sizeof(d->state), st, 11);
+	dda_state_text(d->via_pool, sizeof(d->via_pool), st, 8);
+	dda_state_text(d->qemu_id, sizeof(d->qemu_id), st, 9);
+	dda_state_text(d->port, sizeof(d->port), st, 10);
+	dda_state_text(d->state, sizeof(d->state), st, 11);
 }
 
 int dda_vm_devices(struct dda_state *s, const char *vm, struct dda_vm_device **ret, size_t *ret_n)
@@ -370,7 +363,7 @@ int dda_npool_members(struct dda_state *s, const char *name, char (**ret)[DDA_PC
 			return -ENOMEM;
 		}
 		v = nv;
-		col(v[n++], DDA_PCIADDR_LEN, st, 0);
+		dda_state_text(v[n++], DDA_PCIADDR_LEN, st, 0);
 	}
 	if (r != SQLITE_DONE) {
 		free(v);
@@ -418,7 +411,7 @@ int dda_vm_pool_requests(struct dda_state *s, const char *vm, char (**ret)[64], 
 			return -ENOMEM;
 		}
 		v = nv;
-		col(v[n++], 64, st, 0);
+		dda_state_text(v[n++], 64, st, 0);
 	}
 	if (r != SQLITE_DONE) {
 		free(v);
