@@ -678,17 +678,13 @@ int dda_pool_restore(struct dda_host *h, struct dda_state *s, const char *only, 
 		return r;
 	for (size_t i = 0; i < n; i++) {
 		struct dda_pool_entry *e = &v[i];
-		struct dda_locpath l;
 		struct dda_device *d = NULL;
 		char cur[64];
 
 		if (strcmp(e->state, "pooled"))
 			continue;
 		/* The location path is the identity; the address may have moved. */
-		if (dda_locpath_parse(e->location_path, &l) == 0)
-			for (size_t k = 0; k < h->ndevs && !d; k++)
-				if (dda_locpath_equal(&h->devs[k].loc, &l))
-					d = &h->devs[k];
+		d = dda_host_find_locpath(h, e->location_path);
 		if (only && (!d || strcmp(d->name, only)))
 			continue;
 		if (!d) {

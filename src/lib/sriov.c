@@ -883,13 +883,9 @@ int dda_sriov_restore(struct dda_state *s, struct dda_host *h, const char *only,
 	for (size_t i = 0; i < n; i++) {
 		const struct dda_sriov_config *c = &cfgs[i];
 		struct dda_device *pf = NULL;
-		struct dda_locpath l;
 		char cur[64];
 
-		if (dda_locpath_parse(c->location_path, &l) == 0)
-			for (size_t k = 0; k < h->ndevs && !pf; k++)
-				if (dda_locpath_equal(&h->devs[k].loc, &l))
-					pf = &h->devs[k];
+		pf = dda_host_find_locpath(h, c->location_path);
 		if (only && (!pf || strcmp(pf->name, only)))
 			continue;
 		if (!pf) {

@@ -356,6 +356,18 @@ void dda_host_free(struct dda_host *h)
 	free(h);
 }
 
+struct dda_device *dda_host_find_locpath(const struct dda_host *h, const char *location_path)
+{
+	struct dda_locpath l;
+
+	if (dda_locpath_parse(location_path, &l) < 0)
+		return NULL;
+	for (size_t i = 0; i < h->ndevs; i++)
+		if (dda_locpath_equal(&h->devs[i].loc, &l))
+			return &h->devs[i];
+	return NULL;
+}
+
 int dda_host_resolve(const struct dda_host *h, const char *name, struct dda_device **ret)
 {
 	struct dda_pciaddr a;
@@ -367,12 +379,11 @@ int dda_host_resolve(const struct dda_host *h, const char *name, struct dda_devi
 			return dda_error_code(-EINVAL, "bad-device", name,
 					      "'%s' is not a valid location path (expected e.g. PCIROOT(0)#PCI(0300)#PCI(0000))",
 					      name);
-		for (size_t i = 0; i < h->ndevs; i++)
-			if (dda_locpath_equal(&h->devs[i].loc, &l)) {
-				*ret = &h->devs[i];
-				return 0;
-			}
-		return dda_error_code(-ENODEV, "no-device", name, "no PCI function at location path '%s'", name);
+		d = dda_host_find_locpath(h, name);
+		if (!d)
+			return dda_error_code(-ENODEV, "no-device", name, "no PCI function at location path '%s'", name);
+		*ret = d;
+		return 0;
 	}
 	if (dda_pciaddr_parse(name, &a) < 0)
 		return dda_error_code(-EINVAL, "bad-device", name,

@@ -50,6 +50,10 @@ DDA_DEFINE_CLEANUP(struct dda_host, dda_host_free)
 
 struct dda_device *dda_host_find(const struct dda_host *h, const struct dda_pciaddr *a);
 
+/* The function at a location path (canonical or not), or NULL: a pooled
+ * device is found by where it sits, since its address may have moved. */
+struct dda_device *dda_host_find_locpath(const struct dda_host *h, const char *location_path);
+
 /* Finds a device by address ("0000:04:00.0", "04:00.0") or location path.
  * -EINVAL for a name that is neither (code "bad-device"), -ENODEV for one
  * that names no function of this host; both recorded naming the input. */
