@@ -251,3 +251,20 @@ nested_qemu() {
 		-append "console=ttyS0 panic=-1 quiet no_timer_check" \
 		-device "vfio-pci,host=$addr,rombar=0" "$@" </dev/null
 }
+
+# --- ddactl VMs inside the lab ------------------------------------------
+
+# vm_console VM: the VM's serial console so far (ddactl vm console).
+vm_console() { "${DDACTL:-$LAB_BUILD/ddactl}" vm console "$1" 2>/dev/null | tr -d '\r'; }
+
+# wait_console VM REGEX SECONDS: until the VM's console shows REGEX; on
+# a timeout, prints its last lines and fails.
+wait_console() {
+	local i
+	for ((i = 0; i < $3; i += 2)); do
+		vm_console "$1" | grep -Eq "$2" && return 0
+		sleep 2
+	done
+	vm_console "$1" | tail -20
+	return 1
+}

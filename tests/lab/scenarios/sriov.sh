@@ -41,16 +41,6 @@ never_nvme() {
 	done
 	return 0
 }
-console() { "$DDACTL" vm console lab1 2>/dev/null | tr -d '\r'; }
-wait_console() {
-	local i
-	for ((i = 0; i < $2; i += 2)); do
-		console | grep -Eq "$1" && return 0
-		sleep 2
-	done
-	console | tail -20
-	return 1
-}
 in_pool() { "$DDACTL" pool --json | python3 -c "import json,sys; p={d['address']:d['state'] for d in json.load(sys.stdin)['pool']}; sys.exit(0 if p.get('$1') == 'pooled' else 1)"; }
 pool_has_vf_of_nv() { "$DDACTL" pool | grep -q "^0000:01:00\.[1-3]"; }
 
@@ -150,9 +140,9 @@ assert d[\"group_members\"]==[\"$N0\"], d[\"group_members\"]'"
 		--kernel "$LAB_KERNEL_IMAGE" --initrd "$INITRD" --append "console=ttyS0 panic=-1 quiet nested.monitor=1"
 	check "add VF $N0 to lab1" "$DDACTL" vm add-device lab1 "$N0"
 	check "start lab1" "$DDACTL" vm start lab1
-	check "the nested guest booted" wait_console "NESTED MONITOR" 900
+	check "the nested guest booted" wait_console lab1 "NESTED MONITOR" 900
 	check "the nested guest sees the VF (1b36:0010)" sh -c "'$DDACTL' vm console lab1 | grep -E 'NESTED PCI [0-9a-f:.]+ 1b36:0010'"
-	info "$(console | grep -E 'NESTED (PCI|BLK)' | tr '\n' '|')"
+	info "$(vm_console lab1 | grep -E 'NESTED (PCI|BLK)' | tr '\n' '|')"
 	expect_fail_out "vf set --count 3 is refused while lab1 runs, naming it" "running VM 'lab1'" \
 		"$DDACTL" vf set "$NV" --count 3 --pool
 	check "still 2 VFs, $N0 still on vfio-pci" sh -c "[ \$(cat /sys/bus/pci/devices/$NV/sriov_numvfs) = 2 ] && [ \$(basename \$(readlink /sys/bus/pci/devices/$N0/driver)) = vfio-pci ]"

@@ -29,17 +29,6 @@ NV=$(pci_find 1b36:0010 1)		# nvme
 INITRD=$LAB_NESTED_INITRD
 info "e1000e=$E1 nvme=$NV"
 
-console() { "$DDACTL" vm console lab1 2>/dev/null | tr -d '\r'; }
-# wait_console REGEX SECONDS: until the guest's console shows REGEX.
-wait_console() {
-	local i
-	for ((i = 0; i < $2; i += 2)); do
-		console | grep -Eq "$1" && return 0
-		sleep 2
-	done
-	console | tail -20
-	return 1
-}
 drv_is() { [ "$(pci_driver "$1")" = "$2" ]; }
 
 step "pool and define"
@@ -67,17 +56,17 @@ check "start lab1" "$DDACTL" vm start lab1
 check "lab1 runs" sh -c "'$DDACTL' vm list | grep -q 'lab1 .*running'"
 check "a named pool of lab1's e1000e" sh -c "'$DDACTL' pool create nics && '$DDACTL' pool add nics '$E1' && '$DDACTL' vm add-device lab2 --pool nics"
 expect_fail_out "lab2 cannot start: the pool's only device is lab1's" "none of its 1 devices is free" "$DDACTL" vm start lab2
-check "the guest booted and listed its devices" wait_console "NESTED MONITOR" 600
+check "the guest booted and listed its devices" wait_console lab1 "NESTED MONITOR" 600
 check "the guest sees the e1000e (8086:10d3) and its driver bound" sh -c "'$DDACTL' vm console lab1 | grep -Eq 'NESTED PCI [0-9a-f:.]+ 8086:10d3 .*driver=e1000e'"
 check "the guest sees the nvme (1b36:0010) and its driver bound" sh -c "'$DDACTL' vm console lab1 | grep -Eq 'NESTED PCI [0-9a-f:.]+ 1b36:0010 .*driver=nvme'"
 check "the guest's e1000e read its MAC address" sh -c "'$DDACTL' vm console lab1 | grep -q 'NESTED NET .* 52:54:00:1a:b0:02'"
 
 step "hot remove and hot add"
 expect_out "hot-remove the e1000e" "hot-removed" "$DDACTL" vm remove-device lab1 "$E1" --timeout 90
-check "the guest saw it go" wait_console "NESTED GONE .*8086:10d3" 90
+check "the guest saw it go" wait_console lab1 "NESTED GONE .*8086:10d3" 90
 check "it is back in the pool, on vfio-pci, held by no VM" sh -c "drv=\$(basename \$(readlink /sys/bus/pci/devices/$E1/driver)); [ \$drv = vfio-pci ] && ! '$DDACTL' pool | grep -A1 '^$E1' | grep -q 'held by'"
 expect_out "hot-add it again" "hot-added" "$DDACTL" vm add-device lab1 "$E1"
-check "the guest saw it come, with its driver" wait_console "NESTED NEW [0-9a-f:.]+ 8086:10d3 driver=e1000e" 120
+check "the guest saw it come, with its driver" wait_console lab1 "NESTED NEW [0-9a-f:.]+ 8086:10d3 driver=e1000e" 120
 
 step "stop and give back"
 check "stop lab1 (power-down, then off)" "$DDACTL" vm stop lab1 --timeout 15
