@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "error.h"
+#include "hostpath.h"
 #include "pool.h"
 #include "report.h"
 #include "sriov.h"
@@ -180,6 +181,43 @@ static int list(void)
 	return EXIT_OK;
 }
 
+/* Is the function at addr still the one recorded (same ids)? */
+static bool recorded_here(const char *addr, uint16_t vendor, uint16_t device)
+{
+	uint64_t v, d;
+
+	return dda_read_u64(&v, "sys/bus/pci/devices/%s/vendor", addr) == 0 &&
+	       dda_read_u64(&d, "sys/bus/pci/devices/%s/device", addr) == 0 && v == vendor && d == device;
+}
+
+/* udev runs `pool restore --device X` for every PCI function at coldplug,
+ * one after another under the lock; most have nothing to do with the
+ * pool, and a full scan for each makes the last ones wait past the lock's
+ * timeout.  X needs nothing when no record names its address and every
+ * record still sits where it was recorded (so none can have moved to X).
+ * Whenever that cannot be told, the full restore runs. */
+static bool restore_concerns(const char *only)
+{
+	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
+	_cleanup_free_ struct dda_pool_entry *v = NULL;
+	_cleanup_free_ struct dda_sriov_config *c = NULL;
+	size_t n = 0, nc = 0;
+	int r = dda_state_open(&s, DDA_STATE_READONLY);
+
+	if (r == -ENOENT)
+		return false;
+	if (r < 0 || dda_pool_needs_recovery(s) || dda_pool_list(s, &v, &n) < 0 ||
+	    dda_sriov_config_list(s, &c, &nc) < 0)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].address, only) || !recorded_here(v[i].address, v[i].vendor, v[i].device))
+			return true;
+	for (size_t i = 0; i < nc; i++)
+		if (!strcmp(c[i].address, only) || !recorded_here(c[i].address, c[i].vendor, c[i].device))
+			return true;
+	return false;
+}
+
 static int restore(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -211,6 +249,8 @@ static int restore(int argc, char **argv)
 		dda_pciaddr_format(&a, canon);
 		only = canon;
 	}
+	if (only && !restore_concerns(only))
+		return EXIT_OK;
 	r = cli_session_open(&ses, "pool restore", "ddactl pool restore");
 	/* With host use: a device the host took meanwhile is left alone. */
 	if (r == 0)
