@@ -19,73 +19,7 @@
 
 #include <cmocka.h>
 
-#include "helpers.h"
-
-/* Writes s to a root-relative sysfs file with one write(); 0 or -errno. */
-static int sysfs_write(struct fx *f, const char *rel, const char *s)
-{
-	char path[PATH_MAX];
-	int fd, r = 0;
-
-	tree_path(f, path, sizeof(path), rel);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
-static int dev_write(struct fx *f, const char *addr, const char *attr, const char *s)
-{
-	char rel[PATH_MAX];
-
-	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/%s", addr, attr);
-	return sysfs_write(f, rel, s);
-}
-
-/* "" when unbound */
-static const char *driver_of(struct fx *f, const char *addr)
-{
-	static char buf[64];
-	char path[PATH_MAX], t[PATH_MAX];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/%s/driver", fh_root(f->fh), addr);
-	n = readlink(path, t, sizeof(t) - 1);
-	if (n < 0)
-		return "";
-	t[n] = '\0';
-	snprintf(buf, sizeof(buf), "%s", strrchr(t, '/') + 1);
-	/* the driver's side of the link points back at the device */
-	snprintf(path, sizeof(path), "%s/sys/bus/pci/drivers/%s/%s/config", fh_root(f->fh), buf, addr);
-	if (access(path, F_OK) < 0)
-		fail_msg("%s is on %s but drivers/%s/%s does not lead to it", addr, buf, buf, addr);
-	return buf;
-}
-
-static bool tree_has(struct fx *f, const char *rel)
-{
-	char path[PATH_MAX];
-
-	tree_path(f, path, sizeof(path), rel);
-	return access(path, F_OK) == 0;
-}
-
-static const char *override_of(struct fx *f, const char *addr)
-{
-	static char buf[128];
-	char path[PATH_MAX];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/%s/driver_override", fh_root(f->fh), addr);
-	fp = fopen(path, "r");
-	if (!fp || !fgets(buf, sizeof(buf), fp))
-		fail_msg("cannot read %s", path);
-	fclose(fp);
-	return buf;
-}
+#include "kmodel-helpers.h"
 
 /* A host with EP on i40e (group 2) and vfio-pci registered. */
 static void host(struct fx *f)
