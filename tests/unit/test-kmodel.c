@@ -163,6 +163,99 @@ static void test_reset(void **state)
 		assert_int_equal(cfg[i], 0xff);
 }
 
+/* EP as an SR-IOV PF on i40e with 4 VFs possible, none enabled; the VFs
+ * match iavf. */
+static void sriov_host(struct fx *f)
+{
+	struct fh_dev e = good_ep();
+	struct fh_dev vf = { .caps = FH_MSIX | FH_FLR, .reset_method = "flr", .reset = true };
+
+	base(f);
+	e.caps |= FH_SRIOV | FH_ARI;
+	e.sriov_total = 4;
+	e.vf_device = 0x154c;
+	e.vf_bars[0] = (struct fh_bar){ 64 << 10, FH_BAR_64 | FH_BAR_PREF };
+	add_dev(f, &e);
+	MUST(fh_sriov_spares(f->fh, EP, &vf, FH_GROUP(10)));
+	MUST(fh_driver(f->fh, "iavf"));
+	MUST(fh_driver(f->fh, "vfio-pci"));
+	for (unsigned i = 0; i < 4; i++) {
+		char a[FH_ADDR_LEN];
+
+		MUST(fh_vf_addr(f->fh, EP, i, a));
+		MUST(fh_model_native(f->fh, a, "iavf"));
+	}
+}
+
+#define VF0 "0000:01:10.0"
+#define VF1 "0000:01:10.1"
+
+static void test_numvfs(void **state)
+{
+	struct fx *f = *state;
+
+	sriov_host(f);
+	assert_false(tree_has(f, "sys/bus/pci/devices/" VF0));
+	assert_int_equal(dev_write(f, EP, "sriov_numvfs", "5"), -ERANGE);
+	assert_int_equal(dev_write(f, EP, "sriov_numvfs", "two"), -EINVAL);
+	assert_int_equal(dev_write(f, EP, "sriov_numvfs", "2\n"), 0);
+	assert_true(tree_has(f, "sys/bus/pci/devices/" EP "/virtfn1/physfn/virtfn0"));
+	assert_false(tree_has(f, "sys/bus/pci/devices/" EP "/virtfn2"));
+	assert_true(tree_has(f, "sys/kernel/iommu_groups/11/devices/" VF1));
+	/* autoprobe on: the VFs went to their driver */
+	assert_string_equal(driver_of(f, VF0), "iavf");
+	assert_string_equal(driver_of(f, VF1), "iavf");
+	/* N -> M without 0 first */
+	assert_int_equal(dev_write(f, EP, "sriov_numvfs", "3"), -EBUSY);
+	assert_int_equal(dev_write(f, EP, "sriov_numvfs", "2"), 0);
+
+	assert_int_equal(dev_write(f, EP, "sriov_numvfs", "0"), 0);
+	assert_false(tree_has(f, "sys/bus/pci/devices/" VF0));
+	assert_false(tree_has(f, "sys/bus/pci/devices/" EP "/virtfn0"));
+	assert_false(tree_has(f, "sys/bus/pci/drivers/iavf/" VF0));
+	assert_false(tree_has(f, "sys/kernel/iommu_groups/10"));
+
+	/* autoprobe off: new VFs stay unbound; an override still probes */
+	assert_int_equal(dev_write(f, EP, "sriov_drivers_autoprobe", "x"), -EINVAL);
+	assert_int_equal(dev_write(f, EP, "sriov_drivers_autoprobe", "0"), 0);
+	assert_int_equal(dev_write(f, EP, "sriov_numvfs", "1"), 0);
+	assert_string_equal(driver_of(f, VF0), "");
+	assert_int_equal(sysfs_write(f, "sys/bus/pci/drivers_probe", VF0), 0);
+	assert_string_equal(driver_of(f, VF0), "");
+	assert_int_equal(sysfs_write(f, "sys/bus/pci/drivers/iavf/bind", VF0), -ENODEV);
+	assert_int_equal(dev_write(f, VF0, "driver_override", "vfio-pci"), 0);
+	assert_int_equal(sysfs_write(f, "sys/bus/pci/drivers_probe", VF0), 0);
+	assert_string_equal(driver_of(f, VF0), "vfio-pci");
+	assert_true(tree_has(f, "dev/vfio/10"));
+	/* disabling takes the VF from vfio-pci too */
+	assert_int_equal(dev_write(f, EP, "sriov_numvfs", "0"), 0);
+	assert_false(tree_has(f, "dev/vfio/10"));
+
+	/* the PF's driver configures SR-IOV: none, no change */
+	assert_int_equal(dev_write(f, EP, "driver/unbind", EP), 0);
+	assert_int_equal(dev_write(f, EP, "sriov_numvfs", "1"), -ENOENT);
+	assert_int_equal(dev_write(f, EP, "sriov_numvfs", "0"), 0);
+}
+
+static void test_remove_rescan(void **state)
+{
+	struct fx *f = *state;
+
+	host(f);
+	assert_int_equal(dev_write(f, EP, "remove", "0"), 0);
+	assert_true(tree_has(f, "sys/bus/pci/devices/" EP));
+	assert_int_equal(dev_write(f, EP, "remove", "1"), 0);
+	assert_false(tree_has(f, "sys/bus/pci/devices/" EP));
+	assert_false(tree_has(f, "sys/bus/pci/drivers/i40e/" EP));
+	assert_false(tree_has(f, "sys/kernel/iommu_groups/2"));
+	assert_int_equal(sysfs_write(f, "sys/bus/pci/drivers_probe", EP), -ENODEV);
+	assert_int_equal(sysfs_write(f, "sys/bus/pci/rescan", "1"), 0);
+	assert_true(tree_has(f, "sys/kernel/iommu_groups/2/devices/" EP "/config"));
+	/* back as a new device: probed to its driver */
+	assert_string_equal(driver_of(f, EP), "i40e");
+	assert_string_equal(override_of(f, EP), "(null)\n");
+}
+
 /* Writes the model does not own are plain file writes. */
 static void test_passthrough(void **state)
 {
@@ -189,6 +282,8 @@ int main(void)
 		T(test_probe),
 		T(test_vfio_refuses),
 		T(test_reset),
+		T(test_numvfs),
+		T(test_remove_rescan),
 		T(test_passthrough),
 	};
 
