@@ -180,4 +180,31 @@ static inline void expect_host(struct fx *f, struct dda_state *s, const char *ad
 	assert_int_equal(dda_pool_get(s, addr, &e), -ENOENT);
 }
 
+/* EP as an SR-IOV PF on i40e with 4 VFs possible, none enabled; the VFs
+ * match iavf. */
+static inline void sriov_host(struct fx *f)
+{
+	struct fh_dev e = good_ep();
+	struct fh_dev vf = { .caps = FH_MSIX | FH_FLR, .reset_method = "flr", .reset = true };
+
+	base(f);
+	e.caps |= FH_SRIOV | FH_ARI;
+	e.sriov_total = 4;
+	e.vf_device = 0x154c;
+	e.vf_bars[0] = (struct fh_bar){ 64 << 10, FH_BAR_64 | FH_BAR_PREF };
+	add_dev(f, &e);
+	MUST(fh_sriov_spares(f->fh, EP, &vf, FH_GROUP(10)));
+	MUST(fh_driver(f->fh, "iavf"));
+	MUST(fh_driver(f->fh, "vfio-pci"));
+	for (unsigned i = 0; i < 4; i++) {
+		char a[FH_ADDR_LEN];
+
+		MUST(fh_vf_addr(f->fh, EP, i, a));
+		MUST(fh_model_native(f->fh, a, "iavf"));
+	}
+}
+
+#define VF0 "0000:01:10.0"
+#define VF1 "0000:01:10.1"
+
 #endif

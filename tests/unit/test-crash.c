@@ -6,6 +6,9 @@
  * database it leaves must show the half-done move; dda_pool_recover() in
  * the parent must then put every member of the group back on its host
  * driver with no override, no record and no /dev/vfio node left over.
+ * For `vf set --pool` the repair is the boot restore (dda_sriov_restore),
+ * which must converge on the recorded count with every VF in the pool,
+ * on vfio-pci, and the PF's sriov_drivers_autoprobe put back.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -25,6 +28,7 @@
 #include "kmodel-helpers.h"
 #include "checks.h"
 #include "error.h"
+#include "sriov.h"
 
 /* The child may not use cmocka (a failed assert would go on running the
  * rest of the tests in the child): it says what went wrong in its exit
@@ -144,6 +148,134 @@ POINT(test_mount_reset, 6)
 POINT(test_mount_override_cleared, 7)
 POINT(test_mount_bound, 8)
 
+/* ------------------------------------------------------------ vf set */
+
+static _Noreturn void child_vf_set(const char *point)
+{
+	struct dda_state *s = NULL;
+
+	setenv("DDACTL_FAULT", point, 1);
+	if (dda_state_open(&s, 0) < 0)
+		_exit(CHILD_STATE);
+	(void)!dda_sriov_set(s, EP, 2, DDA_SRIOV_POOL, NULL);
+	_exit(CHILD_NOT_KILLED);
+}
+
+static void read_pf_attr(struct fx *f, const char *attr, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	FILE *fp;
+
+	dev_path(f, path, sizeof(path), EP, attr);
+	fp = fopen(path, "r");
+	if (!fp || !fgets(buf, (int)size, fp))
+		fail_msg("cannot read %s", path);
+	fclose(fp);
+}
+
+/* Two VFs of EP in the pool, on vfio-pci, and nothing left half done. */
+static void expect_vfs_pooled(struct fx *f, struct dda_state *s)
+{
+	const char *vfs[] = { VF0, VF1 };
+	struct dda_sriov_config c;
+	char buf[16];
+
+	read_pf_attr(f, "sriov_numvfs", buf, sizeof(buf));
+	assert_string_equal(buf, "2\n");
+	assert_false(tree_has(f, "sys/bus/pci/devices/" EP "/virtfn2"));
+	read_pf_attr(f, "sriov_drivers_autoprobe", buf, sizeof(buf));
+	assert_string_equal(buf, "1\n");
+	for (size_t i = 0; i < ARRAY_SIZE(vfs); i++) {
+		struct dda_pool_entry e;
+
+		assert_string_equal(driver_of(f, vfs[i]), "vfio-pci");
+		assert_string_equal(override_of(f, vfs[i]), "vfio-pci\n");
+		assert_int_equal(dda_pool_get(s, vfs[i], &e), 0);
+		assert_string_equal(e.state, "pooled");
+		assert_string_equal(e.original_driver, "");
+	}
+	assert_false(tree_has(f, "sys/bus/pci/drivers/iavf/" VF0));
+	assert_true(tree_has(f, "dev/vfio/10"));
+	assert_true(tree_has(f, "dev/vfio/11"));
+	rescan(f);
+	assert_int_equal(dda_sriov_config_get(s, dev(f, EP)->location_path, &c), 0);
+	assert_int_equal(c.count, 2);
+	assert_true(c.pool);
+	assert_false(c.changing);
+	assert_int_equal(c.autoprobe_saved, -1);
+	assert_false(dda_pool_needs_recovery(s));
+}
+
+/* Without a crash: the reference the repairs must reach. */
+static void test_vf_set_pool(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
+	struct dda_repair rep = { 0 };
+
+	sriov_host(f);
+	s = kstate_open(f);
+	assert_int_equal(dda_sriov_set(s, EP, 2, DDA_SRIOV_POOL, &rep), 0);
+	expect_vfs_pooled(f, s);
+	/* VFs of a PF with autoprobe on that never reached a host driver */
+	assert_string_equal(driver_of(f, "0000:01:10.2"), "");
+}
+
+static void vf_crash_at(struct fx *f, const char *point, const char *numvfs, const char *autoprobe)
+{
+	struct dda_state *s;
+	struct dda_sriov_config c;
+	struct dda_repair rep = { 0 };
+	char buf[16];
+	bool changed = false;
+	int status;
+	pid_t pid;
+
+	sriov_host(f);
+	s = kstate_open(f);
+	/* a count in place before, so the change goes through 0 */
+	assert_int_equal(dda_sriov_set(s, EP, 1, 0, NULL), 0);
+	assert_string_equal(driver_of(f, VF0), "iavf");
+	dda_state_close(s);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		child_vf_set(point);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+		fail_msg("%s: the child was not killed there (exit status %d)", point,
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+
+	/* what the crash left: the intent, and the kernel half way */
+	s = kstate_open(f);
+	read_pf_attr(f, "sriov_numvfs", buf, sizeof(buf));
+	assert_string_equal(buf, numvfs);
+	read_pf_attr(f, "sriov_drivers_autoprobe", buf, sizeof(buf));
+	assert_string_equal(buf, autoprobe);
+	rescan(f);
+	assert_int_equal(dda_sriov_config_get(s, dev(f, EP)->location_path, &c), 0);
+	assert_true(c.changing);
+	assert_int_equal(c.count, 2);
+
+	/* the repair of any command, then the boot restore */
+	assert_int_equal(dda_pool_recover(s, &rep), 0);
+	assert_int_equal(dda_sriov_restore(s, f->h, NULL, &rep, &changed), 0);
+	expect_vfs_pooled(f, s);
+	dda_state_close(s);
+}
+
+#define VF_POINT(fn, point, numvfs, autoprobe)                                 \
+	static void fn(void **state)                                           \
+	{                                                                      \
+		vf_crash_at(*state, point, numvfs, autoprobe);                 \
+	}
+VF_POINT(test_vf_set_recorded, "vf-set:recorded", "1\n", "1\n")
+VF_POINT(test_vf_set_zero, "vf-set:zero", "0\n", "1\n")
+VF_POINT(test_vf_set_autoprobe_off, "vf-set:autoprobe-off", "0\n", "0\n")
+VF_POINT(test_vf_set_created, "vf-set:created", "2\n", "0\n")
+VF_POINT(test_vf_set_bound, "vf-set:bound", "2\n", "0\n")
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +288,12 @@ int main(void)
 		T(test_mount_reset),
 		T(test_mount_override_cleared),
 		T(test_mount_bound),
+		T(test_vf_set_pool),
+		T(test_vf_set_recorded),
+		T(test_vf_set_zero),
+		T(test_vf_set_autoprobe_off),
+		T(test_vf_set_created),
+		T(test_vf_set_bound),
 	};
 
 	_Static_assert(sizeof(points) / sizeof(points[0]) == 9, "a test per fault point");
