@@ -78,6 +78,22 @@ static inline const char *override_of(struct fx *f, const char *addr)
 	return buf;
 }
 
+/* Whether the model ever logged this bind or unbind ("bind X D"). */
+static inline bool model_saw(struct fx *f, const char *event)
+{
+	char path[PATH_MAX], line[256];
+	bool seen = false;
+	FILE *fp;
+
+	tree_path(f, path, sizeof(path), ".kmodel/events");
+	fp = fopen(path, "r");
+	while (fp && !seen && fgets(line, sizeof(line), fp))
+		seen = !strncmp(line, event, strlen(event)) && line[strlen(event)] == '\n';
+	if (fp)
+		fclose(fp);
+	return seen;
+}
+
 /* The state database in the tree (root/state), opened read-write. */
 static inline struct dda_state *kstate_open(struct fx *f)
 {

@@ -195,6 +195,8 @@ static void expect_vfs_pooled(struct fx *f, struct dda_state *s)
 		assert_string_equal(e.original_driver, "");
 	}
 	assert_false(tree_has(f, "sys/bus/pci/drivers/iavf/" VF0));
+	/* a pooled VF never meets a host driver, not even for a moment */
+	assert_false(model_saw(f, "bind " VF1 " iavf"));
 	assert_true(tree_has(f, "dev/vfio/10"));
 	assert_true(tree_has(f, "dev/vfio/11"));
 	rescan(f);

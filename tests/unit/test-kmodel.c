@@ -178,6 +178,8 @@ static void test_numvfs(void **state)
 	/* autoprobe on: the VFs went to their driver */
 	assert_string_equal(driver_of(f, VF0), "iavf");
 	assert_string_equal(driver_of(f, VF1), "iavf");
+	assert_true(model_saw(f, "bind " VF1 " iavf"));
+	assert_false(model_saw(f, "unbind " VF1 " iavf"));
 	/* N -> M without 0 first */
 	assert_int_equal(dev_write(f, EP, "sriov_numvfs", "3"), -EBUSY);
 	assert_int_equal(dev_write(f, EP, "sriov_numvfs", "2"), 0);
