@@ -116,6 +116,12 @@ static void test_probe(void **state)
 	assert_int_equal(dev_write(f, EP, "driver/unbind", EP), 0);
 	assert_int_equal(sysfs_write(f, "sys/bus/pci/drivers_probe", EP), 0);
 	assert_string_equal(driver_of(f, EP), "i40e-new");
+	/* vfio-pci's id table matches only by override, whatever a test lists */
+	MUST(fh_model_native(f->fh, EP, "vfio-pci pci-stub i40e"));
+	assert_int_equal(dev_write(f, EP, "driver/unbind", EP), 0);
+	assert_int_equal(sysfs_write(f, "sys/bus/pci/drivers/vfio-pci/bind", EP), -ENODEV);
+	assert_int_equal(sysfs_write(f, "sys/bus/pci/drivers_probe", EP), 0);
+	assert_string_equal(driver_of(f, EP), "i40e");
 }
 
 static void test_vfio_refuses(void **state)
