@@ -146,6 +146,7 @@ const char *dda_device_verdict(const struct dda_device *d)
 void dda_device_release(struct dda_device *d)
 {
 	free(d->syspath);
+	free(d->quarantine);
 	free(d->uses);
 	for (size_t i = 0; i < d->nreasons; i++) {
 		free(d->reasons[i].message);
