@@ -187,10 +187,10 @@ static int list(void)
 			}
 			json_object_object_add(x, "state", json_object_new_string(e->state));
 			json_object_object_add(x, "quarantined", json_object_new_boolean(dda_pool_entry_quarantined(e)));
-			if (dda_pool_entry_quarantined(e)) {
-				json_object_object_add(x, "quarantined_at", json_object_new_string(e->quarantined_at));
-				json_object_object_add(x, "quarantine_reason", json_object_new_string(e->quarantine_reason));
-			}
+			json_object_object_add(x, "quarantined_at", dda_pool_entry_quarantined(e)
+								    ? json_object_new_string(e->quarantined_at) : NULL);
+			json_object_object_add(x, "quarantine_reason", dda_pool_entry_quarantined(e)
+								       ? json_object_new_string(e->quarantine_reason) : NULL);
 			{
 				char owner[DDA_VM_NAME_MAX + 1];
 
