@@ -637,9 +637,11 @@ int dda_pool_plan_mount(struct dda_host *h, struct dda_state *s, struct dda_devi
 		 * is the best guess, and the one a reboot would make. */
 		else if (p.moves[i].unrecorded && dda_driver_native(p.moves[i].dev->name, p.moves[i].to,
 								      sizeof(p.moves[i].to)) < 0) {
-			r = dda_error_code(dda_last_error()->err, dda_last_error()->code, p.moves[i].dev->name,
+			struct dda_error_info why = *dda_last_error();
+
+			r = dda_error_code(why.err, why.code, p.moves[i].dev->name,
 					   "refusing to mount '%s': its original driver was not recorded, and %s",
-					   p.moves[i].dev->name, dda_last_error()->message);
+					   p.moves[i].dev->name, why.message);
 			goto fail;
 		}
 	}
