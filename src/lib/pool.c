@@ -292,7 +292,6 @@ int dda_pool_plan_dismount(struct dda_host *h, struct dda_state *s, struct dda_d
 		r = plan_add(&p, d, true, NULL);
 		if (r < 0)
 			goto fail;
-		p.moves[p.n - 1].unrecorded = dda_pool_unrecorded(s, d);
 		/* The whole group moves: vfio refuses a group whose other
 		 * members are still bound to host drivers. */
 		if (d->group)
@@ -353,6 +352,7 @@ int dda_pool_plan_dismount(struct dda_host *h, struct dda_state *s, struct dda_d
 		/* A companion already pooled by an earlier (partial) move stays. */
 		if (dda_pool_get(s, m->dev->name, &e) == 0)
 			m->skip = true;
+		m->unrecorded = dda_pool_unrecorded(s, m->dev);
 		snprintf(m->to, sizeof(m->to), "%s", VFIO);
 	}
 	*ret = p;

@@ -534,6 +534,34 @@ static void test_dismount_names_unrecorded(void **state)
 	assert_false(dda_pool_unrecorded(s, dev(f, EP)));
 }
 
+/* An unrecorded companion is named as such when its group moves. */
+static void test_dismount_names_unrecorded_companion(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
+	struct dda_plan plan = { 0 };
+	struct fh_dev e = good_ep();
+
+	base(f);
+	e.multifunction = true;
+	add_dev(f, &e);
+	ADD(f, .addr = EP_F1, .parent = RP, .vendor = 0x8086, .device = 0x1572, .class = 0x020000,
+	    .multifunction = true, .caps = FH_PM | FH_MSIX | FH_FLR, .driver = "vfio-pci",
+	    .driver_override = "vfio-pci", .group = FH_GROUP(2), .reset_method = "flr", .reset = true);
+	s = open_state(f);
+	rescan(f, s);
+	{
+		struct dda_device *d = dev(f, EP);
+
+		assert_int_equal(dda_pool_plan_dismount(f->h, s, &d, 1, DDA_MOVE_FORCE, &plan), 0);
+	}
+	assert_int_equal(plan.n, 2);
+	assert_false(plan.moves[0].unrecorded);
+	assert_ptr_equal(plan.moves[1].dev, dev(f, EP_F1));
+	assert_true(plan.moves[1].unrecorded);
+	dda_plan_release(&plan);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -548,6 +576,7 @@ int main(void)
 		T(test_unrecorded_mount_without_module),
 		T(test_mount_of_a_host_device),
 		T(test_dismount_names_unrecorded),
+		T(test_dismount_names_unrecorded_companion),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
