@@ -289,18 +289,29 @@ static int release(int argc, char **argv)
 	bool reset = false;
 	int r;
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		help();
-		return EXIT_OK;
-	}
-	if (argc != 2)
-		return cli_usage_error("pool", argc < 2 ? "'pool release' needs a device" : "'pool release' takes one device");
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
 	cli_command_line(argc, argv, line, sizeof(line));
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': arg_json = true; break;
+		case 'h': help(); return EXIT_OK;
+		default: return cli_usage_error("pool", "bad option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("pool", optind >= argc ? "'pool release' needs a device"
+							       : "'pool release' takes one device");
 	r = cli_session_open(&ses, "pool release", line);
 	if (r == 0)
 		r = dda_host_scan(&h, 0);
 	if (r == 0)
-		r = dda_host_resolve(h, argv[1], &d);
+		r = dda_host_resolve(h, argv[optind], &d);
 	if (r == 0)
 		r = dda_pool_release(ses.state, d, &reset);
 	if (r == 0 && arg_json) {
