@@ -15,7 +15,12 @@ static void help(void)
 	       "Give pooled devices back to the host: reset, unbind vfio-pci, clear\n"
 	       "driver_override, reprobe, and check that the driver recorded at\n"
 	       "dismount is bound again, for each device's whole IOMMU group.\n"
-	       "Refused while a VM (or any process) holds the device.\n"
+	       "Refused while a VM (or any process) holds the device, and for a\n"
+	       "quarantined device (see 'ddactl pool release').  A device that does\n"
+	       "not answer after its reset stays on vfio-pci, quarantined.\n"
+	       "A device on vfio-pci with driver_override set that the pool has no\n"
+	       "record of (unrecorded) goes to the driver the kernel picks for it\n"
+	       "(libkmod lookup of its modalias), since its original one is not known.\n"
 	       "\n"
 	       "  -j, --json      JSON output\n");
 }

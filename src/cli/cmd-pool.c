@@ -23,6 +23,7 @@ static void help(void)
 	       "       ddactl pool restore [--device ADDRESS]\n"
 	       "       ddactl pool create NAME\n"
 	       "       ddactl pool add NAME DEVICE...\n"
+	       "       ddactl pool release DEVICE\n"
 	       "\n"
 	       "Without a subcommand, list the pool: every device taken from the host,\n"
 	       "its location path, group, companions, the driver it came from, when,\n"
@@ -35,6 +36,14 @@ static void help(void)
 	       "create   a named pool (Hyper-V's VM resource pool): a VM given\n"
 	       "         '--pool NAME' gets a free member of it when it starts\n"
 	       "add      put pooled devices into a named pool\n"
+	       "release  reset a quarantined device again and, if it answers, lift\n"
+	       "         its quarantine (a device that does not answer after a reset\n"
+	       "         stays on vfio-pci, quarantined: mount and VMs refuse it)\n"
+	       "\n"
+	       "The list also names devices on vfio-pci or pci-stub with driver_override\n"
+	       "set that the pool has no record of (unrecorded: the state database was\n"
+	       "lost or replaced); 'ddactl mount DEVICE' gives such a device to the\n"
+	       "driver the kernel picks for it.\n"
 	       "\n"
 	       "  -j, --json      JSON output\n");
 }
@@ -82,6 +91,45 @@ static int named(int argc, char **argv)
 	return r < 0 ? cli_fail(r) : EXIT_OK;
 }
 
+static struct json_object *unrecorded_json(const struct dda_host *h)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; h && i < h->ndevs; i++) {
+		const struct dda_device *d = &h->devs[i];
+		struct json_object *x;
+
+		if (d->pool_mark != DDA_POOL_UNRECORDED)
+			continue;
+		x = json_object_new_object();
+		json_object_object_add(x, "address", json_object_new_string(d->name));
+		json_object_object_add(x, "location_path", json_object_new_string(d->location_path));
+		json_object_object_add(x, "name", d->name_str ? json_object_new_string(d->name_str) : NULL);
+		json_object_object_add(x, "iommu_group", json_object_new_int(d->group_id));
+		json_object_object_add(x, "driver", json_object_new_string(d->driver));
+		json_object_array_add(a, x);
+	}
+	return a;
+}
+
+static void print_unrecorded(const struct dda_host *h)
+{
+	bool first = true;
+
+	for (size_t i = 0; h && i < h->ndevs; i++) {
+		const struct dda_device *d = &h->devs[i];
+
+		if (d->pool_mark != DDA_POOL_UNRECORDED)
+			continue;
+		if (first)
+			printf("\nunrecorded: on vfio-pci or pci-stub with driver_override set, but not in the pool\n"
+			       "(its original driver is not known; 'ddactl mount DEVICE' gives it to the kernel's choice)\n");
+		first = false;
+		printf("%-13s %-5d %-14s %s\n              %s\n", d->name, d->group_id, d->driver,
+		       d->name_str ? d->name_str : "", d->location_path);
+	}
+}
+
 static int list(void)
 {
 	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
@@ -98,9 +146,12 @@ static int list(void)
 		if (r < 0)
 			return cli_fail(r);
 	}
-	/* The live host adds names and the current driver. */
-	if (dda_host_scan(&h, DDA_SCAN_NAMES) < 0)
-		h = NULL;
+	/* The live host adds names and the current driver, and shows what
+	 * sits on vfio-pci without a record. */
+	if (dda_host_scan(&h, DDA_SCAN_NAMES) < 0 || dda_pool_mark(h, s) < 0) {
+		dda_host_free(TAKE_PTR(h));
+		dda_error_clear();
+	}
 	if (arg_json) {
 		_cleanup_json_ struct json_object *o = json_object_new_object();
 		struct json_object *a = json_object_new_array();
@@ -135,6 +186,11 @@ static int list(void)
 				json_object_object_add(x, "forced_reasons", json_object_new_string(e->forced_reasons));
 			}
 			json_object_object_add(x, "state", json_object_new_string(e->state));
+			json_object_object_add(x, "quarantined", json_object_new_boolean(dda_pool_entry_quarantined(e)));
+			json_object_object_add(x, "quarantined_at", dda_pool_entry_quarantined(e)
+								    ? json_object_new_string(e->quarantined_at) : NULL);
+			json_object_object_add(x, "quarantine_reason", dda_pool_entry_quarantined(e)
+								       ? json_object_new_string(e->quarantine_reason) : NULL);
 			{
 				char owner[DDA_VM_NAME_MAX + 1];
 
@@ -145,11 +201,13 @@ static int list(void)
 			json_object_array_add(a, x);
 		}
 		json_object_object_add(o, "pool", a);
+		json_object_object_add(o, "unrecorded", unrecorded_json(h));
 		cli_print_json(o);
 		return EXIT_OK;
 	}
 	if (!n) {
 		printf("the pool is empty (add devices with 'ddactl dismount DEVICE')\n");
+		print_unrecorded(h);
 		return EXIT_OK;
 	}
 	printf("%-13s %-5s %-14s %-9s %-20s %s\n", "DEVICE", "GROUP", "FROM DRIVER", "STATE", "SINCE", "NAME");
@@ -170,6 +228,9 @@ static int list(void)
 			printf("  NOW ON %s", d->driver[0] ? d->driver : "no driver");
 		if (e->forced)
 			printf("  forced by %s (%s)", e->forced_by, e->forced_reasons);
+		if (dda_pool_entry_quarantined(e))
+			printf("\n              QUARANTINED since %s: %s ('ddactl pool release %s' once fixed)",
+			       e->quarantined_at, e->quarantine_reason, e->address);
 		{
 			char owner[DDA_VM_NAME_MAX + 1];
 
@@ -178,6 +239,7 @@ static int list(void)
 		}
 		printf("\n");
 	}
+	print_unrecorded(h);
 	return EXIT_OK;
 }
 
@@ -216,6 +278,56 @@ static bool restore_concerns(const char *only)
 		if (!strcmp(c[i].address, only) || !recorded_here(c[i].address, c[i].vendor, c[i].device))
 			return true;
 	return false;
+}
+
+static int release(int argc, char **argv)
+{
+	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
+	struct cli_session ses = { 0 };
+	struct dda_device *d = NULL;
+	char line[512];
+	bool reset = false;
+	int r;
+
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	cli_command_line(argc, argv, line, sizeof(line));
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': arg_json = true; break;
+		case 'h': help(); return EXIT_OK;
+		default: return cli_usage_error("pool", "bad option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("pool", optind >= argc ? "'pool release' needs a device"
+							       : "'pool release' takes one device");
+	r = cli_session_open(&ses, "pool release", line);
+	if (r == 0)
+		r = dda_host_scan(&h, 0);
+	if (r == 0)
+		r = dda_host_resolve(h, argv[optind], &d);
+	if (r == 0)
+		r = dda_pool_release(ses.state, d, &reset);
+	if (r == 0 && arg_json) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "action", json_object_new_string("release"));
+		json_object_object_add(o, "address", json_object_new_string(d->name));
+		json_object_object_add(o, "reset", json_object_new_boolean(reset));
+		json_object_object_add(o, "quarantined", json_object_new_boolean(false));
+		cli_print_json(o);
+	} else if (r == 0) {
+		printf("'%s' answers%s: released from quarantine, pooled and free for a VM\n", d->name,
+		       reset ? " after its reset" : "");
+	}
+	cli_session_close(&ses);
+	return r < 0 ? cli_fail(r) : EXIT_OK;
 }
 
 static int restore(int argc, char **argv)
@@ -292,6 +404,8 @@ int cmd_pool(int argc, char **argv)
 		return restore(argc - 1, argv + 1);
 	if (argc > 1 && (!strcmp(argv[1], "create") || !strcmp(argv[1], "add")))
 		return named(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "release"))
+		return release(argc - 1, argv + 1);
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': arg_json = true; break;

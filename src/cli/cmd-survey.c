@@ -12,6 +12,7 @@
 #include "checks.h"
 #include "cli.h"
 #include "error.h"
+#include "pool.h"
 #include "report.h"
 #include "topology.h"
 
@@ -190,6 +191,21 @@ static void print_report(const struct dda_host *h, struct dda_device **only, siz
 	       counts[0], counts[1], counts[2]);
 }
 
+/* What the pool knows turns "on vfio-pci" into pooled, quarantined or
+ * unrecorded.  No database is an empty pool; one that cannot be read (not
+ * root) leaves the plain "in-pool" fact, which is still true. */
+static int mark_pool(struct dda_host *h)
+{
+	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
+	int r = dda_state_open(&s, DDA_STATE_READONLY);
+
+	if (r < 0 && r != -ENOENT) {
+		dda_error_clear();
+		return 0;
+	}
+	return dda_pool_mark(h, s);
+}
+
 int cmd_survey(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -224,7 +240,9 @@ int cmd_survey(int argc, char **argv)
 			n++;
 		}
 	}
-	r = dda_checks_run(h);
+	r = mark_pool(h);
+	if (r == 0)
+		r = dda_checks_run(h);
 	if (r < 0)
 		return cli_fail(r);
 	if (arg_json) {

@@ -55,6 +55,8 @@ void cli_print_plan(const struct dda_plan *p, const char *verb, bool dry_run)
 					       m->brought_by ? json_object_new_string(m->brought_by->name) : NULL);
 			json_object_object_add(x, "reset", json_object_new_boolean(m->reset));
 			json_object_object_add(x, "already_done", json_object_new_boolean(m->skip));
+			json_object_object_add(x, "unrecorded", json_object_new_boolean(m->unrecorded));
+			json_object_object_add(x, "quarantined", json_object_new_boolean(m->quarantined));
 			json_object_array_add(a, x);
 		}
 		json_object_object_add(o, "action", json_object_new_string(verb));
@@ -76,6 +78,11 @@ void cli_print_plan(const struct dda_plan *p, const char *verb, bool dry_run)
 			printf(", already done");
 		if (m->brought_by)
 			printf("  companion of %s (IOMMU group %d)", m->brought_by->name, m->dev->group_id);
+		if (m->unrecorded)
+			printf(!strcmp(verb, "mount")
+				       ? "\n      unrecorded: its original driver was not recorded; %s is the driver the kernel picks for it"
+				       : "\n      unrecorded: it was on %s with driver_override set and no record; now recorded, original driver unknown",
+			       !strcmp(verb, "mount") ? (m->to[0] ? m->to : "(none)") : m->from);
 		printf("\n      %s  %s\n", m->dev->location_path, m->dev->name_str ? m->dev->name_str : "");
 	}
 	if (p->forced)

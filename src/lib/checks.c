@@ -401,9 +401,18 @@ static int check_device(const struct dda_host *h, struct dda_device *d)
 		ADD(d, "unreadable", DDA_SEV_WARN, fmt("'%s': %s", d->name, d->errors[i]),
 		    fmt("the result for this device may be incomplete; run as root and check the kernel log"), NULL);
 
+	/* Before the D3cold stop: a quarantined device is one that went dead. */
+	if (d->pool_mark == DDA_POOL_QUARANTINED)
+		ADD(d, "quarantined", DDA_SEV_BLOCK,
+		    fmt("'%s' is quarantined in the pool %s", d->name, d->quarantine ? d->quarantine : ""),
+		    fmt("it stays on vfio-pci and no VM gets it; power-cycle or reseat it, then 'ddactl pool release %s'",
+			d->name),
+		    NULL);
+	/* Block, as dismount refuses it: the verdict and the refusal agree. */
 	if (d->d3cold) {
-		ADD(d, "d3cold", DDA_SEV_WARN,
-		    fmt("'%s' reads as all ones: it is powered down (D3cold) or gone", d->name),
+		ADD(d, "d3cold", DDA_SEV_BLOCK,
+		    fmt("'%s' reads as all ones: it is powered down (D3cold) or gone, so what it is cannot be checked",
+			d->name),
 		    fmt("wake it (echo on > /sys/bus/pci/devices/%s/power/control) or reseat it, then survey again; nothing else was checked",
 			d->name),
 		    NULL);
@@ -476,7 +485,13 @@ static int check_device(const struct dda_host *h, struct dda_device *d)
 		    fmt("'%s' is an SR-IOV physical function with %d VFs enabled", d->name, d->sriov_num),
 		    fmt("taking it away would destroy its VFs: assign the VFs instead, or set the VF count to 0 first"),
 		    NULL);
-	if (dda_device_in_pool_driver(d))
+	if (d->pool_mark == DDA_POOL_UNRECORDED)
+		ADD(d, "unrecorded", DDA_SEV_WARN,
+		    fmt("'%s' is on %s with driver_override set, but the pool has no record of it", d->name, d->driver),
+		    fmt("its original driver is not known (the state database was lost or replaced): 'ddactl mount %s' gives it to the driver the kernel picks for it, 'ddactl dismount %s' records it in the pool",
+			d->name, d->name),
+		    NULL);
+	else if (dda_device_in_pool_driver(d) && d->pool_mark != DDA_POOL_QUARANTINED)
 		ADD(d, "in-pool", DDA_SEV_INFO, fmt("'%s' is bound to %s", d->name, d->driver),
 		    fmt("it is already detached from the host and ready for a VM"), NULL);
 	return 0;

@@ -146,6 +146,7 @@ const char *dda_device_verdict(const struct dda_device *d)
 void dda_device_release(struct dda_device *d)
 {
 	free(d->syspath);
+	free(d->quarantine);
 	free(d->uses);
 	for (size_t i = 0; i < d->nreasons; i++) {
 		free(d->reasons[i].message);
@@ -322,6 +323,25 @@ static unsigned parse_reset_methods(const char *s)
 	return bits;
 }
 
+static void read_sysfs_ids(struct dda_device *d, int dir)
+{
+	uint64_t v;
+
+	if (dda_read_u64_at(dir, "vendor", &v) == 0 && v <= 0xffff)
+		d->vendor = (uint16_t)v;
+	if (dda_read_u64_at(dir, "device", &v) == 0 && v <= 0xffff)
+		d->device = (uint16_t)v;
+	if (!d->d3cold)
+		return;
+	/* The rest of a VF's header is its own; a D3cold one has nothing. */
+	if (dda_read_u64_at(dir, "subsystem_vendor", &v) == 0 && v <= 0xffff)
+		d->subvendor = (uint16_t)v;
+	if (dda_read_u64_at(dir, "subsystem_device", &v) == 0 && v <= 0xffff)
+		d->subdevice = (uint16_t)v;
+	if (dda_read_u64_at(dir, "class", &v) == 0 && v <= 0xffffff)
+		d->class = (uint32_t)v;
+}
+
 static int read_int(int dir, const char *attr, int *ret)
 {
 	uint64_t v;
@@ -392,19 +412,17 @@ int dda_device_read(struct dda_device *d)
 		return -ENOMEM;
 	}
 
-	/* A VF's own config space reads 0xffff for its ids; sysfs has the real ones. */
 	r = dda_read_link_base_at(dir, "physfn", buf, sizeof(buf));
-	if (r == 0) {
-		uint64_t v;
-
-		if (dda_pciaddr_parse(buf, &d->pf_addr) == 0)
-			d->vf_index = 0;	/* the exact index is set by the topology scan */
-		if (dda_read_u64_at(dir, "vendor", &v) == 0)
-			d->vendor = (uint16_t)v;
-		if (dda_read_u64_at(dir, "device", &v) == 0)
-			d->device = (uint16_t)v;
-	}
-
+	if (r == 0 && dda_pciaddr_parse(buf, &d->pf_addr) == 0)
+		d->vf_index = 0;	/* the exact index is set by the topology scan */
+	/* A VF's own config space reads 0xffff for its ids (SR-IOV 3.4.1.1),
+	 * and one in D3cold reads all ones: the kernel read them when it
+	 * enumerated the function (from the PF for a VF) and keeps them. */
+	if (r == 0 || d->d3cold)
+		read_sysfs_ids(d, dir);
+	/* VFs have no INTx (SR-IOV 3.4.1.14: Interrupt Pin reads 0). */
+	if (d->vf_index >= 0)
+		d->intx_pin = 0;
 	if (d->has_sriov) {
 		if (read_int(dir, "sriov_totalvfs", &d->sriov_total) < 0)
 			d->sriov_total = -1;

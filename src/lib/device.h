@@ -130,6 +130,16 @@ struct dda_device {
 	int boot_vga;			/* -1 unknown */
 	bool d3cold;
 
+	/* What the pool knows of a device on vfio-pci or pci-stub; set by
+	 * dda_pool_mark() before the checks run (UNKNOWN without it). */
+	enum dda_pool_mark {
+		DDA_POOL_UNKNOWN,
+		DDA_POOL_RECORDED,
+		DDA_POOL_QUARANTINED,
+		DDA_POOL_UNRECORDED,
+	} pool_mark;
+	char *quarantine;		/* "since T: reason" when QUARANTINED */
+
 	const char *name_str;		/* pci.ids name, borrowed from the names db, or NULL */
 
 	struct dda_use *uses;

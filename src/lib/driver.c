@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <libkmod.h>
+#include <pci/pci.h>
 
 #include "driver.h"
 #include "error.h"
@@ -158,10 +159,124 @@ int dda_driver_load_vfio(void)
 	return 0;
 }
 
+/* A libkmod context for the host under the root: the running kernel's
+ * modules and modprobe.d aliases, or the same places inside a fake root. */
+static struct kmod_ctx *kmod_for_root(void)
+{
+	_cleanup_free_ char *dir = NULL, *etc = NULL, *lib = NULL;
+	char release[128];
+	struct kmod_ctx *ctx;
+
+	if (!strcmp(dda_root(), "/"))
+		return kmod_new(NULL, NULL);
+	if (dda_read_line(release, sizeof(release), "proc/sys/kernel/osrelease") < 0)
+		snprintf(release, sizeof(release), "unknown");
+	dir = dda_path("lib/modules/%s", release);
+	etc = dda_path("etc/modprobe.d");
+	lib = dda_path("lib/modprobe.d");
+	if (!dir || !etc || !lib)
+		return NULL;
+	ctx = kmod_new(dir, (const char *const[]){ etc, lib, NULL });
+	return ctx;
+}
+
+/* The PCI driver a loaded module registers: sys/module/M/drivers/pci:NAME
+ * (xhci_pci registers xhci_hcd), else a driver named like the module. */
+static int module_driver(const char *module, char *buf, size_t size)
+{
+	_cleanup_closedir_ DIR *dir = dda_opendir("sys/module/%s/drivers", module);
+	struct dirent *e;
+
+	while (dir && (e = readdir(dir)))
+		if (!strncmp(e->d_name, "pci:", 4) && dda_exists("sys/bus/pci/drivers/%s", e->d_name + 4)) {
+			snprintf(buf, size, "%s", e->d_name + 4);
+			return 0;
+		}
+	if (dda_exists("sys/bus/pci/drivers/%s", module)) {
+		snprintf(buf, size, "%s", module);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int dda_driver_native(const char *bdf, char *buf, size_t size)
+{
+	struct kmod_list *list = NULL, *it;
+	struct kmod_ctx *ctx;
+	char alias[256], module[64] = "";
+	int r;
+
+	buf[0] = '\0';
+	r = dda_read_line(alias, sizeof(alias), DEV "modalias", bdf);
+	if (r < 0)
+		return dda_error(r, bdf, "cannot read the modalias of '%s': %s", bdf, strerror(-r));
+	ctx = kmod_for_root();
+	if (!ctx)
+		return dda_error(-ENOMEM, bdf, "cannot start libkmod to find a driver for '%s'", bdf);
+	kmod_set_log_priority(ctx, 0);
+	/* udev loads the first module the alias resolves to, in the order
+	 * modprobe.d aliases, then modules.alias: do the same. */
+	r = kmod_module_new_from_lookup(ctx, alias, &list);
+	kmod_list_foreach(it, r == 0 ? list : NULL) {
+		struct kmod_module *m = kmod_module_get_module(it);
+		const char *name = kmod_module_get_name(m);
+
+		/* vfio-pci and pci-stub match no ids of their own; a variant
+		 * driver (mlx5_vfio_pci) would keep it from the host. */
+		if (strcmp(name, "vfio_pci") && strcmp(name, "pci_stub") && !strstr(name, "vfio")) {
+			snprintf(module, sizeof(module), "%s", name);
+			if (!strcmp(dda_root(), "/") && module_driver(module, buf, size) < 0)
+				r = kmod_module_probe_insert_module(m, KMOD_PROBE_APPLY_BLACKLIST, NULL, NULL, NULL,
+								    NULL);
+			kmod_module_unref(m);
+			break;
+		}
+		kmod_module_unref(m);
+	}
+	kmod_module_unref_list(list);
+	kmod_unref(ctx);
+	if (!module[0])
+		return dda_error_code(-ENOENT, "no-driver", bdf,
+				      "no module of this kernel claims '%s' (modalias %s); it stays without a driver", bdf,
+				      alias);
+	if (buf[0])
+		return 0;
+	if (r < 0)
+		return dda_error(r, bdf, "cannot load module %s for '%s': %s", module, bdf, strerror(-r));
+	if (module_driver(module, buf, size) < 0)
+		return dda_error_code(-ENOENT, "no-driver", bdf,
+				      "module %s, which claims '%s', registers no PCI driver%s", module, bdf,
+				      strcmp(dda_root(), "/") ? " under this root" : "");
+	return 0;
+}
+
+/* Every function implements the dword at 0x08 (revision and class), and
+ * one that is gone answers every read with all ones.  The ids at 0x00 are
+ * not enough: a VF's read 0xffff by the SR-IOV spec. */
+static bool cfg_dead(const uint8_t *cfg)
+{
+	static const uint8_t ones[4] = { 0xff, 0xff, 0xff, 0xff };
+
+	return !memcmp(cfg + PCI_VENDOR_ID, ones, 4) && !memcmp(cfg + PCI_CLASS_REVISION, ones, 4);
+}
+
+int dda_driver_check_alive(const char *bdf)
+{
+	uint8_t cfg[PCI_CLASS_REVISION + 4];
+	size_t len;
+	int r;
+
+	r = dda_read(cfg, sizeof(cfg), &len, DEV "config", bdf);
+	if (r < 0 || len < sizeof(cfg))
+		return dda_error(r < 0 ? r : -EIO, bdf, "cannot read the config space of '%s' after its reset", bdf);
+	if (cfg_dead(cfg))
+		return dda_error_code(-ENXIO, "no-answer", bdf,
+				      "'%s' does not answer after its reset (its config space reads all ones)", bdf);
+	return 0;
+}
+
 int dda_driver_reset(const char *bdf, bool *ret_done)
 {
-	uint8_t id[2];
-	size_t len;
 	int r;
 
 	*ret_done = false;
@@ -176,12 +291,7 @@ int dda_driver_reset(const char *bdf, bool *ret_done)
 	if (r < 0)
 		return dda_error(r, bdf, "reset of '%s' failed: %s", bdf, strerror(-r));
 	*ret_done = true;
-	r = dda_read(id, sizeof(id), &len, DEV "config", bdf);
-	if (r < 0 || len < 2)
-		return dda_error(r < 0 ? r : -EIO, bdf, "cannot read '%s' after its reset", bdf);
-	if (id[0] == 0xff && id[1] == 0xff)
-		return dda_error(-EIO, bdf, "'%s' does not answer after its reset (vendor id reads 0xffff)", bdf);
-	return 0;
+	return dda_driver_check_alive(bdf);
 }
 
 /* The names a process may hold a group by: /dev/vfio/<group> (the

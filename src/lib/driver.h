@@ -45,9 +45,21 @@ int dda_driver_wait(const char *bdf, const char *driver, int timeout_ms) _must_c
 int dda_driver_load_vfio(void) _must_check_;
 
 /* Resets through the kernel (sysfs `reset`) when the function has a reset
- * method, then checks it still answers (vendor id not 0xffff).  *ret_done
- * says whether a reset happened. */
+ * method, then checks it still answers (dda_driver_check_alive).
+ * *ret_done says whether a reset happened. */
 int dda_driver_reset(const char *bdf, bool *ret_done) _must_check_;
+
+/* 0 when the function answers config reads; -ENXIO (code "no-answer",
+ * recorded) when the dwords at 0x00 and 0x08 both read all ones, as a
+ * function that fell off the bus or never came back from a reset does. */
+int dda_driver_check_alive(const char *bdf) _must_check_;
+
+/* The driver the kernel would pick for the function without an override:
+ * the first module its sysfs modalias resolves to through libkmod (loaded
+ * if it is not, as udev would), and the PCI driver that module registers.
+ * For a device whose original driver was never recorded.  -ENOENT (code
+ * "no-driver", recorded) when no module claims it. */
+int dda_driver_native(const char *bdf, char *buf, size_t size) _must_check_;
 
 /* Pids of processes that hold the group open (/dev/vfio/<group>, or a
  * member's iommufd cdev /dev/vfio/devices/vfioN), for refusing to reset or

@@ -20,6 +20,8 @@
 #define ENTRY_COLS                                                                                           \
 	"address, location_path, vendor, device, subvendor, subdevice, class, iommu_group, original_driver, " \
 	"requested, brought_by, forced, forced_by, forced_reasons, added_at, state, step"
+/* What a read sees besides what a dismount writes. */
+#define SELECT_COLS ENTRY_COLS ", quarantined_at, quarantine_reason"
 
 static void read_entry(sqlite3_stmt *st, struct dda_pool_entry *e)
 {
@@ -41,6 +43,8 @@ static void read_entry(sqlite3_stmt *st, struct dda_pool_entry *e)
 	dda_state_text(e->added_at, sizeof(e->added_at), st, 14);
 	dda_state_text(e->state, sizeof(e->state), st, 15);
 	dda_state_text(e->step, sizeof(e->step), st, 16);
+	dda_state_text(e->quarantined_at, sizeof(e->quarantined_at), st, 17);
+	dda_state_text(e->quarantine_reason, sizeof(e->quarantine_reason), st, 18);
 }
 
 int dda_pool_list(struct dda_state *s, struct dda_pool_entry **ret, size_t *ret_n)
@@ -50,7 +54,7 @@ int dda_pool_list(struct dda_state *s, struct dda_pool_entry **ret, size_t *ret_
 	size_t n = 0, cap = 0;
 	int rc;
 
-	if (sqlite3_prepare_v2(dda_state_db(s), "SELECT " ENTRY_COLS " FROM pool_device ORDER BY address", -1, &st,
+	if (sqlite3_prepare_v2(dda_state_db(s), "SELECT " SELECT_COLS " FROM pool_device ORDER BY address", -1, &st,
 			       NULL) != SQLITE_OK)
 		return dda_state_error(s, "listing the pool");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -79,7 +83,7 @@ int dda_pool_get(struct dda_state *s, const char *address, struct dda_pool_entry
 
 	if (!s)
 		return -ENOENT;	/* no state yet: an empty pool */
-	if (sqlite3_prepare_v2(dda_state_db(s), "SELECT " ENTRY_COLS " FROM pool_device WHERE address = ?", -1,
+	if (sqlite3_prepare_v2(dda_state_db(s), "SELECT " SELECT_COLS " FROM pool_device WHERE address = ?", -1,
 			       &st, NULL) != SQLITE_OK)
 		return dda_state_error(s, "reading the pool");
 	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
@@ -131,6 +135,95 @@ static int delete_entry(struct dda_state *s, const char *address)
 	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return dda_state_error(s, "updating the pool");
+	return 0;
+}
+
+static void now_utc(char *buf, size_t size)
+{
+	time_t t = time(NULL);
+
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+}
+
+/* Pooled and quarantined in one statement: a device is never seen pooled
+ * and free between the failed reset and its quarantine. */
+static int quarantine(struct dda_state *s, const char *address, const char *reason)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	char now[32];
+
+	now_utc(now, sizeof(now));
+	if (sqlite3_prepare_v2(dda_state_db(s),
+			       "UPDATE pool_device SET state = 'pooled', step = '', quarantined_at = ?, "
+			       "quarantine_reason = ? WHERE address = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return dda_state_error(s, "quarantining a device");
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, address, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return dda_state_error(s, "quarantining a device");
+	return dda_state_log(s, "quarantine", address, reason);
+}
+
+/* The error a move ends with when a device did not answer: what the
+ * library said, what was done about it, and the way out. */
+static int quarantined_error(const char *address, const char *why)
+{
+	return dda_error_code(-ENXIO, "quarantined", address,
+			      "%s: it stays on vfio-pci, quarantined, and no VM gets it; power-cycle or reseat it, then 'ddactl pool release %s'",
+			      why, address);
+}
+
+static bool dead_after_reset(int r)
+{
+	return r == -ENXIO && !strcmp(dda_last_error()->code, "no-answer");
+}
+
+int dda_pool_refuse_quarantined(const struct dda_pool_entry *e, const char *prefix)
+{
+	if (!dda_pool_entry_quarantined(e))
+		return 0;
+	return dda_error_code(-ECANCELED, "quarantined", e->address,
+			      "%s: '%s' is quarantined since %s (%s); power-cycle or reseat it, then 'ddactl pool release %s'",
+			      prefix, e->address, e->quarantined_at, e->quarantine_reason, e->address);
+}
+
+bool dda_pool_unrecorded(struct dda_state *s, const struct dda_device *d)
+{
+	struct dda_pool_entry e;
+	char override[64];
+
+	if (!dda_device_in_pool_driver(d) || (s && dda_pool_get(s, d->name, &e) != -ENOENT))
+		return false;
+	/* Without an override it is bound by id (new_id, a modprobe.d
+	 * softdep, libvirt's managed='no'): someone else's choice. */
+	return dda_driver_override_get(d->name, override, sizeof(override)) == 0 && override[0];
+}
+
+int dda_pool_mark(struct dda_host *h, struct dda_state *s)
+{
+	for (size_t i = 0; i < h->ndevs; i++) {
+		struct dda_device *d = &h->devs[i];
+		struct dda_pool_entry e;
+
+		if (!dda_device_in_pool_driver(d))
+			continue;
+		if (s && dda_pool_get(s, d->name, &e) == 0) {
+			d->pool_mark = DDA_POOL_RECORDED;
+			if (dda_pool_entry_quarantined(&e)) {
+				d->pool_mark = DDA_POOL_QUARANTINED;
+				free(d->quarantine);
+				if (asprintf(&d->quarantine, "since %s: %s", e.quarantined_at, e.quarantine_reason) < 0) {
+					d->quarantine = NULL;
+					return -ENOMEM;
+				}
+			}
+		} else if (dda_pool_unrecorded(s, d)) {
+			d->pool_mark = DDA_POOL_UNRECORDED;
+		}
+		dda_error_clear();
+	}
 	return 0;
 }
 
@@ -244,16 +337,6 @@ int dda_pool_plan_dismount(struct dda_host *h, struct dda_state *s, struct dda_d
 			snprintf(p.force_reasons + off, sizeof(p.force_reasons) - off, "%s%s: %s", off ? "; " : "",
 				 m->dev->name, b->code);
 		}
-		/* All ones in config space: nothing about it (bridge? in use?)
-		 * could be checked. */
-		if (m->dev->d3cold) {
-			const char *who = m->requested ? m->dev->name : m->brought_by->name;
-
-			r = dda_error_code(-ECANCELED, "refused", who,
-					   "refusing to dismount '%s': '%s' reads as all ones (powered down or gone), so what it is cannot be checked; wake it and survey again",
-					   who, m->dev->name);
-			goto fail;
-		}
 		/* A member already on vfio-pci may be some other VM's (libvirt):
 		 * resetting or re-binding it under that VM is not ours to do. */
 		if (dda_device_in_pool_driver(m->dev)) {
@@ -269,6 +352,7 @@ int dda_pool_plan_dismount(struct dda_host *h, struct dda_state *s, struct dda_d
 		/* A companion already pooled by an earlier (partial) move stays. */
 		if (dda_pool_get(s, m->dev->name, &e) == 0)
 			m->skip = true;
+		m->unrecorded = dda_pool_unrecorded(s, m->dev);
 		snprintf(m->to, sizeof(m->to), "%s", VFIO);
 	}
 	*ret = p;
@@ -285,10 +369,9 @@ static int record(struct dda_state *s, const struct dda_plan *p, const char *sta
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	char now[32];
-	time_t t = time(NULL);
 	int r;
 
-	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	now_utc(now, sizeof(now));
 	r = dda_state_begin(s);
 	if (r < 0)
 		return r;
@@ -418,6 +501,7 @@ static int take_from_host(struct dda_state *s, struct dda_move *m)
 
 int dda_pool_dismount(struct dda_state *s, struct dda_plan *p)
 {
+	char why[sizeof(dda_last_error()->message)] = "";
 	int r;
 
 	r = dda_driver_load_vfio();
@@ -431,19 +515,35 @@ int dda_pool_dismount(struct dda_state *s, struct dda_plan *p)
 			continue;
 		dda_fault_point("dismount:recorded");
 		r = take_from_host(s, &p->moves[i]);
+		/* It is on vfio-pci, where it harms nothing: kept there
+		 * rather than handed to a host driver that cannot use it. */
+		if (dead_after_reset(r)) {
+			p->moves[i].quarantined = true;
+			snprintf(why, sizeof(why), "%s", dda_last_error()->message);
+			continue;
+		}
 		if (r < 0)
 			goto undo;
 	}
 	r = dda_state_begin(s);
 	if (r < 0)
 		goto undo;
-	for (size_t i = 0; i < p->n && r == 0; i++)
-		if (!p->moves[i].skip)
-			r = set_state(s, p->moves[i].dev->name, "pooled", "");
+	for (size_t i = 0; i < p->n && r == 0; i++) {
+		const struct dda_move *m = &p->moves[i];
+
+		if (m->quarantined)
+			r = quarantine(s, m->dev->name, "did not answer after the reset at dismount");
+		else if (!m->skip)
+			r = set_state(s, m->dev->name, "pooled", "");
+	}
 	if (r == 0)
 		r = dda_state_commit(s);
-	if (r == 0)
+	if (r == 0) {
+		for (size_t i = 0; i < p->n; i++)
+			if (p->moves[i].quarantined)
+				return quarantined_error(p->moves[i].dev->name, why);
 		return 0;
+	}
 	dda_state_rollback(s);
 undo:
 	/* Keep the first error for the user; put every member back. */
@@ -475,14 +575,22 @@ int dda_pool_plan_mount(struct dda_host *h, struct dda_state *s, struct dda_devi
 		int pids[4];
 		size_t users;
 
+		bool unrecorded = false;
+
 		r = dda_pool_get(s, d->name, &e);
-		if (r == -ENOENT) {
+		if (r == -ENOENT && dda_pool_unrecorded(s, d))
+			unrecorded = true;
+		else if (r == -ENOENT) {
 			dda_plan_release(&p);
 			return dda_error_code(-ENOENT, "not-in-pool", d->name,
 					      "'%s' is not in the pool (see 'ddactl pool'); nothing to mount", d->name);
 		}
-		if (r < 0)
+		if (r < 0 && !unrecorded)
 			goto fail;
+		if (!unrecorded && dda_pool_refuse_quarantined(&e, "refusing to mount") < 0) {
+			dda_plan_release(&p);
+			return -ECANCELED;
+		}
 		users = dda_vfio_group_users(d->group_id, pids, ARRAY_SIZE(pids));
 		if (users) {
 			char comm[64] = "";
@@ -497,13 +605,16 @@ int dda_pool_plan_mount(struct dda_host *h, struct dda_state *s, struct dda_devi
 		r = plan_add(&p, d, true, NULL);
 		if (r < 0)
 			goto fail;
+		p.moves[p.n - 1].unrecorded = unrecorded;
 		/* The group leaves together: a member alone on vfio-pci would
-		 * keep the rest from being usable by a VM anyway. */
+		 * keep the rest from being usable by a VM anyway.  A
+		 * quarantined companion stays where it harms nothing. */
 		if (d->group)
 			for (size_t k = 0; k < d->group->nmembers; k++) {
 				struct dda_device *m = d->group->members[k];
 
-				if (m == d || dda_device_is_bridge(m) || dda_pool_get(s, m->name, &e) < 0)
+				if (m == d || dda_device_is_bridge(m) || dda_pool_get(s, m->name, &e) < 0 ||
+				    dda_pool_entry_quarantined(&e))
 					continue;
 				r = plan_add(&p, m, false, d);
 				if (r < 0)
@@ -522,6 +633,17 @@ int dda_pool_plan_mount(struct dda_host *h, struct dda_state *s, struct dda_devi
 		}
 		if (dda_pool_get(s, p.moves[i].dev->name, &e) == 0)
 			snprintf(p.moves[i].to, sizeof(p.moves[i].to), "%s", e.original_driver);
+		/* Nobody wrote down where it came from: the kernel's own choice
+		 * is the best guess, and the one a reboot would make. */
+		else if (p.moves[i].unrecorded && dda_driver_native(p.moves[i].dev->name, p.moves[i].to,
+								      sizeof(p.moves[i].to)) < 0) {
+			struct dda_error_info why = *dda_last_error();
+
+			r = dda_error_code(why.err, why.code, p.moves[i].dev->name,
+					   "refusing to mount '%s': its original driver was not recorded, and %s",
+					   p.moves[i].dev->name, why.message);
+			goto fail;
+		}
 	}
 	*ret = p;
 	return 0;
@@ -538,6 +660,17 @@ static int give_back(struct dda_state *s, struct dda_move *m)
 	/* Leaving the pool: the host driver must not see a VM's leftovers. */
 	if (!strcmp(m->dev->driver, VFIO)) {
 		r = dda_driver_reset(bdf, &m->reset);
+		if (dead_after_reset(r)) {
+			char why[sizeof(dda_last_error()->message)];
+
+			snprintf(why, sizeof(why), "%s", dda_last_error()->message);
+			/* Recorded now, so that the quarantine has a row to live in. */
+			r = m->unrecorded ? dda_pool_record(s, m->dev, "") : 0;
+			if (r == 0)
+				r = quarantine(s, bdf, "did not answer after the reset at mount");
+			m->quarantined = r == 0;
+			return r < 0 ? r : quarantined_error(bdf, why);
+		}
 		if (r < 0)
 			return r;
 	}
@@ -642,6 +775,26 @@ int dda_pool_recover(struct dda_state *s, struct dda_repair *rep)
 				    e->address, !strcmp(e->state, "dismounting") ? "dismounted" : "mounted", pids[0]);
 				continue;
 			}
+		}
+		/* A run killed between a failed reset and the quarantine left
+		 * a dead device on vfio-pci: it stays there, as that run would
+		 * have kept it. */
+		{
+			char cur[64];
+
+			if (dda_driver_current(e->address, cur, sizeof(cur)) == 0 && !strcmp(cur, VFIO) &&
+			    dead_after_reset(dda_driver_check_alive(e->address))) {
+				r = quarantine(s, e->address, "did not answer after an interrupted move");
+				if (r < 0) {
+					if (!first)
+						first = r;
+					continue;
+				}
+				say(rep, "'%s' was being %s and does not answer: kept on vfio-pci, quarantined ('ddactl pool release %s' once it is fixed)",
+				    e->address, !strcmp(e->state, "dismounting") ? "dismounted" : "mounted", e->address);
+				continue;
+			}
+			dda_error_clear();
 		}
 		/* Both directions end on the host side, the safe one. */
 		r = return_to_host(e->address, e->original_driver);
@@ -755,6 +908,49 @@ int dda_pool_record(struct dda_state *s, const struct dda_device *d, const char 
 	/* Pooled in the same transaction that records it: a crash can never
 	 * leave a 'dismounting' row that a repair would give to a host driver. */
 	return record(s, &p, "pooled");
+}
+
+int dda_pool_release(struct dda_state *s, struct dda_device *d, bool *ret_reset)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct dda_pool_entry e;
+	int pids[2], r;
+
+	*ret_reset = false;
+	r = dda_pool_get(s, d->name, &e);
+	if (r == -ENOENT)
+		return dda_error_code(-ENOENT, "not-in-pool", d->name, "'%s' is not in the pool; nothing to release",
+				      d->name);
+	if (r < 0)
+		return r;
+	if (!dda_pool_entry_quarantined(&e))
+		return dda_error_code(-EALREADY, "not-quarantined", d->name,
+				      "'%s' is not quarantined; nothing to release", d->name);
+	/* vfio-pci waits for the holder before a reset: it would block. */
+	if (dda_vfio_group_users(d->group_id, pids, ARRAY_SIZE(pids)))
+		return dda_error_code(-EBUSY, "in-use", d->name,
+				      "refusing to release '%s': process %d holds its IOMMU group /dev/vfio/%d; stop it first",
+				      d->name, pids[0], d->group_id);
+	r = dda_driver_reset(d->name, ret_reset);
+	/* Without a reset method, reading it is all that can be checked. */
+	if (r == 0 && !*ret_reset)
+		r = dda_driver_check_alive(d->name);
+	if (dead_after_reset(r)) {
+		(void)!dda_state_log(s, "release", d->name, "still does not answer");
+		return dda_error_code(-ENXIO, "no-answer", d->name,
+				      "'%s' still does not answer%s: it stays quarantined on vfio-pci; power-cycle the slot or reseat the card and try again",
+				      d->name, *ret_reset ? " after its reset" : "");
+	}
+	if (r < 0)
+		return r;
+	if (sqlite3_prepare_v2(dda_state_db(s),
+			       "UPDATE pool_device SET quarantined_at = NULL, quarantine_reason = NULL WHERE address = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return dda_state_error(s, "releasing a device");
+	sqlite3_bind_text(st, 1, d->name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return dda_state_error(s, "releasing a device");
+	return dda_state_log(s, "release", d->name, *ret_reset ? "answers after its reset" : "answers");
 }
 
 int dda_pool_forget(struct dda_state *s, const char *address)

@@ -38,6 +38,8 @@ struct dda_pool_entry {
 	char added_at[32];
 	char state[16];			/* dismounting, pooled, mounting */
 	char step[32];			/* last step begun, for the repair message */
+	char quarantined_at[32];	/* "" unless quarantined */
+	char quarantine_reason[256];
 };
 
 int dda_pool_list(struct dda_state *s, struct dda_pool_entry **ret, size_t *ret_n) _must_check_;
@@ -59,6 +61,12 @@ struct dda_move {
 	char to[64];			/* driver after ("" = none) */
 	bool reset;			/* a reset was done */
 	bool skip;			/* already where it should be */
+	/* On vfio-pci or pci-stub with driver_override set, and no record:
+	 * the state database was lost or replaced.  A mount gives it to the
+	 * driver its modalias names (dda_driver_native). */
+	bool unrecorded;
+	/* Did not answer after its reset: kept on vfio-pci, quarantined. */
+	bool quarantined;
 };
 
 struct dda_plan {
@@ -101,6 +109,39 @@ bool dda_pool_needs_recovery(struct dda_state *s);
  * to another slot, or another card in its slot, is not taken.  With only
  * set, just that address (udev).  Lines say what was done or skipped. */
 int dda_pool_restore(struct dda_host *h, struct dda_state *s, const char *only, struct dda_repair *ret) _must_check_;
+
+/*
+ * Quarantine.  A device that does not answer after a reset (dismount,
+ * mount, release) stays on vfio-pci, its pool row marked with the reason
+ * and the time; it is never handed to a VM and mount refuses it, until
+ * dda_pool_release() resets it again and finds it answering.
+ */
+static inline bool dda_pool_entry_quarantined(const struct dda_pool_entry *e)
+{
+	return e->quarantined_at[0] != '\0';
+}
+
+/* 0 unless e is quarantined; then -ECANCELED (code "quarantined",
+ * recorded): "<prefix>: '<address>' is quarantined since ...; ... 'ddactl
+ * pool release <address>'". */
+int dda_pool_refuse_quarantined(const struct dda_pool_entry *e, const char *prefix) _must_check_;
+
+/* Resets a quarantined device again (or, without a reset method, reads
+ * it) and lifts the quarantine when it answers.  -ENXIO (code
+ * "no-answer") when it still does not: it stays quarantined.  -ENOENT
+ * when not in the pool, -EALREADY when not quarantined, -EBUSY when a
+ * process holds its group.  *ret_reset says whether a reset was done. */
+int dda_pool_release(struct dda_state *s, struct dda_device *d, bool *ret_reset) _must_check_;
+
+/* True for a device on vfio-pci or pci-stub with driver_override set
+ * that the pool has no record of (s NULL: no database at all). */
+bool dda_pool_unrecorded(struct dda_state *s, const struct dda_device *d);
+
+/* Sets pool_mark (and the quarantine text) of every device on a pool
+ * driver, for the survey's reasons: one database lookup per such device,
+ * nothing for the rest.  s NULL: no database, so every device with an
+ * override is unrecorded.  Only OOM fails. */
+int dda_pool_mark(struct dda_host *h, struct dda_state *s) _must_check_;
 
 /* SR-IOV: records a VF that was created straight into the pool (never
  * bound to a host driver) as pooled; original_driver "" gives it to the

@@ -116,6 +116,12 @@ static const char *const migrations[] = {
 	"  updated_at TEXT NOT NULL,"
 	"  PRIMARY KEY (pf_location_path, vf)"
 	");",
+	/* 4: quarantine (pool.c): a pooled device that did not answer after a
+	 * reset.  It stays on vfio-pci (state 'pooled'); a non-NULL
+	 * quarantined_at keeps it from every VM and from mount until
+	 * `ddactl pool release` finds it answering again. */
+	"ALTER TABLE pool_device ADD COLUMN quarantined_at TEXT;"
+	"ALTER TABLE pool_device ADD COLUMN quarantine_reason TEXT;",
 };
 
 void dda_state_set_dir(const char *dir)

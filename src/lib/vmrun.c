@@ -195,7 +195,8 @@ int dda_vm_find_free(struct dda_state *s, struct dda_host *h, uint16_t vendor, u
 		char owner[DDA_VM_NAME_MAX + 1];
 		struct dda_device *d;
 
-		if (pool[i].vendor != vendor || pool[i].device != device || strcmp(pool[i].state, "pooled"))
+		if (pool[i].vendor != vendor || pool[i].device != device || strcmp(pool[i].state, "pooled") ||
+		    dda_pool_entry_quarantined(&pool[i]))
 			continue;
 		if (dda_vm_owner(s, pool[i].address, owner) == 0)
 			continue;
@@ -400,6 +401,14 @@ int dda_vm_assign(struct dda_state *s, struct dda_host *h, const char *vm, struc
 				      "'%s' is not in the pool: 'ddactl dismount %s' first", d->name, d->name);
 	if (r < 0)
 		return r;
+	{
+		char prefix[DDA_VM_NAME_MAX + 64];
+
+		snprintf(prefix, sizeof(prefix), "refusing to add it to VM '%s'", vm);
+		r = dda_pool_refuse_quarantined(&e, prefix);
+		if (r < 0)
+			return r;
+	}
 	if (dda_vm_device_get(s, d->name, &cur) == 0) {
 		if (strcmp(cur.vm, vm))
 			return dda_error_code(-EBUSY, "held", d->name, "'%s' is held by VM '%s'", d->name, cur.vm);
@@ -525,8 +534,10 @@ static int resolve_pools(struct dda_state *s, struct dda_host *h, const char *na
 		for (size_t k = 0; k < nm && !got; k++) {
 			char owner[DDA_VM_NAME_MAX + 1];
 			struct dda_device *d = host_device(h, members[k]);
+			struct dda_pool_entry e;
 
-			if (!d || dda_vm_owner(s, d->name, owner) == 0 || group_free_for(s, d, name) < 0)
+			if (!d || dda_vm_owner(s, d->name, owner) == 0 || group_free_for(s, d, name) < 0 ||
+			    (dda_pool_get(s, d->name, &e) == 0 && dda_pool_entry_quarantined(&e)))
 				continue;
 			r = record_assignment(s, name, d, reqs[i]);
 			if (r < 0)
@@ -573,6 +584,14 @@ int dda_vm_preflight(struct dda_state *s, struct dda_host *h, const char *name)
 					      name, v->address, v->address);
 		if (r < 0)
 			return r;
+		{
+			char prefix[DDA_VM_NAME_MAX + 32];
+
+			snprintf(prefix, sizeof(prefix), "cannot start VM '%s'", name);
+			r = dda_pool_refuse_quarantined(&e, prefix);
+			if (r < 0)
+				return r;
+		}
 		if (strcmp(d->driver, "vfio-pci") && !d->vfio_variant)
 			return dda_error_code(-EBUSY, "not-vfio", v->address,
 					      "cannot start VM '%s': '%s' is bound to %s, not vfio-pci; run 'ddactl pool restore'",

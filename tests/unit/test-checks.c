@@ -1337,7 +1337,15 @@ static void test_d3cold(void **state)
 	d = dev(f, EP);
 	assert_true(d->d3cold);
 	assert_true(d->config_flags & DDA_CFG_ALL_ONES);
-	expect_reason(d, "d3cold", DDA_SEV_WARN);
+	/* dismount refuses it, so the survey must not call it assignable */
+	expect_reason(d, "d3cold", DDA_SEV_BLOCK);
+	assert_string_equal(dda_device_verdict(d), "not-assignable");
+	/* the ids the kernel read at enumeration, not 0xffff from config */
+	assert_int_equal(d->vendor, 0x8086);
+	assert_int_equal(d->device, 0x1572);
+	assert_int_equal(d->subvendor, 0x8086);
+	assert_int_equal(d->subdevice, 0x0001);
+	assert_int_equal(d->class, 0x020000);
 	/* nothing else was checked, so nothing else is claimed */
 	if (d->nreasons != 1) {
 		dump_reasons(d);

@@ -127,6 +127,40 @@ run survey --json 01:10.0 'PCIROOT(0)#PCI(0101)#PCI(0000)'
 check "survey --json DEVICE... exits 0" is "$rc" 0
 check "survey --json DEVICE... lists those, in order" jsonq '[x["address"] for x in d["devices"]] == ["0000:01:10.0", "0000:02:00.0"]'
 
+# D3cold: survey and dismount say the same thing, with the kernel's ids
+run survey --json 00:03.0
+check "D3cold GPU is not assignable" verdict 0000:00:03.0 not-assignable
+check "D3cold GPU shows its sysfs ids" jsonq "$devs['0000:00:03.0']['vendor_id'] == '10de' and $devs['0000:00:03.0']['device_id'] == '1eb8'"
+d3msg=$(python3 -c 'import json,sys; print([r["message"] for r in json.load(open(sys.argv[1]))["devices"][0]["reasons"] if r["code"] == "d3cold"][0])' "$tmp/out")
+run survey 00:03.0
+check "D3cold GPU text shows its ids" has "$out" "[10de:1eb8]"
+run dismount --dry-run 00:03.0
+check "dismount of a D3cold GPU is refused" is "$rc" 1
+check "dismount refuses it with the survey's words" has "$err" "refusing to dismount '0000:00:03.0': $d3msg"
+
+# lost database: a device on vfio-pci with driver_override set and no record
+vf0=$root/sys/bus/pci/devices/0000:01:10.0/driver_override
+echo vfio-pci >"$vf0"
+run survey --json 01:10.0
+check "unrecorded VF: survey names it" reason 0000:01:10.0 unrecorded
+check "unrecorded VF: not 'ready for a VM'" jsonq "not any(r['code'] == 'in-pool' for r in $devs['0000:01:10.0']['reasons'])"
+run pool --json
+check "unrecorded VF: pool --json lists it" jsonq 'd["pool"] == [] and [x["address"] for x in d["unrecorded"]] == ["0000:01:10.0"]'
+run pool
+check "unrecorded VF: pool says so" has "$out" "unrecorded"
+check "unrecorded VF: pool names it" has "$out" "0000:01:10.0"
+echo '(null)' >"$vf0"
+run pool --json
+check "no override: nothing unrecorded" jsonq 'd["unrecorded"] == []'
+
+run pool release
+check "pool release without a device exits 2" is "$rc" 2
+run pool release 01:10.0 01:10.1
+check "pool release of two devices exits 2" is "$rc" 2
+run pool release --help
+check "pool release --help exits 0" is "$rc" 0
+check "pool release --help explains it" has "$out" "quarantined"
+
 # ------------------------------------------------------------------ errors
 
 run survey --json bogus
