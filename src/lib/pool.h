@@ -59,6 +59,7 @@ struct dda_move {
 	char to[64];			/* driver after ("" = none) */
 	bool reset;			/* a reset was done */
 	bool skip;			/* already where it should be */
+	int64_t audit;			/* its audit row while it moves */
 };
 
 struct dda_plan {
