@@ -28,7 +28,7 @@ const char *dda_outcome_name(enum dda_outcome o)
 
 /* Control characters from a device name or an error message must not
  * reach a log reader's terminal as they are. */
-static void escape(char *dst, size_t size, const char *src)
+void dda_text_escape(char *dst, size_t size, const char *src)
 {
 	size_t n = 0;
 
@@ -70,10 +70,10 @@ static void to_syslog(const char *op, const char *device, enum dda_outcome o, co
 		openlog("ddactl", LOG_PID, LOG_DAEMON);
 		opened = true;
 	}
-	escape(dev, sizeof(dev), device);
-	escape(why, sizeof(why), reason);
-	escape(more, sizeof(more), detail);
-	escape(who, sizeof(who), dda_state_who());
+	dda_text_escape(dev, sizeof(dev), device);
+	dda_text_escape(why, sizeof(why), reason);
+	dda_text_escape(more, sizeof(more), detail);
+	dda_text_escape(who, sizeof(who), dda_state_who());
 	syslog(prio[o], "%s%s%s%s by %s: %s%s%s%s%s%s", op, dev[0] ? " of '" : "", dev, dev[0] ? "'" : "", who, name,
 	       why[0] ? ": " : "", why, more[0] ? " (" : "", more, more[0] ? ")" : "");
 }
@@ -323,7 +323,7 @@ int dda_audit_parse_since(const char *text, time_t now, char ret[24])
 	struct tm tm;
 
 	if (!text || (parse_absolute(text, &when) < 0 && parse_age(text, now, &when) < 0) || !gmtime_r(&when, &tm)) {
-		escape(shown, sizeof(shown), text);
+		dda_text_escape(shown, sizeof(shown), text);
 		return dda_error_code(-EINVAL, "usage", NULL,
 				      "'%s' is not a time: give an ISO 8601 UTC time (2026-12-02T04:00:00Z), a date (2026-12-02) or an age (90m, 12h, 2d, 1w)",
 				      shown);

@@ -90,4 +90,8 @@ int dda_audit_list(struct dda_state *s, const struct dda_audit_filter *f, struct
  */
 int dda_audit_parse_since(const char *text, time_t now, char ret[24]) _must_check_;
 
+/* src as one line for a terminal or a log: control characters become \xNN.
+ * Truncated to size (always terminated). */
+void dda_text_escape(char *dst, size_t size, const char *src);
+
 #endif
