@@ -335,4 +335,21 @@ static inline const char *fx_driver_of(struct fx *f, const char *addr)
 	return buf;
 }
 
+/* s written to a root-relative file with one write(2), as dda_write()
+ * does it, so that the kernel model sees it; 0 or -errno. */
+static inline int fx_sysfs_write(struct fx *f, const char *rel, const char *s)
+{
+	char path[PATH_MAX];
+	int fd, r = 0;
+
+	tree_path(f, path, sizeof(path), rel);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
 #endif

@@ -28,6 +28,8 @@
 #include "error.h"
 #include "pool.h"
 #include "state.h"
+#include "vm.h"
+#include "vmrun.h"
 
 /* ------------------------------------------------------- the syslog seam */
 
@@ -460,6 +462,79 @@ static void test_migration_from_3(void **state)
 			     SQLITE_OK);
 }
 
+/* Boot: a pooled device that came up on its host driver is claimed again,
+ * and the row says from where; one the driver will not let go of fails. */
+static void test_restore(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
+	_cleanup_free_ struct dda_audit_row *v = NULL;
+	struct dda_repair rep = { 0 };
+
+	host(f);
+	s = fx_open_state(f);
+	assert_int_equal(dismount(f, s), 0);
+	/* the reboot: override gone, the host driver probed first */
+	assert_int_equal(fx_sysfs_write(f, "sys/bus/pci/devices/" EP "/driver_override", "\n"), 0);
+	assert_int_equal(fx_sysfs_write(f, "sys/bus/pci/devices/" EP "/driver/unbind", EP), 0);
+	assert_int_equal(fx_sysfs_write(f, "sys/bus/pci/drivers_probe", EP), 0);
+	assert_string_equal(fx_driver_of(f, EP), "i40e");
+	dda_host_free(f->h);
+	f->h = NULL;
+	scan(f);
+	assert_int_equal(dda_pool_restore(f->h, s, NULL, &rep), 0);
+	assert_string_equal(fx_driver_of(f, EP), "vfio-pci");
+	v = rows_of(s, EP, 2);
+	assert_string_equal(v[1].op, "restore");
+	assert_string_equal(v[1].outcome, "done");
+	assert_string_equal(v[1].detail, "from i40e");
+	sl_find("restore of '" EP "'", ": done (from i40e)");
+}
+
+/* vm add-device: done for a stopped VM; failed, with the reason, when
+ * its record cannot be written (a trigger refuses it). */
+static void test_vm_add_device(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
+	_cleanup_free_ struct dda_audit_row *v = NULL;
+	enum dda_assign_result res;
+	struct dda_vm vm;
+	bool pending;
+
+	host(f);
+	s = fx_open_state(f);
+	assert_int_equal(dismount(f, s), 0);
+	dda_vm_init(&vm, "g1");
+	assert_int_equal(dda_vm_create(s, &vm), 0);
+	dda_host_free(f->h);
+	f->h = NULL;
+	scan_only(f);
+
+	assert_int_equal(sqlite3_exec(dda_state_db(s),
+				      "CREATE TEMP TRIGGER no_vm_device BEFORE INSERT ON vm_device "
+				      "BEGIN SELECT RAISE(ABORT, 'vm_device refused'); END;",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_not_equal(dda_vm_assign(s, f->h, "g1", dev(f, EP), &res), 0);
+	assert_int_equal(sqlite3_exec(dda_state_db(s), "DROP TRIGGER no_vm_device", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(dda_vm_assign(s, f->h, "g1", dev(f, EP), &res), 0);
+	assert_int_equal(res, DDA_ASSIGN_DONE);
+	assert_int_equal(dda_vm_unassign(s, f->h, "g1", dev(f, EP), 0, &pending), 0);
+	assert_false(pending);
+
+	v = rows_of(s, EP, 4);
+	assert_string_equal(v[1].op, "vm add-device");
+	assert_string_equal(v[1].outcome, "failed");
+	expect_contains(v[1].reason, "vm_device refused");
+	assert_string_equal(v[2].op, "vm add-device");
+	assert_string_equal(v[2].outcome, "done");
+	assert_string_equal(v[2].detail, "to VM g1");
+	assert_string_equal(v[3].op, "vm remove-device");
+	assert_string_equal(v[3].outcome, "done");
+	assert_string_equal(v[3].detail, "from VM g1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +543,8 @@ int main(void)
 		T(test_dismount_intent_rolled_back),
 		T(test_mount_failed_then_repaired),
 		T(test_killed_dismount_repaired),
+		T(test_restore),
+		T(test_vm_add_device),
 		T(test_no_start_inside_a_transaction),
 		T(test_syslog_escapes),
 		T(test_filters),

@@ -22,6 +22,7 @@
 #include <net/if.h>
 
 #include "helpers.h"
+#include "audit.h"
 #include "error.h"
 #include "pool.h"
 #include "sriov.h"
@@ -131,6 +132,14 @@ static void test_set_too_many(void **state)
 	read_attr(f, EP, "sriov_numvfs", num, sizeof(num));
 	assert_string_equal(num, "2");
 	assert_int_equal(dda_sriov_config_get(s, "PCIROOT(0)#PCI(0100)#PCI(0000)", &c), -ENOENT);
+	/* a refusal changes nothing: nothing to audit */
+	{
+		_cleanup_free_ struct dda_audit_row *v = NULL;
+		size_t n;
+
+		assert_int_equal(dda_audit_list(s, NULL, &v, &n), 0);
+		assert_int_equal(n, 0);
+	}
 }
 
 static void test_set_pf_in_pool(void **state)
@@ -258,6 +267,19 @@ static void test_set_intent_first(void **state)
 	assert_int_equal(c.count, 3);
 	assert_true(c.pool);
 	assert_true(c.changing);
+	/* The intent stays for a re-run: failed, not rolled back. */
+	{
+		_cleanup_free_ struct dda_audit_row *v = NULL;
+		size_t n;
+
+		assert_int_equal(dda_audit_list(s, NULL, &v, &n), 0);
+		assert_int_equal(n, 1);
+		assert_string_equal(v[0].op, "vf set");
+		assert_string_equal(v[0].device, EP);
+		assert_string_equal(v[0].outcome, "failed");
+		assert_string_equal(v[0].detail, "3 VFs, pooled, from 2");
+		expect_contains(v[0].reason, "sriov");
+	}
 }
 
 /* Under a fake root the running kernel's rtnetlink is never used, and a
