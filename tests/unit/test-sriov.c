@@ -297,6 +297,19 @@ static void test_config_fake_root(void **state)
 	assert_int_equal(dda_sriov_vf_config(s, dev(f, EP), 0, &p, NULL), -ENOTSUP);
 	assert_string_equal(dda_last_error()->code, "no-netlink");
 	assert_int_equal(dda_vf_policy_get(s, dev(f, EP), 0, &got), -ENOENT);
+	/* the attempt is on record, failed, with the error it returned */
+	{
+		_cleanup_free_ struct dda_audit_row *v = NULL;
+		size_t n;
+
+		assert_int_equal(dda_audit_list(s, NULL, &v, &n), 0);
+		assert_int_equal(n, 1);
+		assert_string_equal(v[0].op, "vf config");
+		assert_string_equal(v[0].outcome, "failed");
+		assert_string_equal(v[0].detail, "VF 0: nothing kept");
+		assert_string_equal(v[0].reason, dda_last_error()->message);
+		assert_string_equal(dda_last_error()->code, "no-netlink");
+	}
 	/* a VF with no stored policy needs nothing before a VM starts */
 	assert_int_equal(dda_sriov_vf_prepare(s, dev(f, "0000:01:10.0")), 0);
 }
