@@ -10,6 +10,7 @@
 
 #include "audit.h"
 #include "error.h"
+#include "hostpath.h"
 
 static const char *const outcomes[] = {
 	[DDA_OUTCOME_STARTED] = "started",
@@ -63,6 +64,7 @@ static void to_syslog(const char *op, const char *device, enum dda_outcome o, co
 	static bool opened;
 	char dev[160], why[1100], more[600], who[128];
 	const char *name = dda_outcome_name(o);
+	bool fake;
 
 	if (!name)
 		return;
@@ -74,8 +76,11 @@ static void to_syslog(const char *op, const char *device, enum dda_outcome o, co
 	dda_text_escape(why, sizeof(why), reason);
 	dda_text_escape(more, sizeof(more), detail);
 	dda_text_escape(who, sizeof(who), dda_state_who());
-	syslog(prio[o], "%s%s%s%s by %s: %s%s%s%s%s%s", op, dev[0] ? " of '" : "", dev, dev[0] ? "'" : "", who, name,
-	       why[0] ? ": " : "", why, more[0] ? " (" : "", more, more[0] ? ")" : "");
+	/* A change to a fake tree (tests, DDACTL_ROOT) is not one to the host. */
+	fake = strcmp(dda_root(), "/") != 0;
+	syslog(prio[o], "%s%s%s%s by %s: %s%s%s%s%s%s%s%s%s", op, dev[0] ? " of '" : "", dev, dev[0] ? "'" : "", who,
+	       name, why[0] ? ": " : "", why, more[0] ? " (" : "", more, more[0] ? ")" : "",
+	       fake ? " [under root '" : "", fake ? dda_root() : "", fake ? "']" : "");
 }
 
 static int insert(struct dda_state *s, const char *op, const char *device, enum dda_outcome o, const char *reason,

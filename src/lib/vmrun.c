@@ -520,10 +520,14 @@ int dda_vm_unassign(struct dda_state *s, struct dda_host *h, const char *vm, str
 
 	(void)h;
 	r = unassign(s, vm, d, timeout_ms, ret_pending, &audit);
-	if (r == 0 && *ret_pending)
+	if (r == 0 && *ret_pending) {
 		dda_audit_end(s, audit, DDA_OUTCOME_STARTED, "asked the guest to let go (device_del); it has not yet");
-	else
-		dda_audit_end_r(s, audit, r, DDA_OUTCOME_FAILED);
+		return 0;
+	}
+	dda_audit_end_r(s, audit, r, DDA_OUTCOME_FAILED);
+	/* An earlier remove-device left waiting for the guest ends with this. */
+	if (r == 0)
+		dda_audit_settle(s, d->name, DDA_OUTCOME_DONE, "the guest let go: finished by a later remove-device");
 	return r;
 }
 

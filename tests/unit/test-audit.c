@@ -331,12 +331,19 @@ static void test_syslog_escapes(void **state)
 {
 	struct fx *f = *state;
 	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
-	char buf[16];
+	char buf[16], want[PATH_MAX + 128];
 
 	host(f);
 	s = fx_open_state(f);
 	assert_int_equal(dda_audit(s, "vm create", "evil\033[2J", DDA_OUTCOME_FAILED, "bad\nline", NULL), 0);
-	assert_string_equal(sl.line[0], "vm create of 'evil\\x1b[2J' by alice (via sudo): failed: bad\\x0aline");
+	snprintf(want, sizeof(want), "vm create of 'evil\\x1b[2J' by alice (via sudo): failed: bad\\x0aline [under root '%s']",
+		 dda_root());
+	assert_string_equal(sl.line[0], want);
+	/* on the real root, nothing to tell apart */
+	assert_int_equal(dda_root_set("/"), 0);
+	assert_int_equal(dda_audit(s, "vm delete", "g1", DDA_OUTCOME_DONE, NULL, NULL), 0);
+	assert_string_equal(sl.line[1], "vm delete of 'g1' by alice (via sudo): done");
+	assert_int_equal(sl.prio[1], LOG_NOTICE);
 	assert_int_equal(sl.prio[0], LOG_ERR);
 	dda_text_escape(buf, sizeof(buf), "a\tb\x7f");
 	assert_string_equal(buf, "a\\x09b\\x7f");
