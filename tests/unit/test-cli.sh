@@ -197,7 +197,9 @@ check "log --since with an escape: shown escaped" has "$err" "'\\x1b[2J' is not 
 run log --json --since nonsense
 check "log --json, bad --since: usage error document" jsonq 'd["error"]["code"] == "usage"'
 if [ "$(id -u)" -eq 0 ]; then
-	rm -rf "$DDACTL_STATE_DIR"
+	# a state of their own, kept from the checks that follow
+	saved_state=$DDACTL_STATE_DIR
+	export DDACTL_STATE_DIR=$tmp/log-state
 	run log
 	check "log with no database exits 0" is "$rc" 0
 	check "log with no database: nothing recorded" is "$out" "no changes recorded"
@@ -216,6 +218,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	check "log (text): columns" has "$out" "OPERATION"
 	run log --since 2099-01-01
 	check "log --since the future: nothing" is "$out" "no changes recorded"
+	export DDACTL_STATE_DIR=$saved_state
 fi
 
 # ------------------------------------------------------------------ root
