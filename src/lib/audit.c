@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,9 +63,8 @@ static void to_syslog(const char *op, const char *device, enum dda_outcome o, co
 		[DDA_OUTCOME_UNKNOWN] = LOG_INFO,
 	};
 	static bool opened;
-	char dev[160], why[1100], more[600], who[128];
+	char dev[160], why[1100], more[600], who[128], root[PATH_MAX + 64] = "";
 	const char *name = dda_outcome_name(o);
-	bool fake;
 
 	if (!name)
 		return;
@@ -77,10 +77,11 @@ static void to_syslog(const char *op, const char *device, enum dda_outcome o, co
 	dda_text_escape(more, sizeof(more), detail);
 	dda_text_escape(who, sizeof(who), dda_state_who());
 	/* A change to a fake tree (tests, DDACTL_ROOT) is not one to the host. */
-	fake = strcmp(dda_root(), "/") != 0;
+	if (strcmp(dda_root(), "/"))
+		dda_text_escape(root, sizeof(root), dda_root());
 	syslog(prio[o], "%s%s%s%s by %s: %s%s%s%s%s%s%s%s%s", op, dev[0] ? " of '" : "", dev, dev[0] ? "'" : "", who,
 	       name, why[0] ? ": " : "", why, more[0] ? " (" : "", more, more[0] ? ")" : "",
-	       fake ? " [under root '" : "", fake ? dda_root() : "", fake ? "']" : "");
+	       root[0] ? " [under root '" : "", root, root[0] ? "']" : "");
 }
 
 static int insert(struct dda_state *s, const char *op, const char *device, enum dda_outcome o, const char *reason,
