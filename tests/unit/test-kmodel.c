@@ -19,73 +19,7 @@
 
 #include <cmocka.h>
 
-#include "helpers.h"
-
-/* Writes s to a root-relative sysfs file with one write(); 0 or -errno. */
-static int sysfs_write(struct fx *f, const char *rel, const char *s)
-{
-	char path[PATH_MAX];
-	int fd, r = 0;
-
-	tree_path(f, path, sizeof(path), rel);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
-static int dev_write(struct fx *f, const char *addr, const char *attr, const char *s)
-{
-	char rel[PATH_MAX];
-
-	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/%s", addr, attr);
-	return sysfs_write(f, rel, s);
-}
-
-/* "" when unbound */
-static const char *driver_of(struct fx *f, const char *addr)
-{
-	static char buf[64];
-	char path[PATH_MAX], t[PATH_MAX];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/%s/driver", fh_root(f->fh), addr);
-	n = readlink(path, t, sizeof(t) - 1);
-	if (n < 0)
-		return "";
-	t[n] = '\0';
-	snprintf(buf, sizeof(buf), "%s", strrchr(t, '/') + 1);
-	/* the driver's side of the link points back at the device */
-	snprintf(path, sizeof(path), "%s/sys/bus/pci/drivers/%s/%s/config", fh_root(f->fh), buf, addr);
-	if (access(path, F_OK) < 0)
-		fail_msg("%s is on %s but drivers/%s/%s does not lead to it", addr, buf, buf, addr);
-	return buf;
-}
-
-static bool tree_has(struct fx *f, const char *rel)
-{
-	char path[PATH_MAX];
-
-	tree_path(f, path, sizeof(path), rel);
-	return access(path, F_OK) == 0;
-}
-
-static const char *override_of(struct fx *f, const char *addr)
-{
-	static char buf[128];
-	char path[PATH_MAX];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/%s/driver_override", fh_root(f->fh), addr);
-	fp = fopen(path, "r");
-	if (!fp || !fgets(buf, sizeof(buf), fp))
-		fail_msg("cannot read %s", path);
-	fclose(fp);
-	return buf;
-}
+#include "kmodel-helpers.h"
 
 /* A host with EP on i40e (group 2) and vfio-pci registered. */
 static void host(struct fx *f)
@@ -182,6 +116,12 @@ static void test_probe(void **state)
 	assert_int_equal(dev_write(f, EP, "driver/unbind", EP), 0);
 	assert_int_equal(sysfs_write(f, "sys/bus/pci/drivers_probe", EP), 0);
 	assert_string_equal(driver_of(f, EP), "i40e-new");
+	/* vfio-pci's id table matches only by override, whatever a test lists */
+	MUST(fh_model_native(f->fh, EP, "vfio-pci pci-stub i40e"));
+	assert_int_equal(dev_write(f, EP, "driver/unbind", EP), 0);
+	assert_int_equal(sysfs_write(f, "sys/bus/pci/drivers/vfio-pci/bind", EP), -ENODEV);
+	assert_int_equal(sysfs_write(f, "sys/bus/pci/drivers_probe", EP), 0);
+	assert_string_equal(driver_of(f, EP), "i40e");
 }
 
 static void test_vfio_refuses(void **state)
@@ -229,6 +169,74 @@ static void test_reset(void **state)
 		assert_int_equal(cfg[i], 0xff);
 }
 
+static void test_numvfs(void **state)
+{
+	struct fx *f = *state;
+
+	sriov_host(f);
+	assert_false(tree_has(f, "sys/bus/pci/devices/" VF0));
+	assert_int_equal(dev_write(f, EP, "sriov_numvfs", "5"), -ERANGE);
+	assert_int_equal(dev_write(f, EP, "sriov_numvfs", "two"), -EINVAL);
+	assert_int_equal(dev_write(f, EP, "sriov_numvfs", "2\n"), 0);
+	assert_true(tree_has(f, "sys/bus/pci/devices/" EP "/virtfn1/physfn/virtfn0"));
+	assert_false(tree_has(f, "sys/bus/pci/devices/" EP "/virtfn2"));
+	assert_true(tree_has(f, "sys/kernel/iommu_groups/11/devices/" VF1));
+	/* autoprobe on: the VFs went to their driver */
+	assert_string_equal(driver_of(f, VF0), "iavf");
+	assert_string_equal(driver_of(f, VF1), "iavf");
+	assert_true(model_saw(f, "bind " VF1 " iavf"));
+	assert_false(model_saw(f, "unbind " VF1 " iavf"));
+	/* N -> M without 0 first */
+	assert_int_equal(dev_write(f, EP, "sriov_numvfs", "3"), -EBUSY);
+	assert_int_equal(dev_write(f, EP, "sriov_numvfs", "2"), 0);
+
+	assert_int_equal(dev_write(f, EP, "sriov_numvfs", "0"), 0);
+	assert_false(tree_has(f, "sys/bus/pci/devices/" VF0));
+	assert_false(tree_has(f, "sys/bus/pci/devices/" EP "/virtfn0"));
+	assert_false(tree_has(f, "sys/bus/pci/drivers/iavf/" VF0));
+	assert_false(tree_has(f, "sys/kernel/iommu_groups/10"));
+
+	/* autoprobe off: new VFs stay unbound; an override still probes */
+	assert_int_equal(dev_write(f, EP, "sriov_drivers_autoprobe", "x"), -EINVAL);
+	assert_int_equal(dev_write(f, EP, "sriov_drivers_autoprobe", "0"), 0);
+	assert_int_equal(dev_write(f, EP, "sriov_numvfs", "1"), 0);
+	assert_string_equal(driver_of(f, VF0), "");
+	assert_int_equal(sysfs_write(f, "sys/bus/pci/drivers_probe", VF0), 0);
+	assert_string_equal(driver_of(f, VF0), "");
+	assert_int_equal(sysfs_write(f, "sys/bus/pci/drivers/iavf/bind", VF0), -ENODEV);
+	assert_int_equal(dev_write(f, VF0, "driver_override", "vfio-pci"), 0);
+	assert_int_equal(sysfs_write(f, "sys/bus/pci/drivers_probe", VF0), 0);
+	assert_string_equal(driver_of(f, VF0), "vfio-pci");
+	assert_true(tree_has(f, "dev/vfio/10"));
+	/* disabling takes the VF from vfio-pci too */
+	assert_int_equal(dev_write(f, EP, "sriov_numvfs", "0"), 0);
+	assert_false(tree_has(f, "dev/vfio/10"));
+
+	/* the PF's driver configures SR-IOV: none, no change */
+	assert_int_equal(dev_write(f, EP, "driver/unbind", EP), 0);
+	assert_int_equal(dev_write(f, EP, "sriov_numvfs", "1"), -ENOENT);
+	assert_int_equal(dev_write(f, EP, "sriov_numvfs", "0"), 0);
+}
+
+static void test_remove_rescan(void **state)
+{
+	struct fx *f = *state;
+
+	host(f);
+	assert_int_equal(dev_write(f, EP, "remove", "0"), 0);
+	assert_true(tree_has(f, "sys/bus/pci/devices/" EP));
+	assert_int_equal(dev_write(f, EP, "remove", "1"), 0);
+	assert_false(tree_has(f, "sys/bus/pci/devices/" EP));
+	assert_false(tree_has(f, "sys/bus/pci/drivers/i40e/" EP));
+	assert_false(tree_has(f, "sys/kernel/iommu_groups/2"));
+	assert_int_equal(sysfs_write(f, "sys/bus/pci/drivers_probe", EP), -ENODEV);
+	assert_int_equal(sysfs_write(f, "sys/bus/pci/rescan", "1"), 0);
+	assert_true(tree_has(f, "sys/kernel/iommu_groups/2/devices/" EP "/config"));
+	/* back as a new device: probed to its driver */
+	assert_string_equal(driver_of(f, EP), "i40e");
+	assert_string_equal(override_of(f, EP), "(null)\n");
+}
+
 /* Writes the model does not own are plain file writes. */
 static void test_passthrough(void **state)
 {
@@ -255,6 +263,8 @@ int main(void)
 		T(test_probe),
 		T(test_vfio_refuses),
 		T(test_reset),
+		T(test_numvfs),
+		T(test_remove_rescan),
 		T(test_passthrough),
 	};
 
