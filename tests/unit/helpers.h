@@ -25,7 +25,6 @@
 #include "device.h"
 #include "fakehost.h"
 #include "hostpath.h"
-#include "state.h"
 #include "topology.h"
 
 /* The standard little host: a host bridge and a root port with full ACS,
@@ -299,57 +298,6 @@ static inline void expect_lacks(const char *s, const char *sub)
 {
 	if (s && strstr(s, sub))
 		fail_msg("did not expect \"%s\" in \"%s\"", sub, s);
-}
-
-/* The fake host's state database, <root>/state/ddactl.db, opened for
- * writing (created and migrated). */
-static inline struct dda_state *fx_open_state(struct fx *f)
-{
-	char dir[PATH_MAX];
-	struct dda_state *s = NULL;
-
-	assert_int_equal(dda_root_set(fh_root(f->fh)), 0);
-	snprintf(dir, sizeof(dir), "%s/state", fh_root(f->fh));
-	dda_state_set_dir(dir);
-	assert_int_equal(dda_state_open(&s, 0), 0);
-	return s;
-}
-
-/* The driver addr is bound to, "" when unbound; the driver's side of the
- * link must point back at the device.  Borrowed until the next call. */
-static inline const char *fx_driver_of(struct fx *f, const char *addr)
-{
-	static char buf[64];
-	char path[PATH_MAX], t[PATH_MAX];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/%s/driver", fh_root(f->fh), addr);
-	n = readlink(path, t, sizeof(t) - 1);
-	if (n < 0)
-		return "";
-	t[n] = '\0';
-	snprintf(buf, sizeof(buf), "%s", strrchr(t, '/') + 1);
-	snprintf(path, sizeof(path), "%s/sys/bus/pci/drivers/%s/%s/config", fh_root(f->fh), buf, addr);
-	if (access(path, F_OK) < 0)
-		fail_msg("%s is on %s but drivers/%s/%s does not lead to it", addr, buf, buf, addr);
-	return buf;
-}
-
-/* s written to a root-relative file with one write(2), as dda_write()
- * does it, so that the kernel model sees it; 0 or -errno. */
-static inline int fx_sysfs_write(struct fx *f, const char *rel, const char *s)
-{
-	char path[PATH_MAX];
-	int fd, r = 0;
-
-	tree_path(f, path, sizeof(path), rel);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		r = -errno;
-	close(fd);
-	return r;
 }
 
 #endif

@@ -24,9 +24,11 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "kmodel-helpers.h"
 #include "audit.h"
 #include "error.h"
 #include "pool.h"
+#include "sriov.h"
 #include "state.h"
 #include "vm.h"
 #include "vmrun.h"
@@ -91,16 +93,11 @@ static int sl_find(const char *a, const char *b)
 
 /* ------------------------------------------------------------- helpers */
 
-/* EP on i40e in a group of its own, vfio-pci registered. */
+/* The pool tests' host (EP on i40e, alone in group 2), surveyed, with
+ * nothing logged yet. */
 static void host(struct fx *f)
 {
-	struct fh_dev e = good_ep();
-
-	base(f);
-	ADD(f, .addr = e.addr, .parent = e.parent, .vendor = e.vendor, .device = e.device, .class = e.class,
-	    .caps = e.caps, .driver = "i40e", .group = FH_GROUP(2), .reset_method = "flr", .reset = true,
-	    .bars = { [0] = { 1 << 20, FH_BAR_64 } });
-	MUST(fh_driver(f->fh, "vfio-pci"));
+	pool_host(f);
 	scan(f);
 	memset(&sl, 0, sizeof(sl));
 }
@@ -121,35 +118,6 @@ static struct dda_audit_row *rows_of(struct dda_state *s, const char *device, si
 	return v;
 }
 
-static int dismount(struct fx *f, struct dda_state *s)
-{
-	struct dda_device *d = dev(f, EP);
-	struct dda_plan p = { 0 };
-	int r;
-
-	assert_int_equal(dda_pool_plan_dismount(f->h, s, &d, 1, 0, &p), 0);
-	r = dda_pool_dismount(s, &p);
-	dda_plan_release(&p);
-	return r;
-}
-
-static int mount(struct fx *f, struct dda_state *s)
-{
-	struct dda_device *d;
-	struct dda_plan p = { 0 };
-	int r;
-
-	/* the devices' drivers changed: a mount plans from a fresh scan */
-	dda_host_free(f->h);
-	f->h = NULL;
-	scan_only(f);
-	d = dev(f, EP);
-	assert_int_equal(dda_pool_plan_mount(f->h, s, &d, 1, &p), 0);
-	r = dda_pool_mount(s, &p);
-	dda_plan_release(&p);
-	return r;
-}
-
 /* --------------------------------------------------------------- tests */
 
 static void test_dismount_mount_done(void **state)
@@ -160,11 +128,11 @@ static void test_dismount_mount_done(void **state)
 	int i;
 
 	host(f);
-	s = fx_open_state(f);
-	assert_int_equal(dismount(f, s), 0);
-	assert_string_equal(fx_driver_of(f, EP), "vfio-pci");
-	assert_int_equal(mount(f, s), 0);
-	assert_string_equal(fx_driver_of(f, EP), "i40e");
+	s = kstate_open(f);
+	assert_int_equal(dismount(f, s, EP, 0), 0);
+	assert_string_equal(driver_of(f, EP), "vfio-pci");
+	assert_int_equal(mount(f, s, EP), 0);
+	assert_string_equal(driver_of(f, EP), "i40e");
 
 	v = rows_of(s, EP, 2);
 	assert_string_equal(v[0].op, "dismount");
@@ -201,9 +169,9 @@ static void test_dismount_rolled_back(void **state)
 
 	host(f);
 	MUST(fh_model_reset(f->fh, EP, EIO, false));
-	s = fx_open_state(f);
-	assert_int_equal(dismount(f, s), -EIO);
-	assert_string_equal(fx_driver_of(f, EP), "i40e");
+	s = kstate_open(f);
+	assert_int_equal(dismount(f, s, EP, 0), -EIO);
+	assert_string_equal(driver_of(f, EP), "i40e");
 	assert_int_equal(dda_pool_get(s, EP, &e), -ENOENT);
 
 	v = rows_of(s, EP, 1);
@@ -225,14 +193,14 @@ static void test_dismount_intent_rolled_back(void **state)
 	_cleanup_free_ struct dda_audit_row *v = NULL;
 
 	host(f);
-	s = fx_open_state(f);
+	s = kstate_open(f);
 	assert_int_equal(sqlite3_exec(dda_state_db(s),
 				      "CREATE TEMP TRIGGER no_pool BEFORE INSERT ON pool_device "
 				      "BEGIN SELECT RAISE(ABORT, 'disk full, say'); END;",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
-	assert_int_equal(dismount(f, s), -EIO);
-	assert_string_equal(fx_driver_of(f, EP), "i40e");
+	assert_int_equal(dismount(f, s, EP, 0), -EIO);
+	assert_string_equal(driver_of(f, EP), "i40e");
 	v = rows_of(s, EP, 1);
 	assert_string_equal(v[0].outcome, "failed");
 	expect_contains(v[0].reason, "disk full, say");
@@ -250,16 +218,16 @@ static void test_mount_failed_then_repaired(void **state)
 	struct dda_pool_entry e;
 
 	host(f);
-	s = fx_open_state(f);
-	assert_int_equal(dismount(f, s), 0);
+	s = kstate_open(f);
+	assert_int_equal(dismount(f, s, EP, 0), 0);
 	MUST(fh_model_reset(f->fh, EP, EIO, false));
-	assert_int_equal(mount(f, s), -EIO);
+	assert_int_equal(mount(f, s, EP), -EIO);
 	assert_int_equal(dda_pool_get(s, EP, &e), 0);
 	assert_string_equal(e.state, "mounting");
 
 	MUST(fh_model_reset(f->fh, EP, 0, false));
 	assert_int_equal(dda_pool_recover(s, &rep), 0);
-	assert_string_equal(fx_driver_of(f, EP), "i40e");
+	assert_string_equal(driver_of(f, EP), "i40e");
 	v = rows_of(s, EP, 3);
 	assert_string_equal(v[1].op, "mount");
 	assert_string_equal(v[1].outcome, "failed");
@@ -281,17 +249,17 @@ static void test_killed_dismount_repaired(void **state)
 	pid_t pid;
 
 	host(f);
-	s = fx_open_state(f);
+	s = kstate_open(f);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		setenv("DDACTL_FAULT", "dismount:unbound", 1);
-		(void)!dismount(f, s);
+		(void)!dismount(f, s, EP, 0);
 		_exit(0);	/* not reached: the fault point kills */
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	assert_string_equal(fx_driver_of(f, EP), "");
+	assert_string_equal(driver_of(f, EP), "");
 
 	v = rows_of(s, EP, 1);
 	assert_string_equal(v[0].outcome, "started");
@@ -299,7 +267,7 @@ static void test_killed_dismount_repaired(void **state)
 	free(v);
 
 	assert_int_equal(dda_pool_recover(s, &rep), 0);
-	assert_string_equal(fx_driver_of(f, EP), "i40e");
+	assert_string_equal(driver_of(f, EP), "i40e");
 	v = rows_of(s, EP, 2);
 	assert_string_equal(v[0].op, "dismount");
 	assert_string_equal(v[0].outcome, "repaired");
@@ -318,7 +286,7 @@ static void test_no_start_inside_a_transaction(void **state)
 	_cleanup_free_ struct dda_audit_row *v = NULL;
 
 	host(f);
-	s = fx_open_state(f);
+	s = kstate_open(f);
 	assert_int_equal(dda_state_begin(s), 0);
 	assert_int_equal(dda_audit_start(s, "dismount", EP, NULL), -EBUSY);
 	dda_state_rollback(s);
@@ -334,7 +302,7 @@ static void test_syslog_escapes(void **state)
 	char buf[16], want[PATH_MAX + 128];
 
 	host(f);
-	s = fx_open_state(f);
+	s = kstate_open(f);
 	assert_int_equal(dda_audit(s, "vm create", "evil\033[2J", DDA_OUTCOME_FAILED, "bad\nline", NULL), 0);
 	snprintf(want, sizeof(want), "vm create of 'evil\\x1b[2J' by alice (via sudo): failed: bad\\x0aline [under root '%s']",
 		 dda_root());
@@ -361,7 +329,7 @@ static void test_filters(void **state)
 	size_t n;
 
 	host(f);
-	s = fx_open_state(f);
+	s = kstate_open(f);
 	assert_int_equal(dda_audit(s, "vm create", "vm1", DDA_OUTCOME_DONE, NULL, NULL), 0);
 	assert_int_equal(dda_audit(s, "restore", EP, DDA_OUTCOME_DONE, NULL, "from i40e"), 0);
 	assert_int_equal(sqlite3_exec(dda_state_db(s), "UPDATE audit SET at = '2025-12-31T23:59:59Z' WHERE device = 'vm1'",
@@ -445,7 +413,7 @@ static void test_migration_from_3(void **state)
 			 SQLITE_OK);
 	sqlite3_close(db);
 
-	s = fx_open_state(f);
+	s = kstate_open(f);
 	v = rows_of(s, EP, 3);
 	assert_int_equal(v[0].id, 7);
 	assert_string_equal(v[0].at, "2026-11-01T10:00:00Z");
@@ -479,18 +447,16 @@ static void test_restore(void **state)
 	struct dda_repair rep = { 0 };
 
 	host(f);
-	s = fx_open_state(f);
-	assert_int_equal(dismount(f, s), 0);
+	s = kstate_open(f);
+	assert_int_equal(dismount(f, s, EP, 0), 0);
 	/* the reboot: override gone, the host driver probed first */
-	assert_int_equal(fx_sysfs_write(f, "sys/bus/pci/devices/" EP "/driver_override", "\n"), 0);
-	assert_int_equal(fx_sysfs_write(f, "sys/bus/pci/devices/" EP "/driver/unbind", EP), 0);
-	assert_int_equal(fx_sysfs_write(f, "sys/bus/pci/drivers_probe", EP), 0);
-	assert_string_equal(fx_driver_of(f, EP), "i40e");
-	dda_host_free(f->h);
-	f->h = NULL;
-	scan(f);
+	assert_int_equal(sysfs_write(f, "sys/bus/pci/devices/" EP "/driver_override", "\n"), 0);
+	assert_int_equal(sysfs_write(f, "sys/bus/pci/devices/" EP "/driver/unbind", EP), 0);
+	assert_int_equal(sysfs_write(f, "sys/bus/pci/drivers_probe", EP), 0);
+	assert_string_equal(driver_of(f, EP), "i40e");
+	rescan(f);
 	assert_int_equal(dda_pool_restore(f->h, s, NULL, &rep), 0);
-	assert_string_equal(fx_driver_of(f, EP), "vfio-pci");
+	assert_string_equal(driver_of(f, EP), "vfio-pci");
 	v = rows_of(s, EP, 2);
 	assert_string_equal(v[1].op, "restore");
 	assert_string_equal(v[1].outcome, "done");
@@ -510,13 +476,11 @@ static void test_vm_add_device(void **state)
 	bool pending;
 
 	host(f);
-	s = fx_open_state(f);
-	assert_int_equal(dismount(f, s), 0);
+	s = kstate_open(f);
+	assert_int_equal(dismount(f, s, EP, 0), 0);
 	dda_vm_init(&vm, "g1");
 	assert_int_equal(dda_vm_create(s, &vm), 0);
-	dda_host_free(f->h);
-	f->h = NULL;
-	scan_only(f);
+	rescan(f);
 
 	assert_int_equal(sqlite3_exec(dda_state_db(s),
 				      "CREATE TEMP TRIGGER no_vm_device BEFORE INSERT ON vm_device "
@@ -542,6 +506,31 @@ static void test_vm_add_device(void **state)
 	assert_string_equal(v[3].detail, "from VM g1");
 }
 
+/* vf set on the model: the PF's row is done, and each VF that went
+ * straight into the pool has its own. */
+static void test_vf_set_done(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
+	_cleanup_free_ struct dda_audit_row *v = NULL;
+	struct dda_repair rep = { 0 };
+
+	sriov_host(f);
+	s = kstate_open(f);
+	memset(&sl, 0, sizeof(sl));
+	assert_int_equal(dda_sriov_set(s, EP, 2, DDA_SRIOV_POOL, &rep), 0);
+	v = rows_of(s, EP, 1);
+	assert_string_equal(v[0].op, "vf set");
+	assert_string_equal(v[0].outcome, "done");
+	assert_string_equal(v[0].detail, "2 VFs, pooled, from 0");
+	free(TAKE_PTR(v));
+	v = rows_of(s, VF1, 1);
+	assert_string_equal(v[0].op, "pool");
+	assert_string_equal(v[0].outcome, "done");
+	assert_string_equal(v[0].detail, "a new VF, straight into the pool");
+	sl_find("vf set of '" EP "'", ": done (2 VFs, pooled, from 0)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -551,6 +540,7 @@ int main(void)
 		T(test_mount_failed_then_repaired),
 		T(test_killed_dismount_repaired),
 		T(test_restore),
+		T(test_vf_set_done),
 		T(test_vm_add_device),
 		T(test_no_start_inside_a_transaction),
 		T(test_syslog_escapes),
