@@ -14,6 +14,7 @@ static const struct cli_command commands[] = {
 	{ "pool", cmd_pool, "list the pool of assignable devices; named pools" },
 	{ "vm", cmd_vm, "define, start and stop VMs; add and remove their devices" },
 	{ "vf", cmd_vf, "SR-IOV virtual functions: count, pool, network policy" },
+	{ "log", cmd_log, "the audit trail: every change, who made it, and how it ended" },
 };
 
 static void usage(FILE *f)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "checks.h"
 #include "driver.h"
 #include "error.h"
@@ -414,10 +415,6 @@ static int record(struct dda_state *s, const struct dda_plan *p, const char *sta
 			r = dda_state_error(s, "recording the dismount");
 			goto fail;
 		}
-		r = dda_state_log(s, p->forced ? "dismount --force" : "dismount", d->name,
-				  p->forced ? p->force_reasons : m->from);
-		if (r < 0)
-			goto fail;
 	}
 	return dda_state_commit(s);
 fail:
@@ -499,17 +496,54 @@ static int take_from_host(struct dda_state *s, struct dda_move *m)
 	return step(s, "dismount", bdf, "dismounting", "reset");
 }
 
+static void audit_end(struct dda_state *s, struct dda_plan *p, enum dda_outcome o, const char *reason)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		dda_audit_end(s, p->moves[i].audit, o, reason);
+		p->moves[i].audit = 0;
+	}
+}
+
+/* Opens the audit row of every move, before anything changes. */
+static int audit_start(struct dda_state *s, struct dda_plan *p, const char *op, bool with_force)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct dda_move *m = &p->moves[i];
+		char detail[700];
+		int64_t id;
+
+		if (m->skip)
+			continue;
+		snprintf(detail, sizeof(detail), "%s %s%s%s%s%s", !strcmp(op, "mount") ? "to" : "from",
+			 !strcmp(op, "mount") ? (m->to[0] ? m->to : "no driver") : (m->from[0] ? m->from : "no driver"),
+			 m->brought_by ? ", companion of " : "", m->brought_by ? m->brought_by->name : "",
+			 with_force && p->forced ? ", forced past: " : "", with_force && p->forced ? p->force_reasons : "");
+		id = dda_audit_start(s, with_force && p->forced ? "dismount --force" : op, m->dev->name, detail);
+		if (id < 0) {
+			audit_end(s, p, DDA_OUTCOME_FAILED, dda_last_error()->message);
+			return (int)id;
+		}
+		m->audit = id;
+	}
+	return 0;
+}
+
 int dda_pool_dismount(struct dda_state *s, struct dda_plan *p)
 {
 	char why[sizeof(dda_last_error()->message)] = "";
 	int r;
 
+	r = audit_start(s, p, "dismount", true);
+	if (r < 0)
+		return r;
 	r = dda_driver_load_vfio();
-	if (r < 0)
+	if (r == 0)
+		r = record(s, p, "dismounting");
+	if (r < 0) {
+		/* Nothing of the host was touched yet. */
+		audit_end(s, p, DDA_OUTCOME_FAILED, dda_last_error()->message);
 		return r;
-	r = record(s, p, "dismounting");
-	if (r < 0)
-		return r;
+	}
 	for (size_t i = 0; i < p->n; i++) {
 		if (p->moves[i].skip)
 			continue;
@@ -539,6 +573,7 @@ int dda_pool_dismount(struct dda_state *s, struct dda_plan *p)
 	if (r == 0)
 		r = dda_state_commit(s);
 	if (r == 0) {
+		audit_end(s, p, DDA_OUTCOME_DONE, NULL);
 		for (size_t i = 0; i < p->n; i++)
 			if (p->moves[i].quarantined)
 				return quarantined_error(p->moves[i].dev->name, why);
@@ -551,10 +586,20 @@ undo:
 		struct dda_error_info first = *dda_last_error();
 
 		for (size_t i = 0; i < p->n; i++) {
-			if (p->moves[i].skip)
+			struct dda_move *m = &p->moves[i];
+			char why[1200];
+
+			if (m->skip)
 				continue;
-			if (return_to_host(p->moves[i].dev->name, p->moves[i].from) == 0)
-				(void)!delete_entry(s, p->moves[i].dev->name);
+			if (return_to_host(m->dev->name, m->from) == 0 && delete_entry(s, m->dev->name) == 0) {
+				dda_audit_end(s, m->audit, DDA_OUTCOME_ROLLED_BACK, first.message);
+				continue;
+			}
+			/* Its row stays 'dismounting': the next run's repair
+			 * finishes giving it back. */
+			snprintf(why, sizeof(why), "%s; giving it back failed too: %s", first.message,
+				 dda_last_error()->message);
+			dda_audit_end(s, m->audit, DDA_OUTCOME_FAILED, why);
 		}
 		dda_error_code(first.err ? first.err : r, first.code, first.device, "%s (the group was given back to the host)",
 			       first.message);
@@ -687,9 +732,6 @@ static int give_back(struct dda_state *s, struct dda_move *m)
 	if (r < 0)
 		return r;
 	dda_fault_point("mount:bound");
-	r = dda_state_log(s, "mount", bdf, m->to);
-	if (r < 0)
-		return r;
 	return delete_entry(s, bdf);
 }
 
@@ -697,17 +739,19 @@ int dda_pool_mount(struct dda_state *s, struct dda_plan *p)
 {
 	int r, first = 0;
 
+	r = audit_start(s, p, "mount", false);
+	if (r < 0)
+		return r;
 	/* The whole group is marked first, in one transaction: if the run
 	 * dies after the first member, the next one finishes them all. */
 	r = dda_state_begin(s);
-	if (r < 0)
-		return r;
 	for (size_t i = 0; i < p->n && r == 0; i++)
 		r = set_state(s, p->moves[i].dev->name, "mounting", "recorded");
 	if (r == 0)
 		r = dda_state_commit(s);
 	if (r < 0) {
 		dda_state_rollback(s);
+		audit_end(s, p, DDA_OUTCOME_FAILED, dda_last_error()->message);
 		return r;
 	}
 	dda_fault_point("mount:recorded");
@@ -716,6 +760,7 @@ int dda_pool_mount(struct dda_state *s, struct dda_plan *p)
 	 * 'mounting' for the next run to finish. */
 	for (size_t i = 0; i < p->n; i++) {
 		r = give_back(s, &p->moves[i]);
+		dda_audit_end_r(s, p->moves[i].audit, r, DDA_OUTCOME_FAILED);
 		if (r < 0 && !first)
 			first = r;
 	}
@@ -800,8 +845,23 @@ int dda_pool_recover(struct dda_state *s, struct dda_repair *rep)
 		r = return_to_host(e->address, e->original_driver);
 		if (r == 0)
 			r = delete_entry(s, e->address);
-		if (r == 0)
-			r = dda_state_log(s, "repair", e->address, e->state);
+		{
+			struct dda_error_info err = *dda_last_error();
+			char what[128], how[300];
+
+			snprintf(what, sizeof(what), "interrupted %s after step '%s'",
+				 !strcmp(e->state, "dismounting") ? "dismount" : "mount", e->step);
+			snprintf(how, sizeof(how), "%s, given back to %s", what,
+				 e->original_driver[0] ? e->original_driver : "no driver, as before");
+			/* The rows the interrupted run left open say how it ended. */
+			dda_audit_settle(s, e->address, r < 0 ? DDA_OUTCOME_INTERRUPTED : DDA_OUTCOME_REPAIRED,
+					 r < 0 ? err.message : how);
+			if (r == 0) {
+				r = dda_audit(s, "repair", e->address, DDA_OUTCOME_DONE, NULL, how);
+			} else {
+				(void)!dda_audit(s, "repair", e->address, DDA_OUTCOME_FAILED, err.message, what);
+			}
+		}
 		if (r < 0) {
 			if (!first)
 				first = r;
@@ -877,13 +937,22 @@ int dda_pool_restore(struct dda_host *h, struct dda_state *s, const char *only, 
 		if (r == 0)
 			r = dda_driver_wait(d->name, VFIO, BIND_TIMEOUT_MS);
 		if (r < 0) {
-			say(rep, "'%s' could not be claimed: %s", d->name, dda_last_error()->message);
+			struct dda_error_info err = *dda_last_error();
+
+			say(rep, "'%s' could not be claimed: %s", d->name, err.message);
+			(void)!dda_audit(s, "restore", d->name, DDA_OUTCOME_FAILED, err.message, NULL);
 			if (!first)
 				first = r;
 			continue;
 		}
 		say(rep, "'%s' claimed for the pool%s%s%s", d->name, cur[0] ? " (taken from " : "", cur,
 		    cur[0] ? ")" : "");
+		{
+			char detail[128];
+
+			snprintf(detail, sizeof(detail), "from %s", cur[0] ? cur : "no driver");
+			(void)!dda_audit(s, "restore", d->name, DDA_OUTCOME_DONE, NULL, detail);
+		}
 		if (strcmp(e->address, d->name)) {
 			_cleanup_stmt_ sqlite3_stmt *st = NULL;
 
@@ -903,11 +972,15 @@ int dda_pool_record(struct dda_state *s, const struct dda_device *d, const char 
 {
 	struct dda_move m = { .dev = (struct dda_device *)d, .requested = true };
 	struct dda_plan p = { .moves = &m, .n = 1 };
+	int r;
 
 	snprintf(m.from, sizeof(m.from), "%s", original_driver ? original_driver : "");
 	/* Pooled in the same transaction that records it: a crash can never
 	 * leave a 'dismounting' row that a repair would give to a host driver. */
-	return record(s, &p, "pooled");
+	r = record(s, &p, "pooled");
+	if (r < 0)
+		return r;
+	return dda_audit(s, "pool", d->name, DDA_OUTCOME_DONE, NULL, d->physfn ? "a new VF, straight into the pool" : NULL);
 }
 
 int dda_pool_release(struct dda_state *s, struct dda_device *d, bool *ret_reset)
@@ -936,7 +1009,7 @@ int dda_pool_release(struct dda_state *s, struct dda_device *d, bool *ret_reset)
 	if (r == 0 && !*ret_reset)
 		r = dda_driver_check_alive(d->name);
 	if (dead_after_reset(r)) {
-		(void)!dda_state_log(s, "release", d->name, "still does not answer");
+		(void)!dda_audit(s, "release", d->name, DDA_OUTCOME_FAILED, "still does not answer", NULL);
 		return dda_error_code(-ENXIO, "no-answer", d->name,
 				      "'%s' still does not answer%s: it stays quarantined on vfio-pci; power-cycle the slot or reseat the card and try again",
 				      d->name, *ret_reset ? " after its reset" : "");

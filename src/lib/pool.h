@@ -67,6 +67,7 @@ struct dda_move {
 	bool unrecorded;
 	/* Did not answer after its reset: kept on vfio-pci, quarantined. */
 	bool quarantined;
+	int64_t audit;			/* its audit row while it moves */
 };
 
 struct dda_plan {

@@ -8,6 +8,7 @@
 
 #include <libkmod.h>
 
+#include "audit.h"
 #include "driver.h"
 #include "error.h"
 #include "fault.h"
@@ -301,8 +302,14 @@ int dda_sriov_vf_config(struct dda_state *s, const struct dda_device *pf, unsign
 	if (r < 0 && r != -ENOENT)
 		return r;
 	ra = dda_vfnet_apply(pf->name, vf, changes, 0, &res);
-	if (ra < 0 && !res.applied)
+	if (ra < 0 && !res.applied) {
+		const struct dda_error_info *e = dda_last_error();
+		char detail[32];
+
+		snprintf(detail, sizeof(detail), "VF %u: nothing kept", vf);
+		(void)!dda_audit(s, "vf config", pf->name, DDA_OUTCOME_FAILED, e->message, detail);
 		return ra;
+	}
 	/* What the kernel has now is what is kept: everything on success, the
 	 * options that could not be rolled back after a refusal. */
 	kept = *changes;
@@ -310,7 +317,12 @@ int dda_sriov_vf_config(struct dda_state *s, const struct dda_device *pf, unsign
 	policy_merge(&stored, &kept);
 	if (ra < 0) {
 		struct dda_error_info e = *dda_last_error();
+		char detail[300];
 
+		/* Only what the kernel kept is a change to account for. */
+		dda_vf_policy_format(&kept, text, sizeof(text));
+		snprintf(detail, sizeof(detail), "VF %u: kept %s", vf, text);
+		(void)!dda_audit(s, "vf config", pf->name, DDA_OUTCOME_FAILED, e.message, detail);
 		if (policy_put(s, pf, vf, &stored) == 0)
 			dda_error_code(e.err, e.code, e.device, "%s", e.message);
 		return ra;
@@ -323,7 +335,7 @@ int dda_sriov_vf_config(struct dda_state *s, const struct dda_device *pf, unsign
 		char detail[300];
 
 		snprintf(detail, sizeof(detail), "VF %u: %s", vf, text);
-		r = dda_state_log(s, "vf config", pf->name, detail);
+		r = dda_audit(s, "vf config", pf->name, DDA_OUTCOME_DONE, NULL, detail);
 	}
 	if (r == 0 && ret_stored)
 		*ret_stored = stored;
@@ -584,8 +596,8 @@ static bool in_place(struct dda_host *h, const struct dda_device *pf, int count,
  * The whole change for one PF (h scanned by the caller, with host use
  * for an interactive change).  See sriov.h for the sequence.
  */
-static int do_set(struct dda_state *s, struct dda_host *h, struct dda_device *pf, int count, bool pool,
-		  struct dda_repair *rep, bool *ret_changed)
+static int set_count(struct dda_state *s, struct dda_host *h, struct dda_device *pf, int count, bool pool,
+		     struct dda_repair *rep, bool *ret_changed, int64_t *ret_audit)
 {
 	_cleanup_free_ struct dda_pool_entry *all = NULL;
 	_cleanup_free_ struct dda_pool_entry *recs = NULL;
@@ -658,7 +670,14 @@ static int do_set(struct dda_state *s, struct dda_host *h, struct dda_device *pf
 		return dda_error_code(r, "refused", pf->name, "refusing to change the VF count of '%s': %s", pf->name,
 				      why);
 
-	/* 1. The intent, and the records of VFs that go for good. */
+	/* 1. The intent, and the records of VFs that go for good.  The
+	 * audit row is written first, on its own: a rollback of the intent
+	 * must not take it away. */
+	snprintf(detail, sizeof(detail), "%d VF%s%s, from %d", count, count == 1 ? "" : "s", pool ? ", pooled" : "",
+		 pf->sriov_num);
+	*ret_audit = dda_audit_start(s, "vf set", pf->name, detail);
+	if (*ret_audit < 0)
+		return (int)*ret_audit;
 	r = dda_state_begin(s);
 	if (r < 0)
 		return r;
@@ -669,9 +688,6 @@ static int do_set(struct dda_state *s, struct dda_host *h, struct dda_device *pf
 			if (r == 0)
 				say(rep, "'%s' (VF %d) left the pool: it goes away", recs[i].address, entry_vf_of(&recs[i], pf));
 		}
-	snprintf(detail, sizeof(detail), "%d VFs%s", count, pool ? ", pooled" : "");
-	if (r == 0)
-		r = dda_state_log(s, "vf set", pf->name, detail);
 	if (r == 0)
 		r = dda_state_commit(s);
 	if (r < 0) {
@@ -799,6 +815,22 @@ policies:
 				      "'%s' has its %d VF%s, but a stored VF network policy could not be applied in full: %s",
 				      pf->name, count, count == 1 ? "" : "s", first.message);
 	return 0;
+}
+
+/* set_count, with the outcome of its audit row once it has one (a refusal
+ * changes nothing and has none). */
+static int do_set(struct dda_state *s, struct dda_host *h, struct dda_device *pf, int count, bool pool,
+		  struct dda_repair *rep, bool *ret_changed)
+{
+	int64_t audit = 0;
+	bool changed = false;
+	int r = set_count(s, h, pf, count, pool, rep, &changed, &audit);
+
+	/* Before step 1 commits nothing is changed; after it, the intent
+	 * stays 'changing' for a re-run or the boot restore to finish. */
+	dda_audit_end_r(s, audit, r, changed ? DDA_OUTCOME_FAILED : DDA_OUTCOME_ROLLED_BACK);
+	*ret_changed |= changed;
+	return r;
 }
 
 static int scan_pf(struct dda_host **h, const char *name, struct dda_device **ret)

@@ -122,6 +122,30 @@ static const char *const migrations[] = {
 	 * `ddactl pool release` finds it answering again. */
 	"ALTER TABLE pool_device ADD COLUMN quarantined_at TEXT;"
 	"ALTER TABLE pool_device ADD COLUMN quarantine_reason TEXT;",
+	/* 5: the audit trail keeps each change's outcome and its reason
+	 * (audit.c).  Before, a dismount and a VF count change were logged
+	 * with their intent, before the outcome was known, so for those old
+	 * rows it is 'unknown'; the others were logged after succeeding. */
+	"CREATE TABLE audit_v4 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),"
+	"  ended_at TEXT,"				/* NULL while started */
+	"  who TEXT NOT NULL, op TEXT NOT NULL, device TEXT,"
+	"  outcome TEXT NOT NULL CHECK (outcome IN"
+	"    ('started', 'done', 'rolled-back', 'failed', 'interrupted', 'repaired', 'unknown')),"
+	"  reason TEXT,"				/* why it failed, or how it was repaired */
+	"  detail TEXT"
+	");"
+	"INSERT INTO audit_v4 (id, at, ended_at, who, op, device, outcome, reason, detail)"
+	"  SELECT id, at, at, who, op, device,"
+	"    CASE WHEN op IN ('dismount', 'dismount --force', 'vf set') THEN 'unknown' ELSE 'done' END,"
+	"    CASE WHEN op IN ('dismount', 'dismount --force', 'vf set')"
+	"      THEN 'logged before the outcome was known (ddactl before schema 5)' END,"
+	"    detail FROM audit;"
+	"DROP TABLE audit;"
+	"ALTER TABLE audit_v4 RENAME TO audit;"
+	"CREATE INDEX audit_device ON audit (device);"
+	"CREATE INDEX audit_at ON audit (at);",
 };
 
 void dda_state_set_dir(const char *dir)
@@ -190,6 +214,8 @@ static int migrate(struct dda_state *s)
 	    sqlite3_step(st) != SQLITE_ROW)
 		return dda_state_error(s, "reading the schema version");
 	version = sqlite3_column_int(st, 0);
+	/* A statement still open would keep DROP TABLE from running. */
+	sqlite3_finalize(TAKE_PTR(st));
 	if (version > (int)ARRAY_SIZE(migrations))
 		return dda_error_code(-EPROTO, "state-too-new", NULL,
 				      "state database %s/ddactl.db has schema %d, newer than this ddactl knows (%zu): upgrade ddactl",
@@ -357,22 +383,6 @@ const char *dda_state_who(void)
 	else
 		snprintf(who, sizeof(who), "uid %u", (unsigned)getuid());
 	return who;
-}
-
-int dda_state_log(struct dda_state *s, const char *op, const char *device, const char *detail)
-{
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO audit (who, op, device, detail) VALUES (?, ?, ?, ?)", -1, &st,
-			       NULL) != SQLITE_OK)
-		return dda_state_error(s, "preparing the audit log");
-	sqlite3_bind_text(st, 1, dda_state_who(), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, op, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, device, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, detail, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return dda_state_error(s, "writing the audit log");
-	return 0;
 }
 
 void dda_state_text(char *dst, size_t size, sqlite3_stmt *st, int col)

@@ -45,7 +45,9 @@ void dda_state_rollback(struct dda_state *s);
 /* Records an SQLite failure as a dda_error and returns -EIO. */
 int dda_state_error(struct dda_state *s, const char *what);
 
-/* Appends a line to the audit log (who, what, which device). */
+/* Appends a line to the audit log (who, what, which device) for a change
+ * already made, outcome done: dda_audit(..., DDA_OUTCOME_DONE, ...).  A
+ * change that takes steps uses dda_audit_start/end (audit.h). */
 int dda_state_log(struct dda_state *s, const char *op, const char *device, const char *detail) _must_check_;
 
 /* Who runs this: SUDO_USER, else the user name of the real uid. */

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "checks.h"
 #include "error.h"
 #include "hostpath.h"
@@ -247,8 +248,6 @@ static int record_assignment(struct dda_state *s, const char *vm, struct dda_dev
 				continue;
 			r = put_device(s, vm, m, false, via);
 		}
-	if (r == 0)
-		r = dda_state_log(s, "vm add-device", d->name, vm);
 	if (r < 0) {
 		dda_state_rollback(s);
 		return r;
@@ -389,6 +388,9 @@ int dda_vm_assign(struct dda_state *s, struct dda_host *h, const char *vm, struc
 	struct dda_pool_entry e;
 	struct dda_vm_device cur;
 	struct dda_vm v;
+	char detail[128];
+	int64_t audit;
+	bool running;
 	int r;
 
 	r = dda_vm_get(s, vm, &v);
@@ -420,15 +422,24 @@ int dda_vm_assign(struct dda_state *s, struct dda_host *h, const char *vm, struc
 	r = group_free_for(s, d, vm);
 	if (r < 0)
 		return r;
+	running = dda_vm_pid(vm) > 0;
+	snprintf(detail, sizeof(detail), "to VM %s%s", vm, running ? ", running: hot-added" : "");
+	audit = dda_audit_start(s, "vm add-device", d->name, detail);
+	if (audit < 0)
+		return (int)audit;
 	r = record_assignment(s, vm, d, NULL);
-	if (r < 0)
+	if (r < 0) {
+		dda_audit_end_r(s, audit, r, DDA_OUTCOME_FAILED);
 		return r;
+	}
 	*ret = DDA_ASSIGN_DONE;
-	if (dda_vm_pid(vm) > 0) {
+	if (running) {
 		r = hot_add(s, vm, d);
 		if (r < 0) {
 			/* Nothing reached the guest: the assignment is undone. */
 			struct dda_error_info keep = *dda_last_error();
+
+			dda_audit_end(s, audit, DDA_OUTCOME_ROLLED_BACK, keep.message);
 
 			if (d->group) {
 				for (size_t i = 0; i < d->group->nmembers; i++)
@@ -442,24 +453,29 @@ int dda_vm_assign(struct dda_state *s, struct dda_host *h, const char *vm, struc
 			return r;
 		}
 	}
+	dda_audit_end(s, audit, DDA_OUTCOME_DONE, NULL);
 	return 0;
 }
 
-int dda_vm_unassign(struct dda_state *s, struct dda_host *h, const char *vm, struct dda_device *d,
-		    int timeout_ms, bool *ret_pending)
+static int unassign(struct dda_state *s, const char *vm, struct dda_device *d, int timeout_ms, bool *ret_pending,
+		    int64_t *ret_audit)
 {
 	_cleanup_(dda_qmp_closep) struct dda_qmp *q = NULL;
 	struct dda_vm_device cur;
 	bool running = dda_vm_pid(vm) > 0;
+	char detail[128];
 	int r;
 
-	(void)h;
 	*ret_pending = false;
 	r = dda_vm_device_get(s, d->name, &cur);
 	if (r == -ENOENT || (r == 0 && strcmp(cur.vm, vm)))
 		return dda_error_code(-ENOENT, "not-assigned", d->name, "'%s' is not assigned to VM '%s'", d->name, vm);
 	if (r < 0)
 		return r;
+	snprintf(detail, sizeof(detail), "from VM %s%s", vm, running && cur.qemu_id[0] ? ", running: hot-removed" : "");
+	*ret_audit = dda_audit_start(s, "vm remove-device", d->name, detail);
+	if (*ret_audit < 0)
+		return (int)*ret_audit;
 	if (running && cur.qemu_id[0]) {
 		struct json_object *args;
 
@@ -502,8 +518,25 @@ int dda_vm_unassign(struct dda_state *s, struct dda_host *h, const char *vm, str
 			if (m != d && dda_vm_device_get(s, m->name, &cur) == 0 && !strcmp(cur.vm, vm) && !cur.requested)
 				r = dda_vm_device_drop(s, m->name);
 		}
+	return r;
+}
+
+int dda_vm_unassign(struct dda_state *s, struct dda_host *h, const char *vm, struct dda_device *d,
+		    int timeout_ms, bool *ret_pending)
+{
+	int64_t audit = 0;
+	int r;
+
+	(void)h;
+	r = unassign(s, vm, d, timeout_ms, ret_pending, &audit);
+	if (r == 0 && *ret_pending) {
+		dda_audit_end(s, audit, DDA_OUTCOME_STARTED, "asked the guest to let go (device_del); it has not yet");
+		return 0;
+	}
+	dda_audit_end_r(s, audit, r, DDA_OUTCOME_FAILED);
+	/* An earlier remove-device left waiting for the guest ends with this. */
 	if (r == 0)
-		r = dda_state_log(s, "vm remove-device", d->name, vm);
+		dda_audit_settle(s, d->name, DDA_OUTCOME_DONE, "the guest let go: finished by a later remove-device");
 	return r;
 }
 
@@ -762,6 +795,7 @@ int dda_vm_start(struct dda_state *s, struct dda_host *h, const char *name)
 	struct runtime rt;
 	char path[PATH_MAX];
 	size_t n, k = 0;
+	bool spawned = false;
 	pid_t pid;
 	int r;
 
@@ -809,6 +843,7 @@ int dda_vm_start(struct dda_state *s, struct dda_host *h, const char *name)
 	if (r < 0)
 		goto out;
 	r = spawn(argv, sz.memlock, name);
+	spawned = true;
 	if (r < 0)
 		goto out;
 	pid = dda_vm_pid(name);
@@ -830,8 +865,11 @@ int dda_vm_start(struct dda_state *s, struct dda_host *h, const char *name)
 		if (r < 0)
 			goto out;
 	}
-	r = dda_state_log(s, "vm start", name, NULL);
 out:
+	/* Whatever failed before QEMU ran changed nothing to account for. */
+	if (spawned)
+		(void)!dda_audit(s, "vm start", name, r < 0 ? DDA_OUTCOME_FAILED : DDA_OUTCOME_DONE,
+				 r < 0 ? dda_last_error()->message : NULL, NULL);
 	dda_strv_free(argv);
 	if (r < 0 && dda_vm_pid(name) <= 0) {
 		/* Devices picked from named pools for this start go back. */
@@ -872,10 +910,13 @@ int dda_vm_stop(struct dda_state *s, const char *name, int timeout_s, bool *ret_
 				kill(pid, SIGKILL);
 			for (int i = 0; i < 100 && alive(pid); i++)
 				usleep(100 * 1000);
-			if (alive(pid))
-				return dda_error_code(-EBUSY, "still-running", name,
-						      "VM '%s' (QEMU pid %d) did not end even after SIGKILL (it may be unpinning its memory); try again shortly",
-						      name, (int)pid);
+			if (alive(pid)) {
+				r = dda_error_code(-EBUSY, "still-running", name,
+						   "VM '%s' (QEMU pid %d) did not end even after SIGKILL (it may be unpinning its memory); try again shortly",
+						   name, (int)pid);
+				(void)!dda_audit(s, "vm stop (turned off)", name, DDA_OUTCOME_FAILED, dda_last_error()->message, NULL);
+				return r;
+			}
 			break;
 		}
 		usleep(200 * 1000);

@@ -197,6 +197,64 @@ check "survey DEVICE (text) exits 0" is "$rc" 0
 check "survey DEVICE (text) shows it" has "$out" "0000:02:00.0"
 check "survey DEVICE (text) shows only it" lacks "$out" "0000:01:10.0"
 
+# ------------------------------------------------------------------ log
+
+# as_user ARGS...: runs ddactl as an unprivileged user (nobody when root)
+as_user() {
+	if [ "$(id -u)" -eq 0 ]; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$ddactl" "$@" >"$tmp/out" 2>"$tmp/err"
+	else
+		"$ddactl" "$@" >"$tmp/out" 2>"$tmp/err"
+	fi
+	rc=$?
+	out=$(cat "$tmp/out")
+	err=$(cat "$tmp/err")
+}
+
+as_user log --help
+check "log --help as a user exits 0" is "$rc" 0
+check "log --help shows its usage" has "$out" "Usage: ddactl log"
+as_user log
+check "log as a user exits 1" is "$rc" 1
+check "log as a user says it needs root" has "$err" "'ddactl log' needs root"
+as_user log --json
+check "log --json as a user: error document" jsonq 'd["error"]["code"] == "not-root"'
+for bad in "--since 2026-02-30" "--since 1y" "--since=" "--device a/b" "--frobnicate" "extra"; do
+	# shellcheck disable=SC2086
+	run log $bad
+	check "log $bad exits 2" is "$rc" 2
+	check "log $bad: nothing on stdout" is "$out" ""
+	check "log $bad: says so on stderr" has "$err" "ddactl: "
+done
+run log --since $'\033[2J'
+check "log --since with an escape: shown escaped" has "$err" "'\\x1b[2J' is not a time"
+run log --json --since nonsense
+check "log --json, bad --since: usage error document" jsonq 'd["error"]["code"] == "usage"'
+if [ "$(id -u)" -eq 0 ]; then
+	# a state of their own, kept from the checks that follow
+	saved_state=$DDACTL_STATE_DIR
+	export DDACTL_STATE_DIR=$tmp/log-state
+	run log
+	check "log with no database exits 0" is "$rc" 0
+	check "log with no database: nothing recorded" is "$out" "no changes recorded"
+	check "log with no database creates none" test ! -e "$DDACTL_STATE_DIR"
+	SUDO_USER=alice run vm create logged1
+	SUDO_USER=bob run vm create logged2
+	run log --json
+	check "log --json exits 0" is "$rc" 0
+	check "log --json lists both, oldest first" jsonq '[e["device"] for e in d["log"]] == ["logged1", "logged2"]'
+	check "log --json: user from SUDO_USER" jsonq 'd["log"][0]["user"] == "alice (via sudo)"'
+	check "log --json: operation and outcome" jsonq 'd["log"][1]["operation"] == "vm create" and d["log"][1]["outcome"] == "done"'
+	check "log --json: every key present" jsonq 'set(d["log"][0]) == {"id", "started_at", "ended_at", "user", "operation", "device", "outcome", "reason", "detail"}'
+	run log --device logged2 --since 1h
+	check "log --device: only its rows" is "$(printf '%s\n' "$out" | wc -l)" 2
+	check "log --device: the row" has "$out" "bob (via sudo)"
+	check "log (text): columns" has "$out" "OPERATION"
+	run log --since 2099-01-01
+	check "log --since the future: nothing" is "$out" "no changes recorded"
+	export DDACTL_STATE_DIR=$saved_state
+fi
+
 # ------------------------------------------------------------------ kernel model
 # The binary on the kernel model (tests/fixture/kmodel.c, $KMODEL): a
 # dismount and a mount really move the spare NIC's driver.  They need root.
@@ -218,6 +276,9 @@ else
 	check "mount on the model exits 0" is "$rc" 0
 	check "mount: the spare NIC is back on igb" is "$(dev_driver)" igb
 	check "mount: driver_override cleared" is "$(dev_override)" "(null)"
+	run log --json --device $spare
+	check "log: the dismount and the mount, each done" jsonq "[(e['operation'], e['outcome']) for e in d['log']][-2:] == [('dismount', 'done'), ('mount', 'done')]"
+	check "log: the dismount came from igb" jsonq "d['log'][-2]['detail'] == 'from igb'"
 fi
 
 # ------------------------------------------------------------------ root

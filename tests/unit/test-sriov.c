@@ -22,6 +22,8 @@
 #include <net/if.h>
 
 #include "helpers.h"
+#include "kmodel-helpers.h"
+#include "audit.h"
 #include "error.h"
 #include "pool.h"
 #include "sriov.h"
@@ -95,18 +97,6 @@ static void add_pf(struct fx *f, uint16_t num, const char *driver)
 	}
 }
 
-static struct dda_state *open_state(struct fx *f)
-{
-	char dir[PATH_MAX];
-	struct dda_state *s = NULL;
-
-	assert_int_equal(dda_root_set(fh_root(f->fh)), 0);
-	snprintf(dir, sizeof(dir), "%s/state", fh_root(f->fh));
-	dda_state_set_dir(dir);
-	assert_int_equal(dda_state_open(&s, 0), 0);
-	return s;
-}
-
 static void read_attr(struct fx *f, const char *addr, const char *attr, char *buf, size_t size)
 {
 	char path[PATH_MAX];
@@ -137,12 +127,20 @@ static void test_set_too_many(void **state)
 	char num[16];
 
 	add_pf(f, 2, "i40e");
-	s = open_state(f);
+	s = kstate_open(f);
 	assert_int_equal(dda_sriov_set(s, EP, 9, 0, &rep), -ERANGE);
 	expect_message("at most 8 VFs");
 	read_attr(f, EP, "sriov_numvfs", num, sizeof(num));
 	assert_string_equal(num, "2");
 	assert_int_equal(dda_sriov_config_get(s, "PCIROOT(0)#PCI(0100)#PCI(0000)", &c), -ENOENT);
+	/* a refusal changes nothing: nothing to audit */
+	{
+		_cleanup_free_ struct dda_audit_row *v = NULL;
+		size_t n;
+
+		assert_int_equal(dda_audit_list(s, NULL, &v, &n), 0);
+		assert_int_equal(n, 0);
+	}
 }
 
 static void test_set_pf_in_pool(void **state)
@@ -152,7 +150,7 @@ static void test_set_pf_in_pool(void **state)
 	struct dda_repair rep = { 0 };
 
 	add_pf(f, 0, "vfio-pci");
-	s = open_state(f);
+	s = kstate_open(f);
 	assert_int_equal(dda_sriov_set(s, EP, 2, DDA_SRIOV_POOL, &rep), -EBUSY);
 	expect_message("is in the pool");
 }
@@ -166,7 +164,7 @@ static void test_set_not_a_pf(void **state)
 
 	add_pf(f, 1, "i40e");
 	MUST(fh_vf_addr(f->fh, EP, 0, vf0));
-	s = open_state(f);
+	s = kstate_open(f);
 	assert_int_equal(dda_sriov_set(s, RP, 1, 0, &rep), -ENOTSUP);
 	expect_message("not SR-IOV capable");
 	assert_int_equal(dda_sriov_set(s, vf0, 1, 0, &rep), -ENOTSUP);
@@ -188,7 +186,7 @@ static void test_set_vf_assigned(void **state)
 
 	add_pf(f, 2, "i40e");
 	MUST(fh_vf_addr(f->fh, EP, 1, vf1));
-	s = open_state(f);
+	s = kstate_open(f);
 	scan_only(f);
 	d = dev(f, vf1);
 	assert_int_equal(dda_pool_record(s, d, ""), 0);
@@ -224,7 +222,7 @@ static void test_set_vf_host_use(void **state)
 	MUST(fh_vf_addr(f->fh, EP, 0, vf0));
 	MUST(fh_net(f->fh, "enp1s0f0v0", vf0, IFF_UP | IFF_RUNNING, "up"));
 	MUST(fh_route4(f->fh, "enp1s0f0v0", "00000000", "0101A8C0", "00000000"));
-	s = open_state(f);
+	s = kstate_open(f);
 	assert_int_equal(dda_sriov_set(s, EP, 0, 0, &rep), -EBUSY);
 	expect_message("is used by the host");
 	expect_message("enp1s0f0v0");
@@ -239,7 +237,7 @@ static void test_set_in_place(void **state)
 	struct dda_sriov_config c;
 
 	add_pf(f, 2, "i40e");
-	s = open_state(f);
+	s = kstate_open(f);
 	assert_int_equal(dda_sriov_set(s, "PCIROOT(0)#PCI(0100)#PCI(0000)", 2, 0, &rep), 0);
 	assert_int_equal(rep.n, 1);
 	assert_non_null(strstr(rep.lines[0], "already has 2 VFs"));
@@ -263,13 +261,26 @@ static void test_set_intent_first(void **state)
 	struct dda_sriov_config c;
 
 	add_pf(f, 2, "i40e");
-	s = open_state(f);
+	s = kstate_open(f);
 	assert_int_equal(dda_sriov_set(s, EP, 3, DDA_SRIOV_POOL, &rep), -ETIMEDOUT);
 	assert_string_equal(dda_last_error()->code, "sriov-timeout");
 	assert_int_equal(dda_sriov_config_get(s, "PCIROOT(0)#PCI(0100)#PCI(0000)", &c), 0);
 	assert_int_equal(c.count, 3);
 	assert_true(c.pool);
 	assert_true(c.changing);
+	/* The intent stays for a re-run: failed, not rolled back. */
+	{
+		_cleanup_free_ struct dda_audit_row *v = NULL;
+		size_t n;
+
+		assert_int_equal(dda_audit_list(s, NULL, &v, &n), 0);
+		assert_int_equal(n, 1);
+		assert_string_equal(v[0].op, "vf set");
+		assert_string_equal(v[0].device, EP);
+		assert_string_equal(v[0].outcome, "failed");
+		assert_string_equal(v[0].detail, "3 VFs, pooled, from 2");
+		expect_contains(v[0].reason, "sriov");
+	}
 }
 
 /* Under a fake root the running kernel's rtnetlink is never used, and a
@@ -282,11 +293,24 @@ static void test_config_fake_root(void **state)
 
 	add_pf(f, 1, "i40e");
 	MUST(fh_net(f->fh, "enp1s0f0", EP, IFF_UP, "up"));
-	s = open_state(f);
+	s = kstate_open(f);
 	scan_only(f);
 	assert_int_equal(dda_sriov_vf_config(s, dev(f, EP), 0, &p, NULL), -ENOTSUP);
 	assert_string_equal(dda_last_error()->code, "no-netlink");
 	assert_int_equal(dda_vf_policy_get(s, dev(f, EP), 0, &got), -ENOENT);
+	/* the attempt is on record, failed, with the error it returned */
+	{
+		_cleanup_free_ struct dda_audit_row *v = NULL;
+		size_t n;
+
+		assert_int_equal(dda_audit_list(s, NULL, &v, &n), 0);
+		assert_int_equal(n, 1);
+		assert_string_equal(v[0].op, "vf config");
+		assert_string_equal(v[0].outcome, "failed");
+		assert_string_equal(v[0].detail, "VF 0: nothing kept");
+		assert_string_equal(v[0].reason, dda_last_error()->message);
+		assert_string_equal(dda_last_error()->code, "no-netlink");
+	}
 	/* a VF with no stored policy needs nothing before a VM starts */
 	assert_int_equal(dda_sriov_vf_prepare(s, dev(f, "0000:01:10.0")), 0);
 }
