@@ -573,6 +573,13 @@ int dda_pool_dismount(struct dda_state *s, struct dda_plan *p)
 	if (r == 0)
 		r = dda_state_commit(s);
 	if (r == 0) {
+		/* A quarantined member is in the pool but cannot serve:
+		 * its dismount did not do what was asked. */
+		for (size_t i = 0; i < p->n; i++)
+			if (p->moves[i].quarantined) {
+				dda_audit_end(s, p->moves[i].audit, DDA_OUTCOME_FAILED, why);
+				p->moves[i].audit = 0;
+			}
 		audit_end(s, p, DDA_OUTCOME_DONE, NULL);
 		for (size_t i = 0; i < p->n; i++)
 			if (p->moves[i].quarantined)
@@ -587,7 +594,7 @@ undo:
 
 		for (size_t i = 0; i < p->n; i++) {
 			struct dda_move *m = &p->moves[i];
-			char why[1200];
+			char failed[1200];
 
 			if (m->skip)
 				continue;
@@ -597,9 +604,9 @@ undo:
 			}
 			/* Its row stays 'dismounting': the next run's repair
 			 * finishes giving it back. */
-			snprintf(why, sizeof(why), "%s; giving it back failed too: %s", first.message,
+			snprintf(failed, sizeof(failed), "%s; giving it back failed too: %s", first.message,
 				 dda_last_error()->message);
-			dda_audit_end(s, m->audit, DDA_OUTCOME_FAILED, why);
+			dda_audit_end(s, m->audit, DDA_OUTCOME_FAILED, failed);
 		}
 		dda_error_code(first.err ? first.err : r, first.code, first.device, "%s (the group was given back to the host)",
 			       first.message);
