@@ -14,6 +14,9 @@
 
 MESON ?= meson
 NINJA ?= ninja
+# e.g. NINJAFLAGS=-j2 on a shared machine (meson itself reads $NINJA as the
+# program to run, so options cannot go there)
+NINJAFLAGS ?=
 QUIETLY = bash scripts/quietly.sh
 
 .PHONY: all build survey check check-fast check-unit check-asan check-fuzz \
@@ -25,7 +28,7 @@ all: build
 build:
 	@bash scripts/deps.sh build
 	@test -f build/build.ninja || $(QUIETLY) $(MESON) setup build
-	@$(QUIETLY) $(NINJA) -C build
+	@$(QUIETLY) $(NINJA) $(NINJAFLAGS) -C build
 
 survey: build
 	@./build/ddactl survey
@@ -48,12 +51,12 @@ check-unit: build
 	$(MESON) test -C build --suite unit --print-errorlogs
 
 check-asan: build-asan/build.ninja
-	@$(QUIETLY) $(NINJA) -C build-asan
+	@$(QUIETLY) $(NINJA) $(NINJAFLAGS) -C build-asan
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		$(MESON) test -C build-asan --suite unit --print-errorlogs
 
 check-fuzz: build-fuzz/build.ninja
-	@$(QUIETLY) $(NINJA) -C build-fuzz
+	@$(QUIETLY) $(NINJA) $(NINJAFLAGS) -C build-fuzz
 	bash tests/fuzz/run.sh build-fuzz 20
 
 check-sys: build

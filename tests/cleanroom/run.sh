@@ -195,7 +195,7 @@ git -C "$root/root/ddactl" -c advice.detachedHead=false checkout -q "$commit"
 in_root() {
 	chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		NINJA="ninja -j$(nproc)" \
+		NINJAFLAGS="-j$(nproc)" \
 		/bin/bash -c "cd /root/ddactl && $1"
 }
 
