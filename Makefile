@@ -1,26 +1,34 @@
 # A newcomer needs nothing but this file: every target installs what it is
 # missing from Debian's archive (scripts/deps.sh, quiet when all is there),
-# configures meson on first use, and builds.
+# configures meson on first use, and builds.  Steps are quiet when they work
+# and show their whole output when they fail (scripts/quietly.sh).
 #
 #   make            build build/ddactl
 #   make survey     survey this host (root gives the full picture)
 #   make check      every test: unit (plain and ASan+UBSan), fuzz smoke,
-#                   the real /sys, and the QEMU lab on a real kernel
-#   make check-fast unit tests only
+#                   the real /sys, the QEMU lab on a real kernel, and the
+#                   clean room (a fresh Debian 12 runs survey and check-fast)
+#   make check-fast unit tests only (plain and ASan+UBSan); installs only
+#                   what they need, not the lab's kernel and QEMU
 #   make bench      the survey benchmark (docs/PERFORMANCE.md)
 
 MESON ?= meson
 NINJA ?= ninja
+# e.g. NINJAFLAGS=-j2 on a shared machine (meson itself reads $NINJA as the
+# program to run, so options cannot go there)
+NINJAFLAGS ?=
+QUIETLY = bash scripts/quietly.sh
 
 .PHONY: all build survey check check-fast check-unit check-asan check-fuzz \
-	check-sys check-lab bench install clean
+	check-sys check-lab check-cleanroom check-deps check-deps-unit bench \
+	install clean
 
 all: build
 
 build:
 	@bash scripts/deps.sh build
-	@test -f build/build.ninja || $(MESON) setup build >/dev/null
-	@$(NINJA) -C build >/dev/null
+	@test -f build/build.ninja || $(QUIETLY) $(MESON) setup build
+	@$(QUIETLY) $(NINJA) $(NINJAFLAGS) -C build
 
 survey: build
 	@./build/ddactl survey
@@ -28,23 +36,27 @@ survey: build
 check-deps:
 	@bash scripts/deps.sh check
 
+check-deps-unit:
+	@bash scripts/deps.sh unit
+
 build-asan/build.ninja:
-	$(MESON) setup build-asan -Db_sanitize=address,undefined -Db_lundef=false \
-		-Dbuildtype=debug >/dev/null
+	@$(QUIETLY) $(MESON) setup build-asan -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dbuildtype=debug
 
 build-fuzz/build.ninja:
-	CC=clang $(MESON) setup build-fuzz -Dfuzz=true -Db_lundef=false -Dbuildtype=debug >/dev/null
+	@CC=clang $(QUIETLY) $(MESON) setup build-fuzz -Dfuzz=true -Db_lundef=false \
+		-Dbuildtype=debug
 
 check-unit: build
 	$(MESON) test -C build --suite unit --print-errorlogs
 
 check-asan: build-asan/build.ninja
-	@$(NINJA) -C build-asan >/dev/null
+	@$(QUIETLY) $(NINJA) $(NINJAFLAGS) -C build-asan
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		$(MESON) test -C build-asan --suite unit --print-errorlogs
 
 check-fuzz: build-fuzz/build.ninja
-	@$(NINJA) -C build-fuzz >/dev/null
+	@$(QUIETLY) $(NINJA) $(NINJAFLAGS) -C build-fuzz
 	bash tests/fuzz/run.sh build-fuzz 20
 
 check-sys: build
@@ -53,9 +65,13 @@ check-sys: build
 check-lab: build
 	bash tests/lab/check.sh
 
-check-fast: check-deps check-unit check-asan
+check-cleanroom:
+	bash tests/cleanroom/run.sh .
 
-check: check-deps check-unit check-asan check-fuzz check-sys check-lab
+check-fast: check-deps-unit check-unit check-asan
+
+check: check-deps check-unit check-asan check-fuzz check-sys check-lab \
+	check-cleanroom
 
 bench: build
 	@bash scripts/deps.sh bench

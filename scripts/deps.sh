@@ -1,26 +1,43 @@
 #!/bin/bash
 # Install what ddactl needs from Debian's archive, and nothing when it is all
 # there.  Idempotent and quiet: it asks dpkg first and only talks to apt when
-# something is missing.
+# something is missing; then it names what it installs, and shows apt's own
+# output only when apt fails.
 #
-#   scripts/deps.sh build   compiler, meson, libraries (make, make survey)
-#   scripts/deps.sh check   build + test tools + the lab (make check)
-#   scripts/deps.sh bench   build + benchmark tools (make bench)
+#   scripts/deps.sh build      compiler, meson, libraries (make, make survey)
+#   scripts/deps.sh unit       build + unit test tools (make check-fast)
+#   scripts/deps.sh check      unit + fuzzing, the lab and the clean room
+#                              (make check)
+#   scripts/deps.sh cleanroom  what tests/cleanroom/run.sh needs on the host
+#   scripts/deps.sh bench      build + benchmark tools (make bench)
 #
 # The lab wants QEMU 10 and Linux 6.12 from bookworm-backports (the versions
 # Debian 13 ships; QEMU 10 is the first here with an SR-IOV NIC).  The suite is
 # added by copying this machine's own Debian archive entry, so no archive host
-# name is written anywhere in this repository.
+# name is written anywhere in this repository.  Only "check" does that: the
+# unit tests never pull the lab's kernel and QEMU.
 set -euo pipefail
 
 want=${1:-build}
+quietly=$(dirname "$0")/quietly.sh
 
-build_pkgs=(gcc clang meson ninja-build pkg-config make
+# meson configures the unit tests by default (-Dtests=true), so a plain
+# `meson setup` needs cmocka as much as it needs the libraries.
+build_pkgs=(gcc meson ninja-build pkg-config make
 	libpci-dev pci.ids libjson-c-dev libsqlite3-dev libkmod-dev
-	libnl-3-dev libnl-route-3-dev)
-test_pkgs=(libcmocka-dev libclang-rt-14-dev python3 pciutils iproute2
+	libnl-3-dev libnl-route-3-dev libcmocka-dev)
+# What the unit tests (meson test --suite unit, make check-fast) run besides
+# the build.  One package a line, so additions merge cleanly.
+test_pkgs=(
+	python3
+)
+# Fuzzing (clang's libFuzzer), the real-/sys survey and the lab's initramfs
+# and disk images; the lab's QEMU and kernel are lab_backports below.
+lab_pkgs=(clang libclang-rt-14-dev pciutils iproute2
 	busybox-static cpio kmod xz-utils zstd udev e2fsprogs)
 lab_backports=(qemu-system-x86 linux-image-amd64)
+# tests/cleanroom/run.sh: a Debian 12 root to build in, and the clone
+cleanroom_pkgs=(debootstrap debian-archive-keyring git)
 bench_pkgs=(strace time pciutils)
 
 missing() {
@@ -40,13 +57,18 @@ need_root() {
 }
 
 apt_updated=
+apt_update() {
+	[ -n "$apt_updated" ] && return 0
+	"$quietly" apt-get update
+	apt_updated=1
+}
+
+# apt_install [APT-OPTION...] PACKAGE...
 apt_install() {
-	need_root "$@"
-	if [ -z "$apt_updated" ]; then
-		apt-get update -qq >/dev/null
-		apt_updated=1
-	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+	echo "deps.sh: apt-get install $*" >&2
+	apt_update
+	DEBIAN_FRONTEND=noninteractive "$quietly" apt-get install -y \
+		--no-install-recommends "$@"
 }
 
 # Copy the first deb822 stanza whose Suites names "bookworm" and give it the
@@ -80,16 +102,19 @@ add_backports() {
 	return 1
 }
 
-pkgs=("${build_pkgs[@]}")
 case "$want" in
-build) ;;
-check) pkgs+=("${test_pkgs[@]}") ;;
-bench) pkgs+=("${bench_pkgs[@]}") ;;
-*) echo "usage: deps.sh [build|check|bench]" >&2; exit 2 ;;
+build) pkgs=("${build_pkgs[@]}") ;;
+unit) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+check) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${lab_pkgs[@]}" "${cleanroom_pkgs[@]}") ;;
+cleanroom) pkgs=("${cleanroom_pkgs[@]}") ;;
+bench) pkgs=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
+*) echo "usage: deps.sh [build|unit|check|cleanroom|bench]" >&2; exit 2 ;;
 esac
 
 todo=$(missing "${pkgs[@]}")
 if [ -n "$todo" ]; then
+	# shellcheck disable=SC2086
+	need_root $todo
 	# shellcheck disable=SC2086
 	apt_install $todo
 fi
@@ -102,9 +127,6 @@ if [ "$want" = check ]; then
 	if [ -z "$qok" ] || [ -z "$kver" ]; then
 		add_backports
 		need_root "${lab_backports[@]}"
-		apt-get update -qq >/dev/null
-		apt_updated=1
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			-t bookworm-backports "${lab_backports[@]}" >/dev/null
+		apt_install -t bookworm-backports "${lab_backports[@]}"
 	fi
 fi

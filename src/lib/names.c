@@ -74,9 +74,13 @@ const char *dda_names_device(struct dda_names *n, uint16_t vendor, uint16_t devi
 	hit = n->n ? bsearch(&key, n->cache, n->n, sizeof(*n->cache), cmp_key) : NULL;
 	if (hit)
 		return hit->name;
-	v = pci_lookup_name(n->pacc, vbuf, sizeof(vbuf), PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS, vendor);
-	d = pci_lookup_name(n->pacc, dbuf, sizeof(dbuf), PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS, vendor,
-			    device);
+	/* pci.ids only, never udev's hwdb: a machine without udev (a container,
+	 * a minimal install) has no hwdb.bin, and libpci 3.9 then makes a new
+	 * udev context on every lookup and frees only the last. */
+	v = pci_lookup_name(n->pacc, vbuf, sizeof(vbuf), PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS |
+			    PCI_LOOKUP_NO_HWDB, vendor);
+	d = pci_lookup_name(n->pacc, dbuf, sizeof(dbuf), PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS |
+			    PCI_LOOKUP_NO_HWDB, vendor, device);
 	if (v && d && asprintf(&name, "%s %s", v, d) < 0)
 		name = NULL;
 	else if (v && !d)
