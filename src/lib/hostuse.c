@@ -493,11 +493,53 @@ static int scan_block(struct dda_host *h, const struct facts *f)
 	return 0;
 }
 
-/* File systems that come over a virtio device rather than a block device:
- * 9p (the source is the device's mount_tag) and virtiofs (the tag is in
- * /sys/fs/virtiofs).  A guest whose root is 9p, like the lab's, must not
- * lose that device. */
-static int scan_virtio_fs(struct dda_host *h, const struct facts *f)
+/* The mounts of a file system that comes over a virtio device and is
+ * mounted by its tag (9p's mount_tag, virtiofs's tag) as uses of d. */
+static int tag_uses(struct dda_device *d, const struct facts *f, const char *fstype, const char *tag,
+		    const char *note)
+{
+	char what[256];
+	int r;
+
+	for (size_t i = 0; i < f->nmounts; i++) {
+		const struct mount *m = &f->mounts[i];
+
+		if (strcmp(m->fstype, fstype) || strcmp(m->source, tag))
+			continue;
+		snprintf(what, sizeof(what), "%s file system '%s' is mounted on %s%s%s%s", fstype, tag, m->point,
+			 m->backs ? ", a layer of the overlay on " : "", m->backs ? m->backs : "", note);
+		r = dda_device_add_use(d, DDA_USE_MOUNT, mount_critical(m), what);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static bool has_fstype(const struct facts *f, const char *fstype)
+{
+	for (size_t i = 0; i < f->nmounts; i++)
+		if (!strcmp(f->mounts[i].fstype, fstype))
+			return true;
+	return false;
+}
+
+/* The PCI function of a virtio device, by its sysfs link. */
+static struct dda_device *virtio_function(struct dda_host *h, const char *fmt_link, const char *name)
+{
+	char target[PATH_MAX];
+	struct dda_pciaddr a;
+
+	if (dda_read_link(target, sizeof(target), fmt_link, name) < 0 || !deepest_pci(target, &a))
+		return NULL;
+	return dda_host_find(h, &a);
+}
+
+#define VIRTIO_ID_FS 26
+
+/* Before Linux 6.9 nothing in sysfs names a virtiofs tag: every virtio-fs
+ * function may then carry each virtiofs mount, and losing the root is
+ * worse than keeping a device the host does not need. */
+static int virtiofs_untagged(struct dda_host *h, const struct facts *f)
 {
 	_cleanup_closedir_ DIR *dir = dda_opendir("sys/bus/virtio/devices");
 	struct dirent *e;
@@ -506,28 +548,65 @@ static int scan_virtio_fs(struct dda_host *h, const struct facts *f)
 	if (!dir)
 		return 0;
 	while ((e = readdir(dir))) {
-		char tag[256], target[PATH_MAX], what[192];
-		struct dda_pciaddr a;
 		struct dda_device *d;
+		uint64_t id;
 
-		if (e->d_name[0] == '.')
-			continue;
-		if (dda_read_line(tag, sizeof(tag), "sys/bus/virtio/devices/%s/mount_tag", e->d_name) < 0)
-			continue;
-		if (dda_read_link(target, sizeof(target), "sys/bus/virtio/devices/%s", e->d_name) < 0 ||
-		    !deepest_pci(target, &a) || !(d = dda_host_find(h, &a)))
+		if (e->d_name[0] == '.' ||
+		    dda_read_u64(&id, "sys/bus/virtio/devices/%s/device", e->d_name) < 0 || id != VIRTIO_ID_FS ||
+		    !(d = virtio_function(h, "sys/bus/virtio/devices/%s", e->d_name)))
 			continue;
 		for (size_t i = 0; i < f->nmounts; i++) {
-			const struct mount *m = &f->mounts[i];
-
-			if (strcmp(m->fstype, "9p") || strcmp(m->source, tag))
+			if (strcmp(f->mounts[i].fstype, "virtiofs"))
 				continue;
-			snprintf(what, sizeof(what), "9p file system '%s' is mounted on %s%s%s", tag, m->point,
-				 m->backs ? ", a layer of the overlay on " : "", m->backs ? m->backs : "");
-			r = dda_device_add_use(d, DDA_USE_MOUNT, mount_critical(m), what);
+			r = tag_uses(d, f, "virtiofs", f->mounts[i].source,
+				     " (this kernel does not tell which virtio-fs device has that tag)");
 			if (r < 0)
 				return r;
 		}
+	}
+	return 0;
+}
+
+/* File systems that come over a virtio device rather than a block device:
+ * 9p (the source is the device's mount_tag) and virtiofs (the source is
+ * the tag in /sys/fs/virtiofs/N/tag, whose `device` link is the virtio
+ * device).  A guest whose root is 9p or virtiofs, like the lab's, must
+ * not lose that device. */
+static int scan_virtio_fs(struct dda_host *h, const struct facts *f)
+{
+	_cleanup_closedir_ DIR *dir = dda_opendir("sys/bus/virtio/devices");
+	_cleanup_closedir_ DIR *fs = NULL;
+	struct dirent *e;
+	int r;
+
+	while (dir && (e = readdir(dir))) {
+		char tag[256];
+		struct dda_device *d;
+
+		if (e->d_name[0] == '.' ||
+		    dda_read_line(tag, sizeof(tag), "sys/bus/virtio/devices/%s/mount_tag", e->d_name) < 0 ||
+		    !(d = virtio_function(h, "sys/bus/virtio/devices/%s", e->d_name)))
+			continue;
+		r = tag_uses(d, f, "9p", tag, "");
+		if (r < 0)
+			return r;
+	}
+	if (!has_fstype(f, "virtiofs"))
+		return 0;
+	fs = dda_opendir("sys/fs/virtiofs");
+	if (!fs)
+		return virtiofs_untagged(h, f);
+	while ((e = readdir(fs))) {
+		char tag[256];
+		struct dda_device *d;
+
+		if (e->d_name[0] == '.' ||
+		    dda_read_line(tag, sizeof(tag), "sys/fs/virtiofs/%s/tag", e->d_name) < 0 ||
+		    !(d = virtio_function(h, "sys/fs/virtiofs/%s/device", e->d_name)))
+			continue;
+		r = tag_uses(d, f, "virtiofs", tag, "");
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the host itself is using, device by device: mounted or swapped
- * block devices (and those held by dm/md/LVM), network interfaces that are
+ * block devices (and those held by dm/md/LVM), 9p and virtiofs file systems
+ * on virtio functions, network interfaces that are
  * up with an address or a route, the console's framebuffer.  A device the
  * host uses must not be taken from it; one that holds the root or /boot
  * file system must not be taken even by force.

@@ -467,6 +467,112 @@ static void test_9p_other_tag(void **state)
 	expect_unused(dev(f, VIRTIO));
 }
 
+/* ---------------------------------------------------------------- virtiofs */
+
+#define VIRTIO2 "0000:00:06.0"
+
+/* A symlink of the tree to a root-relative path, made relative the way
+ * sysfs links are. */
+static void tree_link(struct fx *f, const char *rel_target, const char *rel_link)
+{
+	char link[PATH_MAX], target[PATH_MAX] = "";
+	size_t off = 0;
+
+	for (const char *p = strchr(rel_link, '/'); p; p = strchr(p + 1, '/'))
+		off += (size_t)snprintf(target + off, sizeof(target) - off, "../");
+	snprintf(target + off, sizeof(target) - off, "%s", rel_target);
+	tree_path(f, link, sizeof(link), rel_link);
+	if (symlink(target, link) < 0)
+		fail_msg("symlink %s -> %s: %s", link, target, strerror(errno));
+}
+
+/* A virtio-fs device (virtio id 26) on a virtio PCI function; tag NULL =
+ * a kernel before 6.9, which has no /sys/fs/virtiofs. */
+static void add_virtiofs(struct fx *f, const char *pci, const char *vname, unsigned n, const char *tag)
+{
+	char rel[PATH_MAX], dir[PATH_MAX], line[256];
+
+	ADD(f, .addr = pci, .type = FH_ENDPOINT, .vendor = 0x1af4, .device = 0x105a, .class = 0x018000,
+	    .caps = FH_MSIX, .driver = "virtio-pci", .group = FH_GROUP(5 + (int)n),
+	    .bars = { [4] = { 16 << 10, FH_BAR_64 | FH_BAR_PREF } });
+	MUST(fh_virtio(f->fh, vname, pci, NULL));
+	snprintf(dir, sizeof(dir), "%s/%s", fh_dev_dir(f->fh, pci), vname);
+	snprintf(rel, sizeof(rel), "%s/device", dir);
+	put_file(f, rel, "0x001a\n");
+	if (!tag)
+		return;
+	snprintf(rel, sizeof(rel), "sys/fs/virtiofs/%u", n);
+	tree_mkdir(f, rel);
+	snprintf(rel, sizeof(rel), "sys/fs/virtiofs/%u/tag", n);
+	snprintf(line, sizeof(line), "%s\n", tag);
+	put_file(f, rel, line);
+	snprintf(rel, sizeof(rel), "sys/fs/virtiofs/%u/device", n);
+	tree_link(f, dir, rel);
+}
+
+static void test_virtiofs_root(void **state)
+{
+	struct fx *f = *state;
+
+	iommu_on(f);
+	add_virtiofs(f, VIRTIO, "virtio0", 0, "rootfs");
+	add_virtiofs(f, VIRTIO2, "virtio1", 1, "shared");
+	MUST(fh_mount(f->fh, "0:30", "/", "virtiofs", "rootfs"));
+	MUST(fh_mount(f->fh, "0:31", "/srv/shared", "virtiofs", "shared"));
+	scan_only(f);
+	expect_use(dev(f, VIRTIO), DDA_USE_MOUNT, true, "virtiofs file system 'rootfs' is mounted on /");
+	assert_int_equal(dev(f, VIRTIO)->nuses, 1);
+	expect_use(dev(f, VIRTIO2), DDA_USE_MOUNT, false, "virtiofs file system 'shared' is mounted on /srv/shared");
+	assert_int_equal(dev(f, VIRTIO2)->nuses, 1);
+}
+
+static void test_virtiofs_other_tag(void **state)
+{
+	struct fx *f = *state;
+
+	iommu_on(f);
+	add_virtiofs(f, VIRTIO, "virtio0", 0, "rootfs");
+	/* a 9p mount with the same tag is another device's */
+	MUST(fh_mount(f->fh, "0:30", "/", "virtiofs", "othertag"));
+	MUST(fh_mount(f->fh, "0:31", "/mnt", "9p", "rootfs"));
+	scan_only(f);
+	expect_unused(dev(f, VIRTIO));
+}
+
+/* Without /sys/fs/virtiofs every virtio-fs function may hold the root:
+ * both are kept from being taken, and the message says why. */
+static void test_virtiofs_untagged_kernel(void **state)
+{
+	struct fx *f = *state;
+
+	iommu_on(f);
+	add_virtiofs(f, VIRTIO, "virtio0", 0, NULL);
+	add_virtiofs(f, VIRTIO2, "virtio1", 1, NULL);
+	ADD(f, .addr = "0000:00:07.0", .type = FH_ENDPOINT, .vendor = 0x1af4, .device = 0x1042, .class = 0x010000,
+	    .caps = FH_MSIX, .driver = "virtio-pci", .group = FH_GROUP(9),
+	    .bars = { [4] = { 16 << 10, FH_BAR_64 | FH_BAR_PREF } });
+	MUST(fh_virtio(f->fh, "virtio2", "0000:00:07.0", NULL));
+	MUST(fh_mount(f->fh, "0:30", "/", "virtiofs", "rootfs"));
+	scan_only(f);
+	expect_use(dev(f, VIRTIO), DDA_USE_MOUNT, true, "does not tell which virtio-fs device");
+	expect_use(dev(f, VIRTIO2), DDA_USE_MOUNT, true, "virtiofs file system 'rootfs' is mounted on /");
+	/* a virtio block device is no virtio-fs device */
+	expect_unused(dev(f, "0000:00:07.0"));
+}
+
+static void test_virtiofs_unmounted(void **state)
+{
+	struct fx *f = *state;
+
+	iommu_on(f);
+	add_virtiofs(f, VIRTIO, "virtio0", 0, "rootfs");
+	add_virtiofs(f, VIRTIO2, "virtio1", 1, NULL);
+	MUST(fh_mount(f->fh, "8:1", "/", "ext4", "/dev/sda1"));
+	scan_only(f);
+	expect_unused(dev(f, VIRTIO));
+	expect_unused(dev(f, VIRTIO2));
+}
+
 /* ---------------------------------------------------------------- network */
 
 #define UPFLAGS (IFF_UP | IFF_BROADCAST | IFF_RUNNING | IFF_MULTICAST)
@@ -640,6 +746,70 @@ static void test_console_no_fb(void **state)
 	expect_unused(dev(f, GPU));
 }
 
+/* ---------------------------------------------------------------- DRM */
+
+#define GPU2 "0000:00:03.0"
+
+/* sys/class/drm/NODE -> the node's directory under the GPU, as drm_sysfs
+ * makes it; a connector (card0-HDMI-A-1) sits inside its card. */
+static void add_drm(struct fx *f, const char *pci, const char *in_card, const char *node)
+{
+	char rel[PATH_MAX], link[PATH_MAX];
+
+	if (in_card)
+		snprintf(rel, sizeof(rel), "%s/drm/%s/%s", fh_dev_dir(f->fh, pci), in_card, node);
+	else
+		snprintf(rel, sizeof(rel), "%s/drm/%s", fh_dev_dir(f->fh, pci), node);
+	tree_mkdir(f, rel);
+	tree_mkdir(f, "sys/class/drm");
+	snprintf(link, sizeof(link), "sys/class/drm/%s", node);
+	tree_link(f, rel, link);
+}
+
+static void add_two_gpus(struct fx *f)
+{
+	add_gpu(f, FH_NO);
+	ADD(f, .addr = GPU2, .type = FH_RCIEP, .vendor = 0x8086, .device = 0x56a0, .class = 0x038000,
+	    .caps = FH_PM | FH_MSI, .driver = "xe", .group = FH_GROUP(6), .bars = { [0] = { 16 << 20, FH_BAR_64 } });
+	add_drm(f, GPU, NULL, "card0");
+	add_drm(f, GPU, "card0", "card0-HDMI-A-1");
+	add_drm(f, GPU, NULL, "renderD128");
+	add_drm(f, GPU2, NULL, "card1");
+	add_drm(f, GPU2, NULL, "renderD129");
+}
+
+/* A compositor on the card node, a compute job on the render node: each
+ * is a use of the GPU whose node it holds, and of no other. */
+static void test_drm_open_nodes(void **state)
+{
+	static const char *const xorg[] = { "/dev/tty7", "/dev/dri/card0", NULL };
+	static const char *const job[] = { "/dev/dri/renderD128", "/srv/model.bin", NULL };
+	struct fx *f = *state;
+
+	add_two_gpus(f);
+	MUST(fh_process(f->fh, 1234, "Xorg", xorg));
+	MUST(fh_process(f->fh, 4321, "llama-server", job));
+	scan_only(f);
+	expect_use(dev(f, GPU), DDA_USE_CONSOLE, false, "process 1234 (Xorg) has /dev/dri/card0 open");
+	expect_use(dev(f, GPU), DDA_USE_CONSOLE, false, "process 4321 (llama-server) has /dev/dri/renderD128 open");
+	assert_int_equal(dev(f, GPU)->nuses, 2);
+	expect_unused(dev(f, GPU2));
+}
+
+static void test_drm_nodes_closed(void **state)
+{
+	/* a path that only starts like a node is not that node */
+	static const char *const other[] = { "/dev/dri/card00", "/dev/dri/by-path/pci-0000:00:02.0-card", "/tmp/dev/dri/card1",
+					     NULL };
+	struct fx *f = *state;
+
+	add_two_gpus(f);
+	MUST(fh_process(f->fh, 77, "bash", other));
+	scan_only(f);
+	expect_unused(dev(f, GPU));
+	expect_unused(dev(f, GPU2));
+}
+
 /* ---------------------------------------------------------------- scan flags */
 
 static void test_no_host_use_flag(void **state)
@@ -680,6 +850,10 @@ int main(void)
 		T(test_overlay_not_a_layer),
 		T(test_9p_root),
 		T(test_9p_other_tag),
+		T(test_virtiofs_root),
+		T(test_virtiofs_other_tag),
+		T(test_virtiofs_untagged_kernel),
+		T(test_virtiofs_unmounted),
 		T(test_net_route4),
 		T(test_net_route6),
 		T(test_net_address_and_route),
@@ -693,6 +867,8 @@ int main(void)
 		T(test_console_firmware_fb),
 		T(test_console_fbcon_unbound),
 		T(test_console_no_fb),
+		T(test_drm_open_nodes),
+		T(test_drm_nodes_closed),
 		T(test_no_host_use_flag),
 	};
 
