@@ -277,7 +277,9 @@ static int read_resources(struct dda_device *d, int dir)
 
 		if (!parse_resource_line(&p, v))
 			return -EINVAL;
-		if (!(v[2] & (IORESOURCE_IO | IORESOURCE_MEM)) || v[1] == 0 || v[1] < v[0])
+		/* A range of all 2^64 bytes has no size that fits: no BAR is that. */
+		if (!(v[2] & (IORESOURCE_IO | IORESOURCE_MEM)) || v[1] == 0 || v[1] < v[0] ||
+		    v[1] - v[0] == UINT64_MAX)
 			continue;
 		b = &d->bars[d->nbars++];
 		b->index = (uint8_t)idx;

@@ -8,6 +8,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,10 +16,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* says which invariant broke: the replay test has no debugger */
 #define CHECK(cond)                                                            \
 	do {                                                                   \
-		if (!(cond))                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
 			abort();                                               \
+		}                                                              \
 	} while (0)
 
 static void addr_round_trip(const char *s)

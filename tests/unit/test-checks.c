@@ -1677,6 +1677,26 @@ static void test_unreadable_resource_garbage(void **state)
 	assert_int_equal(dev(f, EP)->group_id, 2);
 }
 
+/* A range of all 2^64 bytes (end - start + 1 wraps to 0) is no BAR: it
+ * must not come out as one of size 0.  Found by fuzz-sysfs. */
+static void test_resource_whole_space(void **state)
+{
+	struct fx *f = *state;
+	struct fh_dev e = good_ep();
+	struct dda_device *d;
+
+	base(f);
+	add_dev(f, &e);
+	replace_with_file(f, EP, "resource",
+			  "0x0000000000000000 0xffffffffffffffff 0x0000000000040200\n"
+			  "0x00000000d0000000 0x00000000d0000fff 0x0000000000040200\n");
+	scan(f);
+	d = dev(f, EP);
+	assert_int_equal(d->nbars, 1);
+	assert_int_equal(d->bars[0].index, 1);
+	assert_int_equal(d->bars[0].size, 4096);
+}
+
 static void test_unreadable_resource_dir(void **state)
 {
 	struct fx *f = *state;
@@ -2558,6 +2578,7 @@ int main(void)
 		T(test_bad_capabilities_absent),
 		T(test_unreadable_resource_garbage),
 		T(test_unreadable_resource_dir),
+		T(test_resource_whole_space),
 		T(test_unreadable_iommu_group),
 		T(test_unreadable_reset_method),
 		T(test_unreadable_config),
