@@ -13,17 +13,7 @@
 #include <string.h>
 
 #include "pciaddr.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* says which invariant broke: the replay test has no debugger */
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "fuzz.h"
 
 static void addr_round_trip(const char *s)
 {

@@ -14,17 +14,7 @@
 #include <pci/header.h>
 
 #include "pcicfg.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* says which invariant broke: the replay test has no debugger */
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "fuzz.h"
 
 /* A standard capability: dword aligned, in 0x40..0xfc, its header read. */
 static void check_std(const uint8_t *cfg, size_t len, unsigned off, unsigned id)

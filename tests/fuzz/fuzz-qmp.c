@@ -18,17 +18,7 @@
 #include <json-c/json.h>
 
 #include "qmp.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* says which invariant broke: the replay test has no debugger */
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "fuzz.h"
 
 /* Only errors the API documents, or those of the socket itself. */
 static void check_result(int r)

@@ -22,17 +22,7 @@
 
 #include "device.h"
 #include "hostpath.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* says which invariant broke: the replay test has no debugger */
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "fuzz.h"
 
 #define FN "0000:00:00.0"
 #define SYSPATH "devices/pci0000:00/" FN
