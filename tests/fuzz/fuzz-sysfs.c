@@ -52,9 +52,14 @@ static void cleanup(void)
 
 static void setup(void)
 {
+	const char *tmp = getenv("TMPDIR");
 	char p[160];
 
-	snprintf(root, sizeof(root), "%s/fuzz-sysfs-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	/* each input rewrites six files: tmpfs takes that ten times faster
+	 * than a journalling /tmp */
+	if (!tmp)
+		tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	snprintf(root, sizeof(root), "%s/fuzz-sysfs-XXXXXX", tmp);
 	if (!mkdtemp(root))
 		abort();
 	snprintf(p, sizeof(p), "%s/sys/" SYSPATH, root);
