@@ -44,9 +44,9 @@ static unsigned count_dir(const char *rel, char *names, size_t size)
  * leaves the value alone, as the kernel ignores it. */
 static void kernel_bool(const char *v, bool *ret)
 {
-	if (strchr("yY1", v[0]) && v[0])
+	if (v[0] && strchr("yY1", v[0]))
 		*ret = true;
-	else if (strchr("nN0", v[0]) && v[0])
+	else if (v[0] && strchr("nN0", v[0]))
 		*ret = false;
 	else if (!strncasecmp(v, "on", 2))
 		*ret = true;
