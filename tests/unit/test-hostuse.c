@@ -21,6 +21,7 @@
 #include <net/if.h>
 
 #include "helpers.h"
+#include "hostuse.h"
 
 #define NVME1 "0000:02:00.0"
 #define AHCI "0000:00:17.0"
@@ -278,6 +279,34 @@ static void test_holder_stacked(void **state)
 	expect_use(dev(f, EP), DDA_USE_MOUNT, true, "nvme0n1p2 is held by dm-1, mounted on /");
 }
 
+/* An assembled stack with nothing mounted is one use of the disk, named
+ * by its first holder: not one more for each level of the stack. */
+static void test_holder_stacked_unmounted(void **state)
+{
+	struct fx *f = *state;
+
+	add_nvme(f);
+	MUST(fh_holder(f->fh, "nvme0n1p2", "dm-0"));
+	MUST(fh_holder(f->fh, "dm-0", "dm-1"));
+	MUST(fh_mount(f->fh, "8:1", "/", "ext4", "/dev/sda1"));
+	scan_only(f);
+	expect_use(dev(f, EP), DDA_USE_HOLDER, false, "nvme0n1p2 is held by dm-0 (device-mapper/md/LVM)");
+	assert_int_equal(dev(f, EP)->nuses, 1);
+}
+
+/* A mount's device number is the truth; its source only counts for the
+ * anonymous 0:N of btrfs and the like.  A stale source ("/dev/nvme0n1p1"
+ * on another disk's 8:1) is not a use of the NVMe disk. */
+static void test_mount_source_not_device(void **state)
+{
+	struct fx *f = *state;
+
+	add_nvme(f);
+	MUST(fh_mount(f->fh, "8:1", "/srv", "ext4", "/dev/nvme0n1p1"));
+	scan_only(f);
+	expect_unused(dev(f, EP));
+}
+
 static void test_holder_swap(void **state)
 {
 	struct fx *f = *state;
@@ -435,6 +464,46 @@ static void test_overlay_not_a_layer(void **state)
 			  "rw,lowerdir=/run/lower,upperdir=/run/upper/data,workdir=/run/upper/work\n");
 	scan_only(f);
 	expect_use(dev(f, EP), DDA_USE_MOUNT, false, "nvme0n1p1 is mounted on /run/low");
+}
+
+/* Docker's overlays have their layers on the root file system: "/" is
+ * the root, not a layer of some container's overlay. */
+static void test_overlay_layers_on_root(void **state)
+{
+	struct fx *f = *state;
+	const struct dda_use *u;
+
+	add_nvme(f);
+	MUST(fh_mount(f->fh, "259:2", "/", "ext4", "/dev/nvme0n1p2"));
+	mountinfo_line(f, "91 1 0:51 / /var/lib/docker/overlay2/abc/merged rw,relatime - overlay overlay "
+			  "rw,lowerdir=/var/lib/docker/overlay2/l/X:/var/lib/docker/overlay2/l/Y,"
+			  "upperdir=/var/lib/docker/overlay2/abc/diff,workdir=/var/lib/docker/overlay2/abc/work\n");
+	scan_only(f);
+	u = expect_use(dev(f, EP), DDA_USE_MOUNT, true, "nvme0n1p2 is mounted on /");
+	expect_lacks(u->what, "overlay");
+}
+
+/* mountinfo escapes as \ooo with a first digit 0-3; anything else is
+ * the bytes it is. */
+static void test_mountinfo_escapes(void **state)
+{
+	char text[] = "36 1 259:1 / /srv/a\\040b\\011c\\134d\\400e\\12 rw - ext4 /dev/nvme0n1p1 rw\n"
+		      "bad line\n"
+		      "37 36 0:40 / /srv/x rw shared:1 master:2 - tmpfs tmpfs rw\n";
+	struct dda_mount *m = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(dda_mountinfo_parse(text, &m, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(m[0].point, "/srv/a b\tc\\d\\400e\\12");
+	assert_string_equal(m[0].majmin, "259:1");
+	assert_string_equal(m[0].fstype, "ext4");
+	assert_string_equal(m[0].source, "/dev/nvme0n1p1");
+	/* optional fields before the separator are skipped */
+	assert_string_equal(m[1].fstype, "tmpfs");
+	assert_string_equal(m[1].point, "/srv/x");
+	dda_mounts_free(m, n);
 }
 
 /* ---------------------------------------------------------------- 9p */
@@ -665,6 +734,29 @@ static void test_net_bond_port(void **state)
 	expect_use(dev(f, EP), DDA_USE_NET, false, "eth0 carries bond0, which is up with an address or a route");
 }
 
+/* A host-scope address (scope 0x10) is no sign of use, like link-local. */
+static void test_net_host_scope_only(void **state)
+{
+	struct fx *f = *state;
+
+	add_nic(f, UPFLAGS);
+	MUST(fh_addr6(f->fh, "eth0", "00000000000000000000000000000001", 128, 0x10));
+	scan_only(f);
+	expect_unused(dev(f, EP));
+}
+
+/* A bond that is down carries nothing, whatever is configured on it. */
+static void test_net_bond_master_down(void **state)
+{
+	struct fx *f = *state;
+
+	add_nic(f, UPFLAGS | IFF_SLAVE);
+	MUST(fh_net_master(f->fh, "eth0", "bond0", IFF_BROADCAST | IFF_MULTICAST | IFF_MASTER));
+	MUST(fh_route4(f->fh, "bond0", "00000000", "0101A8C0", "00000000"));
+	scan_only(f);
+	expect_unused(dev(f, EP));
+}
+
 static void test_net_bridge_port_idle(void **state)
 {
 	struct fx *f = *state;
@@ -840,6 +932,8 @@ int main(void)
 		T(test_holder_unmounted),
 		T(test_holder_mounted),
 		T(test_holder_stacked),
+		T(test_holder_stacked_unmounted),
+		T(test_mount_source_not_device),
 		T(test_holder_swap),
 		T(test_md_raid_two_controllers),
 		T(test_unused_disk),
@@ -848,6 +942,8 @@ int main(void)
 		T(test_overlay_layer_critical),
 		T(test_overlay_layer_subdirectory),
 		T(test_overlay_not_a_layer),
+		T(test_overlay_layers_on_root),
+		cmocka_unit_test(test_mountinfo_escapes),
 		T(test_9p_root),
 		T(test_9p_other_tag),
 		T(test_virtiofs_root),
@@ -861,6 +957,8 @@ int main(void)
 		T(test_net_down),
 		T(test_net_other_interface),
 		T(test_net_bond_port),
+		T(test_net_host_scope_only),
+		T(test_net_bond_master_down),
 		T(test_net_bridge_port_idle),
 		T(test_console_driver_fb),
 		T(test_console_boot_vga_once),
