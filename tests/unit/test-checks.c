@@ -539,6 +539,26 @@ static void test_group_rcec_not_host_use(void **state)
 	assert_string_equal(dda_device_verdict(dev(f, RCIEP)), "assignable");
 }
 
+/* Two single-function RCiEPs next to each other on bus 0 are not the
+ * functions of one device: their group is no multifunction story. */
+static void test_group_shared_neighbours_not_multifunction(void **state)
+{
+	struct fx *f = *state;
+	const struct dda_reason *r;
+
+	iommu_on(f);
+	ADD(f, .addr = RCIEP, .type = FH_RCIEP, .vendor = 0x8086, .device = 0x0b25, .class = 0x088000,
+	    .caps = FH_PM | FH_MSIX | FH_FLR, .driver = "idxd", .group = FH_GROUP(7), .reset_method = "flr",
+	    .bars = { [0] = { 64 << 10, FH_BAR_64 | FH_BAR_PREF } });
+	ADD(f, .addr = RCEC, .type = FH_RCIEP, .vendor = 0x8086, .device = 0x0b26, .class = 0x088000,
+	    .caps = FH_PM | FH_MSIX | FH_FLR, .driver = "idxd", .group = FH_GROUP(7), .reset_method = "flr",
+	    .bars = { [0] = { 64 << 10, FH_BAR_64 | FH_BAR_PREF } });
+	scan(f);
+	r = expect_reason(dev(f, RCIEP), "group-shared", DDA_SEV_WARN);
+	expect_lacks(r->explain, "multifunction");
+	expect_contains(r->explain, "DMA alias or a device quirk");
+}
+
 static void test_reserved_memory(void **state)
 {
 	struct fx *f = *state;
@@ -886,6 +906,22 @@ static void test_intx_only_msi_not_sharers(void **state)
 	expect_contains(r->message, "on IRQ 19");
 	expect_lacks(r->hint, "shared with");
 	expect_no_reason(dev(f, "0000:02:02.0"), "intx-only");
+}
+
+/* The irq attribute is read only when some endpoint depends on INTx: a
+ * port without MSI is no reason to read every function's. */
+static void test_irq_read_only_when_needed(void **state)
+{
+	struct fx *f = *state;
+	struct fh_dev e = good_ep();
+
+	iommu_on(f);
+	ADD(f, .addr = RP, .type = FH_ROOT_PORT, .caps = FH_ACS, .acs_ctrl = ACS_FULL, .intx_pin = 1, .irq = 24,
+	    .driver = "pcieport", .group = FH_GROUP(1));
+	add_dev(f, &e);
+	scan(f);
+	assert_int_equal(dev(f, RP)->irq, -1);
+	assert_int_equal(dev(f, EP)->irq, -1);
 }
 
 static void test_intx_only_own_line(void **state)
@@ -2520,6 +2556,7 @@ int main(void)
 		T(test_group_host_in_use_platform_bridge_unbound),
 		T(test_group_port_not_host_use),
 		T(test_group_rcec_not_host_use),
+		T(test_group_shared_neighbours_not_multifunction),
 		T(test_reserved_memory),
 		T(test_reserved_memory_relaxable),
 		T(test_reserved_memory_absent),
@@ -2536,6 +2573,7 @@ int main(void)
 		T(test_intx_only_pcie),
 		T(test_intx_only_shared_line),
 		T(test_intx_only_msi_not_sharers),
+		T(test_irq_read_only_when_needed),
 		T(test_intx_only_own_line),
 		T(test_intx_only_absent),
 		T(test_no_reset_empty_method),
