@@ -559,6 +559,24 @@ static void test_group_shared_neighbours_not_multifunction(void **state)
 	expect_contains(r->explain, "DMA alias or a device quirk");
 }
 
+/* What the host uses below a port (a console on a platform device behind
+ * it shows on the port) stays with the host as the port does: it is no
+ * reason to refuse the endpoint beside it in the group. */
+static void test_group_port_in_use_not_host_use(void **state)
+{
+	struct fx *f = *state;
+	struct fh_dev e = good_ep();
+
+	iommu_on(f);
+	ADD(f, .addr = RP, .type = FH_ROOT_PORT, .driver = "pcieport", .group = FH_GROUP(1));
+	e.group = FH_GROUP(1);
+	add_dev(f, &e);
+	MUST(fh_fb(f->fh, "fb0", RP, "astdrmfb"));
+	scan(f);
+	assert_int_equal(dev(f, RP)->nuses, 1);
+	expect_no_reason(dev(f, EP), "group-host-in-use");
+}
+
 static void test_reserved_memory(void **state)
 {
 	struct fx *f = *state;
@@ -1398,6 +1416,27 @@ static void test_sriov_vf(void **state)
 	expect_reason(d, "sriov-vf", DDA_SEV_INFO);
 
 	expect_no_reason(dev(f, EP), "sriov-vf");
+}
+
+/* VFs share a device number but are no multifunction device: the
+ * kernel never groups them for missing ACS between functions.  Two VFs
+ * that share a group (here, by a quirk) say nothing about functions. */
+static void test_sriov_vfs_not_multifunction(void **state)
+{
+	struct fx *f = *state;
+	char vf0[FH_ADDR_LEN], vf1[FH_ADDR_LEN];
+	const struct dda_reason *r;
+
+	add_pf(f, 2);
+	MUST(fh_vf_addr(f->fh, EP, 0, vf0));
+	MUST(fh_vf_addr(f->fh, EP, 1, vf1));
+	ADD(f, .addr = vf0, .physfn = EP, .caps = FH_MSIX | FH_FLR, .driver = "iavf", .group = FH_GROUP(3),
+	    .reset_method = "flr", .reset = true);
+	ADD(f, .addr = vf1, .physfn = EP, .caps = FH_MSIX | FH_FLR, .driver = "iavf", .group = FH_GROUP(3),
+	    .reset_method = "flr", .reset = true);
+	scan(f);
+	r = expect_reason(dev(f, vf0), "group-shared", DDA_SEV_WARN);
+	expect_lacks(r->explain, "multifunction");
 }
 
 static void test_sriov_pf_active(void **state)
@@ -2555,6 +2594,7 @@ int main(void)
 		T(test_group_host_in_use_platform_bridge),
 		T(test_group_host_in_use_platform_bridge_unbound),
 		T(test_group_port_not_host_use),
+		T(test_group_port_in_use_not_host_use),
 		T(test_group_rcec_not_host_use),
 		T(test_group_shared_neighbours_not_multifunction),
 		T(test_reserved_memory),
@@ -2599,6 +2639,7 @@ int main(void)
 		T(test_io_bar),
 		T(test_io_bar_absent),
 		T(test_sriov_vf),
+		T(test_sriov_vfs_not_multifunction),
 		T(test_sriov_pf_active),
 		T(test_sriov_pf_idle),
 		T(test_in_pool),
