@@ -470,6 +470,17 @@ static void test_group_host_in_use_platform_bridge_unbound(void **state)
 	expect_no_reason(dev(f, SMBUS), "group-host-in-use");
 }
 
+/* A platform bridge already taken into the pool is the host's no more. */
+static void test_group_host_in_use_platform_bridge_pooled(void **state)
+{
+	struct fx *f = *state;
+
+	add_pch(f, "vfio-pci");
+	scan(f);
+	assert_true(dda_device_in_pool_driver(dev(f, LPC)));
+	expect_no_reason(dev(f, SMBUS), "group-host-in-use");
+}
+
 /* A root port bound to pcieport in the endpoint's group is the usual
  * case without ACS on the port's own slot, not the host using the group.
  * Nor is a use that shows on the port (a console on a platform device
@@ -2579,6 +2590,7 @@ int main(void)
 		T(test_group_host_in_use_absent),
 		T(test_group_host_in_use_platform_bridge),
 		T(test_group_host_in_use_platform_bridge_unbound),
+		T(test_group_host_in_use_platform_bridge_pooled),
 		T(test_group_port_not_host_use),
 		T(test_group_rcec_not_host_use),
 		T(test_group_shared_neighbours_not_multifunction),
