@@ -89,6 +89,12 @@ const char *dda_acs_missing(const struct dda_device *d, char *buf, size_t size)
 	return buf;
 }
 
+/* How the bridge that starts a conventional bus is called in messages. */
+static const char *conventional_bridge_kind(const struct dda_device *br)
+{
+	return br->type == DDA_TYPE_PCIE_TO_PCI ? "PCIe-to-PCI bridge" : "PCI bridge";
+}
+
 static bool behind_conventional(const struct dda_device *d, const struct dda_device **ret_bridge)
 {
 	for (const struct dda_device *p = d->parent; p; p = p->parent)
@@ -125,8 +131,8 @@ static char *explain_group(const struct dda_host *h, const struct dda_device *d)
 
 #define SAY(...) off += (size_t)snprintf(out + off, off < sizeof(out) ? sizeof(out) - off : 0, __VA_ARGS__)
 	if (behind_conventional(d, &br)) {
-		SAY("'%s' is on a conventional PCI bus behind PCIe-to-PCI bridge '%s': every request there carries the bridge's ID, so the IOMMU cannot tell the devices apart",
-		    d->name, br->name);
+		SAY("'%s' is on a conventional PCI bus behind %s '%s': every request there carries the bridge's ID, so the IOMMU cannot tell the devices apart",
+		    d->name, conventional_bridge_kind(br), br->name);
 		return strdup(out);
 	}
 	if (!d->physfn && is_multifunction(h, d) && dda_acs_missing(d, miss, sizeof(miss))[0])
@@ -469,7 +475,7 @@ static int check_device(const struct dda_host *h, struct dda_device *d)
 		ADD(d, "legacy-pci", DDA_SEV_WARN,
 		    d->type == DDA_TYPE_PCI || d->has_pcix
 			    ? fmt("'%s' is a conventional PCI%s device", d->name, d->has_pcix ? "-X" : "")
-			    : fmt("'%s' is behind PCIe-to-PCI bridge '%s'", d->name, br->name),
+			    : fmt("'%s' is behind %s '%s'", d->name, conventional_bridge_kind(br), br->name),
 		    fmt("it shares isolation with everything behind its bridge and has no PCIe function reset; Hyper-V refuses such devices"),
 		    NULL);
 	r = check_bars(d);

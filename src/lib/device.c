@@ -278,7 +278,9 @@ static int read_resources(struct dda_device *d, int dir)
 
 		if (!parse_resource_line(&p, v))
 			return -EINVAL;
-		if (!(v[2] & (IORESOURCE_IO | IORESOURCE_MEM)) || v[1] == 0 || v[1] < v[0])
+		/* A range of all 2^64 bytes has no size that fits: no BAR is that. */
+		if (!(v[2] & (IORESOURCE_IO | IORESOURCE_MEM)) || v[1] == 0 || v[1] < v[0] ||
+		    v[1] - v[0] == UINT64_MAX)
 			continue;
 		b = &d->bars[d->nbars++];
 		b->index = (uint8_t)idx;
@@ -374,6 +376,14 @@ int dda_device_read(struct dda_device *d)
 	/* Without config space the rest (driver, group, resets) is still
 	 * worth reading: the failure is noted and returned at the end. */
 	cfg_err = dda_read_at(dir, "config", cfg, sizeof(cfg), &len);
+	/* The kernel gives a reader without CAP_SYS_ADMIN only the header,
+	 * because some chips hang on reads of undefined registers. */
+	if (cfg_err == 0 && d->unprivileged) {
+		size_t cut = len > PCI_HEADER_TYPE && (cfg[PCI_HEADER_TYPE] & 0x7f) == PCI_HEADER_TYPE_CARDBUS ? 128 : 64;
+
+		if (len > cut)
+			len = cut;
+	}
 	if (cfg_err == 0)
 		decode_config(d, cfg, len);
 

@@ -106,6 +106,7 @@ struct dda_device {
 	enum dda_devtype type;
 
 	/* Decoded from config space; the bytes themselves are not kept. */
+	bool unprivileged;		/* set before dda_device_read(): read as non-root */
 	size_t config_len;
 	unsigned config_flags;		/* enum dda_config_flags */
 	bool has_pcie, has_pcix, has_msi, has_msix, has_pm, has_af;

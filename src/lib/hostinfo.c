@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <libkmod.h>
@@ -39,6 +40,46 @@ static unsigned count_dir(const char *rel, char *names, size_t size)
 	return n;
 }
 
+/* kstrtobool(): y/Y/1/on is true, n/N/0/off false, anything else
+ * leaves the value alone, as the kernel ignores it. */
+static void kernel_bool(const char *v, bool *ret)
+{
+	if (v[0] && strchr("yY1", v[0]))
+		*ret = true;
+	else if (v[0] && strchr("nN0", v[0]))
+		*ret = false;
+	else if (!strncasecmp(v, "on", 2))
+		*ret = true;
+	else if (!strncasecmp(v, "of", 2))
+		*ret = false;
+}
+
+/* intremap= takes a comma list (Intel's setup_irqremap()): "off" turns
+ * remapping off; "nosid" keeps it on but stops checking which device
+ * raised an interrupt, which undoes the isolation remapping is for while
+ * VFIO still sees remapping and goes on; "on" cancels an earlier "off". */
+static void read_intremap_param(struct dda_hostinfo *h, const char *tok)
+{
+	const char *p = tok + 9;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 3 && !strncmp(p, "off", 3)) {
+			h->intremap = 0;
+			snprintf(h->intremap_note, sizeof(h->intremap_note),
+				 "turned off on the kernel command line (%s)", tok);
+		} else if (n == 2 && !strncmp(p, "on", 2) && h->intremap == 0) {
+			h->intremap = -1;
+			h->intremap_note[0] = '\0';
+		} else if (n == 5 && !strncmp(p, "nosid", 5)) {
+			h->intremap_nosid = true;
+		}
+		p += n;
+		p += strspn(p, ",");
+	}
+}
+
 static void read_cmdline(struct dda_hostinfo *h)
 {
 	_cleanup_free_ char *cmd = NULL;
@@ -59,13 +100,15 @@ static void read_cmdline(struct dda_hostinfo *h)
 			if (off + strlen(tok) + 2 < sizeof(h->cmdline))
 				off += (size_t)snprintf(h->cmdline + off, sizeof(h->cmdline) - off, "%s%s",
 							off ? " " : "", tok);
-			if (!strcmp(tok, "iommu=pt") || !strcmp(tok, "iommu.passthrough=1"))
+			/* The kernel applies them in order: the last one wins. */
+			if (!strcmp(tok, "iommu=pt"))
 				h->passthrough = true;
-			if (!strcmp(tok, "intremap=off") || !strcmp(tok, "intremap=nosid")) {
-				h->intremap = 0;
-				snprintf(h->intremap_note, sizeof(h->intremap_note),
-					 "turned off on the kernel command line (%s)", tok);
-			}
+			else if (!strcmp(tok, "iommu=nopt"))
+				h->passthrough = false;
+			else if (!strncmp(tok, "iommu.passthrough=", 18))
+				kernel_bool(tok + 18, &h->passthrough);
+			if (!strncmp(tok, "intremap=", 9))
+				read_intremap_param(h, tok);
 			if (!strcmp(tok, "amd_iommu_intr=legacy")) {
 				h->intremap = 0;
 				snprintf(h->intremap_note, sizeof(h->intremap_note),
@@ -226,8 +269,6 @@ int dda_hostinfo_read(struct dda_hostinfo *ret)
 			h.unsafe_interrupts = v[0] == 'Y' || v[0] == '1';
 	}
 	read_vfio(&h);
-	/* Non-root readers get only the first 64 bytes of config space. */
-	h.full_config = geteuid() == 0;
 	if (!h.iommu_on) {
 		h.fix = make_fix(&h);
 		if (!h.fix)

@@ -34,9 +34,10 @@ struct dda_hostinfo {
 	bool passthrough;		/* iommu=pt / iommu.passthrough=1: host DMA identity-mapped */
 	int intremap;			/* 1 on, 0 off, -1 cannot tell */
 	char intremap_note[160];
+	bool intremap_nosid;		/* intremap=nosid: the source of an interrupt is not checked */
 	bool unsafe_interrupts;		/* vfio_iommu_type1 allow_unsafe_interrupts=1 */
 	enum dda_vfio_state vfio;
-	bool full_config;		/* config reads return the whole space (root) */
+	bool full_config;		/* config reads return the whole space (set by dda_host_scan) */
 	char *fix;			/* what to do when the IOMMU is off, or NULL */
 };
 

@@ -14,16 +14,8 @@
 #include "pciaddr.h"
 #include "topology.h"
 
-struct mount {
-	char majmin[24];
-	char fstype[32];
-	char *source;
-	char *point;
-	const char *backs;	/* mount point of an overlay this is a layer of */
-};
-
 struct facts {
-	struct mount *mounts;
+	struct dda_mount *mounts;
 	size_t nmounts;
 	char *swaps;		/* "\nname\nname\n": basenames of swap devices */
 	char *route_ifs;	/* "\nif\n" for every interface with a route */
@@ -32,11 +24,7 @@ struct facts {
 
 static void facts_release(struct facts *f)
 {
-	for (size_t i = 0; i < f->nmounts; i++) {
-		free(f->mounts[i].point);
-		free(f->mounts[i].source);
-	}
-	free(f->mounts);
+	dda_mounts_free(f->mounts, f->nmounts);
 	free(f->swaps);
 	free(f->route_ifs);
 	free(f->addr_ifs);
@@ -90,20 +78,20 @@ static void unescape(char *s)
 }
 
 /* The mount that holds path: the longest mount point it lies under. */
-static struct mount *mount_of(struct facts *f, const char *path, size_t len)
+static struct dda_mount *mount_of(struct dda_mount *mounts, size_t n, const char *path, size_t len)
 {
-	struct mount *best = NULL;
+	struct dda_mount *best = NULL;
 	size_t best_len = 0;
 
-	for (size_t i = 0; i < f->nmounts; i++) {
-		const char *p = f->mounts[i].point;
-		size_t n = strlen(p);
+	for (size_t i = 0; i < n; i++) {
+		const char *p = mounts[i].point;
+		size_t pl = strlen(p);
 
-		if (n > len || strncmp(path, p, n) || (n > 1 && n < len && path[n] != '/'))
+		if (pl > len || strncmp(path, p, pl) || (pl > 1 && pl < len && path[pl] != '/'))
 			continue;
-		if (!best || n > best_len) {
-			best = &f->mounts[i];
-			best_len = n;
+		if (!best || pl > best_len) {
+			best = &mounts[i];
+			best_len = pl;
 		}
 	}
 	return best;
@@ -111,7 +99,7 @@ static struct mount *mount_of(struct facts *f, const char *path, size_t len)
 
 /* Marks the mounts holding each directory of an overlay option
  * ("lowerdir=/a:/b", "upperdir=/c/upper") as backing the overlay. */
-static void mark_layers(struct facts *f, const struct mount *o, const char *key)
+static void mark_layers(struct dda_mount *mounts, size_t n, const struct dda_mount *o, const char *key)
 {
 	const char *p = strstr(o->source, key);
 
@@ -120,7 +108,7 @@ static void mark_layers(struct facts *f, const struct mount *o, const char *key)
 	p += strlen(key);
 	while (*p && *p != ',') {
 		size_t len = strcspn(p, ":,");
-		struct mount *m = mount_of(f, p, len);
+		struct dda_mount *m = mount_of(mounts, n, p, len);
 
 		if (m && m != o && strcmp(m->point, "/"))
 			m->backs = o->point;
@@ -132,42 +120,52 @@ static void mark_layers(struct facts *f, const struct mount *o, const char *key)
 
 /* A mount that holds a layer of an overlay backs that overlay's mount
  * point: a live system's root over squashfs, the lab's root over 9p. */
-static void link_overlays(struct facts *f)
+static void link_overlays(struct dda_mount *mounts, size_t n)
 {
-	for (size_t i = 0; i < f->nmounts; i++) {
-		const struct mount *o = &f->mounts[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct dda_mount *o = &mounts[i];
 
 		if (strcmp(o->fstype, "overlay"))
 			continue;
-		mark_layers(f, o, "lowerdir=");
-		mark_layers(f, o, "upperdir=");
+		mark_layers(mounts, n, o, "lowerdir=");
+		mark_layers(mounts, n, o, "upperdir=");
 	}
 }
 
-static int read_mounts(struct facts *f)
+void dda_mounts_free(struct dda_mount *mounts, size_t n)
 {
-	_cleanup_free_ char *buf = NULL;
+	for (size_t i = 0; i < n; i++) {
+		free(mounts[i].point);
+		free(mounts[i].source);
+	}
+	free(mounts);
+}
+
+int dda_mountinfo_parse(char *text, struct dda_mount **ret, size_t *ret_n)
+{
+	struct dda_mount *mounts = NULL;
+	size_t n = 0;
 	char *line, *save = NULL;
 
-	if (dda_read_alloc(&buf, NULL, "proc/self/mountinfo") < 0)
-		return 0;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char majmin[24], point[PATH_MAX], fstype[32] = "", source[PATH_MAX] = "", opts[PATH_MAX] = "";
 		const char *sep = strstr(line, " - ");
-		struct mount *m;
+		struct dda_mount *m;
 
 		if (sscanf(line, "%*s %*s %23s %*s %4095s", majmin, point) != 2)
 			continue;
 		/* After the optional fields: " - fstype source options". */
 		if (sep && sscanf(sep + 3, "%31s %4095s %4095s", fstype, source, opts) < 1)
 			fstype[0] = '\0';
-		m = realloc(f->mounts, (f->nmounts + 1) * sizeof(*m));
-		if (!m)
+		m = realloc(mounts, (n + 1) * sizeof(*m));
+		if (!m) {
+			dda_mounts_free(mounts, n);
 			return -ENOMEM;
-		f->mounts = m;
+		}
+		mounts = m;
 		unescape(point);
 		unescape(source);
-		m = &f->mounts[f->nmounts];
+		m = &mounts[n];
 		m->backs = NULL;
 		snprintf(m->majmin, sizeof(m->majmin), "%s", majmin);
 		snprintf(m->fstype, sizeof(m->fstype), "%s", fstype);
@@ -177,12 +175,24 @@ static int read_mounts(struct facts *f)
 		if (!m->point || !m->source) {
 			free(m->point);
 			free(m->source);
+			dda_mounts_free(mounts, n);
 			return -ENOMEM;
 		}
-		f->nmounts++;
+		n++;
 	}
-	link_overlays(f);
+	link_overlays(mounts, n);
+	*ret = mounts;
+	*ret_n = n;
 	return 0;
+}
+
+static int read_mounts(struct facts *f)
+{
+	_cleanup_free_ char *buf = NULL;
+
+	if (dda_read_alloc(&buf, NULL, "proc/self/mountinfo") < 0)
+		return 0;
+	return dda_mountinfo_parse(buf, &f->mounts, &f->nmounts);
 }
 
 static int read_swaps(struct facts *f)
@@ -314,14 +324,14 @@ static bool critical_mount(const char *point)
 	return false;
 }
 
-static bool mount_critical(const struct mount *m)
+static bool mount_critical(const struct dda_mount *m)
 {
 	return critical_mount(m->point) || (m->backs && critical_mount(m->backs));
 }
 
 /* btrfs (and other multi-device file systems) show an anonymous 0:N
  * device in mountinfo: then the mount source names the block device. */
-static bool anon_source_is(const struct mount *m, const char *blk, const char *dm)
+static bool anon_source_is(const struct dda_mount *m, const char *blk, const char *dm)
 {
 	const char *src = m->source;
 
@@ -351,7 +361,7 @@ static int block_uses(struct dda_device *d, const struct facts *f, const char *b
 		if (dda_read_line(dm, sizeof(dm), "sys/class/block/%s/dm/name", blk) < 0)
 			dm[0] = '\0';
 		for (size_t i = 0; i < f->nmounts; i++) {
-			const struct mount *m = &f->mounts[i];
+			const struct dda_mount *m = &f->mounts[i];
 
 			if (strcmp(m->majmin, majmin) && !anon_source_is(m, blk, dm))
 				continue;
@@ -493,11 +503,53 @@ static int scan_block(struct dda_host *h, const struct facts *f)
 	return 0;
 }
 
-/* File systems that come over a virtio device rather than a block device:
- * 9p (the source is the device's mount_tag) and virtiofs (the tag is in
- * /sys/fs/virtiofs).  A guest whose root is 9p, like the lab's, must not
- * lose that device. */
-static int scan_virtio_fs(struct dda_host *h, const struct facts *f)
+/* The mounts of a file system that comes over a virtio device and is
+ * mounted by its tag (9p's mount_tag, virtiofs's tag) as uses of d. */
+static int tag_uses(struct dda_device *d, const struct facts *f, const char *fstype, const char *tag,
+		    const char *note)
+{
+	char what[256];
+	int r;
+
+	for (size_t i = 0; i < f->nmounts; i++) {
+		const struct dda_mount *m = &f->mounts[i];
+
+		if (strcmp(m->fstype, fstype) || strcmp(m->source, tag))
+			continue;
+		snprintf(what, sizeof(what), "%s file system '%s' is mounted on %s%s%s%s", fstype, tag, m->point,
+			 m->backs ? ", a layer of the overlay on " : "", m->backs ? m->backs : "", note);
+		r = dda_device_add_use(d, DDA_USE_MOUNT, mount_critical(m), what);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static bool has_fstype(const struct facts *f, const char *fstype)
+{
+	for (size_t i = 0; i < f->nmounts; i++)
+		if (!strcmp(f->mounts[i].fstype, fstype))
+			return true;
+	return false;
+}
+
+/* The PCI function of a virtio device, by its sysfs link. */
+static struct dda_device *virtio_function(struct dda_host *h, const char *fmt_link, const char *name)
+{
+	char target[PATH_MAX];
+	struct dda_pciaddr a;
+
+	if (dda_read_link(target, sizeof(target), fmt_link, name) < 0 || !deepest_pci(target, &a))
+		return NULL;
+	return dda_host_find(h, &a);
+}
+
+#define VIRTIO_ID_FS 26
+
+/* Before Linux 6.9 nothing in sysfs names a virtiofs tag: every virtio-fs
+ * function may then carry each virtiofs mount, and losing the root is
+ * worse than keeping a device the host does not need. */
+static int virtiofs_untagged(struct dda_host *h, const struct facts *f)
 {
 	_cleanup_closedir_ DIR *dir = dda_opendir("sys/bus/virtio/devices");
 	struct dirent *e;
@@ -506,28 +558,65 @@ static int scan_virtio_fs(struct dda_host *h, const struct facts *f)
 	if (!dir)
 		return 0;
 	while ((e = readdir(dir))) {
-		char tag[256], target[PATH_MAX], what[192];
-		struct dda_pciaddr a;
 		struct dda_device *d;
+		uint64_t id;
 
-		if (e->d_name[0] == '.')
-			continue;
-		if (dda_read_line(tag, sizeof(tag), "sys/bus/virtio/devices/%s/mount_tag", e->d_name) < 0)
-			continue;
-		if (dda_read_link(target, sizeof(target), "sys/bus/virtio/devices/%s", e->d_name) < 0 ||
-		    !deepest_pci(target, &a) || !(d = dda_host_find(h, &a)))
+		if (e->d_name[0] == '.' ||
+		    dda_read_u64(&id, "sys/bus/virtio/devices/%s/device", e->d_name) < 0 || id != VIRTIO_ID_FS ||
+		    !(d = virtio_function(h, "sys/bus/virtio/devices/%s", e->d_name)))
 			continue;
 		for (size_t i = 0; i < f->nmounts; i++) {
-			const struct mount *m = &f->mounts[i];
-
-			if (strcmp(m->fstype, "9p") || strcmp(m->source, tag))
+			if (strcmp(f->mounts[i].fstype, "virtiofs"))
 				continue;
-			snprintf(what, sizeof(what), "9p file system '%s' is mounted on %s%s%s", tag, m->point,
-				 m->backs ? ", a layer of the overlay on " : "", m->backs ? m->backs : "");
-			r = dda_device_add_use(d, DDA_USE_MOUNT, mount_critical(m), what);
+			r = tag_uses(d, f, "virtiofs", f->mounts[i].source,
+				     " (this kernel does not tell which virtio-fs device has that tag)");
 			if (r < 0)
 				return r;
 		}
+	}
+	return 0;
+}
+
+/* File systems that come over a virtio device rather than a block device:
+ * 9p (the source is the device's mount_tag) and virtiofs (the source is
+ * the tag in /sys/fs/virtiofs/N/tag, whose `device` link is the virtio
+ * device).  A guest whose root is 9p or virtiofs, like the lab's, must
+ * not lose that device. */
+static int scan_virtio_fs(struct dda_host *h, const struct facts *f)
+{
+	_cleanup_closedir_ DIR *dir = dda_opendir("sys/bus/virtio/devices");
+	_cleanup_closedir_ DIR *fs = NULL;
+	struct dirent *e;
+	int r;
+
+	while (dir && (e = readdir(dir))) {
+		char tag[256];
+		struct dda_device *d;
+
+		if (e->d_name[0] == '.' ||
+		    dda_read_line(tag, sizeof(tag), "sys/bus/virtio/devices/%s/mount_tag", e->d_name) < 0 ||
+		    !(d = virtio_function(h, "sys/bus/virtio/devices/%s", e->d_name)))
+			continue;
+		r = tag_uses(d, f, "9p", tag, "");
+		if (r < 0)
+			return r;
+	}
+	if (!has_fstype(f, "virtiofs"))
+		return 0;
+	fs = dda_opendir("sys/fs/virtiofs");
+	if (!fs)
+		return virtiofs_untagged(h, f);
+	while ((e = readdir(fs))) {
+		char tag[256];
+		struct dda_device *d;
+
+		if (e->d_name[0] == '.' ||
+		    dda_read_line(tag, sizeof(tag), "sys/fs/virtiofs/%s/tag", e->d_name) < 0 ||
+		    !(d = virtio_function(h, "sys/fs/virtiofs/%s/device", e->d_name)))
+			continue;
+		r = tag_uses(d, f, "virtiofs", tag, "");
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the host itself is using, device by device: mounted or swapped
- * block devices (and those held by dm/md/LVM), network interfaces that are
- * up with an address or a route, the console's framebuffer.  A device the
+ * block devices (and those held by dm/md/LVM), 9p and virtiofs file
+ * systems on virtio functions, network interfaces that are up with an
+ * address or a route, the console's framebuffer, open DRM nodes.  A device the
  * host uses must not be taken from it; one that holds the root or /boot
  * file system must not be taken even by force.
  *
@@ -12,9 +13,25 @@
 #ifndef DDA_HOSTUSE_H
 #define DDA_HOSTUSE_H
 
+#include <stddef.h>
+
 #include "cleanup.h"
 
 struct dda_host;
+
+/* One line of /proc/self/mountinfo, unescaped ("\040" is a blank). */
+struct dda_mount {
+	char majmin[24];
+	char fstype[32];
+	char *source;		/* an overlay's options instead: its layers matter */
+	char *point;
+	const char *backs;	/* mount point of an overlay this is a layer of */
+};
+
+/* Parses mountinfo text (cut up in place) and links overlay layers.
+ * Lines it cannot read are skipped; only OOM fails. */
+int dda_mountinfo_parse(char *text, struct dda_mount **ret, size_t *ret_n) _must_check_;
+void dda_mounts_free(struct dda_mount *mounts, size_t n);
 
 /* Attaches dda_use entries to the devices of h.  Only OOM fails. */
 int dda_hostuse_attach(struct dda_host *h) _must_check_;

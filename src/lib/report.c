@@ -77,6 +77,10 @@ struct json_object *dda_report_host(const struct dda_host *h)
 		if (!i->unsafe_interrupts)
 			ready = false;
 	}
+	if (i->iommu_on && i->intremap != 0 && i->intremap_nosid)
+		add_reason(reasons, "interrupt-source-unchecked", "warn",
+			   "interrupt remapping does not check which device raised an interrupt (intremap=nosid): a VM's device can raise interrupts the host gave to others",
+			   "remove intremap=nosid from the kernel command line; it works around firmware with wrong device scopes, which a firmware update may fix");
 	if (i->vfio == DDA_VFIO_MISSING) {
 		ready = false;
 		add_reason(reasons, "vfio-missing", "block", "the vfio-pci driver is neither loaded, built in, nor installed",

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "hostpath.h"
@@ -288,6 +289,9 @@ int dda_host_scan(struct dda_host **ret, unsigned flags)
 	r = dda_hostinfo_read(&h->info);
 	if (r < 0)
 		return r;
+	if (!strcmp(dda_root(), "/") && geteuid() != 0)
+		flags |= DDA_SCAN_UNPRIVILEGED;
+	h->info.full_config = !(flags & DDA_SCAN_UNPRIVILEGED);
 	r = list_functions(&h->devs, &h->ndevs);
 	if (r < 0)
 		return r;
@@ -298,6 +302,7 @@ int dda_host_scan(struct dda_host **ret, unsigned flags)
 		r = place(h, d);
 		if (r < 0)
 			return r;
+		d->unprivileged = flags & DDA_SCAN_UNPRIVILEGED;
 		r = dda_device_read(d);
 		if (r == -ENOMEM)
 			return r;

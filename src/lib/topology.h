@@ -40,6 +40,12 @@ struct dda_host {
 enum dda_scan_flags {
 	DDA_SCAN_NAMES = 1 << 0,	/* look names up in pci.ids */
 	DDA_SCAN_HOST_USE = 1 << 1,	/* mounts, swap, holders, interfaces, console */
+	/* Read the host as a user without CAP_SYS_ADMIN sees it, whoever
+	 * runs the scan: config space cut to 64 bytes (128 for CardBus), as
+	 * the kernel's sysfs cuts it, and the host says so ("not-root").  A
+	 * scan of the real root (dda_root() "/") by a non-root process is
+	 * always unprivileged; a moved root shows what its files hold. */
+	DDA_SCAN_UNPRIVILEGED = 1 << 2,
 };
 
 /* Scans the host under dda_root().  Fails only when the PCI bus itself

@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 #include <net/if.h>
+#include <pci/header.h>
 
 #include "error.h"
 #include "helpers.h"
@@ -469,8 +470,21 @@ static void test_group_host_in_use_platform_bridge_unbound(void **state)
 	expect_no_reason(dev(f, SMBUS), "group-host-in-use");
 }
 
+/* A platform bridge already taken into the pool is the host's no more. */
+static void test_group_host_in_use_platform_bridge_pooled(void **state)
+{
+	struct fx *f = *state;
+
+	add_pch(f, "vfio-pci");
+	scan(f);
+	assert_true(dda_device_in_pool_driver(dev(f, LPC)));
+	expect_no_reason(dev(f, SMBUS), "group-host-in-use");
+}
+
 /* A root port bound to pcieport in the endpoint's group is the usual
- * case without ACS on the port's own slot, not the host using the group. */
+ * case without ACS on the port's own slot, not the host using the group.
+ * Nor is a use that shows on the port (a console on a platform device
+ * behind it): it stays with the host as the port does. */
 static void test_group_port_not_host_use(void **state)
 {
 	struct fx *f = *state;
@@ -480,9 +494,84 @@ static void test_group_port_not_host_use(void **state)
 	ADD(f, .addr = RP, .type = FH_ROOT_PORT, .driver = "pcieport", .group = FH_GROUP(1));
 	e.group = FH_GROUP(1);
 	add_dev(f, &e);
+	MUST(fh_fb(f->fh, "fb0", RP, "astdrmfb"));
 	scan(f);
+	assert_int_equal(dev(f, RP)->nuses, 1);
 	expect_no_reason(dev(f, EP), "group-host-in-use");
 	expect_no_reason(dev(f, EP), "group-shared");
+}
+
+/* Offset of capability id in the standard list of a fake function. */
+static unsigned find_cap(struct fx *f, const char *addr, uint8_t id)
+{
+	char path[PATH_MAX];
+	uint8_t cfg[256];
+	unsigned pos;
+	int fd;
+
+	dev_path(f, path, sizeof(path), addr, "config");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, cfg, sizeof(cfg), 0), (ssize_t)sizeof(cfg));
+	close(fd);
+	for (pos = cfg[PCI_CAPABILITY_LIST] & ~3u; pos >= 0x40; pos = cfg[pos + 1] & ~3u)
+		if (cfg[pos] == id)
+			return pos;
+	fail_msg("%s has no capability 0x%02x", addr, id);
+	return 0;
+}
+
+#define RCEC "0000:00:1e.0"
+#define RCIEP "0000:00:1d.0"
+
+/*
+ * A root complex event collector (PCIe type 0xa, class 0807) takes the
+ * AER/PME messages of the RCiEPs it serves, and pcieport drives it.  It
+ * is a port of the root complex, not the host using the group: the RCiEP
+ * beside it is as assignable as an endpoint below a root port.
+ */
+static void test_group_rcec_not_host_use(void **state)
+{
+	struct fx *f = *state;
+	/* PCIe capability version 2, Device/Port Type 0xa */
+	const uint8_t flags[2] = { 2 | PCI_EXP_TYPE_ROOT_EC << 4, 0 };
+	unsigned pcie;
+
+	iommu_on(f);
+	ADD(f, .addr = RCIEP, .type = FH_RCIEP, .vendor = 0x8086, .device = 0x0b25, .class = 0x088000,
+	    .caps = FH_PM | FH_MSIX | FH_FLR, .driver = "idxd", .group = FH_GROUP(7), .reset_method = "flr",
+	    .bars = { [0] = { 64 << 10, FH_BAR_64 | FH_BAR_PREF } });
+	ADD(f, .addr = RCEC, .type = FH_RCIEP, .vendor = 0x8086, .device = 0x0b23, .class = 0x080700,
+	    .caps = FH_PM | FH_MSI, .driver = "pcieport", .group = FH_GROUP(7));
+	pcie = find_cap(f, RCEC, PCI_CAP_ID_EXP);
+	patch_config(f, RCEC, pcie + PCI_EXP_FLAGS, &flags, sizeof(flags));
+	scan(f);
+	assert_int_equal(dev(f, RCEC)->type, DDA_TYPE_BRIDGE);
+	expect_reason(dev(f, RCEC), "bridge", DDA_SEV_BLOCK);
+	expect_no_reason(dev(f, RCIEP), "group-host-in-use");
+	/* and a collector is no group mate that moves along */
+	expect_no_reason(dev(f, RCIEP), "group-shared");
+	assert_string_equal(dda_device_verdict(dev(f, RCIEP)), "assignable");
+}
+
+/* Two single-function RCiEPs next to each other on bus 0 are not the
+ * functions of one device: their group is no multifunction story. */
+static void test_group_shared_neighbours_not_multifunction(void **state)
+{
+	struct fx *f = *state;
+	const struct dda_reason *r;
+
+	iommu_on(f);
+	ADD(f, .addr = RCIEP, .type = FH_RCIEP, .vendor = 0x8086, .device = 0x0b25, .class = 0x088000,
+	    .caps = FH_PM | FH_MSIX | FH_FLR, .driver = "idxd", .group = FH_GROUP(7), .reset_method = "flr",
+	    .bars = { [0] = { 64 << 10, FH_BAR_64 | FH_BAR_PREF } });
+	ADD(f, .addr = RCEC, .type = FH_RCIEP, .vendor = 0x8086, .device = 0x0b26, .class = 0x088000,
+	    .caps = FH_PM | FH_MSIX | FH_FLR, .driver = "idxd", .group = FH_GROUP(7), .reset_method = "flr",
+	    .bars = { [0] = { 64 << 10, FH_BAR_64 | FH_BAR_PREF } });
+	scan(f);
+	r = expect_reason(dev(f, RCIEP), "group-shared", DDA_SEV_WARN);
+	expect_lacks(r->explain, "multifunction");
+	expect_contains(r->explain, "DMA alias or a device quirk");
 }
 
 static void test_reserved_memory(void **state)
@@ -720,6 +809,49 @@ static void test_group_shared_conventional(void **state)
 	expect_contains(r->explain, "behind PCIe-to-PCI bridge '" P2P "'");
 }
 
+/* A PCI-PCI bridge without a PCIe capability (an old bridge chip behind
+ * a PCIe-to-PCI one, or one the firmware shows bare) forwards requests
+ * the same way: what is behind it is on a conventional bus, tagged with
+ * the bridge's ID. */
+static void add_plain_pci_bridge(struct fx *f)
+{
+	base(f);
+	ADD(f, .addr = P2P, .parent = RP, .type = FH_PCI_BRIDGE, .vendor = 0x3388, .device = 0x0021,
+	    .group = FH_GROUP(2));
+	ADD(f, .addr = OLD1, .parent = P2P, .class = 0x020000, .caps = FH_MSI | FH_FLR, .reset_method = "flr",
+	    .group = FH_GROUP(2), .bars = { [0] = { 4096 } });
+	ADD(f, .addr = OLD2, .parent = P2P, .type = FH_PCI, .vendor = 0x1102, .device = 0x0002, .class = 0x040100,
+	    .caps = FH_MSI, .group = FH_GROUP(2), .reset_method = "bus", .reset = true, .bars = { [0] = { 4096 } });
+}
+
+static void test_group_shared_plain_pci_bridge(void **state)
+{
+	struct fx *f = *state;
+	const struct dda_reason *r;
+
+	add_plain_pci_bridge(f);
+	scan(f);
+	assert_false(dev(f, P2P)->has_pcie);
+	assert_int_equal(dev(f, P2P)->type, DDA_TYPE_BRIDGE);
+	/* the port above has full ACS: only the conventional bus explains the group */
+	r = expect_reason(dev(f, OLD2), "group-shared", DDA_SEV_WARN);
+	expect_contains(r->explain, "conventional PCI bus behind PCI bridge '" P2P "'");
+	expect_lacks(r->explain, "DMA alias or a device quirk");
+}
+
+static void test_legacy_pci_behind_plain_pci_bridge(void **state)
+{
+	struct fx *f = *state;
+	const struct dda_reason *r;
+
+	add_plain_pci_bridge(f);
+	scan(f);
+	/* a PCIe function of its own, yet on the bridge's conventional bus */
+	assert_int_equal(dev(f, OLD1)->type, DDA_TYPE_ENDPOINT);
+	r = expect_reason(dev(f, OLD1), "legacy-pci", DDA_SEV_WARN);
+	expect_contains(r->message, "is behind PCI bridge '" P2P "'");
+}
+
 static void test_acs_missing(void **state)
 {
 	struct fx *f = *state;
@@ -767,6 +899,44 @@ static void test_intx_only_shared_line(void **state)
 	expect_contains(r->hint, "exclusive IRQ line: now shared with " OLD2);
 	r = expect_reason(dev(f, OLD2), "intx-only", DDA_SEV_WARN);
 	expect_contains(r->hint, "now shared with " OLD1);
+}
+
+/* Functions with MSI or MSI-X report the line in `irq` too, but their
+ * drivers leave it once MSI is on: they are no sharers to warn about. */
+static void test_intx_only_msi_not_sharers(void **state)
+{
+	struct fx *f = *state;
+	const struct dda_reason *r;
+
+	add_pci_bus(f, 20);
+	ADD(f, .addr = "0000:02:02.0", .parent = P2P, .type = FH_PCI, .class = 0x010400, .caps = FH_PM | FH_MSI,
+	    .intx_pin = 1, .irq = 19, .group = FH_GROUP(2), .reset_method = "bus", .reset = true,
+	    .bars = { [0] = { 4096 } });
+	ADD(f, .addr = "0000:02:03.0", .parent = P2P, .type = FH_PCI, .class = 0x020000, .caps = FH_PM | FH_MSIX,
+	    .intx_pin = 1, .irq = 19, .group = FH_GROUP(2), .reset_method = "bus", .reset = true,
+	    .bars = { [0] = { 16 << 10 } });
+	scan(f);
+	assert_int_equal(dev(f, "0000:02:02.0")->irq, 19);
+	r = expect_reason(dev(f, OLD1), "intx-only", DDA_SEV_WARN);
+	expect_contains(r->message, "on IRQ 19");
+	expect_lacks(r->hint, "shared with");
+	expect_no_reason(dev(f, "0000:02:02.0"), "intx-only");
+}
+
+/* The irq attribute is read only when some endpoint depends on INTx: a
+ * port without MSI is no reason to read every function's. */
+static void test_irq_read_only_when_needed(void **state)
+{
+	struct fx *f = *state;
+	struct fh_dev e = good_ep();
+
+	iommu_on(f);
+	ADD(f, .addr = RP, .type = FH_ROOT_PORT, .caps = FH_ACS, .acs_ctrl = ACS_FULL, .intx_pin = 1, .irq = 24,
+	    .driver = "pcieport", .group = FH_GROUP(1));
+	add_dev(f, &e);
+	scan(f);
+	assert_int_equal(dev(f, RP)->irq, -1);
+	assert_int_equal(dev(f, EP)->irq, -1);
 }
 
 static void test_intx_only_own_line(void **state)
@@ -1137,6 +1307,25 @@ static void test_bar_not_page_aligned_start(void **state)
 	expect_contains(r->message, "BAR0 (8192 bytes at 0xd0000800)");
 }
 
+/* A BAR of exactly one page is the smallest VFIO maps straight through. */
+static void test_bar_one_page(void **state)
+{
+	struct fx *f = *state;
+	struct fh_dev e = good_ep();
+	const struct dda_reason *r;
+
+	base(f);
+	e.bars[2] = (struct fh_bar){ 4096, 0, 0xd0100000 };
+	add_dev(f, &e);
+	ADD(f, .addr = EP_F1, .parent = RP, .class = 0x020000, .caps = FH_PM | FH_MSIX | FH_FLR,
+	    .group = FH_GROUP(2), .reset_method = "flr", .bars = { [2] = { 2048, 0, 0xd0200000 } });
+	scan(f);
+	assert_int_equal(dev(f, EP)->bars[1].size, 4096);
+	expect_no_reason(dev(f, EP), "bar-not-page-aligned");
+	r = expect_reason(dev(f, EP_F1), "bar-not-page-aligned", DDA_SEV_WARN);
+	expect_contains(r->message, "BAR2 (2048 bytes at 0xd0200000)");
+}
+
 static void test_bar_not_page_aligned_absent(void **state)
 {
 	struct fx *f = *state;
@@ -1224,6 +1413,27 @@ static void test_sriov_vf(void **state)
 	expect_reason(d, "sriov-vf", DDA_SEV_INFO);
 
 	expect_no_reason(dev(f, EP), "sriov-vf");
+}
+
+/* VFs share a device number but are no multifunction device: the
+ * kernel never groups them for missing ACS between functions.  Two VFs
+ * that share a group (here, by a quirk) say nothing about functions. */
+static void test_sriov_vfs_not_multifunction(void **state)
+{
+	struct fx *f = *state;
+	char vf0[FH_ADDR_LEN], vf1[FH_ADDR_LEN];
+	const struct dda_reason *r;
+
+	add_pf(f, 2);
+	MUST(fh_vf_addr(f->fh, EP, 0, vf0));
+	MUST(fh_vf_addr(f->fh, EP, 1, vf1));
+	ADD(f, .addr = vf0, .physfn = EP, .caps = FH_MSIX | FH_FLR, .driver = "iavf", .group = FH_GROUP(3),
+	    .reset_method = "flr", .reset = true);
+	ADD(f, .addr = vf1, .physfn = EP, .caps = FH_MSIX | FH_FLR, .driver = "iavf", .group = FH_GROUP(3),
+	    .reset_method = "flr", .reset = true);
+	scan(f);
+	r = expect_reason(dev(f, vf0), "group-shared", DDA_SEV_WARN);
+	expect_lacks(r->explain, "multifunction");
 }
 
 static void test_sriov_pf_active(void **state)
@@ -1476,6 +1686,25 @@ static void test_bad_capabilities_ext_loop(void **state)
 	assert_false(dev(f, EP)->has_acs);
 }
 
+static void test_bad_capabilities_ext_broken(void **state)
+{
+	struct fx *f = *state;
+	struct fh_dev e = good_ep();
+	const struct dda_reason *r;
+
+	base(f);
+	e.caps |= FH_AER | FH_ACS;
+	add_dev(f, &e);
+	/* AER at 0x100 pointing back into the standard space */
+	patch32(f, EP, 0x100, 0x0001 | 2u << 16 | 0x0c0u << 20);
+	scan(f);
+	assert_true(dev(f, EP)->config_flags & DDA_CFG_EXT_BROKEN);
+	r = expect_reason(dev(f, EP), "bad-capabilities", DDA_SEV_WARN);
+	expect_contains(r->message, "broken");
+	/* what the broken link hid is unknown: ACS is not claimed */
+	assert_false(dev(f, EP)->has_acs);
+}
+
 static void test_bad_capabilities_absent(void **state)
 {
 	struct fx *f = *state;
@@ -1526,6 +1755,26 @@ static void test_unreadable_resource_garbage(void **state)
 	/* the rest of the device was still read */
 	assert_string_equal(dev(f, EP)->driver, "i40e");
 	assert_int_equal(dev(f, EP)->group_id, 2);
+}
+
+/* A range of all 2^64 bytes (end - start + 1 wraps to 0) is no BAR: it
+ * must not come out as one of size 0.  Found by fuzz-sysfs. */
+static void test_resource_whole_space(void **state)
+{
+	struct fx *f = *state;
+	struct fh_dev e = good_ep();
+	struct dda_device *d;
+
+	base(f);
+	add_dev(f, &e);
+	replace_with_file(f, EP, "resource",
+			  "0x0000000000000000 0xffffffffffffffff 0x0000000000040200\n"
+			  "0x00000000d0000000 0x00000000d0000fff 0x0000000000040200\n");
+	scan(f);
+	d = dev(f, EP);
+	assert_int_equal(d->nbars, 1);
+	assert_int_equal(d->bars[0].index, 1);
+	assert_int_equal(d->bars[0].size, 4096);
 }
 
 static void test_unreadable_resource_dir(void **state)
@@ -1983,12 +2232,196 @@ static void test_host_ready(void **state)
 	assert_true(f->h->info.passthrough);
 	assert_int_equal(f->h->info.intremap, 1);
 	assert_string_equal(f->h->info.cmdline, "intel_iommu=on iommu=pt");
-	/* root reads the whole config space; the reason follows who runs the test */
-	if (geteuid() == 0)
-		expect_no_host_reason(host, "not-root");
-	else
-		expect_host_reason(host, "not-root", "warn");
+	/* a moved root shows what its files hold, whoever runs the test */
+	assert_true(f->h->info.full_config);
+	expect_no_host_reason(host, "not-root");
 	assert_true(jbool(host, "ready"));
+}
+
+static void scan_flags(struct fx *f, unsigned flags)
+{
+	int r;
+
+	assert_int_equal(dda_root_set(fh_root(f->fh)), 0);
+	r = dda_host_scan(&f->h, flags);
+	if (r < 0)
+		fail_msg("dda_host_scan: %s", strerror(-r));
+	assert_int_equal(dda_checks_run(f->h), 0);
+}
+
+/*
+ * The same host read as a user without CAP_SYS_ADMIN: the kernel cuts
+ * config space to the 64-byte header, so capabilities are unknown.  The
+ * survey must say so and claim nothing it cannot see, but keep what sysfs
+ * still tells it (reset_method).
+ */
+static void test_host_not_root(void **state)
+{
+	struct fx *f = *state;
+	struct fh_dev e = good_ep();
+	_cleanup_json_ struct json_object *host = NULL;
+	struct dda_device *d;
+
+	ready_host(f);
+	/* a second function whose kernel lists no reset at all */
+	e.addr = EP_F1;
+	e.reset_method = "";
+	e.reset = false;
+	add_dev(f, &e);
+	scan_flags(f, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE | DDA_SCAN_UNPRIVILEGED);
+	assert_false(f->h->info.full_config);
+	host = dda_report_host(f->h);
+	expect_host_reason(host, "not-root", "warn");
+	assert_false(jbool(host, "full_config_access"));
+	/* unknown capabilities do not make the host unready */
+	assert_true(jbool(host, "ready"));
+
+	d = dev(f, EP);
+	assert_int_equal(d->config_len, 64);
+	assert_false(d->has_pcie);
+	assert_false(d->has_msix);
+	expect_reason(d, "partial-config", DDA_SEV_WARN);
+	expect_no_reason(d, "intx-only");
+	expect_no_reason(d, "legacy-pci");
+	expect_no_reason(d, "no-reset");
+	assert_int_equal(d->resets, DDA_RESET_FLR | DDA_RESET_BUS);
+	/* the kernel said there is no reset: that needs no config space */
+	expect_reason(dev(f, EP_F1), "no-reset", DDA_SEV_FORCE);
+	/* the ids are in the header */
+	assert_int_equal(d->vendor, 0x8086);
+	assert_int_equal(d->device, 0x1572);
+}
+
+/* The root view of the same tree, for contrast: nothing is cut. */
+static void test_host_root_view(void **state)
+{
+	struct fx *f = *state;
+	struct fh_dev e = good_ep();
+	_cleanup_json_ struct json_object *host = NULL;
+
+	ready_host(f);
+	e.addr = EP_F1;
+	e.reset_method = "";
+	e.reset = false;
+	add_dev(f, &e);
+	scan_flags(f, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE);
+	host = dda_report_host(f->h);
+	expect_no_host_reason(host, "not-root");
+	assert_true(jbool(host, "full_config_access"));
+	assert_int_equal(dev(f, EP)->config_len, 4096);
+	assert_true(dev(f, EP)->has_msix);
+	expect_no_reason(dev(f, EP), "partial-config");
+	expect_reason(dev(f, EP_F1), "no-reset", DDA_SEV_FORCE);
+}
+
+/* A CardBus bridge's header is 128 bytes, and so is what a user reads. */
+static void test_host_not_root_cardbus(void **state)
+{
+	struct fx *f = *state;
+
+	base(f);
+	ADD(f, .addr = EP, .parent = RP, .type = FH_PCI_BRIDGE, .class = 0x060700, .group = FH_GROUP(2));
+	patch8(f, EP, PCI_HEADER_TYPE, PCI_HEADER_TYPE_CARDBUS);
+	scan_flags(f, DDA_SCAN_UNPRIVILEGED);
+	assert_int_equal(dev(f, EP)->config_len, 128);
+	assert_int_equal(dev(f, RP)->config_len, 64);
+}
+
+/* iommu=pt and iommu.passthrough= both set the default domain; the
+ * kernel takes them in order, and iommu.passthrough= is a kstrtobool. */
+static void test_host_passthrough_params(void **state)
+{
+	static const struct {
+		const char *cmdline;
+		bool pt;
+	} cases[] = {
+		{ "intel_iommu=on iommu.passthrough=1", true },
+		{ "intel_iommu=on iommu.passthrough=y", true },
+		{ "intel_iommu=on iommu.passthrough=on", true },
+		{ "intel_iommu=on iommu.passthrough=0", false },
+		{ "intel_iommu=on iommu=pt iommu.passthrough=0", false },
+		{ "intel_iommu=on iommu.passthrough=0 iommu=pt", true },
+		{ "intel_iommu=on iommu=pt iommu=nopt", false },
+		{ "intel_iommu=on iommu.passthrough=maybe", false },
+		{ "intel_iommu=on", false },
+	};
+	struct fx *f = *state;
+
+	base(f);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_json_ struct json_object *host = NULL;
+
+		MUST(fh_cmdline(f->fh, cases[i].cmdline));
+		dda_host_free(TAKE_PTR(f->h));
+		scan(f);
+		if (f->h->info.passthrough != cases[i].pt)
+			fail_msg("'%s': passthrough %d, expected %d", cases[i].cmdline, f->h->info.passthrough,
+				 cases[i].pt);
+		host = dda_report_host(f->h);
+		if (cases[i].pt)
+			expect_no_host_reason(host, "iommu-translated");
+		else
+			expect_host_reason(host, "iommu-translated", "info");
+	}
+}
+
+/* intremap=nosid leaves remapping on (VFIO goes on) but stops checking
+ * the requester: the isolation is gone, and the host must say so. */
+static void test_host_intremap_nosid(void **state)
+{
+	struct fx *f = *state;
+	struct fh_dev e = good_ep();
+	_cleanup_json_ struct json_object *host = NULL;
+	struct json_object *r;
+
+	MUST(fh_driver(f->fh, "vfio-pci"));
+	MUST(fh_cmdline(f->fh, "root=/dev/sda1 intel_iommu=on iommu=pt intremap=nosid"));
+	base(f);
+	add_dev(f, &e);
+	proc_interrupts(f, true);
+	scan(f);
+	assert_int_equal(f->h->info.intremap, 1);
+	assert_true(f->h->info.intremap_nosid);
+	host = dda_report_host(f->h);
+	expect_no_host_reason(host, "no-interrupt-remapping");
+	expect_host_reason(host, "interrupt-source-unchecked", "warn");
+	r = host_reason(host, "interrupt-source-unchecked");
+	expect_contains(jstr(r, "hint"), "remove intremap=nosid");
+	assert_true(jbool(host, "ready"));
+}
+
+static void test_host_intremap_params(void **state)
+{
+	static const struct {
+		const char *cmdline;
+		int intremap;
+		bool nosid;
+	} cases[] = {
+		/* a comma list, as Intel's parser reads it */
+		{ "intel_iommu=on intremap=nosid,off", 0, true },
+		{ "intel_iommu=on intremap=off", 0, false },
+		{ "intel_iommu=on intremap=off intremap=on", 1, false },
+		{ "intel_iommu=on intremap=nopost", 1, false },
+		{ "intel_iommu=on intremap=nosidx", 1, false },
+	};
+	struct fx *f = *state;
+
+	base(f);
+	proc_interrupts(f, true);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_json_ struct json_object *host = NULL;
+
+		MUST(fh_cmdline(f->fh, cases[i].cmdline));
+		dda_host_free(TAKE_PTR(f->h));
+		scan(f);
+		if (f->h->info.intremap != cases[i].intremap || f->h->info.intremap_nosid != cases[i].nosid)
+			fail_msg("'%s': intremap %d nosid %d, expected %d %d", cases[i].cmdline, f->h->info.intremap,
+				 f->h->info.intremap_nosid, cases[i].intremap, cases[i].nosid);
+		host = dda_report_host(f->h);
+		/* off is the whole story: no second reason about the source check */
+		if (!cases[i].intremap)
+			expect_no_host_reason(host, "interrupt-source-unchecked");
+	}
 }
 
 static void test_host_iommu_off(void **state)
@@ -2165,7 +2598,10 @@ int main(void)
 		T(test_group_host_in_use_absent),
 		T(test_group_host_in_use_platform_bridge),
 		T(test_group_host_in_use_platform_bridge_unbound),
+		T(test_group_host_in_use_platform_bridge_pooled),
 		T(test_group_port_not_host_use),
+		T(test_group_rcec_not_host_use),
+		T(test_group_shared_neighbours_not_multifunction),
 		T(test_reserved_memory),
 		T(test_reserved_memory_relaxable),
 		T(test_reserved_memory_absent),
@@ -2177,9 +2613,12 @@ int main(void)
 		T(test_group_shared_multifunction),
 		T(test_group_shared_multifunction_with_acs),
 		T(test_group_shared_conventional),
+		T(test_group_shared_plain_pci_bridge),
 		T(test_acs_missing),
 		T(test_intx_only_pcie),
 		T(test_intx_only_shared_line),
+		T(test_intx_only_msi_not_sharers),
+		T(test_irq_read_only_when_needed),
 		T(test_intx_only_own_line),
 		T(test_intx_only_absent),
 		T(test_no_reset_empty_method),
@@ -2196,13 +2635,16 @@ int main(void)
 		T(test_reset_method_names),
 		T(test_legacy_pci),
 		T(test_legacy_pci_behind_bridge),
+		T(test_legacy_pci_behind_plain_pci_bridge),
 		T(test_legacy_pci_absent),
 		T(test_bar_not_page_aligned_small),
 		T(test_bar_not_page_aligned_start),
 		T(test_bar_not_page_aligned_absent),
+		T(test_bar_one_page),
 		T(test_io_bar),
 		T(test_io_bar_absent),
 		T(test_sriov_vf),
+		T(test_sriov_vfs_not_multifunction),
 		T(test_sriov_pf_active),
 		T(test_sriov_pf_idle),
 		T(test_in_pool),
@@ -2216,9 +2658,11 @@ int main(void)
 		T(test_bad_capabilities_loop),
 		T(test_bad_capabilities_broken),
 		T(test_bad_capabilities_ext_loop),
+		T(test_bad_capabilities_ext_broken),
 		T(test_bad_capabilities_absent),
 		T(test_unreadable_resource_garbage),
 		T(test_unreadable_resource_dir),
+		T(test_resource_whole_space),
 		T(test_unreadable_iommu_group),
 		T(test_unreadable_reset_method),
 		T(test_unreadable_config),
@@ -2234,6 +2678,12 @@ int main(void)
 		T(test_resolve_errors),
 		T(test_group_endpoints),
 		T(test_host_ready),
+		T(test_host_not_root),
+		T(test_host_root_view),
+		T(test_host_not_root_cardbus),
+		T(test_host_passthrough_params),
+		T(test_host_intremap_nosid),
+		T(test_host_intremap_params),
 		T(test_host_iommu_off),
 		T(test_host_iommu_off_intel),
 		T(test_host_no_interrupt_remapping),

@@ -21,6 +21,7 @@
 #include <net/if.h>
 
 #include "helpers.h"
+#include "hostuse.h"
 
 #define NVME1 "0000:02:00.0"
 #define AHCI "0000:00:17.0"
@@ -278,6 +279,34 @@ static void test_holder_stacked(void **state)
 	expect_use(dev(f, EP), DDA_USE_MOUNT, true, "nvme0n1p2 is held by dm-1, mounted on /");
 }
 
+/* An assembled stack with nothing mounted is one use of the disk, named
+ * by its first holder: not one more for each level of the stack. */
+static void test_holder_stacked_unmounted(void **state)
+{
+	struct fx *f = *state;
+
+	add_nvme(f);
+	MUST(fh_holder(f->fh, "nvme0n1p2", "dm-0"));
+	MUST(fh_holder(f->fh, "dm-0", "dm-1"));
+	MUST(fh_mount(f->fh, "8:1", "/", "ext4", "/dev/sda1"));
+	scan_only(f);
+	expect_use(dev(f, EP), DDA_USE_HOLDER, false, "nvme0n1p2 is held by dm-0 (device-mapper/md/LVM)");
+	assert_int_equal(dev(f, EP)->nuses, 1);
+}
+
+/* A mount's device number is the truth; its source only counts for the
+ * anonymous 0:N of btrfs and the like.  A stale source ("/dev/nvme0n1p1"
+ * on another disk's 8:1) is not a use of the NVMe disk. */
+static void test_mount_source_not_device(void **state)
+{
+	struct fx *f = *state;
+
+	add_nvme(f);
+	MUST(fh_mount(f->fh, "8:1", "/srv", "ext4", "/dev/nvme0n1p1"));
+	scan_only(f);
+	expect_unused(dev(f, EP));
+}
+
 static void test_holder_swap(void **state)
 {
 	struct fx *f = *state;
@@ -437,6 +466,46 @@ static void test_overlay_not_a_layer(void **state)
 	expect_use(dev(f, EP), DDA_USE_MOUNT, false, "nvme0n1p1 is mounted on /run/low");
 }
 
+/* Docker's overlays have their layers on the root file system: "/" is
+ * the root, not a layer of some container's overlay. */
+static void test_overlay_layers_on_root(void **state)
+{
+	struct fx *f = *state;
+	const struct dda_use *u;
+
+	add_nvme(f);
+	MUST(fh_mount(f->fh, "259:2", "/", "ext4", "/dev/nvme0n1p2"));
+	mountinfo_line(f, "91 1 0:51 / /var/lib/docker/overlay2/abc/merged rw,relatime - overlay overlay "
+			  "rw,lowerdir=/var/lib/docker/overlay2/l/X:/var/lib/docker/overlay2/l/Y,"
+			  "upperdir=/var/lib/docker/overlay2/abc/diff,workdir=/var/lib/docker/overlay2/abc/work\n");
+	scan_only(f);
+	u = expect_use(dev(f, EP), DDA_USE_MOUNT, true, "nvme0n1p2 is mounted on /");
+	expect_lacks(u->what, "overlay");
+}
+
+/* mountinfo escapes as \ooo with a first digit 0-3; anything else is
+ * the bytes it is. */
+static void test_mountinfo_escapes(void **state)
+{
+	char text[] = "36 1 259:1 / /srv/a\\040b\\011c\\134d\\400e\\12 rw - ext4 /dev/nvme0n1p1 rw\n"
+		      "bad line\n"
+		      "37 36 0:40 / /srv/x rw shared:1 master:2 - tmpfs tmpfs rw\n";
+	struct dda_mount *m = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(dda_mountinfo_parse(text, &m, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(m[0].point, "/srv/a b\tc\\d\\400e\\12");
+	assert_string_equal(m[0].majmin, "259:1");
+	assert_string_equal(m[0].fstype, "ext4");
+	assert_string_equal(m[0].source, "/dev/nvme0n1p1");
+	/* optional fields before the separator are skipped */
+	assert_string_equal(m[1].fstype, "tmpfs");
+	assert_string_equal(m[1].point, "/srv/x");
+	dda_mounts_free(m, n);
+}
+
 /* ---------------------------------------------------------------- 9p */
 
 static void add_virtio_9p(struct fx *f)
@@ -465,6 +534,112 @@ static void test_9p_other_tag(void **state)
 	MUST(fh_mount(f->fh, "0:30", "/", "9p", "othertag"));
 	scan_only(f);
 	expect_unused(dev(f, VIRTIO));
+}
+
+/* ---------------------------------------------------------------- virtiofs */
+
+#define VIRTIO2 "0000:00:06.0"
+
+/* A symlink of the tree to a root-relative path, made relative the way
+ * sysfs links are. */
+static void tree_link(struct fx *f, const char *rel_target, const char *rel_link)
+{
+	char link[PATH_MAX], target[PATH_MAX] = "";
+	size_t off = 0;
+
+	for (const char *p = strchr(rel_link, '/'); p; p = strchr(p + 1, '/'))
+		off += (size_t)snprintf(target + off, sizeof(target) - off, "../");
+	snprintf(target + off, sizeof(target) - off, "%s", rel_target);
+	tree_path(f, link, sizeof(link), rel_link);
+	if (symlink(target, link) < 0)
+		fail_msg("symlink %s -> %s: %s", link, target, strerror(errno));
+}
+
+/* A virtio-fs device (virtio id 26) on a virtio PCI function; tag NULL =
+ * a kernel before 6.9, which has no /sys/fs/virtiofs. */
+static void add_virtiofs(struct fx *f, const char *pci, const char *vname, unsigned n, const char *tag)
+{
+	char rel[PATH_MAX], dir[PATH_MAX], line[256];
+
+	ADD(f, .addr = pci, .type = FH_ENDPOINT, .vendor = 0x1af4, .device = 0x105a, .class = 0x018000,
+	    .caps = FH_MSIX, .driver = "virtio-pci", .group = FH_GROUP(5 + (int)n),
+	    .bars = { [4] = { 16 << 10, FH_BAR_64 | FH_BAR_PREF } });
+	MUST(fh_virtio(f->fh, vname, pci, NULL));
+	snprintf(dir, sizeof(dir), "%s/%s", fh_dev_dir(f->fh, pci), vname);
+	snprintf(rel, sizeof(rel), "%s/device", dir);
+	put_file(f, rel, "0x001a\n");
+	if (!tag)
+		return;
+	snprintf(rel, sizeof(rel), "sys/fs/virtiofs/%u", n);
+	tree_mkdir(f, rel);
+	snprintf(rel, sizeof(rel), "sys/fs/virtiofs/%u/tag", n);
+	snprintf(line, sizeof(line), "%s\n", tag);
+	put_file(f, rel, line);
+	snprintf(rel, sizeof(rel), "sys/fs/virtiofs/%u/device", n);
+	tree_link(f, dir, rel);
+}
+
+static void test_virtiofs_root(void **state)
+{
+	struct fx *f = *state;
+
+	iommu_on(f);
+	add_virtiofs(f, VIRTIO, "virtio0", 0, "rootfs");
+	add_virtiofs(f, VIRTIO2, "virtio1", 1, "shared");
+	MUST(fh_mount(f->fh, "0:30", "/", "virtiofs", "rootfs"));
+	MUST(fh_mount(f->fh, "0:31", "/srv/shared", "virtiofs", "shared"));
+	scan_only(f);
+	expect_use(dev(f, VIRTIO), DDA_USE_MOUNT, true, "virtiofs file system 'rootfs' is mounted on /");
+	assert_int_equal(dev(f, VIRTIO)->nuses, 1);
+	expect_use(dev(f, VIRTIO2), DDA_USE_MOUNT, false, "virtiofs file system 'shared' is mounted on /srv/shared");
+	assert_int_equal(dev(f, VIRTIO2)->nuses, 1);
+}
+
+static void test_virtiofs_other_tag(void **state)
+{
+	struct fx *f = *state;
+
+	iommu_on(f);
+	add_virtiofs(f, VIRTIO, "virtio0", 0, "rootfs");
+	/* a 9p mount with the same tag is another device's */
+	MUST(fh_mount(f->fh, "0:30", "/", "virtiofs", "othertag"));
+	MUST(fh_mount(f->fh, "0:31", "/mnt", "9p", "rootfs"));
+	scan_only(f);
+	expect_unused(dev(f, VIRTIO));
+}
+
+/* Without /sys/fs/virtiofs every virtio-fs function may hold the root:
+ * both are kept from being taken, and the message says why. */
+static void test_virtiofs_untagged_kernel(void **state)
+{
+	struct fx *f = *state;
+
+	iommu_on(f);
+	add_virtiofs(f, VIRTIO, "virtio0", 0, NULL);
+	add_virtiofs(f, VIRTIO2, "virtio1", 1, NULL);
+	ADD(f, .addr = "0000:00:07.0", .type = FH_ENDPOINT, .vendor = 0x1af4, .device = 0x1042, .class = 0x010000,
+	    .caps = FH_MSIX, .driver = "virtio-pci", .group = FH_GROUP(9),
+	    .bars = { [4] = { 16 << 10, FH_BAR_64 | FH_BAR_PREF } });
+	MUST(fh_virtio(f->fh, "virtio2", "0000:00:07.0", NULL));
+	MUST(fh_mount(f->fh, "0:30", "/", "virtiofs", "rootfs"));
+	scan_only(f);
+	expect_use(dev(f, VIRTIO), DDA_USE_MOUNT, true, "does not tell which virtio-fs device");
+	expect_use(dev(f, VIRTIO2), DDA_USE_MOUNT, true, "virtiofs file system 'rootfs' is mounted on /");
+	/* a virtio block device is no virtio-fs device */
+	expect_unused(dev(f, "0000:00:07.0"));
+}
+
+static void test_virtiofs_unmounted(void **state)
+{
+	struct fx *f = *state;
+
+	iommu_on(f);
+	add_virtiofs(f, VIRTIO, "virtio0", 0, "rootfs");
+	add_virtiofs(f, VIRTIO2, "virtio1", 1, NULL);
+	MUST(fh_mount(f->fh, "8:1", "/", "ext4", "/dev/sda1"));
+	scan_only(f);
+	expect_unused(dev(f, VIRTIO));
+	expect_unused(dev(f, VIRTIO2));
 }
 
 /* ---------------------------------------------------------------- network */
@@ -559,6 +734,29 @@ static void test_net_bond_port(void **state)
 	expect_use(dev(f, EP), DDA_USE_NET, false, "eth0 carries bond0, which is up with an address or a route");
 }
 
+/* A host-scope address (scope 0x10) is no sign of use, like link-local. */
+static void test_net_host_scope_only(void **state)
+{
+	struct fx *f = *state;
+
+	add_nic(f, UPFLAGS);
+	MUST(fh_addr6(f->fh, "eth0", "00000000000000000000000000000001", 128, 0x10));
+	scan_only(f);
+	expect_unused(dev(f, EP));
+}
+
+/* A bond that is down carries nothing, whatever is configured on it. */
+static void test_net_bond_master_down(void **state)
+{
+	struct fx *f = *state;
+
+	add_nic(f, UPFLAGS | IFF_SLAVE);
+	MUST(fh_net_master(f->fh, "eth0", "bond0", IFF_BROADCAST | IFF_MULTICAST | IFF_MASTER));
+	MUST(fh_route4(f->fh, "bond0", "00000000", "0101A8C0", "00000000"));
+	scan_only(f);
+	expect_unused(dev(f, EP));
+}
+
 static void test_net_bridge_port_idle(void **state)
 {
 	struct fx *f = *state;
@@ -640,6 +838,70 @@ static void test_console_no_fb(void **state)
 	expect_unused(dev(f, GPU));
 }
 
+/* ---------------------------------------------------------------- DRM */
+
+#define GPU2 "0000:00:03.0"
+
+/* sys/class/drm/NODE -> the node's directory under the GPU, as drm_sysfs
+ * makes it; a connector (card0-HDMI-A-1) sits inside its card. */
+static void add_drm(struct fx *f, const char *pci, const char *in_card, const char *node)
+{
+	char rel[PATH_MAX], link[PATH_MAX];
+
+	if (in_card)
+		snprintf(rel, sizeof(rel), "%s/drm/%s/%s", fh_dev_dir(f->fh, pci), in_card, node);
+	else
+		snprintf(rel, sizeof(rel), "%s/drm/%s", fh_dev_dir(f->fh, pci), node);
+	tree_mkdir(f, rel);
+	tree_mkdir(f, "sys/class/drm");
+	snprintf(link, sizeof(link), "sys/class/drm/%s", node);
+	tree_link(f, rel, link);
+}
+
+static void add_two_gpus(struct fx *f)
+{
+	add_gpu(f, FH_NO);
+	ADD(f, .addr = GPU2, .type = FH_RCIEP, .vendor = 0x8086, .device = 0x56a0, .class = 0x038000,
+	    .caps = FH_PM | FH_MSI, .driver = "xe", .group = FH_GROUP(6), .bars = { [0] = { 16 << 20, FH_BAR_64 } });
+	add_drm(f, GPU, NULL, "card0");
+	add_drm(f, GPU, "card0", "card0-HDMI-A-1");
+	add_drm(f, GPU, NULL, "renderD128");
+	add_drm(f, GPU2, NULL, "card1");
+	add_drm(f, GPU2, NULL, "renderD129");
+}
+
+/* A compositor on the card node, a compute job on the render node: each
+ * is a use of the GPU whose node it holds, and of no other. */
+static void test_drm_open_nodes(void **state)
+{
+	static const char *const xorg[] = { "/dev/tty7", "/dev/dri/card0", NULL };
+	static const char *const job[] = { "/dev/dri/renderD128", "/srv/model.bin", NULL };
+	struct fx *f = *state;
+
+	add_two_gpus(f);
+	MUST(fh_process(f->fh, 1234, "Xorg", xorg));
+	MUST(fh_process(f->fh, 4321, "llama-server", job));
+	scan_only(f);
+	expect_use(dev(f, GPU), DDA_USE_CONSOLE, false, "process 1234 (Xorg) has /dev/dri/card0 open");
+	expect_use(dev(f, GPU), DDA_USE_CONSOLE, false, "process 4321 (llama-server) has /dev/dri/renderD128 open");
+	assert_int_equal(dev(f, GPU)->nuses, 2);
+	expect_unused(dev(f, GPU2));
+}
+
+static void test_drm_nodes_closed(void **state)
+{
+	/* a path that only starts like a node is not that node */
+	static const char *const other[] = { "/dev/dri/card00", "/dev/dri/by-path/pci-0000:00:02.0-card", "/tmp/dev/dri/card1",
+					     NULL };
+	struct fx *f = *state;
+
+	add_two_gpus(f);
+	MUST(fh_process(f->fh, 77, "bash", other));
+	scan_only(f);
+	expect_unused(dev(f, GPU));
+	expect_unused(dev(f, GPU2));
+}
+
 /* ---------------------------------------------------------------- scan flags */
 
 static void test_no_host_use_flag(void **state)
@@ -670,6 +932,8 @@ int main(void)
 		T(test_holder_unmounted),
 		T(test_holder_mounted),
 		T(test_holder_stacked),
+		T(test_holder_stacked_unmounted),
+		T(test_mount_source_not_device),
 		T(test_holder_swap),
 		T(test_md_raid_two_controllers),
 		T(test_unused_disk),
@@ -678,8 +942,14 @@ int main(void)
 		T(test_overlay_layer_critical),
 		T(test_overlay_layer_subdirectory),
 		T(test_overlay_not_a_layer),
+		T(test_overlay_layers_on_root),
+		cmocka_unit_test(test_mountinfo_escapes),
 		T(test_9p_root),
 		T(test_9p_other_tag),
+		T(test_virtiofs_root),
+		T(test_virtiofs_other_tag),
+		T(test_virtiofs_untagged_kernel),
+		T(test_virtiofs_unmounted),
 		T(test_net_route4),
 		T(test_net_route6),
 		T(test_net_address_and_route),
@@ -687,12 +957,16 @@ int main(void)
 		T(test_net_down),
 		T(test_net_other_interface),
 		T(test_net_bond_port),
+		T(test_net_host_scope_only),
+		T(test_net_bond_master_down),
 		T(test_net_bridge_port_idle),
 		T(test_console_driver_fb),
 		T(test_console_boot_vga_once),
 		T(test_console_firmware_fb),
 		T(test_console_fbcon_unbound),
 		T(test_console_no_fb),
+		T(test_drm_open_nodes),
+		T(test_drm_nodes_closed),
 		T(test_no_host_use_flag),
 	};
 
