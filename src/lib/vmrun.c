@@ -842,7 +842,10 @@ int dda_vm_stop(struct dda_state *s, const char *name, int timeout_s, bool *ret_
 		if (!alive(pid))
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (r < 0 || now.tv_sec - start.tv_sec >= timeout_s) {
+		/* In milliseconds: whole seconds would give the guest anything
+		 * from timeout_s - 1 to timeout_s. */
+		if (r < 0 || (now.tv_sec - start.tv_sec) * 1000LL + (now.tv_nsec - start.tv_nsec) / 1000000 >=
+				     timeout_s * 1000LL) {
 			/* TurnOff: the guest had its chance. */
 			*ret_forced = true;
 			if (q)
