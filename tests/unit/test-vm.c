@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "vm-helpers.h"
 #include "error.h"
 #include "pool.h"
 #include "qemu.h"
@@ -26,66 +27,18 @@
 #include "vm.h"
 #include "vmrun.h"
 
-/*
- * The host: a two-function card (EP, EP_F1) sharing group 2 below RP, a
- * second card with EP's ids (NIC2, group 4) below RP2 for --any, and a GPU
- * (GPU, group 6) below RP3.  Every endpoint is on vfio-pci.
- */
-#define NIC2 "0000:02:00.0"
-#define RP3 "0000:00:03.0"
-#define GPU "0000:03:00.0"
-#define EP_LOCPATH "PCIROOT(0)#PCI(0100)#PCI(0000)"
-
-static void host(struct fx *f)
-{
-	struct fh_dev e = good_ep();
-
-	base(f);
-	e.driver = "vfio-pci";
-	e.multifunction = true;
-	add_dev(f, &e);
-	e.addr = EP_F1;
-	e.device = 0x1573;
-	add_dev(f, &e);
-	ADD(f, .addr = RP2, .type = FH_ROOT_PORT, .vendor = 0x8086, .device = 0x1902, .caps = FH_PM | FH_MSI | FH_ACS,
-	    .acs_ctrl = ACS_FULL, .driver = "pcieport", .group = FH_GROUP(3));
-	e = good_ep();
-	e.addr = NIC2;
-	e.parent = RP2;
-	e.driver = "vfio-pci";
-	e.group = FH_GROUP(4);
-	add_dev(f, &e);
-	ADD(f, .addr = RP3, .type = FH_ROOT_PORT, .vendor = 0x8086, .device = 0x1903, .caps = FH_PM | FH_MSI | FH_ACS,
-	    .acs_ctrl = ACS_FULL, .driver = "pcieport", .group = FH_GROUP(5));
-	e = good_ep();
-	e.addr = GPU;
-	e.parent = RP3;
-	e.vendor = 0x10de;
-	e.device = 0x1db6;
-	e.class = 0x030200;
-	e.driver = "vfio-pci";
-	e.group = FH_GROUP(6);
-	add_dev(f, &e);
-}
-
-/* The host above with these devices in the pool (NULL-terminated), with
- * their whole groups, as a dismount leaves them. */
 static struct dda_state *pooled(struct fx *f, ...)
 {
 	struct dda_state *s;
 	const char *a;
 	va_list ap;
 
-	host(f);
+	vm_host(f);
 	s = fx_state(f);
 	scan_only(f);
 	va_start(ap, f);
-	while ((a = va_arg(ap, const char *))) {
-		struct dda_device *d = dev(f, a);
-
-		for (size_t i = 0; i < d->group->nmembers; i++)
-			assert_int_equal(dda_pool_record(s, d->group->members[i], "i40e"), 0);
-	}
+	while ((a = va_arg(ap, const char *)))
+		vm_pool(f, s, a);
 	va_end(ap);
 	return s;
 }
@@ -96,35 +49,6 @@ static void new_vm(struct dda_state *s, const char *name)
 
 	dda_vm_init(&vm, name);
 	assert_int_equal(dda_vm_create(s, &vm), 0);
-}
-
-static void expect_error(int r, int want, const char *code, const char *text)
-{
-	const struct dda_error_info *e = dda_last_error();
-
-	if (r != want)
-		fail_msg("got %d (%s), expected %d", r, e->message, want);
-	assert_string_equal(e->code, code);
-	expect_contains(e->message, text);
-}
-
-/* Owner of address, "" when nobody holds it. */
-static const char *owner(struct dda_state *s, const char *address)
-{
-	static char vm[DDA_VM_NAME_MAX + 1];
-
-	if (dda_vm_owner(s, address, vm) < 0)
-		vm[0] = '\0';
-	return vm;
-}
-
-static struct dda_vm_device row(struct dda_state *s, const char *address)
-{
-	struct dda_vm_device d;
-
-	if (dda_vm_device_get(s, address, &d) < 0)
-		fail_msg("%s is assigned to no VM", address);
-	return d;
 }
 
 static int assign(struct fx *f, struct dda_state *s, const char *vm, const char *name)
@@ -150,15 +74,6 @@ static int unassign(struct fx *f, struct dda_state *s, const char *vm, const cha
 	if (r == 0)
 		assert_false(pending);
 	return r;
-}
-
-static int count(struct dda_state *s, const char *sql)
-{
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-
-	assert_int_equal(sqlite3_prepare_v2(dda_state_db(s), sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	return sqlite3_column_int(st, 0);
 }
 
 /* ------------------------------------------------------------ definitions */
