@@ -436,6 +436,27 @@ static void test_hot_add_refused(void **state)
 	assert_int_equal(dda_vm_get(s, VM, &vm), 0);
 }
 
+/* The function named is already the VM's companion (its group is in QEMU
+ * through EP): a refused hot-add leaves it that, not freed. */
+static void test_hot_add_refused_companion(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_(dda_state_closep) struct dda_state *s = setup_vm(f, 2);
+	enum dda_assign_result res;
+	struct dda_vm_device d;
+
+	OK(dda_vm_start(s, f->h, VM));
+	script("device-add-error", "vfio 0000:01:00.1: error getting device from group 2: Device or resource busy");
+	expect_error(dda_vm_assign(s, f->h, VM, dev(f, EP_F1), &res), -EPROTO, "protocol-error",
+		     "error getting device from group 2");
+	d = row(s, EP_F1);
+	assert_string_equal(d.vm, VM);
+	assert_false(d.requested);
+	d = row(s, EP);
+	assert_true(d.requested);
+	assert_string_equal(d.qemu_id, "dda-0000-01-00.0");
+}
+
 /* ----------------------------------------------------------- hot remove */
 
 static void test_hot_remove(void **state)
@@ -556,6 +577,7 @@ int main(void)
 		TR(test_hot_add),
 		TR(test_hot_add_no_room),
 		TR(test_hot_add_refused),
+		TR(test_hot_add_refused_companion),
 		TR(test_hot_remove),
 		TR(test_hot_remove_pending),
 		TR(test_dead_qemu),
