@@ -112,7 +112,9 @@ int dda_driver_wait(const char *bdf, const char *driver, int timeout_ms)
 			return r;
 		if (!strcmp(cur, driver))
 			return 0;
-		if (waited >= timeout_ms)
+		/* Bound to another driver: that one will not let go by itself,
+		 * so waiting only delays the caller's next step. */
+		if (waited >= timeout_ms || (driver[0] && cur[0]))
 			break;
 		sleep_ms(20);
 		waited += 20;

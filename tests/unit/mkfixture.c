@@ -67,6 +67,13 @@ static const struct fh_dev devs[] = {
 	/* a powered-down discrete GPU */
 	{ .addr = "0000:00:03.0", .type = FH_RCIEP, .vendor = 0x10de, .device = 0x1eb8, .class = 0x030200,
 	  .d3cold = true, .group = FH_GROUP(10), .caps = FH_PM },
+	/* a spare NIC in a slot of its own: nothing in the way of dismounting it */
+	{ .addr = "0000:00:01.2", .type = FH_ROOT_PORT, .vendor = 0x8086, .device = 0x1909,
+	  .caps = FH_PM | FH_MSI | FH_ACS, .acs_ctrl = 0x001d, .driver = "pcieport", .group = FH_GROUP(12) },
+	{ .addr = "0000:05:00.0", .parent = "0000:00:01.2", .vendor = 0x8086, .device = 0x1533, .class = 0x020000,
+	  .subvendor = 0x8086, .subdevice = 0x0001, .caps = FH_PM | FH_MSIX | FH_FLR, .intx_pin = 1, .irq = 17,
+	  .driver = "igb", .group = FH_GROUP(13), .reset_method = "flr", .reset = true,
+	  .bars = { [0] = { 1 << 20 }, [3] = { 16 << 10 } } },
 	/* the PCH: LPC bridge and SMBus in one group */
 	{ .addr = "0000:00:1f.0", .type = FH_PCI, .vendor = 0x8086, .device = 0xa30e, .class = 0x060100,
 	  .multifunction = true, .driver = "lpc_ich", .group = FH_GROUP(11) },

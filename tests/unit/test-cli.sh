@@ -163,6 +163,29 @@ check "survey DEVICE (text) exits 0" is "$rc" 0
 check "survey DEVICE (text) shows it" has "$out" "0000:02:00.0"
 check "survey DEVICE (text) shows only it" lacks "$out" "0000:01:10.0"
 
+# ------------------------------------------------------------------ kernel model
+# The binary on the kernel model (tests/fixture/kmodel.c, $KMODEL): a
+# dismount and a mount really move the spare NIC's driver.  They need root.
+
+spare=0000:05:00.0
+dev_driver() { basename "$(readlink "$root/sys/bus/pci/devices/$spare/driver")"; }
+dev_override() { cat "$root/sys/bus/pci/devices/$spare/driver_override"; }
+if [ -z "${KMODEL:-}" ] || [ "$(id -u)" -ne 0 ]; then
+	n=$((n + 1))
+	echo "ok $n - dismount and mount on the kernel model # SKIP needs root and KMODEL"
+else
+	LD_PRELOAD=$KMODEL run dismount $spare
+	check "dismount on the model exits 0" is "$rc" 0
+	check "dismount: the spare NIC is on vfio-pci" is "$(dev_driver)" vfio-pci
+	check "dismount: driver_override names vfio-pci" is "$(dev_override)" vfio-pci
+	LD_PRELOAD=$KMODEL run pool --json
+	check "pool --json lists it, from igb" jsonq "any(e['address'] == '$spare' and e['original_driver'] == 'igb' for e in d['pool'])"
+	LD_PRELOAD=$KMODEL run mount $spare
+	check "mount on the model exits 0" is "$rc" 0
+	check "mount: the spare NIC is back on igb" is "$(dev_driver)" igb
+	check "mount: driver_override cleared" is "$(dev_override)" "(null)"
+fi
+
 # ------------------------------------------------------------------ root
 
 DDACTL_ROOT=$tmp/does-not-exist run survey
