@@ -522,14 +522,6 @@ int main(void)
 		T(test_preflight_group),
 		T(test_preflight_not_vfio),
 	};
-	char run[] = "/tmp/ddactl-test-vm-XXXXXX";
-	int r;
 
-	/* the VMs never run: their run directory only has to be nobody's */
-	if (!mkdtemp(run))
-		return 1;
-	setenv("DDACTL_RUN_DIR", run, 1);
-	r = cmocka_run_group_tests(tests, NULL, NULL);
-	rmdir(run);
-	return r;
+	return cmocka_run_group_tests(tests, vm_run_dir_setup, vm_run_dir_teardown);
 }

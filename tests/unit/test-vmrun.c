@@ -30,6 +30,7 @@
 #include "vm-helpers.h"
 #include "error.h"
 #include "pool.h"
+#include "sriov.h"
 #include "state.h"
 #include "vm.h"
 #include "vmrun.h"
@@ -564,6 +565,61 @@ static void test_dead_qemu(void **state)
 	assert_string_equal(row(s, GPU).qemu_id, "dda-0000-03-00.0");
 }
 
+/* ----------------------------------------------------- SR-IOV and VMs */
+
+/* A VF a running VM holds cannot be destroyed by a VF count change, not
+ * even one that would bring it back: refused naming the VM, nothing
+ * written. */
+static void test_vf_set_running_vm(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
+	struct dda_repair rep = { 0 };
+	enum dda_assign_result res;
+	struct fh_dev e = good_ep();
+	char vf[2][FH_ADDR_LEN];
+	struct dda_vm vm;
+
+	base(f);
+	e.caps |= FH_SRIOV | FH_ARI;
+	e.sriov_total = 4;
+	e.sriov_num = 2;
+	e.vf_device = 0x154c;
+	e.vf_bars[0] = (struct fh_bar){ 64 << 10, FH_BAR_64 | FH_BAR_PREF };
+	add_dev(f, &e);
+	for (unsigned i = 0; i < 2; i++) {
+		MUST(fh_vf_addr(f->fh, EP, i, vf[i]));
+		ADD(f, .addr = vf[i], .physfn = EP, .caps = FH_MSIX | FH_FLR, .group = FH_GROUP(3 + (int)i),
+		    .reset_method = "flr", .reset = true, .driver = "vfio-pci");
+	}
+	s = fx_state(f);
+	scan_only(f);
+	setenv("DDACTL_ROOT", fh_root(f->fh), 1);
+	OK(dda_pool_record(s, dev(f, vf[1]), ""));
+	dda_vm_init(&vm, VM);
+	vm.memory_mb = 256;
+	OK(dda_vm_create(s, &vm));
+	OK(dda_vm_assign(s, f->h, VM, dev(f, vf[1]), &res));
+	OK(dda_vm_start(s, f->h, VM));
+
+	/* 2 is in place, nothing destroyed; 0 and 4 go through 0 */
+	for (int n = 0; n <= 4; n += 4) {
+		char want[160], path[PATH_MAX], got[16] = "";
+		FILE *fp;
+
+		snprintf(want, sizeof(want), "VF 1 '%s' is in use by running VM 'lab1'", vf[1]);
+		expect_error(dda_sriov_set(s, EP, n, 0, &rep), -EBUSY, "refused", want);
+		dev_path(f, path, sizeof(path), EP, "sriov_numvfs");
+		fp = fopen(path, "r");
+		assert_non_null(fp);
+		assert_non_null(fgets(got, sizeof(got), fp));
+		fclose(fp);
+		assert_string_equal(got, "2\n");
+	}
+	assert_string_equal(owner(s, vf[1]), VM);
+	assert_int_equal(count(s, "SELECT count(*) FROM sriov_pf"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -581,6 +637,7 @@ int main(void)
 		TR(test_hot_remove),
 		TR(test_hot_remove_pending),
 		TR(test_dead_qemu),
+		TR(test_vf_set_running_vm),
 	};
 	char vmdir[PATH_MAX];
 	int r;

@@ -102,4 +102,23 @@ static inline int count(struct dda_state *s, const char *sql)
 	return sqlite3_column_int(st, 0);
 }
 
+/* Group setup and teardown for VMs that never run: their run directory
+ * (DDACTL_RUN_DIR) only has to be nobody's. */
+static char vm_run_dir[] = "/tmp/ddactl-test-run-XXXXXX";
+
+static inline int vm_run_dir_setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(vm_run_dir))
+		return -1;
+	return setenv("DDACTL_RUN_DIR", vm_run_dir, 1);
+}
+
+static inline int vm_run_dir_teardown(void **state)
+{
+	(void)state;
+	rmdir(vm_run_dir);
+	return 0;
+}
+
 #endif
