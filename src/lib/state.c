@@ -391,3 +391,13 @@ void dda_state_text(char *dst, size_t size, sqlite3_stmt *st, int col)
 
 	snprintf(dst, size, "%s", t ? (const char *)t : "");
 }
+
+unsigned dda_state_schema_version(void)
+{
+	return ARRAY_SIZE(migrations);
+}
+
+const char *dda_state_migration(unsigned version)
+{
+	return version >= 1 && version <= ARRAY_SIZE(migrations) ? migrations[version - 1] : NULL;
+}

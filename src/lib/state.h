@@ -53,6 +53,12 @@ int dda_state_log(struct dda_state *s, const char *op, const char *device, const
 /* Who runs this: SUDO_USER, else the user name of the real uid. */
 const char *dda_state_who(void);
 
+/* The schema version this ddactl writes, and the SQL that brings a
+ * database from version - 1 to version (NULL outside 1..current), for
+ * tests that build the databases older versions left behind. */
+unsigned dda_state_schema_version(void);
+const char *dda_state_migration(unsigned version);
+
 /* A text column into a fixed buffer ("" for NULL), truncated to size. */
 void dda_state_text(char *dst, size_t size, sqlite3_stmt *st, int col);
 

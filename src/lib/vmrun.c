@@ -385,8 +385,10 @@ static int hot_add(struct dda_state *s, const char *vm, struct dda_device *d)
 int dda_vm_assign(struct dda_state *s, struct dda_host *h, const char *vm, struct dda_device *d,
 		  enum dda_assign_result *ret)
 {
+	_cleanup_free_ bool *had = NULL;
 	struct dda_pool_entry e;
-	struct dda_vm_device cur;
+	struct dda_vm_device cur, prev;
+	bool was_companion = false;
 	struct dda_vm v;
 	char detail[128];
 	int64_t audit;
@@ -418,10 +420,20 @@ int dda_vm_assign(struct dda_state *s, struct dda_host *h, const char *vm, struc
 			*ret = DDA_ASSIGN_UNCHANGED;
 			return 0;
 		}
+		prev = cur;
+		was_companion = true;
 	}
 	r = group_free_for(s, d, vm);
 	if (r < 0)
 		return r;
+	/* Which members the VM already had, for undoing a failed hot-add. */
+	if (d->group) {
+		had = calloc(d->group->nmembers, sizeof(*had));
+		if (!had)
+			return -ENOMEM;
+		for (size_t i = 0; i < d->group->nmembers; i++)
+			had[i] = dda_vm_device_get(s, d->group->members[i]->name, &cur) == 0;
+	}
 	running = dda_vm_pid(vm) > 0;
 	snprintf(detail, sizeof(detail), "to VM %s%s", vm, running ? ", running: hot-added" : "");
 	audit = dda_audit_start(s, "vm add-device", d->name, detail);
@@ -436,19 +448,19 @@ int dda_vm_assign(struct dda_state *s, struct dda_host *h, const char *vm, struc
 	if (running) {
 		r = hot_add(s, vm, d);
 		if (r < 0) {
-			/* Nothing reached the guest: the assignment is undone. */
+			/* Nothing reached the guest: what this call recorded is
+			 * undone.  A function that was already the VM's companion
+			 * stays one: its group is in QEMU through another member. */
 			struct dda_error_info keep = *dda_last_error();
 
 			dda_audit_end(s, audit, DDA_OUTCOME_ROLLED_BACK, keep.message);
-
-			if (d->group) {
-				for (size_t i = 0; i < d->group->nmembers; i++)
-					if (dda_vm_device_get(s, d->group->members[i]->name, &cur) == 0 && !cur.qemu_id[0] &&
-					    !strcmp(cur.vm, vm))
-						(void)!dda_vm_device_drop(s, cur.address);
-			} else {
+			if (was_companion)
+				(void)!dda_vm_device_put(s, &prev);
+			else
 				(void)!dda_vm_device_drop(s, d->name);
-			}
+			for (size_t i = 0; d->group && i < d->group->nmembers; i++)
+				if (!had[i] && d->group->members[i] != d)
+					(void)!dda_vm_device_drop(s, d->group->members[i]->name);
 			dda_error_code(keep.err, keep.code, keep.device, "%s", keep.message);
 			return r;
 		}
@@ -899,7 +911,10 @@ int dda_vm_stop(struct dda_state *s, const char *name, int timeout_s, bool *ret_
 		if (!alive(pid))
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (r < 0 || now.tv_sec - start.tv_sec >= timeout_s) {
+		/* In milliseconds: whole seconds would give the guest anything
+		 * from timeout_s - 1 to timeout_s. */
+		if (r < 0 || (now.tv_sec - start.tv_sec) * 1000LL + (now.tv_nsec - start.tv_nsec) / 1000000 >=
+				     timeout_s * 1000LL) {
 			/* TurnOff: the guest had its chance. */
 			*ret_forced = true;
 			if (q)

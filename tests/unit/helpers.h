@@ -25,6 +25,7 @@
 #include "device.h"
 #include "fakehost.h"
 #include "hostpath.h"
+#include "state.h"
 #include "topology.h"
 
 /* The standard little host: a host bridge and a root port with full ACS,
@@ -194,6 +195,23 @@ static inline void patch32(struct fx *f, const char *addr, unsigned off, uint32_
 	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
 
 	patch_config(f, addr, off, b, 4);
+}
+
+/* A fresh state database under the tree (state/), the library pointed at
+ * the tree and at it. */
+static inline struct dda_state *fx_state(struct fx *f)
+{
+	char dir[PATH_MAX];
+	struct dda_state *s = NULL;
+	int r;
+
+	assert_int_equal(dda_root_set(fh_root(f->fh)), 0);
+	tree_path(f, dir, sizeof(dir), "state");
+	dda_state_set_dir(dir);
+	r = dda_state_open(&s, 0);
+	if (r < 0)
+		fail_msg("dda_state_open: %s", strerror(-r));
+	return s;
 }
 
 /* Scans without the checks. */
