@@ -131,7 +131,7 @@ static const char *const migrations[] = {
 	"  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),"
 	"  ended_at TEXT,"				/* NULL while started */
 	"  who TEXT NOT NULL, op TEXT NOT NULL, device TEXT,"
-	"  outcome TEXT NOT NULL CHECK (outcome IN"
+	"  outcome TEXT NOT NULL DEFAULT 'unknown' CHECK (outcome IN"
 	"    ('started', 'done', 'rolled-back', 'failed', 'interrupted', 'repaired', 'unknown')),"
 	"  reason TEXT,"				/* why it failed, or how it was repaired */
 	"  detail TEXT"

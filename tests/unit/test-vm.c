@@ -184,7 +184,7 @@ static void test_assign_by_address(void **state)
 	assert_int_equal(dda_vm_devices(s, "lab1", &devs, &n), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(count(s, "SELECT count(*) FROM audit WHERE op = 'vm add-device' AND device = '0000:01:00.0' "
-				  "AND detail = 'lab1'"), 1);
+				  "AND detail = 'to VM lab1' AND outcome = 'done'"), 1);
 
 	assert_int_equal(assign(f, s, "lab1", EP), 1);
 	assert_int_equal(count(s, "SELECT count(*) FROM audit WHERE op = 'vm add-device'"), 1);
@@ -406,7 +406,7 @@ static void test_unassign(void **state)
 	assert_string_equal(owner(s, NIC2), "lab2");
 	assert_int_equal(count(s, "SELECT count(*) FROM pool_device WHERE state = 'pooled'"), 3);
 	assert_int_equal(count(s, "SELECT count(*) FROM audit WHERE op = 'vm remove-device' AND device = '"
-				  EP "' AND detail = 'lab1'"), 1);
+				  EP "' AND detail = 'from VM lab1' AND outcome = 'done'"), 1);
 	/* and can go to another VM */
 	assert_int_equal(assign(f, s, "lab2", EP), 0);
 	assert_string_equal(owner(s, EP_F1), "lab2");
