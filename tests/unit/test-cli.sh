@@ -166,7 +166,7 @@ check "survey DEVICE (text) shows only it" lacks "$out" "0000:01:10.0"
 # ------------------------------------------------------------------ root
 
 DDACTL_ROOT=$tmp/does-not-exist run survey
-check "survey of a missing root fails" is "$rc" 1
+check "survey of a missing root is bad input (exit 2)" is "$rc" 2
 check "survey of a missing root: 'ddactl: ' on stderr" has "$err" "ddactl: "
 
 echo "1..$n"
