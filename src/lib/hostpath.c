@@ -374,25 +374,6 @@ DIR *dda_opendir(const char *fmt, ...)
 	return d;
 }
 
-int dda_mkdir_p(const char *path, unsigned mode)
-{
-	char tmp[PATH_MAX];
-
-	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, (mode_t)mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* ssh's StrictModes: only root (or whoever runs us, for tests run by a
  * user) may own it, and nobody else may write it. */
 static int check_trusted(const struct stat *st, const char *path, const char *what)

@@ -78,10 +78,6 @@ int dda_read_u64_at(int dirfd, const char *name, uint64_t *ret) _must_check_;
 int dda_read_link_base_at(int dirfd, const char *name, char *buf, size_t size) _must_check_;
 int dda_exists_at(int dirfd, const char *name);
 
-/* mkdir -p of an absolute path (the state and run directories, which
- * are already resolved under the root). */
-int dda_mkdir_p(const char *path, unsigned mode) _must_check_;
-
 /*
  * ddactl's own state (state and run directories, lock, database) as ssh's
  * StrictModes wants it: an absolute path under the root, every component
