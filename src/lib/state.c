@@ -306,8 +306,11 @@ static int secure_db(bool create, char *path, size_t size)
 		return dirfd;
 	/* Non-root readers never open the database itself, even one an older
 	 * ddactl left readable: its locks could block root. */
-	if (!create && geteuid() != 0)
-		return -EACCES;
+	if (!create && geteuid() != 0) {
+		struct stat st;
+
+		return fstatat(dirfd, DB_NAME, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT ? -ENOENT : -EACCES;
+	}
 	old = umask(077);
 	fd = dda_open_private_file(dirfd, dir, DB_NAME, create ? O_RDWR | O_CREAT : O_RDONLY, 0600);
 	umask(old);

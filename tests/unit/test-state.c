@@ -368,8 +368,8 @@ static int as_nobody(int (*fn)(void *), void *arg)
 	return WEXITSTATUS(status);
 }
 
-/* 0: saw named pool 'a' (and not 'b') through the snapshot.  10+: how
- * it failed.  20: refused as "not-root". */
+/* 0: saw named pools 'a' and 'b' through the snapshot.  10+: how it
+ * failed.  20: refused as "not-root".  21: no state at all. */
 static int read_pools(void *arg)
 {
 	struct dda_state *s = NULL;
@@ -378,6 +378,8 @@ static int read_pools(void *arg)
 
 	(void)arg;
 	r = dda_state_open(&s, DDA_STATE_READONLY);
+	if (r == -ENOENT)
+		return 21;
 	if (r < 0)
 		return strcmp(dda_last_error()->code, "not-root") ? 10 : 20;
 	if (sqlite3_prepare_v2(dda_state_db(s), "SELECT group_concat(name) FROM named_pool", -1, &st, NULL) == SQLITE_OK &&
@@ -406,6 +408,16 @@ static int try_locks(void *arg)
 	if (open(path, O_WRONLY | O_CREAT, 0644) >= 0)
 		return 40;
 	return 0;
+}
+
+/* A host where root never made a database: an empty answer is the truth. */
+static void test_nonroot_no_state(void **state)
+{
+	struct t *t = *state;
+
+	need_root();
+	sh("mkdir -p '%s'", t->state);
+	assert_int_equal(as_nobody(read_pools, NULL), 21);
 }
 
 static void test_nonroot_reads_snapshot(void **state)
@@ -566,6 +578,7 @@ int main(void)
 		T(test_foreign_owner_refused),
 		T(test_newer_schema_refused_by_readers),
 		T(test_backup_before_migration),
+		T(test_nonroot_no_state),
 		T(test_nonroot_reads_snapshot),
 		T(test_nonroot_sees_running_vm),
 		T(test_memlock_plan),
