@@ -776,6 +776,9 @@ int cmd_vm(int argc, char **argv)
 		if (r == -ENOENT)
 			r = 0;
 		c.s = ro;
+		/* "needs root" rather than a running VM shown as stopped */
+		if (r == 0)
+			r = dda_vm_pids_known(ro);
 	}
 	if (r == 0)
 		r = subcommands[i].run(&c);

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "ddactl-config.h"
+#include "error.h"
 #include "state.h"
 
 static const struct cli_command commands[] = {
@@ -34,7 +35,8 @@ static void usage(FILE *f)
 		"path (PCIROOT(0)#PCI(0300)#PCI(0000)).  'ddactl COMMAND --help' tells more.\n"
 		"\n"
 		"--state-dir DIR keeps the pool and VM database in DIR instead of\n"
-		"/var/lib/ddactl (also DDACTL_STATE_DIR).\n"
+		"/var/lib/ddactl (also DDACTL_STATE_DIR); an absolute path, taken under\n"
+		"the root directory.\n"
 		"\n"
 		"Environment: DDACTL_ROOT reads the host under another root directory.\n");
 }
@@ -49,15 +51,21 @@ int main(int argc, char **argv)
 	}
 	/* Global options come before the command. */
 	while (argc > 1 && !strncmp(argv[1], "--state-dir", 11)) {
+		const char *dir;
+
 		if (argv[1][11] == '=') {
-			dda_state_set_dir(argv[1] + 12);
+			dir = argv[1] + 12;
 			argc--, argv++;
 		} else if (argv[1][11] == '\0' && argc > 2) {
-			dda_state_set_dir(argv[2]);
+			dir = argv[2];
 			argc -= 2, argv += 2;
 		} else {
 			return cli_usage_error(NULL, "--state-dir needs a directory");
 		}
+		/* '' would mean "the default" to dda_state_set_dir(). */
+		if (!*dir)
+			return cli_usage_error(NULL, "--state-dir is empty: name a directory, or leave it out for the default");
+		dda_state_set_dir(dir);
 	}
 	if (argc < 2) {
 		usage(stderr);
@@ -75,6 +83,10 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(commands[i].name, name))
 			continue;
+		/* Before anything reads or writes: a root or state directory that
+		 * is not there must never fall back to the real host's. */
+		if (dda_state_paths_check() < 0)
+			return cli_usage_error(NULL, "%s", dda_last_error()->message);
 		/* Each command parses its own options, getopt_long style. */
 		optind = 1;
 		return commands[i].run(argc - 1, argv + 1);

@@ -23,11 +23,16 @@ static int root_init(void)
 		return 0;
 	if (!root[0]) {
 		env = getenv("DDACTL_ROOT");
-		snprintf(root, sizeof(root), "%s", env && *env ? env : "/");
+		/* Set but empty is a mistake (a script's unset variable), not
+		 * "the real host": refusing keeps it off the real /var/lib. */
+		if (env && !*env)
+			return dda_error(-EINVAL, NULL,
+					 "DDACTL_ROOT is set but empty: unset it to use the real host, or name a directory");
+		snprintf(root, sizeof(root), "%s", env ? env : "/");
 	}
 	root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0)
-		return dda_error(-errno, NULL, "cannot open root directory '%s': %m", root);
+		return dda_error(-errno, NULL, "cannot open root directory '%s': %m (DDACTL_ROOT must name an existing directory)", root);
 	return 0;
 }
 
@@ -43,8 +48,11 @@ int dda_root_set(const char *r)
 		close(root_fd);
 	root_fd = -1;
 	root[0] = '\0';
-	if (r)
+	if (r) {
+		if (!*r)
+			return dda_error(-EINVAL, NULL, "the root directory is empty: name a directory");
 		snprintf(root, sizeof(root), "%s", r);
+	}
 	return root_init();
 }
 
@@ -85,6 +93,7 @@ char *dda_path(const char *fmt, ...)
 	va_end(ap);
 	if (r < 0)
 		return NULL;
+	/* root_init() succeeded, so root is a non-empty directory name. */
 	if (asprintf(&out, "%s%s%s", root, root[strlen(root) - 1] == '/' ? "" : "/", rel) < 0)
 		return NULL;
 	return out;
@@ -365,21 +374,143 @@ DIR *dda_opendir(const char *fmt, ...)
 	return d;
 }
 
-int dda_mkdir_p(const char *path, unsigned mode)
+/* ssh's StrictModes: only root (or whoever runs us, for tests run by a
+ * user) may own it, and nobody else may write it. */
+static int check_trusted(const struct stat *st, const char *path, const char *what)
 {
-	char tmp[PATH_MAX];
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return dda_error_code(-EPERM, "unsafe-path", NULL,
+				      "refusing %s '%s': it is owned by uid %u, not root (fix: chown root:root '%s')", what,
+				      path, (unsigned)st->st_uid, path);
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return dda_error_code(-EPERM, "unsafe-path", NULL,
+				      "refusing %s '%s': it is writable by group or others (mode %04o; fix: chmod go-w '%s')",
+				      what, path, (unsigned)(st->st_mode & 07777), path);
+	return 0;
+}
 
-	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+static int refuse_link(const char *path, const char *what)
+{
+	return dda_error_code(-ELOOP, "unsafe-path", NULL,
+			      "refusing %s '%s': it is a symbolic link or not a directory (fix: replace it with a root-owned directory)",
+			      what, path);
+}
+
+int dda_open_private_dir(const char *path, unsigned mode, bool create)
+{
+	_cleanup_close_ int fd = -1;
+	char buf[PATH_MAX], *comp, *save = NULL;
+	size_t rootlen;
+	struct stat st;
+	int r;
+
+	r = root_init();
+	if (r < 0)
+		return r;
+	rootlen = strlen(root);
+	while (rootlen > 1 && root[rootlen - 1] == '/')
+		rootlen--;
+	/* Only what lies under the root is checked: above it is the test
+	 * harness's choice (a fake root in /tmp), and in production the root
+	 * is "/" so every component is. */
+	if (strncmp(path, root, rootlen) || (rootlen > 1 && path[rootlen] && path[rootlen] != '/'))
+		return dda_error(-EINVAL, NULL, "'%s' is not under the root directory '%s'", path, root);
+	if (snprintf(buf, sizeof(buf), "%s", path + (rootlen > 1 ? rootlen : 0)) >= (int)sizeof(buf))
 		return -ENAMETOOLONG;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
+	fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return dda_error(-errno, NULL, "cannot open root directory '%s': %m", root);
+	r = check_trusted(&st, root, "the root directory");
+	if (r < 0)
+		return r;
+	for (comp = strtok_r(buf, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+		bool last = !save || !*save || strspn(save, "/") == strlen(save);
+		int next;
+
+		if (!strcmp(comp, "..") || !strcmp(comp, "."))
+			return dda_error(-EINVAL, NULL, "'%s' must not contain '.' or '..'", path);
+		next = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT && create) {
+			/* Parents as a package manager would make them; the
+			 * last one with the mode asked for, whatever the umask. */
+			if (mkdirat(fd, comp, last ? (mode_t)mode : 0755) < 0 && errno != EEXIST)
+				return dda_error(-errno, NULL, "cannot create '%s': %m", path);
+			if (last && fchmodat(fd, comp, (mode_t)mode, 0) < 0)
+				return dda_error(-errno, NULL, "cannot set the mode of '%s': %m", path);
+			next = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (next < 0) {
+			if (errno == ELOOP || errno == ENOTDIR)
+				return refuse_link(path, "directory");
+			if (errno == ENOENT && !create)
+				return -ENOENT;
+			return dda_error(-errno, NULL, "cannot open directory '%s': %m", path);
+		}
+		close(fd);
+		fd = next;
+		if (fstat(fd, &st) < 0)
+			return dda_error(-errno, NULL, "cannot open directory '%s': %m", path);
+		r = check_trusted(&st, path, "directory");
+		if (r < 0)
+			return r;
+		/* An older ddactl made it wider than it is now meant to be. */
+		if (last && (st.st_mode & 07777 & ~(mode_t)mode)) {
+			_cleanup_close_ int parent = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+			if (parent < 0 || fchmodat(parent, comp, (mode_t)mode & st.st_mode & 07777, 0) < 0)
+				return dda_error(-errno, NULL, "cannot set the mode of '%s': %m", path);
+		}
 	}
-	if (mkdir(tmp, (mode_t)mode) < 0 && errno != EEXIST)
-		return -errno;
+	return TAKE_FD(fd);
+}
+
+int dda_open_private_file(int dirfd, const char *dir, const char *name, int flags, unsigned mode)
+{
+	_cleanup_close_ int fd = -1;
+	char path[PATH_MAX];
+	struct stat st;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = openat(dirfd, name, flags | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, (mode_t)mode);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			return dda_error_code(-ELOOP, "unsafe-path", NULL,
+					      "refusing '%s': it is a symbolic link (fix: remove it; ddactl makes its own)", path);
+		if (errno == ENOENT)
+			return -ENOENT;
+		return dda_error(-errno, NULL, "cannot open '%s': %m", path);
+	}
+	if (fstat(fd, &st) < 0)
+		return dda_error(-errno, NULL, "cannot open '%s': %m", path);
+	if (!S_ISREG(st.st_mode))
+		return dda_error_code(-EPERM, "unsafe-path", NULL, "refusing '%s': it is not a regular file (fix: remove it)",
+				      path);
+	r = check_trusted(&st, path, "file");
+	if (r < 0)
+		return r;
+	/* Files an older ddactl made 0644 become private the first time. */
+	if ((st.st_mode & 07777) != (mode_t)mode && fchmod(fd, (mode_t)mode) < 0)
+		return dda_error(-errno, NULL, "cannot set the mode of '%s': %m", path);
+	return TAKE_FD(fd);
+}
+
+int dda_check_private_file(int dirfd, const char *dir, const char *name, unsigned mode)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : dda_error(-errno, NULL, "cannot check '%s': %m", path);
+	if (!S_ISREG(st.st_mode))
+		return dda_error_code(-EPERM, "unsafe-path", NULL,
+				      "refusing '%s': it is a symbolic link or not a regular file (fix: remove it)", path);
+	r = check_trusted(&st, path, "file");
+	if (r < 0)
+		return r;
+	if ((st.st_mode & 07777) != (mode_t)mode && fchmodat(dirfd, name, (mode_t)mode, 0) < 0)
+		return dda_error(-errno, NULL, "cannot set the mode of '%s': %m", path);
 	return 0;
 }

@@ -16,6 +16,7 @@
 #define DDA_HOSTPATH_H
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -77,9 +78,27 @@ int dda_read_u64_at(int dirfd, const char *name, uint64_t *ret) _must_check_;
 int dda_read_link_base_at(int dirfd, const char *name, char *buf, size_t size) _must_check_;
 int dda_exists_at(int dirfd, const char *name);
 
-/* mkdir -p of an absolute path (the state and run directories, which
- * are already resolved under the root). */
-int dda_mkdir_p(const char *path, unsigned mode) _must_check_;
+/*
+ * ddactl's own state (state and run directories, lock, database) as ssh's
+ * StrictModes wants it: an absolute path under the root, every component
+ * from the root down a real directory (never a symlink), owned by root
+ * and not writable by group or others.  Missing ones are made when create
+ * is set (the last with mode); one wider than mode is narrowed.  Returns
+ * an O_PATH fd of the directory, or -errno with an error ("unsafe-path")
+ * naming the path and the fix; -ENOENT unrecorded when it is missing and
+ * create is not set.
+ */
+int dda_open_private_dir(const char *path, unsigned mode, bool create) _must_check_;
+
+/* openat() of a file in such a directory, never following a symlink; it
+ * must be a regular root-owned file not writable by others, and gets
+ * mode (older 0644 files are fixed).  dir names it in messages.  Errors
+ * are recorded, but for -ENOENT. */
+int dda_open_private_file(int dirfd, const char *dir, const char *name, int flags, unsigned mode) _must_check_;
+
+/* The same checks and mode fix for a file someone else opens (SQLite's
+ * -wal and -shm); 0 when it does not exist. */
+int dda_check_private_file(int dirfd, const char *dir, const char *name, unsigned mode) _must_check_;
 
 /* Strict number parsing shared by every module (no atoi/strtol). */
 int dda_parse_u64(const char *s, int base, uint64_t *ret) _must_check_;

@@ -21,23 +21,24 @@ struct dda_lock {
 
 int dda_lock_take(struct dda_lock **ret, const char *what)
 {
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = -1, dirfd = -1;
 	char path[PATH_MAX], holder[256] = "";
 	struct dda_lock *l;
 	uint64_t timeout = 30;
 	const char *env = getenv("DDACTL_LOCK_TIMEOUT");
 	struct timespec start, now;
-	int r;
 
 	if (env && dda_parse_u64(env, 10, &timeout) < 0)
 		timeout = 30;
-	r = dda_mkdir_p(dda_run_dir(), 0755);
-	if (r < 0)
-		return dda_error(r, NULL, "cannot create run directory '%s': %s", dda_run_dir(), strerror(-r));
+	/* Root's alone: flock() works on a read-only descriptor, so a lock
+	 * file others can open is one they can hold (lock.h). */
+	dirfd = dda_open_private_dir(dda_run_dir(), 0755, true);
+	if (dirfd < 0)
+		return dirfd;
 	snprintf(path, sizeof(path), "%s/lock", dda_run_dir());
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = dda_open_private_file(dirfd, dda_run_dir(), "lock", O_RDWR | O_CREAT, 0600);
 	if (fd < 0)
-		return dda_error(-errno, NULL, "cannot open lock file '%s': %m", path);
+		return fd == -ENOENT ? dda_error(fd, NULL, "cannot create lock file '%s'", path) : fd;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)

@@ -4,7 +4,9 @@
  * waits a bounded time (DDACTL_LOCK_TIMEOUT seconds, default 30), then
  * fails naming the holder, whose pid and command line are in the file.
  * The kernel drops the lock when its holder dies, so a crash never
- * leaves it stuck.
+ * leaves it stuck.  The file is 0600 in a root-owned run directory
+ * (checked as hostpath.h's dda_open_private_dir does): anyone who can
+ * open it can flock() it, even read-only, and hold every root ddactl off.
  */
 #ifndef DDA_LOCK_H
 #define DDA_LOCK_H

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -13,12 +14,19 @@
 #include "hostpath.h"
 #include "state.h"
 
+#define DB_NAME "ddactl.db"
+/* The root-published, world-readable copy for non-root readers. */
+#define SNAPSHOT_NAME "snapshot.db"
+
 struct dda_state {
 	sqlite3 *db;
+	bool writable;		/* opened by a writer: publish on close */
+	bool migrated;
+	bool snapshot;		/* a non-root reader on the public copy */
 };
 
 static char state_dir[PATH_MAX];
-static char run_dir[PATH_MAX];
+static char run_dir[PATH_MAX];	/* only DDACTL_RUN_DIR sets it */
 
 /*
  * The schema, one migration per version: a database at user_version N
@@ -153,36 +161,60 @@ void dda_state_set_dir(const char *dir)
 	snprintf(state_dir, sizeof(state_dir), "%s", dir ? dir : "");
 }
 
+/* A directory of ours: the one asked for (--state-dir, else the
+ * variable), else the default, always under the root so that a fake root
+ * can never reach the real /var/lib.  "" when the root is unusable. */
+static const char *own_dir(char *buf, size_t size, const char *asked, const char *var, const char *deflt)
+{
+	const char *env = getenv(var);
+	_cleanup_free_ char *p = NULL;
+
+	if (!asked[0] && env)
+		asked = env;
+	p = dda_path("%s", asked[0] ? asked : deflt);
+	snprintf(buf, size, "%s", p ? p : "");
+	return buf;
+}
+
 const char *dda_state_dir(void)
 {
-	if (!state_dir[0]) {
-		const char *env = getenv("DDACTL_STATE_DIR");
-		_cleanup_free_ char *p = NULL;
+	static char buf[PATH_MAX];
 
-		if (env && *env) {
-			snprintf(state_dir, sizeof(state_dir), "%s", env);
-		} else {
-			p = dda_path("var/lib/ddactl");
-			snprintf(state_dir, sizeof(state_dir), "%s", p ? p : "/var/lib/ddactl");
-		}
-	}
-	return state_dir;
+	return own_dir(buf, sizeof(buf), state_dir, "DDACTL_STATE_DIR", "var/lib/ddactl");
 }
 
 const char *dda_run_dir(void)
 {
-	if (!run_dir[0]) {
-		const char *env = getenv("DDACTL_RUN_DIR");
-		_cleanup_free_ char *p = NULL;
+	static char buf[PATH_MAX];
 
-		if (env && *env) {
-			snprintf(run_dir, sizeof(run_dir), "%s", env);
-		} else {
-			p = dda_path("run/ddactl");
-			snprintf(run_dir, sizeof(run_dir), "%s", p ? p : "/run/ddactl");
-		}
-	}
-	return run_dir;
+	return own_dir(buf, sizeof(buf), run_dir, "DDACTL_RUN_DIR", "run/ddactl");
+}
+
+static int check_dir_name(const char *v, const char *what)
+{
+	if (!v)
+		return 0;
+	if (!*v)
+		return dda_error(-EINVAL, NULL, "%s is empty: name a directory, or leave it out for the default", what);
+	if (v[0] != '/')
+		return dda_error(-EINVAL, NULL, "%s '%s' is not an absolute path (it is taken under the root directory)",
+				 what, v);
+	return 0;
+}
+
+int dda_state_paths_check(void)
+{
+	int r = dda_root_set(NULL);
+
+	if (r < 0)
+		return r;
+	if (state_dir[0] || !getenv("DDACTL_STATE_DIR"))
+		r = check_dir_name(state_dir[0] ? state_dir : NULL, "the state directory");
+	else
+		r = check_dir_name(getenv("DDACTL_STATE_DIR"), "DDACTL_STATE_DIR");
+	if (r == 0)
+		r = check_dir_name(getenv("DDACTL_RUN_DIR"), "DDACTL_RUN_DIR");
+	return r;
 }
 
 int dda_state_error(struct dda_state *s, const char *what)
@@ -205,23 +237,30 @@ static int exec(struct dda_state *s, const char *sql)
 	return 0;
 }
 
+static int schema_version(struct dda_state *s, int *ret);
+static int backup_to(sqlite3 *src, const char *path, unsigned mode);
+static int publish(sqlite3 *db);
+
 static int migrate(struct dda_state *s)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	int version, r;
 
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW)
-		return dda_state_error(s, "reading the schema version");
-	version = sqlite3_column_int(st, 0);
-	/* A statement still open would keep DROP TABLE from running. */
-	sqlite3_finalize(TAKE_PTR(st));
-	if (version > (int)ARRAY_SIZE(migrations))
-		return dda_error_code(-EPROTO, "state-too-new", NULL,
-				      "state database %s/ddactl.db has schema %d, newer than this ddactl knows (%zu): upgrade ddactl",
-				      dda_state_dir(), version, ARRAY_SIZE(migrations));
+	r = schema_version(s, &version);
+	if (r < 0)
+		return r;
 	if (version == (int)ARRAY_SIZE(migrations))
 		return 0;
+	/* A migration is the one change ddactl cannot undo by itself: keep
+	 * the database as it was (root-only, like the database).  A fresh one
+	 * has nothing to keep. */
+	if (version > 0) {
+		char bak[PATH_MAX];
+
+		snprintf(bak, sizeof(bak), "%s/" DB_NAME ".bak-v%d", dda_state_dir(), version);
+		r = backup_to(s->db, bak, 0600);
+		if (r < 0)
+			return r;
+	}
 	r = dda_state_begin(s);
 	if (r < 0)
 		return r;
@@ -236,6 +275,7 @@ static int migrate(struct dda_state *s)
 		if (r < 0)
 			goto fail;
 	}
+	s->migrated = true;
 	return dda_state_commit(s);
 fail:
 	dda_state_rollback(s);
@@ -274,27 +314,221 @@ static bool network_fs(const char *dir)
 	return false;
 }
 
-int dda_state_open(struct dda_state **ret, unsigned flags)
+/* The database's own files: SQLite makes -wal, -shm and -journal with
+ * the mode of the database, so all stay root-only. */
+static const char *const db_files[] = { DB_NAME, DB_NAME "-wal", DB_NAME "-shm", DB_NAME "-journal" };
+
+/* Checks the state directory and the database's files (creating them
+ * when create) and returns the database's path in path. */
+static int secure_db(bool create, char *path, size_t size)
 {
-	_cleanup_(dda_state_closep) struct dda_state *s = calloc(1, sizeof(*s));
-	char path[PATH_MAX];
+	_cleanup_close_ int dirfd = -1, fd = -1;
+	const char *dir = dda_state_dir();
+	mode_t old;
 	int r;
 
-	if (!s)
-		return -ENOMEM;
-	snprintf(path, sizeof(path), "%s/ddactl.db", dda_state_dir());
-	if (flags & DDA_STATE_READONLY) {
-		if (access(path, F_OK) < 0)
-			return -ENOENT;
-		if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-			return dda_state_error(s, "opening read-only");
-	} else {
-		r = dda_mkdir_p(dda_state_dir(), 0755);
-		if (r < 0)
-			return dda_error(r, NULL, "cannot create state directory '%s': %s", dda_state_dir(), strerror(-r));
-		if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
-			return dda_state_error(s, "opening");
+	if (!dir[0])
+		return -EINVAL; /* the root's error is recorded */
+	/* 0755: non-root readers must reach the public snapshot; the
+	 * database itself is 0600. */
+	dirfd = dda_open_private_dir(dir, 0755, create);
+	if (dirfd < 0)
+		return dirfd;
+	/* Non-root readers never open the database itself, even one an older
+	 * ddactl left readable: its locks could block root. */
+	if (!create && geteuid() != 0) {
+		struct stat st;
+
+		return fstatat(dirfd, DB_NAME, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT ? -ENOENT : -EACCES;
 	}
+	old = umask(077);
+	fd = dda_open_private_file(dirfd, dir, DB_NAME, create ? O_RDWR | O_CREAT : O_RDONLY, 0600);
+	umask(old);
+	if (fd == -ENOENT && create)
+		return dda_error(fd, NULL, "cannot create '%s/" DB_NAME "'", dir);
+	if (fd < 0)
+		return fd;
+	for (size_t i = 1; i < ARRAY_SIZE(db_files); i++) {
+		r = dda_check_private_file(dirfd, dir, db_files[i], 0600);
+		if (r < 0)
+			return r;
+	}
+	snprintf(path, size, "%s/%s", dir, DB_NAME);
+	return 0;
+}
+
+/* Copies one open database into a new file at path with the online
+ * backup API (a consistent copy, even of a WAL database in use). */
+static int backup_to(sqlite3 *src, const char *path, unsigned mode)
+{
+	sqlite3 *dst = NULL;
+	sqlite3_backup *b;
+	mode_t old = umask(0777 & ~(mode_t)mode);
+	int rc;
+
+	unlink(path);
+	rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL);
+	umask(old);
+	if (rc == SQLITE_OK) {
+		b = sqlite3_backup_init(dst, "main", src, "main");
+		if (!b)
+			rc = sqlite3_errcode(dst);
+		else {
+			rc = sqlite3_backup_step(b, -1);
+			sqlite3_backup_finish(b);
+			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		}
+	}
+	if (rc != SQLITE_OK)
+		dda_error_code(-EIO, "state-error", NULL, "cannot copy the state database to '%s': %s", path,
+			       dst ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
+	sqlite3_close(dst);
+	if (rc != SQLITE_OK) {
+		unlink(path);
+		return -EIO;
+	}
+	/* umask() cannot widen: 0644 for the snapshot needs a chmod. */
+	if (chmod(path, (mode_t)mode) < 0)
+		return dda_error(-errno, NULL, "cannot set the mode of '%s': %m", path);
+	return 0;
+}
+
+/* The read-only copy non-root readers use, replaced atomically so that a
+ * reader sees the old one or the new one, never half of one. */
+static int publish(sqlite3 *db)
+{
+	char tmp[PATH_MAX + 16], path[PATH_MAX];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/" SNAPSHOT_NAME, dda_state_dir());
+	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid());
+	r = backup_to(db, tmp, 0644);
+	if (r == 0 && rename(tmp, path) < 0)
+		r = dda_error(-errno, NULL, "cannot publish the state snapshot '%s': %m", path);
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+int dda_state_publish(void)
+{
+	char path[PATH_MAX];
+	sqlite3 *db = NULL;
+	int r;
+
+	r = secure_db(false, path, sizeof(path));
+	if (r < 0)
+		return r;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		r = dda_error_code(-EIO, "state-error", NULL, "cannot read '%s' to publish it: %s", path,
+				   db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return r;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	r = publish(db);
+	sqlite3_close(db);
+	return r;
+}
+
+/* A snapshot older than the database (a root ddactl died before it could
+ * publish, or is changing it right now) would be a wrong answer. */
+static bool snapshot_fresh(const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat snap, st;
+
+	snprintf(path, sizeof(path), "%s/" SNAPSHOT_NAME, dir);
+	if (lstat(path, &snap) < 0 || !S_ISREG(snap.st_mode) || (snap.st_uid != 0 && snap.st_uid != geteuid()) || (snap.st_mode & 022))
+		return false;
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, db_files[i]);
+		if (lstat(path, &st) == 0 &&
+		    (st.st_mtim.tv_sec > snap.st_mtim.tv_sec ||
+		     (st.st_mtim.tv_sec == snap.st_mtim.tv_sec && st.st_mtim.tv_nsec > snap.st_mtim.tv_nsec)))
+			return false;
+	}
+	return true;
+}
+
+static int open_snapshot(struct dda_state *s)
+{
+	const char *dir = dda_state_dir();
+	_cleanup_free_ char *uri = NULL;
+
+	if (!snapshot_fresh(dir))
+		return dda_error_code(-EACCES, "not-root", NULL,
+				      "the state database in '%s' is readable by root only, and its public snapshot is missing or older than it: run this as root (sudo ddactl ...), or any ddactl change as root to publish it",
+				      dir);
+	/* immutable: no locks and no -shm, so a reader can neither block
+	 * root nor be confused by the rename that replaces the file. */
+	if (asprintf(&uri, "file:%s/" SNAPSHOT_NAME "?immutable=1", dir) < 0)
+		return -ENOMEM;
+	if (sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW, NULL) !=
+	    SQLITE_OK)
+		return dda_state_error(s, "opening the snapshot");
+	return 0;
+}
+
+static int schema_version(struct dda_state *s, int *ret)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW)
+		return dda_state_error(s, "reading the schema version");
+	*ret = sqlite3_column_int(st, 0);
+	if (*ret > (int)ARRAY_SIZE(migrations))
+		return dda_error_code(-EPROTO, "state-too-new", NULL,
+				      "state database %s/" DB_NAME " has schema version %d, newer than this ddactl knows (%zu): upgrade ddactl",
+				      dda_state_dir(), *ret, ARRAY_SIZE(migrations));
+	return 0;
+}
+
+static int open_readonly(struct dda_state *s)
+{
+	char path[PATH_MAX];
+	int r, version;
+
+	r = secure_db(false, path, sizeof(path));
+	if (r == -EACCES && geteuid() != 0) {
+		dda_error_clear();
+		r = open_snapshot(s);
+		s->snapshot = true;
+	} else if (r == 0 && sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK)
+		r = dda_state_error(s, "opening read-only");
+	if (r < 0)
+		return r;
+	sqlite3_busy_timeout(s->db, 5000);
+	if (!s->snapshot && network_fs(dda_state_dir())) {
+		r = exec(s, "PRAGMA locking_mode=EXCLUSIVE");
+		if (r < 0)
+			return r;
+	}
+	r = schema_version(s, &version);
+	if (r < 0)
+		return r;
+	/* A database root created but never migrated holds nothing yet. */
+	return version == 0 ? -ENOENT : 0;
+}
+
+static int open_writable(struct dda_state *s)
+{
+	char path[PATH_MAX];
+	mode_t old;
+	int r, rc;
+
+	r = secure_db(true, path, sizeof(path));
+	if (r < 0)
+		return r;
+	/* The path was checked above and only root can change any directory
+	 * on it; NOFOLLOW still refuses a symlinked database outright. */
+	old = umask(077);
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL);
+	umask(old);
+	if (rc != SQLITE_OK)
+		return dda_state_error(s, "opening");
+	s->writable = true;
 	/* A second writer waits for the lock file first; this only covers
 	 * readers racing a commit. */
 	sqlite3_busy_timeout(s->db, 5000);
@@ -307,44 +541,52 @@ int dda_state_open(struct dda_state **ret, unsigned flags)
 		if (r < 0)
 			return r;
 	}
-	if (flags & DDA_STATE_READONLY) {
-		/* A database root created but never migrated holds nothing yet. */
-		_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	/* WAL keeps a crash mid-write harmless; synchronous=FULL makes each
+	 * committed intent durable before the host is touched. */
+	old = umask(077);
+	r = exec(s, network_fs(dda_state_dir())
+			    ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA journal_mode=DELETE;"
+			    : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+	umask(old);
+	if (r < 0)
+		return r;
+	/* Keep the -wal and -shm files when the writer closes, so that a
+	 * root reader of a read-only mount can still use them. */
+	{
+		int persist = 1;
 
-		if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
-		    sqlite3_step(st) != SQLITE_ROW)
-			return dda_state_error(s, "reading the schema version");
-		if (sqlite3_column_int(st, 0) == 0)
-			return -ENOENT;
-	} else {
-		/* WAL keeps a crash mid-write harmless; synchronous=FULL makes
-		 * each committed intent durable before the host is touched. */
-		r = exec(s, network_fs(dda_state_dir())
-				    ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA journal_mode=DELETE;"
-				    : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
-		if (r < 0)
-			return r;
-		/* Keep the -wal and -shm files when the writer closes: a reader
-		 * without write access to the directory (a non-root `ddactl
-		 * pool`) cannot create them, but can use existing ones. */
-		{
-			int persist = 1;
-
-			sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-		}
-		r = migrate(s);
-		if (r < 0)
-			return r;
+		sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
 	}
+	return migrate(s);
+}
+
+int dda_state_open(struct dda_state **ret, unsigned flags)
+{
+	_cleanup_(dda_state_closep) struct dda_state *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	r = flags & DDA_STATE_READONLY ? open_readonly(s) : open_writable(s);
+	if (r < 0)
+		return r;
 	*ret = TAKE_PTR(s);
 	return 0;
 }
 
 void dda_state_close(struct dda_state *s)
 {
+	bool changed;
+
 	if (!s)
 		return;
+	changed = s->writable && (s->migrated || sqlite3_total_changes(s->db) > 0);
 	sqlite3_close(s->db);
+	/* After the close, whose checkpoint writes the database: the snapshot
+	 * must be newer than every write or readers call it stale.  A failure
+	 * leaves it stale, which readers see; it cannot undo the change. */
+	if (changed && dda_state_publish() < 0)
+		dda_error_clear();
 	free(s);
 }
 
@@ -360,7 +602,14 @@ int dda_state_begin(struct dda_state *s)
 
 int dda_state_commit(struct dda_state *s)
 {
-	return exec(s, "COMMIT");
+	int r = exec(s, "COMMIT");
+
+	/* Non-root readers see each change as soon as it is made; should this
+	 * fail, the close publishes again, and until then they are told the
+	 * snapshot is stale rather than shown it. */
+	if (r == 0 && s->writable && publish(s->db) < 0)
+		dda_error_clear();
+	return r;
 }
 
 void dda_state_rollback(struct dda_state *s)

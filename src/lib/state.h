@@ -31,7 +31,25 @@ const char *dda_state_dir(void);
  * /run/ddactl under the root.  Borrowed. */
 const char *dda_run_dir(void);
 
+/* Exit-2 checks for main(): DDACTL_ROOT names a directory, and the state
+ * and run directories asked for are absolute (they are taken under the
+ * root) and not empty.  Records the error. */
+int dda_state_paths_check(void) _must_check_;
+
+/*
+ * The state directory, the database and its -wal/-shm are root's alone
+ * (directory 0755, files 0600, checked as ssh's StrictModes does:
+ * hostpath.h): no other user can lock them, and so none can block or
+ * break a root ddactl.  Readers who are not root get snapshot.db, a copy
+ * root publishes (0644, temp file + rename) after each commit and on
+ * close, opened immutable; one older than the database is refused with
+ * "not-root" rather than shown.  A writer backs the database up to
+ * ddactl.db.bak-vN before migrating it from version N.
+ */
 int dda_state_open(struct dda_state **ret, unsigned flags) _must_check_;
+
+/* Publishes the snapshot now (root).  Records the error. */
+int dda_state_publish(void) _must_check_;
 void dda_state_close(struct dda_state *s);
 DDA_DEFINE_CLEANUP(struct dda_state, dda_state_close)
 

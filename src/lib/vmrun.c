@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,41 +35,93 @@ const char *dda_vm_rundir(const char *name)
 	return dir;
 }
 
-/* Alive and not a zombie waiting for an init that does not reap. */
-static bool alive(pid_t pid)
+/* Alive and not a zombie waiting for an init that does not reap.  1, 0,
+ * or -EACCES when this user cannot tell: kill() says EPERM for a live
+ * process of root's (never "gone"), and hidepid can hide its /proc entry. */
+static int alive(pid_t pid)
 {
 	char stat[256], *p;
+	bool others = false;
+	int r;
 
-	if (kill(pid, 0) < 0)
-		return false;
-	if (dda_read_line(stat, sizeof(stat), "proc/%d/stat", (int)pid) < 0)
-		return true;
+	if (kill(pid, 0) < 0) {
+		if (errno != EPERM)
+			return 0;
+		others = true;
+	}
+	r = dda_read_line(stat, sizeof(stat), "proc/%d/stat", (int)pid);
+	if (r < 0)
+		return others ? -EACCES : 1;
 	p = strrchr(stat, ')');
 	return !(p && p[1] == ' ' && p[2] == 'Z');
 }
 
+/* Is pid (alive) a QEMU, not a process that got a recycled pid?  Its exe
+ * link is root's to read; others see its name in /proc/PID/stat ("comm",
+ * which the kernel truncates to 15 bytes: "qemu-system-x86"). */
+static int is_qemu(pid_t pid)
+{
+	char exe[PATH_MAX], stat[256], *open_paren;
+	int r;
+
+	r = dda_read_link(exe, sizeof(exe), "proc/%d/exe", (int)pid);
+	if (r == 0)
+		return strstr(exe, "qemu") != NULL;
+	if (r != -EACCES && r != -EPERM)
+		return 0;
+	r = dda_read_line(stat, sizeof(stat), "proc/%d/stat", (int)pid);
+	if (r < 0)
+		return -EACCES;
+	open_paren = strchr(stat, '(');
+	return open_paren && !strncmp(open_paren + 1, "qemu", 4);
+}
+
+static int vm_pid_unknown(const char *name, const char *why)
+{
+	return dda_error_code(-EACCES, "not-root", name,
+			      "cannot tell whether VM '%s' is running: %s; run this as root (sudo ddactl ...)", name, why);
+}
+
 pid_t dda_vm_pid(const char *name)
 {
-	char path[PATH_MAX], buf[32], exe[PATH_MAX];
+	char path[PATH_MAX], buf[32];
 	uint32_t pid;
 	ssize_t n;
-	int fd;
+	int fd, r;
 
 	snprintf(path, sizeof(path), "%s/qemu.pid", dda_vm_rundir(name));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return 0;
+		/* No pid file is a stopped VM; one we may not read is not. */
+		return errno == EACCES ? vm_pid_unknown(name, "its pid file is root's") : 0;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
-	if (dda_parse_u32(buf, 10, &pid) < 0 || pid == 0 || !alive((pid_t)pid))
+	if (dda_parse_u32(buf, 10, &pid) < 0 || pid == 0 || pid > INT_MAX)
 		return 0;
-	/* A recycled pid is not our VM: it must still be a QEMU. */
-	if (dda_read_link(exe, sizeof(exe), "proc/%u/exe", pid) < 0 || !strstr(exe, "qemu"))
+	r = alive((pid_t)pid);
+	if (r > 0)
+		r = is_qemu((pid_t)pid);
+	if (r < 0)
+		return vm_pid_unknown(name, "its QEMU process is hidden from this user (/proc hidepid)");
+	return r > 0 ? (pid_t)pid : 0;
+}
+
+int dda_vm_pids_known(struct dda_state *s)
+{
+	_cleanup_free_ struct dda_vm *vms = NULL;
+	size_t n;
+	int r;
+
+	if (!s)
 		return 0;
-	return (pid_t)pid;
+	r = dda_vm_list(s, &vms, &n);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (dda_vm_pid(vms[i].name) < 0)
+			r = dda_last_error()->err;
+	return r;
 }
 
 static int qmp_open(const char *name, struct dda_qmp **ret)
@@ -275,7 +329,7 @@ static int runtime_write(const char *name, const struct runtime *rt)
 	int fd, n;
 
 	snprintf(path, sizeof(path), "%s/runtime", dda_vm_rundir(name));
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return dda_error(-errno, name, "cannot write '%s': %m", path);
 	n = snprintf(buf, sizeof(buf), "%llu %llu %u\n", (unsigned long long)rt->pref64_reserve,
@@ -741,9 +795,68 @@ int dda_vm_command_line(struct dda_state *s, struct dda_host *h, const char *nam
 	return command_line(s, h, name, resolve, ret, NULL);
 }
 
+static bool has_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return false;
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+static uint64_t mib(rlim_t v)
+{
+	return v == RLIM_INFINITY ? UINT64_MAX / DDA_MiB : (uint64_t)v / DDA_MiB;
+}
+
+int dda_vm_memlock_plan(const char *name, uint64_t need, const struct rlimit *have, bool cap_ipc_lock,
+			bool cap_sys_resource, struct rlimit *ret)
+{
+	*ret = *have;
+	if (have->rlim_cur == RLIM_INFINITY || have->rlim_cur >= need)
+		return 0;
+	/* The soft limit may go up to the hard one without privilege. */
+	if (have->rlim_max == RLIM_INFINITY || have->rlim_max >= need) {
+		ret->rlim_cur = need;
+		return 0;
+	}
+	if (cap_sys_resource) {
+		ret->rlim_cur = ret->rlim_max = need;
+		return 0;
+	}
+	/* Both mlock() (QEMU's mem-lock=on) and VFIO's pinning skip the limit
+	 * for a process with CAP_IPC_LOCK, which QEMU inherits from us. */
+	if (cap_ipc_lock)
+		return 0;
+	return dda_error_code(-EPERM, "memlock", name,
+			      "VM '%s' needs %llu MiB of locked memory (its RAM, pinned for device DMA), but RLIMIT_MEMLOCK is %llu MiB (hard limit %llu MiB) and ddactl has neither CAP_SYS_RESOURCE to raise it nor CAP_IPC_LOCK to go past it: run ddactl as root with these capabilities, or raise the limit (ulimit -l, systemd LimitMEMLOCK=)",
+			      name, (unsigned long long)(need / DDA_MiB), (unsigned long long)mib(have->rlim_cur),
+			      (unsigned long long)mib(have->rlim_max));
+}
+
+/* Sets our own limit, which QEMU inherits: a raise that fails must stop
+ * the start here, not as a DMA-mapping error inside QEMU later. */
+static int memlock_prepare(const char *name, uint64_t need)
+{
+	struct rlimit have, want;
+	int r;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &have) < 0)
+		return dda_error(-errno, name, "cannot read RLIMIT_MEMLOCK: %m");
+	r = dda_vm_memlock_plan(name, need, &have, has_cap(CAP_IPC_LOCK), has_cap(CAP_SYS_RESOURCE), &want);
+	if (r < 0)
+		return r;
+	if ((want.rlim_cur != have.rlim_cur || want.rlim_max != have.rlim_max) && setrlimit(RLIMIT_MEMLOCK, &want) < 0)
+		return dda_error_code(-errno, "memlock", name,
+				      "cannot raise RLIMIT_MEMLOCK to the %llu MiB VM '%s' needs: %m (ddactl needs CAP_SYS_RESOURCE or CAP_IPC_LOCK)",
+				      (unsigned long long)(need / DDA_MiB), name);
+	return 0;
+}
+
 /* Runs QEMU, which daemonizes once the machine (devices included) is set
  * up: its exit status and stderr say whether that worked. */
-static int spawn(char **argv, uint64_t memlock, const char *name)
+static int spawn(char **argv, const char *name)
 {
 	char err[4096];
 	size_t len = 0;
@@ -759,11 +872,11 @@ static int spawn(char **argv, uint64_t memlock, const char *name)
 		return dda_error(-errno, name, "cannot start QEMU for VM '%s': %m", name);
 	}
 	if (pid == 0) {
-		struct rlimit rl = { .rlim_cur = memlock, .rlim_max = memlock };
 		int devnull = open("/dev/null", O_RDWR);
 
-		/* VFIO pins guest RAM against RLIMIT_MEMLOCK. */
-		setrlimit(RLIMIT_MEMLOCK, &rl);
+		/* QEMU's QMP socket (full control of the VM), console log and
+		 * pid file are root's alone; the pid file is opened up after. */
+		umask(077);
 		dup2(devnull, 0);
 		dup2(devnull, 1);
 		dup2(pipefd[1], 2);
@@ -836,11 +949,15 @@ int dda_vm_start(struct dda_state *s, struct dda_host *h, const char *name)
 	free(TAKE_PTR(devs));
 	if (r < 0)
 		goto out;
-	r = dda_mkdir_p(dda_vm_rundir(name), 0750);
-	if (r < 0) {
-		r = dda_error(r, name, "cannot create '%s': %s", dda_vm_rundir(name), strerror(-r));
+	r = memlock_prepare(name, sz.memlock);
+	if (r < 0)
 		goto out;
-	}
+	/* 0711: others may reach the pid file (to see the VM runs) but not
+	 * list the directory; everything else in it is 0600 (spawn). */
+	r = dda_open_private_dir(dda_vm_rundir(name), 0711, true);
+	if (r < 0)
+		goto out;
+	close(r);
 	snprintf(path, sizeof(path), "%s/qmp.sock", dda_vm_rundir(name));
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/qemu.pid", dda_vm_rundir(name));
@@ -854,10 +971,13 @@ int dda_vm_start(struct dda_state *s, struct dda_host *h, const char *name)
 	r = runtime_write(name, &rt);
 	if (r < 0)
 		goto out;
-	r = spawn(argv, sz.memlock, name);
+	r = spawn(argv, name);
 	spawned = true;
 	if (r < 0)
 		goto out;
+	/* Readable by all, so that a non-root `vm list` tells the truth. */
+	snprintf(path, sizeof(path), "%s/qemu.pid", dda_vm_rundir(name));
+	(void)chmod(path, 0644);
 	pid = dda_vm_pid(name);
 	if (pid > 0) {
 		struct rlimit rl = { .rlim_cur = sz.memlock, .rlim_max = sz.memlock };
@@ -908,7 +1028,7 @@ int dda_vm_stop(struct dda_state *s, const char *name, int timeout_s, bool *ret_
 		r = dda_qmp_command(q, "system_powerdown", NULL, QMP_TIMEOUT_MS, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
-		if (!alive(pid))
+		if (alive(pid) <= 0)
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		/* In milliseconds: whole seconds would give the guest anything
@@ -919,13 +1039,13 @@ int dda_vm_stop(struct dda_state *s, const char *name, int timeout_s, bool *ret_
 			*ret_forced = true;
 			if (q)
 				(void)!dda_qmp_command(q, "quit", NULL, 2000, NULL);
-			for (int i = 0; i < 50 && alive(pid); i++)
+			for (int i = 0; i < 50 && alive(pid) > 0; i++)
 				usleep(100 * 1000);
-			if (alive(pid))
+			if (alive(pid) > 0)
 				kill(pid, SIGKILL);
-			for (int i = 0; i < 100 && alive(pid); i++)
+			for (int i = 0; i < 100 && alive(pid) > 0; i++)
 				usleep(100 * 1000);
-			if (alive(pid)) {
+			if (alive(pid) > 0) {
 				r = dda_error_code(-EBUSY, "still-running", name,
 						   "VM '%s' (QEMU pid %d) did not end even after SIGKILL (it may be unpinning its memory); try again shortly",
 						   name, (int)pid);

@@ -54,6 +54,7 @@ static void setup(void)
 {
 	const char *tmp = getenv("TMPDIR");
 	char p[160];
+	int fd;
 
 	/* each input rewrites six files: tmpfs takes that ten times faster
 	 * than a journalling /tmp */
@@ -62,10 +63,12 @@ static void setup(void)
 	snprintf(root, sizeof(root), "%s/fuzz-sysfs-XXXXXX", tmp);
 	if (!mkdtemp(root))
 		abort();
-	snprintf(p, sizeof(p), "%s/sys/" SYSPATH, root);
-	CHECK(dda_mkdir_p(p, 0755) == 0);
-	snprintf(dir, sizeof(dir), "%s", p);
 	CHECK(dda_root_set(root) == 0);
+	snprintf(p, sizeof(p), "%s/sys/" SYSPATH, root);
+	fd = dda_open_private_dir(p, 0755, true);
+	CHECK(fd >= 0);
+	close(fd);
+	snprintf(dir, sizeof(dir), "%s", p);
 	atexit(cleanup);
 }
 

@@ -97,13 +97,12 @@ static inline bool model_saw(struct fx *f, const char *event)
 /* The state database in the tree (root/state), opened read-write. */
 static inline struct dda_state *kstate_open(struct fx *f)
 {
-	char dir[PATH_MAX];
 	struct dda_state *s = NULL;
 	int r;
 
 	assert_int_equal(dda_root_set(fh_root(f->fh)), 0);
-	tree_path(f, dir, sizeof(dir), "state");
-	dda_state_set_dir(dir);
+	/* under the root, as every state directory is */
+	dda_state_set_dir("/state");
 	r = dda_state_open(&s, 0);
 	if (r < 0)
 		fail_msg("dda_state_open: %s", strerror(-r));

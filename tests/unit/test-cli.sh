@@ -284,8 +284,61 @@ fi
 # ------------------------------------------------------------------ root
 
 DDACTL_ROOT=$tmp/does-not-exist run survey
-check "survey of a missing root fails" is "$rc" 1
+check "survey of a missing root is bad input (exit 2)" is "$rc" 2
 check "survey of a missing root: 'ddactl: ' on stderr" has "$err" "ddactl: "
+
+DDACTL_ROOT= run pool create p1
+check "an empty DDACTL_ROOT is bad input (exit 2)" is "$rc" 2
+check "an empty DDACTL_ROOT says so" has "$err" "DDACTL_ROOT is set but empty"
+DDACTL_ROOT=$tmp/does-not-exist run pool create p1
+check "pool create under a missing root is bad input (exit 2)" is "$rc" 2
+check "pool create under a missing root names it" has "$err" "$tmp/does-not-exist"
+run --state-dir '' pool create p1
+check "--state-dir '' is bad input (exit 2)" is "$rc" 2
+check "--state-dir '' says it is empty" has "$err" "--state-dir is empty"
+run --state-dir relative/dir pool create p1
+check "a relative --state-dir is bad input (exit 2)" is "$rc" 2
+check "nothing was created for the refused ones" sh -c "! ls '$root/var/lib/ddactl' '$root/relative' >/dev/null 2>&1"
+
+# ------------------------------------------------------------------ state paths and other users
+
+run --state-dir /srv/dda vm create v1
+check "vm create with --state-dir exits 0" is "$rc" 0
+check "--state-dir is taken under the root" test -f "$root/srv/dda/ddactl.db"
+check "the database is root's alone (0600)" is "$(stat -c %a "$root/srv/dda/ddactl.db")" 600
+check "the lock is root's alone (0600)" is "$(stat -c %a "$root/run/ddactl/lock")" 600
+check "the snapshot is world-readable (0644)" is "$(stat -c %a "$root/srv/dda/snapshot.db")" 644
+chmod 0777 "$root/srv"
+run --state-dir /srv/dda pool create p2
+check "a world-writable parent is refused (exit 1)" is "$rc" 1
+check "the refusal names the directory and the fix" has "$err" "'$root/srv/dda': it is writable by group or others"
+chmod 0755 "$root/srv"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	chmod 0755 "$tmp"
+	nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+	nobody "$ddactl" --state-dir /srv/dda vm list --json >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check "non-root vm list --json reads the snapshot (exit 0)" is "$rc" 0
+	check "non-root sees the VM root made, stopped" jsonq "[(v['name'], v['state']) for v in d['vms']] == [('v1', 'stopped')]"
+	touch "$root/srv/dda/ddactl.db-wal"
+	nobody "$ddactl" --state-dir /srv/dda vm list --json >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check "a stale snapshot: non-root is told it needs root (exit 1)" is "$rc" 1
+	check "a stale snapshot: code not-root" jsonq "d['error']['code'] == 'not-root'"
+	run --state-dir /srv/dda vm create v3
+	nobody "$ddactl" --state-dir /srv/dda vm list --json >"$tmp/out" 2>"$tmp/err"
+	check "the next root change publishes it again" jsonq "[v['name'] for v in d['vms']] == ['v1', 'v3']"
+	# a VM whose pid file only root may read is not shown as stopped
+	mkdir -p "$root/run/ddactl/vm/v1" && echo 1 >"$root/run/ddactl/vm/v1/qemu.pid"
+	chmod 0711 "$root/run/ddactl/vm/v1" && chmod 0600 "$root/run/ddactl/vm/v1/qemu.pid"
+	nobody "$ddactl" --state-dir /srv/dda vm list --json >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check "a VM state non-root cannot tell: exit 1, not 'stopped'" is "$rc" 1
+	check "a VM state non-root cannot tell: code not-root, names the VM" jsonq "d['error']['code'] == 'not-root' and 'v1' in d['error']['message']"
+else
+	echo "ok $((n + 1)) # SKIP non-root readers need root to run as nobody"
+	n=$((n + 1))
+fi
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

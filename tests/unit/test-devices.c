@@ -32,14 +32,12 @@
 
 static struct dda_state *open_state(struct fx *f)
 {
-	char dir[PATH_MAX];
 	struct dda_state *s = NULL;
 
 	assert_int_equal(dda_root_set(fh_root(f->fh)), 0);
-	snprintf(dir, sizeof(dir), "%s/state", fh_root(f->fh));
 	/* loaded, as a dismount would have it */
 	MUST(fh_driver(f->fh, "vfio-pci"));
-	dda_state_set_dir(dir);
+	dda_state_set_dir("/state");
 	assert_int_equal(dda_state_open(&s, 0), 0);
 	return s;
 }

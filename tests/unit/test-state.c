@@ -1,367 +1,592 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The state database's migrations (state.c): a database at every older
- * schema version, with rows in every table that version had, is opened
- * by this ddactl; the rows must come through intact, readable through the
- * library, and the schema must be exactly what a new database gets.  A
- * database from a newer ddactl is refused and left alone, and a
- * migration that fails leaves the database at its old version.
+ * What stands between a local user and a root ddactl (state.c, lock.c,
+ * hostpath.c's private paths, vmrun.c's running check and memlock plan):
+ * modes, StrictModes-style refusals, the public snapshot for non-root
+ * readers, the backup before a migration.  Each test gets a fresh root in
+ * a temporary directory.  The tests that need other owners or another
+ * user (chown, setresuid to nobody) are skipped when not run as root.
  */
-#include <dirent.h>
-#include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cmocka.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include "error.h"
+#include "hostpath.h"
+#include "lock.h"
+#include "qemu.h"
+#include "state.h"
+#include "vmrun.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <time.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#define NOBODY 65534
 
-#include "helpers.h"
-#include "vm-helpers.h"
-#include "error.h"
-#include "pool.h"
-#include "sriov.h"
-#include "state.h"
-#include "vm.h"
-
-#define LOCPATH "PCIROOT(0)#PCI(0100)#PCI(0000)"
-
-/*
- * Rows as each table's first version wrote them: a later migration may
- * add columns (with defaults) but must keep these.  Inserted into every
- * older database that has the table.
- */
-static const struct {
-	const char *table, *insert;
-} rows[] = {
-	{ "pool_device",
-	  "INSERT INTO pool_device (address, location_path, vendor, device, subvendor, subdevice, class, iommu_group, "
-	  "original_driver, requested, brought_by, forced, forced_by, forced_reasons, added_at, state, step) VALUES "
-	  "('0000:01:00.0', '" LOCPATH "', 32902, 5490, 32902, 1, 131072, 2, 'i40e', 1, NULL, 1, 'admin', "
-	  "'no-acs', '2025-01-02T03:04:05Z', 'pooled', ''),"
-	  "('0000:01:00.1', 'PCIROOT(0)#PCI(0100)#PCI(0001)', 32902, 5491, 32902, 1, 131072, 2, '', 0, "
-	  "'0000:01:00.0', 0, NULL, NULL, '2025-01-02T03:04:05Z', 'mounting', 'bind')" },
-	{ "audit", "INSERT INTO audit (at, who, op, device, detail) VALUES "
-		   "('2025-01-02T03:04:05Z', 'admin', 'dismount', '0000:01:00.0', 'forced: no-acs')" },
-	{ "vm", "INSERT INTO vm (name, memory_mb, cpus, disk, kernel, initrd, append, firmware, accel, qemu_args, "
-		"mmio_below_mb, mmio_above_mb, hotplug_ports, created_at) VALUES "
-		"('lab1', 4096, 4, '/var/lib/vm/lab1.qcow2', '', '', '', 'uefi', 'kvm', '[\"-usb\"]', 512, -1, 3, "
-		"'2025-01-02T03:04:05Z')" },
-	{ "vm_device", "INSERT INTO vm_device (address, vm, location_path, vendor, device, subvendor, subdevice, "
-		       "requested, via_pool, qemu_id, port, state) VALUES "
-		       "('0000:01:00.0', 'lab1', '" LOCPATH "', 32902, 5490, 32902, 1, 1, 'nics', NULL, NULL, "
-		       "'removing')" },
-	{ "named_pool", "INSERT INTO named_pool (name, created_at) VALUES ('nics', '2025-01-02T03:04:05Z')" },
-	{ "named_pool_member", "INSERT INTO named_pool_member (pool, address) VALUES ('nics', '0000:01:00.0')" },
-	{ "vm_pool_request", "INSERT INTO vm_pool_request (vm, pool) VALUES ('lab1', 'nics')" },
-	{ "sriov_pf", "INSERT INTO sriov_pf (location_path, address, vendor, device, subvendor, subdevice, num_vfs, "
-		      "pool, state, autoprobe_saved, updated_at) VALUES "
-		      "('" LOCPATH "', '0000:01:00.0', 32902, 5490, 32902, 1, 4, 1, 'changing', 1, "
-		      "'2025-01-02T03:04:05Z')" },
-	{ "sriov_vf_policy", "INSERT INTO sriov_vf_policy (pf_location_path, vf, vendor, device, subvendor, "
-			     "subdevice, mac, vlan, spoof_check, trust, link_state, max_tx_rate, updated_at) VALUES "
-			     "('" LOCPATH "', 2, 32902, 5490, 32902, 1, '52:54:00:aa:00:02', 100, 1, 0, 'auto', 250, "
-			     "'2025-01-02T03:04:05Z')" },
+struct t {
+	char dir[PATH_MAX];	/* the root */
+	char state[PATH_MAX];	/* <root>/var/lib/ddactl */
 };
-
-static char dir[PATH_MAX], db[PATH_MAX + 16];
-
-static void must_exec(sqlite3 *h, const char *sql)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("%s: %s", sql, msg ? msg : "error");
-}
-
-static bool has_table(sqlite3 *h, const char *table)
-{
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-
-	assert_int_equal(sqlite3_prepare_v2(h, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", -1,
-					    &st, NULL), SQLITE_OK);
-	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	return sqlite3_step(st) == SQLITE_ROW;
-}
-
-static int user_version(sqlite3 *h)
-{
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-
-	assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	return sqlite3_column_int(st, 0);
-}
-
-/* The schema as text: every table, index and trigger, in order. */
-static char *schema(sqlite3 *h)
-{
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	char *out = strdup("");
-
-	assert_int_equal(sqlite3_prepare_v2(h, "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE "
-					       "'sqlite_%' ORDER BY type, name", -1, &st, NULL), SQLITE_OK);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		char *n = NULL;
-
-		assert_true(asprintf(&n, "%s%s %s: %s\n", out, sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
-				     sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "") > 0);
-		free(out);
-		out = n;
-	}
-	return out;
-}
-
-/* A database as a ddactl of schema `version` left it, with rows in every
- * table it had; version 0 is a file nobody migrated. */
-static void make_db(unsigned version, bool with_rows)
-{
-	sqlite3 *h = NULL;
-	char pragma[64];
-
-	unlink(db);
-	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	must_exec(h, "PRAGMA foreign_keys=ON; BEGIN");
-	for (unsigned v = 1; v <= version; v++)
-		must_exec(h, dda_state_migration(v));
-	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %u", version);
-	must_exec(h, pragma);
-	for (size_t i = 0; with_rows && i < ARRAY_SIZE(rows); i++)
-		if (has_table(h, rows[i].table))
-			must_exec(h, rows[i].insert);
-	must_exec(h, "COMMIT");
-	sqlite3_close(h);
-}
 
 static int setup(void **state)
 {
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/ddactl-test-state-XXXXXX");
-	if (!mkdtemp(dir))
+	struct t *t = calloc(1, sizeof(*t));
+
+	snprintf(t->dir, sizeof(t->dir), "%s/ddactl-state.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(t->dir))
 		return -1;
-	snprintf(db, sizeof(db), "%s/ddactl.db", dir);
-	dda_state_set_dir(dir);
+	/* nobody must reach the tree, as it reaches / on a real host */
+	chmod(t->dir, 0755);
+	snprintf(t->state, sizeof(t->state), "%s/var/lib/ddactl", t->dir);
+	unsetenv("DDACTL_STATE_DIR");
+	unsetenv("DDACTL_RUN_DIR");
+	dda_state_set_dir(NULL);
+	if (dda_root_set(t->dir) < 0)
+		return -1;
+	dda_error_clear();
+	*state = t;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
-	char p[sizeof(db) + 16];
+	struct t *t = *state;
+	char cmd[PATH_MAX + 16];
 
-	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(suffix); i++) {
-		snprintf(p, sizeof(p), "%s%s", db, suffix[i]);
-		unlink(p);
-	}
-	/* backups a migration may leave beside it */
-	{
-		DIR *d = opendir(dir);
-		struct dirent *e;
-
-		while (d && (e = readdir(d)))
-			if (e->d_name[0] != '.') {
-				snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-				unlink(p);
-			}
-		if (d)
-			closedir(d);
-	}
-	rmdir(dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(t);
 	return 0;
 }
 
-/* The rows of make_db(version), read through the library. */
-static void check_rows(struct dda_state *s, unsigned version)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+static void need_root(void)
 {
-	_cleanup_free_ char (*members)[DDA_PCIADDR_LEN] = NULL;
-	_cleanup_free_ char (*reqs)[64] = NULL;
-	struct dda_pool_entry e;
-	struct dda_vm_device d;
-	struct dda_sriov_config c;
-	struct dda_vm vm;
-	size_t n;
-
-	if (version < 1) {
-		assert_int_equal(dda_pool_get(s, "0000:01:00.0", &e), -ENOENT);
-		return;
-	}
-	assert_int_equal(dda_pool_get(s, "0000:01:00.0", &e), 0);
-	assert_string_equal(e.location_path, LOCPATH);
-	assert_int_equal(e.vendor, 0x8086);
-	assert_int_equal(e.device, 0x1572);
-	assert_int_equal(e.subdevice, 1);
-	assert_int_equal(e.class, 0x020000);
-	assert_int_equal(e.group, 2);
-	assert_string_equal(e.original_driver, "i40e");
-	assert_true(e.requested);
-	assert_true(e.forced);
-	assert_string_equal(e.forced_by, "admin");
-	assert_string_equal(e.forced_reasons, "no-acs");
-	assert_string_equal(e.added_at, "2025-01-02T03:04:05Z");
-	assert_string_equal(e.state, "pooled");
-	/* an unfinished mount stays unfinished, for the repair */
-	assert_int_equal(dda_pool_get(s, "0000:01:00.1", &e), 0);
-	assert_string_equal(e.state, "mounting");
-	assert_string_equal(e.step, "bind");
-	assert_string_equal(e.original_driver, "");
-	assert_false(e.requested);
-	assert_string_equal(e.brought_by, "0000:01:00.0");
-	assert_true(dda_pool_needs_recovery(s));
-
-	if (version < 2) {
-		assert_int_equal(dda_vm_get(s, "lab1", &vm), -ENOENT);
-		return;
-	}
-	assert_int_equal(dda_vm_get(s, "lab1", &vm), 0);
-	assert_int_equal(vm.memory_mb, 4096);
-	assert_int_equal(vm.cpus, 4);
-	assert_string_equal(vm.disk, "/var/lib/vm/lab1.qcow2");
-	assert_string_equal(vm.firmware, "uefi");
-	assert_string_equal(vm.accel, "kvm");
-	assert_string_equal(vm.qemu_args, "[\"-usb\"]");
-	assert_int_equal(vm.mmio_below_mb, 512);
-	assert_int_equal(vm.mmio_above_mb, -1);
-	assert_int_equal(vm.hotplug_ports, 3);
-	assert_int_equal(dda_vm_device_get(s, "0000:01:00.0", &d), 0);
-	assert_string_equal(d.vm, "lab1");
-	assert_true(d.requested);
-	assert_string_equal(d.via_pool, "nics");
-	assert_string_equal(d.state, "removing");
-	assert_int_equal(dda_npool_members(s, "nics", &members, &n), 0);
-	assert_int_equal(n, 1);
-	assert_string_equal(members[0], "0000:01:00.0");
-	assert_int_equal(dda_vm_pool_requests(s, "lab1", &reqs, &n), 0);
-	assert_int_equal(n, 1);
-	assert_string_equal(reqs[0], "nics");
-
-	if (version < 3) {
-		assert_int_equal(dda_sriov_config_get(s, LOCPATH, &c), -ENOENT);
-		return;
-	}
-	assert_int_equal(dda_sriov_config_get(s, LOCPATH, &c), 0);
-	assert_string_equal(c.address, "0000:01:00.0");
-	assert_int_equal(c.count, 4);
-	assert_true(c.pool);
-	assert_true(c.changing);
-	assert_int_equal(c.autoprobe_saved, 1);
+	if (geteuid() != 0)
+		skip();
 }
 
-static void test_migrate_every_version(void **state)
+static unsigned mode_of(const char *fmt, ...) _printf_(1, 2);
+static unsigned mode_of(const char *fmt, ...)
 {
-	unsigned current = dda_state_schema_version();
-	_cleanup_free_ char *fresh = NULL;
+	char path[PATH_MAX];
+	struct stat st;
+	va_list ap;
 
-	(void)state;
-	assert_true(current >= 3);
-	assert_null(dda_state_migration(0));
-	assert_null(dda_state_migration(current + 1));
-
-	/* what a new database gets */
-	{
-		_cleanup_(dda_state_closep) struct dda_state *s = NULL;
-
-		unlink(db);
-		assert_int_equal(dda_state_open(&s, 0), 0);
-		assert_int_equal(user_version(dda_state_db(s)), (int)current);
-		fresh = schema(dda_state_db(s));
-	}
-	for (unsigned v = 0; v < current; v++) {
-		_cleanup_(dda_state_closep) struct dda_state *s = NULL;
-		_cleanup_free_ char *got = NULL;
-		_cleanup_stmt_ sqlite3_stmt *st = NULL;
-		int r;
-
-		make_db(v, true);
-		r = dda_state_open(&s, 0);
-		if (r < 0)
-			fail_msg("opening a schema %u database: %s", v, dda_last_error()->message);
-		assert_int_equal(user_version(dda_state_db(s)), (int)current);
-		got = schema(dda_state_db(s));
-		if (strcmp(got, fresh))
-			fail_msg("schema migrated from %u differs from a new one:\n%s\n---- new:\n%s", v, got, fresh);
-		assert_int_equal(sqlite3_prepare_v2(dda_state_db(s), "PRAGMA foreign_key_check", -1, &st, NULL),
-				 SQLITE_OK);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			fail_msg("schema %u: migrated rows break a foreign key (table %s)", v, sqlite3_column_text(st, 0));
-		check_rows(s, v);
-		if (v >= 1)
-			assert_int_equal(count(s, "SELECT count(*) FROM audit WHERE op = 'dismount' AND who = 'admin'"), 1);
-		/* a second open finds nothing to do (a statement left open would
-		 * keep the first connection from closing) */
-		sqlite3_finalize(TAKE_PTR(st));
-		dda_state_close(TAKE_PTR(s));
-		assert_int_equal(dda_state_open(&s, 0), 0);
-		check_rows(s, v);
-	}
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (lstat(path, &st) < 0)
+		fail_msg("%s: %s", path, strerror(errno));
+	return st.st_mode & 07777;
 }
 
-/* A database from a newer ddactl: refused naming both versions, and not
- * touched (no migration, no downgrade). */
-static void test_newer_refused(void **state)
+static void sh(const char *fmt, ...) _printf_(1, 2);
+static void sh(const char *fmt, ...)
 {
-	unsigned current = dda_state_schema_version();
-	struct dda_state *s = NULL;
-	char want[128];
-	sqlite3 *h = NULL;
-	char pragma[64];
+	char cmd[4 * PATH_MAX];
+	va_list ap;
 
-	(void)state;
-	make_db(current, true);
-	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %u", current + 1);
-	must_exec(h, pragma);
-	sqlite3_close(h);
-
-	assert_int_equal(dda_state_open(&s, 0), -EPROTO);
-	assert_null(s);
-	assert_string_equal(dda_last_error()->code, "state-too-new");
-	snprintf(want, sizeof(want), "has schema %u, newer than this ddactl knows (%u)", current + 1, current);
-	expect_contains(dda_last_error()->message, want);
-	expect_contains(dda_last_error()->message, "upgrade ddactl");
-	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	assert_int_equal(user_version(h), (int)current + 1);
-	sqlite3_close(h);
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (system(cmd) != 0)
+		fail_msg("failed: %s", cmd);
 }
 
-/* A migration that fails (here: a table it creates is already there)
- * rolls the whole upgrade back: the database stays at its version with
- * its rows, and the next ddactl can try again. */
-static void test_failed_migration_rolls_back(void **state)
+/* A writer that makes one change (a named pool) and closes, publishing. */
+static void write_pool(const char *name)
 {
 	struct dda_state *s = NULL;
-	sqlite3 *h = NULL;
-
-	(void)state;
-	make_db(1, true);
-	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	must_exec(h, "CREATE TABLE named_pool (x TEXT)");
-	sqlite3_close(h);
-
-	assert_int_equal(dda_state_open(&s, 0), -EIO);
-	assert_null(s);
-	expect_contains(dda_last_error()->message, "named_pool already exists");
-	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	assert_int_equal(user_version(h), 1);
-	assert_false(has_table(h, "vm"));
-	must_exec(h, "DROP TABLE named_pool");
-	sqlite3_close(h);
+	char sql[128];
 
 	assert_int_equal(dda_state_open(&s, 0), 0);
-	check_rows(s, 1);
+	snprintf(sql, sizeof(sql), "INSERT INTO named_pool VALUES ('%s', 'now')", name);
+	assert_int_equal(sqlite3_exec(dda_state_db(s), sql, NULL, NULL, NULL), SQLITE_OK);
 	dda_state_close(s);
+}
+
+static void expect_refused(int r, const char *code, const char *needle)
+{
+	assert_true(r < 0);
+	assert_string_equal(dda_last_error()->code, code);
+	if (!strstr(dda_last_error()->message, needle))
+		fail_msg("'%s' not in: %s", needle, dda_last_error()->message);
+}
+
+/* ------------------------------------------------------------------ paths */
+
+static void test_state_dir_under_root(void **state)
+{
+	struct t *t = *state;
+	char want[PATH_MAX];
+
+	assert_string_equal(dda_state_dir(), t->state);
+	dda_state_set_dir("/srv/dda");
+	snprintf(want, sizeof(want), "%s/srv/dda", t->dir);
+	assert_string_equal(dda_state_dir(), want);
+	setenv("DDACTL_RUN_DIR", "/x/run", 1);
+	snprintf(want, sizeof(want), "%s/x/run", t->dir);
+	assert_string_equal(dda_run_dir(), want);
+	unsetenv("DDACTL_RUN_DIR");
+	dda_state_set_dir(NULL);
+}
+
+static void test_paths_check(void **state)
+{
+	(void)state;
+	setenv("DDACTL_ROOT", "", 1);
+	expect_refused(dda_state_paths_check(), "invalid", "DDACTL_ROOT is set but empty");
+	setenv("DDACTL_ROOT", "/nonexistent-ddactl-root", 1);
+	expect_refused(dda_state_paths_check(), "not-found", "/nonexistent-ddactl-root");
+	/* the real host's state is never the fallback */
+	assert_string_equal(dda_state_dir(), "");
+	setenv("DDACTL_ROOT", "/", 1);
+	setenv("DDACTL_STATE_DIR", "relative/dir", 1);
+	expect_refused(dda_state_paths_check(), "invalid", "not an absolute path");
+	setenv("DDACTL_STATE_DIR", "", 1);
+	expect_refused(dda_state_paths_check(), "invalid", "DDACTL_STATE_DIR is empty");
+	unsetenv("DDACTL_STATE_DIR");
+	setenv("DDACTL_RUN_DIR", "run", 1);
+	expect_refused(dda_state_paths_check(), "invalid", "DDACTL_RUN_DIR 'run'");
+	unsetenv("DDACTL_RUN_DIR");
+	assert_int_equal(dda_state_paths_check(), 0);
+	unsetenv("DDACTL_ROOT");
+}
+
+/* ------------------------------------------------------------------ modes */
+
+static void test_modes(void **state)
+{
+	struct t *t = *state;
+	struct dda_lock *l = NULL;
+
+	write_pool("a");
+	assert_int_equal(mode_of("%s", t->state), 0755);
+	assert_int_equal(mode_of("%s/ddactl.db", t->state), 0600);
+	assert_int_equal(mode_of("%s/ddactl.db-wal", t->state), 0600);
+	assert_int_equal(mode_of("%s/ddactl.db-shm", t->state), 0600);
+	assert_int_equal(mode_of("%s/snapshot.db", t->state), 0644);
+	assert_int_equal(dda_lock_take(&l, "test"), 0);
+	assert_int_equal(mode_of("%s/run/ddactl", t->dir), 0755);
+	assert_int_equal(mode_of("%s/run/ddactl/lock", t->dir), 0600);
+	dda_lock_release(l);
+}
+
+/* What an older ddactl left: 0644 files, a 0775 directory. */
+static void test_old_modes_fixed(void **state)
+{
+	struct t *t = *state;
+	struct dda_lock *l = NULL;
+
+	write_pool("a");
+	sh("chmod 0644 '%s'/ddactl.db '%s'/ddactl.db-wal '%s'/ddactl.db-shm", t->state, t->state, t->state);
+	sh("chmod 0750 '%s' && mkdir -p '%s/run/ddactl' && install -m 0644 /dev/null '%s/run/ddactl/lock'", t->state,
+	   t->dir, t->dir);
+	write_pool("b");
+	assert_int_equal(mode_of("%s/ddactl.db", t->state), 0600);
+	assert_int_equal(mode_of("%s/ddactl.db-wal", t->state), 0600);
+	assert_int_equal(mode_of("%s/ddactl.db-shm", t->state), 0600);
+	/* narrowed only: 0750 stays 0750 (nobody then needs root) */
+	assert_int_equal(mode_of("%s", t->state), 0750);
+	assert_int_equal(dda_lock_take(&l, "test"), 0);
+	assert_int_equal(mode_of("%s/run/ddactl/lock", t->dir), 0600);
+	dda_lock_release(l);
+}
+
+/* ------------------------------------------------------------------ StrictModes */
+
+static void test_symlinked_db_refused(void **state)
+{
+	struct t *t = *state;
+	struct dda_state *s = NULL;
+
+	sh("mkdir -p '%s' && touch '%s/victim' && ln -s '%s/victim' '%s/ddactl.db'", t->state, t->dir, t->dir, t->state);
+	expect_refused(dda_state_open(&s, 0), "unsafe-path", "symbolic link");
+	assert_non_null(strstr(dda_last_error()->message, t->state));
+	expect_refused(dda_state_open(&s, DDA_STATE_READONLY), "unsafe-path", "symbolic link");
+	/* the target was never written as a database */
+	sh("test ! -s '%s/victim'", t->dir);
+}
+
+static void test_symlinked_wal_refused(void **state)
+{
+	struct t *t = *state;
+	struct dda_state *s = NULL;
+
+	write_pool("a");
+	sh("rm '%s/ddactl.db-wal' && ln -s /dev/null '%s/ddactl.db-wal'", t->state, t->state);
+	expect_refused(dda_state_open(&s, 0), "unsafe-path", "ddactl.db-wal");
+}
+
+static void test_symlinked_dir_refused(void **state)
+{
+	struct t *t = *state;
+	struct dda_state *s = NULL;
+	struct dda_lock *l = NULL;
+
+	sh("mkdir -p '%s/elsewhere' '%s/var/lib' '%s/run' && ln -s '%s/elsewhere' '%s' && ln -s '%s/elsewhere' '%s/run/ddactl'",
+	   t->dir, t->dir, t->dir, t->dir, t->state, t->dir, t->dir);
+	expect_refused(dda_state_open(&s, 0), "unsafe-path", "symbolic link");
+	expect_refused(dda_lock_take(&l, "test"), "unsafe-path", "run/ddactl");
+	sh("test ! -e '%s/elsewhere/ddactl.db' && test ! -e '%s/elsewhere/lock'", t->dir, t->dir);
+}
+
+static void test_world_writable_refused(void **state)
+{
+	struct t *t = *state;
+	struct dda_state *s = NULL;
+
+	write_pool("a");
+	/* a parent, as StrictModes checks every one up to the root */
+	sh("chmod 0777 '%s/var/lib'", t->dir);
+	expect_refused(dda_state_open(&s, 0), "unsafe-path", "writable by group or others");
+	assert_non_null(strstr(dda_last_error()->message, "chmod go-w"));
+	expect_refused(dda_state_open(&s, DDA_STATE_READONLY), "unsafe-path", "var/lib");
+	sh("chmod 0755 '%s/var/lib' && chmod 0775 '%s'", t->dir, t->state);
+	expect_refused(dda_state_open(&s, 0), "unsafe-path", t->state);
+	sh("chmod 0755 '%s'", t->state);
+	assert_int_equal(dda_state_open(&s, 0), 0);
+	dda_state_close(s);
+}
+
+static void test_foreign_owner_refused(void **state)
+{
+	struct t *t = *state;
+	struct dda_state *s = NULL;
+	struct dda_lock *l = NULL;
+
+	need_root();
+	write_pool("a");
+	assert_int_equal(chown(t->state, NOBODY, NOBODY), 0);
+	expect_refused(dda_state_open(&s, 0), "unsafe-path", "owned by uid 65534");
+	assert_non_null(strstr(dda_last_error()->message, "chown root:root"));
+	assert_int_equal(chown(t->state, 0, 0), 0);
+	sh("chown %d '%s/ddactl.db'", NOBODY, t->state);
+	expect_refused(dda_state_open(&s, 0), "unsafe-path", "ddactl.db");
+	sh("chown 0 '%s/ddactl.db' && chown %d '%s/ddactl.db-shm'", t->state, NOBODY, t->state);
+	expect_refused(dda_state_open(&s, 0), "unsafe-path", "ddactl.db-shm");
+	sh("chown 0 '%s/ddactl.db-shm'", t->state);
+	assert_int_equal(dda_lock_take(&l, "test"), 0);
+	dda_lock_release(l);
+	sh("chown %d '%s/run/ddactl/lock'", NOBODY, t->dir);
+	expect_refused(dda_lock_take(&l, "test"), "unsafe-path", "run/ddactl/lock");
+}
+
+/* ------------------------------------------------------------------ schema */
+
+static void test_newer_schema_refused_by_readers(void **state)
+{
+	struct dda_state *s = NULL;
+
+	(void)state;
+	write_pool("a");
+	assert_int_equal(dda_state_open(&s, 0), 0);
+	assert_int_equal(sqlite3_exec(dda_state_db(s), "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
+	dda_state_close(s);
+	expect_refused(dda_state_open(&s, DDA_STATE_READONLY), "state-too-new", "schema version 999");
+	assert_non_null(strstr(dda_last_error()->message, "newer than this ddactl knows ("));
+	expect_refused(dda_state_open(&s, 0), "state-too-new", "schema version 999");
+}
+
+/* A database at version 2 (before SR-IOV) is kept as it was before the
+ * migration, with the online backup API: root-only, whole, version 2. */
+static void test_backup_before_migration(void **state)
+{
+	struct t *t = *state;
+	struct dda_state *s = NULL;
+	char bak[PATH_MAX];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+
+	/* a real schema 2 database: its migrations, run by hand */
+	write_pool("new");
+	sh("rm -f '%s'/ddactl.db*", t->state);
+	snprintf(bak, sizeof(bak), "%s/ddactl.db", t->state);
+	assert_int_equal(sqlite3_open(bak, &db), SQLITE_OK);
+	for (unsigned v = 1; v <= 2; v++)
+		assert_int_equal(sqlite3_exec(db, dda_state_migration(v), NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO named_pool VALUES ('kept', 'now'); PRAGMA user_version = 2",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(TAKE_PTR(db));
+	assert_int_equal(chmod(bak, 0600), 0);
+	snprintf(bak, sizeof(bak), "%s/ddactl.db.bak-v2", t->state);
+	assert_int_equal(access(bak, F_OK), -1);
+
+	assert_int_equal(dda_state_open(&s, 0), 0);
+	dda_state_close(s);
+	assert_int_equal(mode_of("%s", bak), 0600);
+	assert_int_equal(sqlite3_open_v2(bak, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT (SELECT user_version FROM pragma_user_version),"
+					    " (SELECT count(*) FROM named_pool WHERE name = 'kept'),"
+					    " (SELECT count(*) FROM sqlite_master WHERE name = 'sriov_pf')",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 2);
+	assert_int_equal(sqlite3_column_int(st, 1), 1);
+	assert_int_equal(sqlite3_column_int(st, 2), 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	/* a fresh database has nothing to keep */
+	sh("rm -f '%s'/ddactl.db* && rm -f '%s'", t->state, bak);
+	write_pool("new");
+	sh("test -z \"$(ls '%s' | grep bak)\"", t->state);
+}
+
+/* ------------------------------------------------------------------ non-root readers */
+
+/* Runs fn as nobody in a child; its exit status (0 = ok). */
+static int as_nobody(int (*fn)(void *), void *arg)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+		    setresuid(NOBODY, NOBODY, NOBODY) < 0)
+			_exit(99);
+		_exit(fn(arg));
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* 0: saw named pools 'a' and 'b' through the snapshot.  10+: how it
+ * failed.  20: refused as "not-root".  21: no state at all. */
+static int read_pools(void *arg)
+{
+	struct dda_state *s = NULL;
+	sqlite3_stmt *st = NULL;
+	int r, n = -1;
+
+	(void)arg;
+	r = dda_state_open(&s, DDA_STATE_READONLY);
+	if (r == -ENOENT)
+		return 21;
+	if (r < 0)
+		return strcmp(dda_last_error()->code, "not-root") ? 10 : 20;
+	if (sqlite3_prepare_v2(dda_state_db(s), "SELECT group_concat(name) FROM named_pool", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_text(st, 0) && !strcmp((const char *)sqlite3_column_text(st, 0), "a,b") ? 0 : 11;
+	sqlite3_finalize(st);
+	dda_state_close(s);
+	return n < 0 ? 12 : n;
+}
+
+/* The locks a hostile user would take, if only they could open the files. */
+static int try_locks(void *arg)
+{
+	const struct t *t = arg;
+	static const char *const files[] = { "var/lib/ddactl/ddactl.db", "var/lib/ddactl/ddactl.db-shm",
+					     "var/lib/ddactl/ddactl.db-wal", "run/ddactl/lock" };
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", t->dir, files[i]);
+		if (open(path, O_RDONLY) >= 0 || errno != EACCES)
+			return 30 + (int)i;
+	}
+	/* nor can they put a file where root will look */
+	snprintf(path, sizeof(path), "%s/var/lib/ddactl/x", t->dir);
+	if (open(path, O_WRONLY | O_CREAT, 0644) >= 0)
+		return 40;
+	return 0;
+}
+
+/* A host where root never made a database: an empty answer is the truth. */
+static void test_nonroot_no_state(void **state)
+{
+	struct t *t = *state;
+
+	need_root();
+	sh("mkdir -p '%s'", t->state);
+	assert_int_equal(as_nobody(read_pools, NULL), 21);
+}
+
+static void test_nonroot_reads_snapshot(void **state)
+{
+	struct t *t = *state;
+	struct dda_lock *l = NULL;
+	char path[PATH_MAX];
+	struct timespec later[2];
+
+	need_root();
+	write_pool("a");
+	write_pool("b");
+	assert_int_equal(dda_lock_take(&l, "test"), 0);
+	dda_lock_release(l);
+	assert_int_equal(as_nobody(try_locks, t), 0);
+	assert_int_equal(as_nobody(read_pools, NULL), 0);
+	/* a change root has not published yet is not shown as if it were
+	 * not there: the reader is told it needs root */
+	snprintf(path, sizeof(path), "%s/ddactl.db-wal", t->state);
+	clock_gettime(CLOCK_REALTIME, &later[0]);
+	later[0].tv_sec += 10;
+	later[1] = later[0];
+	assert_int_equal(utimensat(AT_FDCWD, path, later, 0), 0);
+	assert_int_equal(as_nobody(read_pools, NULL), 20);
+	/* any root change publishes again */
+	assert_int_equal(dda_state_publish(), 0);
+	snprintf(path, sizeof(path), "%s/snapshot.db", t->state);
+	assert_int_equal(utimensat(AT_FDCWD, path, later, 0), 0);
+	assert_int_equal(as_nobody(read_pools, NULL), 0);
+	/* no snapshot at all: needs root, never "empty" */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(as_nobody(read_pools, NULL), 20);
+}
+
+/* ------------------------------------------------------------------ VM running */
+
+struct vmq {
+	const char *name;
+	pid_t want;
+};
+
+static int vm_pid_is(void *arg)
+{
+	const struct vmq *q = arg;
+	pid_t got = dda_vm_pid(q->name);
+
+	if (q->want < 0)
+		return got < 0 && !strcmp(dda_last_error()->code, "not-root") ? 0 : 50;
+	return got == q->want ? 0 : 51;
+}
+
+/* A root "QEMU" (a copy of sleep named like one) with the pid file root
+ * publishes; the real /proc, so the root is "/" and the run dir ours. */
+static void test_nonroot_sees_running_vm(void **state)
+{
+	struct t *t = *state;
+	char run[PATH_MAX], qemu[PATH_MAX + 32], pidf[PATH_MAX + 32];
+	struct vmq q = { .name = "guest" };
+	pid_t pid;
+	FILE *f;
+
+	need_root();
+	snprintf(run, sizeof(run), "%s/run", t->dir);
+	snprintf(qemu, sizeof(qemu), "%s/qemu-system-x86_64", t->dir);
+	sh("mkdir -p '%s/vm/guest' && chmod 0711 '%s/vm/guest' && cp /bin/sleep '%s'", run, run, qemu);
+	assert_int_equal(dda_root_set("/"), 0);
+	setenv("DDACTL_RUN_DIR", run, 1);
+	pid = fork();
+	if (pid == 0) {
+		execl(qemu, qemu, "60", (char *)NULL);
+		_exit(127);
+	}
+	snprintf(pidf, sizeof(pidf), "%s/vm/guest/qemu.pid", run);
+	f = fopen(pidf, "w");
+	assert_non_null(f);
+	fprintf(f, "%d\n", (int)pid);
+	fclose(f);
+	/* exec has happened once /proc shows the new name */
+	for (int i = 0; i < 100; i++) {
+		char comm[64] = "";
+		FILE *c;
+
+		snprintf(qemu, sizeof(qemu), "/proc/%d/comm", (int)pid);
+		c = fopen(qemu, "r");
+		if (c && fgets(comm, sizeof(comm), c) && !strncmp(comm, "qemu", 4)) {
+			fclose(c);
+			break;
+		}
+		if (c)
+			fclose(c);
+		usleep(10000);
+	}
+	q.want = pid;
+	assert_int_equal(vm_pid_is(&q), 0);
+	assert_int_equal(chmod(pidf, 0644), 0);
+	assert_int_equal(as_nobody(vm_pid_is, &q), 0);
+	/* a pid file nobody may read: "cannot tell", not "stopped" */
+	assert_int_equal(chmod(pidf, 0600), 0);
+	q.want = -1;
+	assert_int_equal(as_nobody(vm_pid_is, &q), 0);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	assert_int_equal(chmod(pidf, 0644), 0);
+	q.want = 0;
+	assert_int_equal(as_nobody(vm_pid_is, &q), 0);
+	assert_int_equal(vm_pid_is(&q), 0);
+	unsetenv("DDACTL_RUN_DIR");
+}
+
+/* ------------------------------------------------------------------ memlock */
+
+static void test_memlock_plan(void **state)
+{
+	const uint64_t need = 4096 * DDA_MiB;
+	struct rlimit out, have;
+
+	(void)state;
+	/* enough already: nothing changes */
+	have = (struct rlimit){ need, need };
+	assert_int_equal(dda_vm_memlock_plan("v", need, &have, false, false, &out), 0);
+	assert_true(out.rlim_cur == need && out.rlim_max == need);
+	have = (struct rlimit){ RLIM_INFINITY, RLIM_INFINITY };
+	assert_int_equal(dda_vm_memlock_plan("v", need, &have, false, false, &out), 0);
+	assert_true(out.rlim_cur == RLIM_INFINITY);
+	/* the soft limit goes up to the hard one without privilege */
+	have = (struct rlimit){ 8 * DDA_MiB, RLIM_INFINITY };
+	assert_int_equal(dda_vm_memlock_plan("v", need, &have, false, false, &out), 0);
+	assert_true(out.rlim_cur == need && out.rlim_max == RLIM_INFINITY);
+	/* past the hard limit: CAP_SYS_RESOURCE raises both */
+	have = (struct rlimit){ 8 * DDA_MiB, 8 * DDA_MiB };
+	assert_int_equal(dda_vm_memlock_plan("v", need, &have, false, true, &out), 0);
+	assert_true(out.rlim_cur == need && out.rlim_max == need);
+	/* CAP_IPC_LOCK: the limit does not apply; left alone */
+	assert_int_equal(dda_vm_memlock_plan("v", need, &have, true, false, &out), 0);
+	assert_true(out.rlim_cur == 8 * DDA_MiB && out.rlim_max == 8 * DDA_MiB);
+	/* neither: refused before QEMU, naming both capabilities */
+	dda_error_clear();
+	expect_refused(dda_vm_memlock_plan("v", need, &have, false, false, &out), "memlock", "CAP_SYS_RESOURCE");
+	assert_non_null(strstr(dda_last_error()->message, "CAP_IPC_LOCK"));
+	assert_non_null(strstr(dda_last_error()->message, "4096 MiB"));
+	assert_string_equal(dda_last_error()->device, "v");
+	/* one byte short of the hard limit is still short */
+	have = (struct rlimit){ 0, need - 1 };
+	assert_true(dda_vm_memlock_plan("v", need, &have, false, false, &out) < 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_migrate_every_version, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_newer_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failed_migration_rolls_back, setup, teardown),
+		T(test_state_dir_under_root),
+		T(test_paths_check),
+		T(test_modes),
+		T(test_old_modes_fixed),
+		T(test_symlinked_db_refused),
+		T(test_symlinked_wal_refused),
+		T(test_symlinked_dir_refused),
+		T(test_world_writable_refused),
+		T(test_foreign_owner_refused),
+		T(test_newer_schema_refused_by_readers),
+		T(test_backup_before_migration),
+		T(test_nonroot_no_state),
+		T(test_nonroot_reads_snapshot),
+		T(test_nonroot_sees_running_vm),
+		T(test_memlock_plan),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -85,8 +85,10 @@ static void script(const char *name, const char *text)
 {
 	char path[PATH_MAX];
 	FILE *fp;
+	int dfd = dda_open_private_dir(dda_vm_rundir(VM), 0750, true);
 
-	assert_int_equal(dda_mkdir_p(dda_vm_rundir(VM), 0750), 0);
+	assert_true(dfd >= 0);
+	close(dfd);
 	qemu_file(path, sizeof(path), name);
 	if (!text) {
 		unlink(path);

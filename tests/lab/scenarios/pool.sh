@@ -27,6 +27,58 @@ expect() { "$EXPECT" "$S" "$@"; }
 drv_is() { [ "$(pci_driver "$1")" = "$2" ]; }
 pool_count() { "$DDACTL" pool --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["pool"]))'; }
 
+# A local user who takes every lock they can get on ddactl's files (flock
+# and whole-file fcntl read locks, as SQLite's readers take them; byte 120
+# of the -shm is one of its WAL locks) and keeps them, with the run and
+# state directories open.  What they got is in /tmp/hostile.json.
+HOSTILE_FILES="/run/ddactl /run/ddactl/lock /var/lib/ddactl /var/lib/ddactl/ddactl.db /var/lib/ddactl/ddactl.db-wal /var/lib/ddactl/ddactl.db-shm /var/lib/ddactl/snapshot.db"
+hostile_start() {
+	rm -f /tmp/hostile.json
+	setpriv --reuid=65534 --regid=65534 --clear-groups python3 -c '
+import fcntl, json, os, sys, time
+got, keep = {}, []
+for p in sys.argv[2:]:
+    try:
+        fd = os.open(p, os.O_RDONLY)
+    except OSError as e:
+        got[p] = "open: " + e.strerror
+        continue
+    keep.append(fd)
+    res = ["open"]
+    for name, f in (("flock", lambda: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)),
+                    ("fcntl-read-120", lambda: fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB, 1, 120)),
+                    ("fcntl-read-all", lambda: fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB, 0, 0))):
+        try:
+            f()
+            res.append(name)
+        except OSError as e:
+            res.append(name + ": " + e.strerror)
+    got[p] = " ".join(res)
+try:
+    os.symlink("/etc/shadow", "/var/lib/ddactl/snapshot.db.tmp-1")
+    got["plant"] = "symlink planted"
+except OSError as e:
+    got["plant"] = "symlink: " + e.strerror
+json.dump(got, open(sys.argv[1] + ".new", "w"))
+os.rename(sys.argv[1] + ".new", sys.argv[1])
+time.sleep(3600)
+' /tmp/hostile.json $HOSTILE_FILES &
+	HOSTILE=$!
+	wait_for 120 test -s /tmp/hostile.json
+	info "a local user holds: $(cat /tmp/hostile.json)"
+}
+hostile_stop() { kill "$HOSTILE"; wait "$HOSTILE" 2>/dev/null; }
+# None of root's own files could even be opened by them.
+hostile_got_nothing() {
+	python3 -c '
+import json, sys
+g = json.load(open("/tmp/hostile.json"))
+for p in ("/run/ddactl/lock", "/var/lib/ddactl/ddactl.db", "/var/lib/ddactl/ddactl.db-wal", "/var/lib/ddactl/ddactl.db-shm"):
+    assert g.get(p, "open: missing?").startswith("open: "), (p, g.get(p))
+assert g["plant"].startswith("symlink: "), g["plant"]
+'
+}
+
 if [ "$LAB_BOOT" = 1 ]; then
 	step "host use"
 	mkdir -p /mnt/disk0
@@ -130,6 +182,22 @@ if [ "$LAB_BOOT" = 1 ]; then
 		out=\$(DDACTL_LOCK_TIMEOUT=1 '$DDACTL' dismount '$E1' 2>&1); rc=\$?
 		echo \"\$out\"; [ \$rc = 1 ] && echo \"\$out\" | grep -q 'test holder'"
 
+	step "a local user cannot block root"
+	# (the lab's state dir is 9p: a rollback journal there, so no -wal or -shm)
+	check "state and run files are root's alone" sh -c "for f in /run/ddactl/lock /var/lib/ddactl/ddactl.db /var/lib/ddactl/ddactl.db-wal /var/lib/ddactl/ddactl.db-shm /var/lib/ddactl/ddactl.db-journal; do [ ! -e \$f ] && [ \$f != /run/ddactl/lock ] && [ \$f != /var/lib/ddactl/ddactl.db ] && continue; [ \$(stat -c %a:%U \$f) = 600:root ] || { echo \$f: \$(stat -c %a:%U \$f); exit 1; }; done; [ \$(stat -c %U /var/lib/ddactl) = root ]"
+	hostile_start
+	check "the local user could open none of root's files, nor plant a link" hostile_got_nothing
+	check "dismount $E1 while they hold their locks" env DDACTL_LOCK_TIMEOUT=5 "$DDACTL" dismount "$E1"
+	check "the kernel has $E1 on vfio-pci" drv_is "$E1" vfio-pci
+	check "non-root reads the pool from the snapshot: $E1, as the kernel has it" sh -c "setpriv --reuid=65534 --regid=65534 --clear-groups '$DDACTL' pool --json | python3 -c 'import json,sys; assert [d[\"address\"] for d in json.load(sys.stdin)[\"pool\"]] == [\"$E1\"]'"
+	check "vm stop --all while they hold their locks" env DDACTL_LOCK_TIMEOUT=5 "$DDACTL" vm stop --all
+	check "pool restore while they hold their locks" env DDACTL_LOCK_TIMEOUT=5 "$DDACTL" pool restore
+	check "$E1 still on vfio-pci after restore" drv_is "$E1" vfio-pci
+	check "mount $E1 while they hold their locks" env DDACTL_LOCK_TIMEOUT=5 "$DDACTL" mount "$E1"
+	check "the kernel has $E1 back on e1000e" drv_is "$E1" e1000e
+	hostile_stop
+	check "pool is empty" test "$(pool_count)" = 0
+
 	step "a session, for the README"
 	show() { echo "LAB SHOW # $*"; "$@" 2>&1 | sed 's/^/LAB SHOW /'; }
 	mount "/dev/$DISK" /mnt/disk0
@@ -158,11 +226,14 @@ if [ "$LAB_BOOT" = 2 ]; then
 	else
 		skip "udev rule at boot" "the lab host has no udev rules installed"
 	fi
-	check "pool restore (the systemd unit's job) runs" "$DDACTL" pool restore
+	hostile_start
+	check "after boot the local user could open none of root's files" hostile_got_nothing
+	check "pool restore (the systemd unit's job) runs while a local user holds every lock they can" env DDACTL_LOCK_TIMEOUT=5 "$DDACTL" pool restore
 	for d in "$E1" "$MF0" "$MF1"; do
 		check "$d on vfio-pci after restore" drv_is "$d" vfio-pci
 	done
 	check "other e1000e untouched" drv_is "$SW_E" e1000e
+	hostile_stop
 	check "mount all three" "$DDACTL" mount "$E1" "$MF0"
 	check "$E1 back on e1000e" drv_is "$E1" e1000e
 	check "$MF0 back on e1000e" drv_is "$MF0" e1000e
