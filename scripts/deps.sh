@@ -18,7 +18,7 @@ want=${1:-build}
 build_pkgs=(gcc clang meson ninja-build pkg-config make
 	libpci-dev pci.ids libjson-c-dev libsqlite3-dev libkmod-dev
 	libnl-3-dev libnl-route-3-dev)
-test_pkgs=(libcmocka-dev libclang-rt-14-dev python3 pciutils iproute2
+test_pkgs=(libcmocka-dev libclang-rt-14-dev python3 python3-jsonschema pciutils iproute2
 	busybox-static cpio kmod xz-utils zstd udev e2fsprogs)
 lab_backports=(qemu-system-x86 linux-image-amd64)
 bench_pkgs=(strace time pciutils)
