@@ -75,6 +75,9 @@ void cli_command_line(int argc, char **argv, char *buf, size_t size);
 struct dda_host;
 struct dda_device;
 struct dda_plan;
+/* Checks that each name is a well-formed address or location path, for
+ * checking every argument before the session (and its repair) starts. */
+int cli_check_device_names(int argc, char **argv) _must_check_;
 /* Resolves each name (address or location path); errors name the input. */
 int cli_resolve_devices(struct dda_host *h, int argc, char **argv, struct dda_device ***ret,
 			size_t *ret_n) _must_check_;

@@ -45,6 +45,9 @@ int cmd_mount(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error("mount", "no device named");
+	r = cli_check_device_names(argc - optind, argv + optind);
+	if (r < 0)
+		return cli_fail(r);
 	r = cli_session_open(&ses, "mount", what);
 	if (r == 0)
 		r = dda_host_scan(&h, DDA_SCAN_NAMES);
