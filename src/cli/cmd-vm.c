@@ -283,7 +283,7 @@ static struct json_object *vm_json(struct dda_state *s, const struct dda_vm *vm)
 	pid_t pid = dda_vm_pid(vm->name);
 	size_t n = 0;
 
-	json_object_object_add(o, "name", json_object_new_string(vm->name));
+	json_object_object_add(o, "vm", json_object_new_string(vm->name));
 	json_object_object_add(o, "state", json_object_new_string(pid > 0 ? "running" : "stopped"));
 	json_object_object_add(o, "pid", pid > 0 ? json_object_new_int(pid) : NULL);
 	json_object_object_add(o, "memory_mb", json_object_new_int64((int64_t)vm->memory_mb));
