@@ -813,6 +813,10 @@ static int vm_define(int argc, char **argv, const char *sub)
 		if (r == 0 && parse_definition(argc, argv, &vm))
 			r = dda_error_code(-EIO, "usage", name, "the options for VM '%s' could not be applied again", name);
 	}
+	if (r < 0) {
+		cli_session_close(&ses);
+		return cli_fail(r);
+	}
 	r = !strcmp(sub, "create") ? dda_vm_create(ses.state, &vm) : dda_vm_update(ses.state, &vm);
 	/* as stored (create stamps created_at) */
 	if (r == 0)
@@ -870,6 +874,10 @@ static int parse_call(int argc, char **argv, struct vm_call *c)
 		c->device = argv[optind++];
 	if (optind < argc)
 		return cli_usage_error("vm", "unexpected argument '%s'", argv[optind]);
+	if (c->all && strcmp(c->sub, "stop"))
+		return cli_usage_error("vm", "--all is for 'vm stop' only");
+	if (c->all && c->name)
+		return cli_usage_error("vm", "'vm stop --all' takes no VM name");
 	if (!c->name && strcmp(c->sub, "list") && !(c->all && !strcmp(c->sub, "stop")))
 		return cli_usage_error("vm", "'vm %s' needs a VM name", c->sub);
 	if (!strcmp(c->sub, "add-device") && !!c->device + !!c->any + !!c->pool != 1)
@@ -887,8 +895,6 @@ static int parse_call(int argc, char **argv, struct vm_call *c)
 		return cli_usage_error("vm", "bad --any '%s' (VENDOR:DEVICE, each 4 hex digits, e.g. 8086:10d3)", c->any);
 	if (c->pool && !dda_vm_name_valid(c->pool))
 		return cli_usage_error("vm", "'%s' is not a valid pool name", c->pool);
-	if (c->all && (c->name || strcmp(c->sub, "stop")))
-		return cli_usage_error("vm", c->name ? "'vm stop --all' takes no VM name" : "--all is for 'vm stop' only");
 	if (c->timeout >= 0 && strcmp(c->sub, "stop") && strcmp(c->sub, "remove-device"))
 		return cli_usage_error("vm", "--timeout is for 'vm stop' and 'vm remove-device' only");
 	if ((c->qemu_args || c->libvirt) && strcmp(c->sub, "show"))
@@ -915,6 +921,12 @@ int cmd_vm(int argc, char **argv)
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	c.sub = argv[1];
+	/* --help anywhere answers before anything is looked at or refused */
+	for (int k = 2; k < argc && strcmp(argv[k], "--"); k++)
+		if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
+			help();
+			return EXIT_OK;
+		}
 	for (i = 0; i < ARRAY_SIZE(refused); i++)
 		if (!strcmp(c.sub, refused[i])) {
 			dda_error_code(-ENOTSUP, "not-offered", argc > 2 ? argv[2] : NULL,

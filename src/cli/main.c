@@ -81,6 +81,9 @@ int main(int argc, char **argv)
 	const char *name;
 
 	cli_json_early(argc, argv);
+	/* Commands say "bad option" themselves, as text or JSON; getopt's
+	 * own line on stderr would be a second, unescaped one. */
+	opterr = 0;
 
 	if (argc < 2) {
 		usage(stderr);
