@@ -30,6 +30,8 @@ build_pkgs=(gcc meson ninja-build pkg-config make
 # the build.  One package a line, so additions merge cleanly.
 test_pkgs=(
 	python3
+	python3-jsonschema
+	sqlite3
 )
 # Fuzzing (clang's libFuzzer), the real-/sys survey and the lab's initramfs
 # and disk images; the lab's QEMU and kernel are lab_backports below.

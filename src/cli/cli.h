@@ -42,6 +42,15 @@ const char *cli_sgr(FILE *f, const char *code);
  * bad input (-EINVAL, -ENODEV for a named device) is 2, the rest 1. */
 int cli_fail(int r);
 
+/* Copies s to buf with C0/C1 control characters, DEL and bytes that are
+ * not UTF-8 written as \xHH, so an argument echoed back cannot drive the
+ * terminal; truncates to size. */
+void cli_escape(const char *s, char *buf, size_t size);
+
+/* Sets arg_json when --json (or -j) is anywhere before "--", so errors
+ * found before a command's own option parsing are JSON documents too. */
+void cli_json_early(int argc, char **argv);
+
 /* A usage error from option parsing: one line and a pointer to --help. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) _printf_(2, 3);
 
@@ -66,6 +75,9 @@ void cli_command_line(int argc, char **argv, char *buf, size_t size);
 struct dda_host;
 struct dda_device;
 struct dda_plan;
+/* Checks that each name is a well-formed address or location path, for
+ * checking every argument before the session (and its repair) starts. */
+int cli_check_device_names(int argc, char **argv) _must_check_;
 /* Resolves each name (address or location path); errors name the input. */
 int cli_resolve_devices(struct dda_host *h, int argc, char **argv, struct dda_device ***ret,
 			size_t *ret_n) _must_check_;

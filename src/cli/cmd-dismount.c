@@ -60,6 +60,9 @@ int cmd_dismount(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error("dismount", "no device named");
+	r = cli_check_device_names(argc - optind, argv + optind);
+	if (r < 0)
+		return cli_fail(r);
 	/* A dry run changes nothing, so it needs neither root nor the lock;
 	 * without a state database the pool is simply empty. */
 	if (flags & DDA_MOVE_DRY_RUN) {

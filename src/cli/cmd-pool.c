@@ -48,47 +48,95 @@ static void help(void)
 	       "  -j, --json      JSON output\n");
 }
 
+/* Pool names, devices and options are all checked before the first
+ * change: `pool add p2 03:00.0 bogus` adds nothing. */
 static int named(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
 	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
+	_cleanup_free_ struct dda_device **devs = NULL;
 	struct cli_session ses = { 0 };
-	const char *sub = argv[0];
-	char line[512];
-	int r;
+	const char *sub = argv[0], *pool;
+	bool add = !strcmp(sub, "add");
+	char line[512], cmd[32];
+	size_t n = 0;
+	int c, r;
 
-	if (argc < 2 || (!strcmp(sub, "add") && argc < 3))
-		return cli_usage_error("pool", "'pool %s' needs %s", sub, !strcmp(sub, "add") ? "a pool name and devices" : "a pool name");
-	if (!strcmp(sub, "create") && argc > 2)
-		return cli_usage_error("pool", "unexpected argument '%s'", argv[2]);
-	if (!dda_vm_name_valid(argv[1]))
-		return cli_usage_error("pool", "'%s' is not a valid pool name", argv[1]);
 	cli_command_line(argc, argv, line, sizeof(line));
-	r = cli_session_open(&ses, "pool", line);
-	if (r == 0 && !strcmp(sub, "create")) {
-		r = dda_npool_create(ses.state, argv[1]);
-		if (r == 0)
-			printf("pool '%s' created\n", argv[1]);
-	} else if (r == 0) {
-		if (!dda_npool_exists(ses.state, argv[1]))
-			r = dda_error_code(-ENOENT, "no-pool", argv[1], "no pool named '%s' ('ddactl pool create %s')", argv[1], argv[1]);
-		if (r == 0)
-			r = dda_host_scan(&h, 0);
-		for (int i = 2; r == 0 && i < argc; i++) {
-			struct dda_device *d;
-			struct dda_pool_entry e;
-
-			r = dda_host_resolve(h, argv[i], &d);
-			if (r == 0 && dda_pool_get(ses.state, d->name, &e) < 0)
-				r = dda_error_code(-ENOENT, "not-in-pool", d->name,
-						   "'%s' is not in the pool: 'ddactl dismount %s' first", d->name, d->name);
-			if (r == 0)
-				r = dda_npool_add(ses.state, argv[1], d->name);
-			if (r == 0)
-				printf("'%s' added to pool '%s'\n", d->name, argv[1]);
+	snprintf(cmd, sizeof(cmd), "pool %s", sub);
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': arg_json = true; break;
+		case 'h': help(); return EXIT_OK;
+		default: return cli_usage_error("pool", "bad option '%s'", argv[optind - 1]);
 		}
 	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1 || (add && argc < 2))
+		return cli_usage_error("pool", "'pool %s' needs %s", sub, add ? "a pool name and devices" : "a pool name");
+	if (!add && argc > 1)
+		return cli_usage_error("pool", "unexpected argument '%s'", argv[1]);
+	pool = argv[0];
+	if (!dda_vm_name_valid(pool))
+		return cli_usage_error("pool", "'%s' is not a valid pool name (letters, digits, '-', '_', '.'; at most %d)",
+				       pool, DDA_VM_NAME_MAX);
+	r = cli_check_device_names(argc - 1, argv + 1);
+	if (r < 0)
+		return cli_fail(r);
+	r = cli_session_open(&ses, cmd, line);
+	if (r == 0 && !add)
+		r = dda_npool_create(ses.state, pool);
+	if (r == 0 && add) {
+		if (!dda_npool_exists(ses.state, pool))
+			r = dda_error_code(-ENOENT, "no-pool", pool, "no pool named '%s' ('ddactl pool create %s')", pool, pool);
+		if (r == 0)
+			r = dda_host_scan(&h, 0);
+		if (r == 0)
+			r = cli_resolve_devices(h, argc - 1, argv + 1, &devs, &n);
+		for (size_t i = 0; r == 0 && i < n; i++) {
+			struct dda_pool_entry e;
+
+			if (dda_pool_get(ses.state, devs[i]->name, &e) < 0)
+				r = dda_error_code(-ENOENT, "not-in-pool", devs[i]->name,
+						   "'%s' is not in the pool: 'ddactl dismount %s' first", devs[i]->name,
+						   devs[i]->name);
+		}
+		/* all or none, should the database fail half way */
+		if (r == 0)
+			r = dda_state_begin(ses.state);
+		for (size_t i = 0; r == 0 && i < n; i++) {
+			r = dda_npool_add(ses.state, pool, devs[i]->name);
+			if (r < 0)
+				dda_state_rollback(ses.state);
+		}
+		if (r == 0)
+			r = dda_state_commit(ses.state);
+	}
 	cli_session_close(&ses);
-	return r < 0 ? cli_fail(r) : EXIT_OK;
+	if (r < 0)
+		return cli_fail(r);
+	if (arg_json) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+		struct json_object *a = json_object_new_array();
+
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(a, json_object_new_string(devs[i]->name));
+		json_object_object_add(o, "action", json_object_new_string(add ? "add" : "create"));
+		json_object_object_add(o, "pool", json_object_new_string(pool));
+		json_object_object_add(o, "devices", a);
+		cli_print_json(o);
+	} else if (!add) {
+		printf("pool '%s' created\n", pool);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			printf("'%s' added to pool '%s'\n", devs[i]->name, pool);
+	}
+	return EXIT_OK;
 }
 
 static struct json_object *unrecorded_json(const struct dda_host *h)
@@ -158,33 +206,31 @@ static int list(void)
 
 		for (size_t i = 0; i < n; i++) {
 			const struct dda_pool_entry *e = &v[i];
-			struct json_object *x = json_object_new_object(), *comp = json_object_new_array();
+			struct json_object *x = json_object_new_object(), *members = json_object_new_array();
 			struct dda_pciaddr addr;
 			struct dda_device *d = NULL;
 
 			if (h && dda_pciaddr_parse(e->address, &addr) == 0)
 				d = dda_host_find(h, &addr);
+			/* The group as it moved: the pool holds every member. */
 			for (size_t k = 0; k < n; k++)
-				if (k != i && v[k].group == e->group)
-					json_object_array_add(comp, json_object_new_string(v[k].address));
+				if (v[k].group == e->group)
+					json_object_array_add(members, json_object_new_string(v[k].address));
 			json_object_object_add(x, "address", json_object_new_string(e->address));
 			json_object_object_add(x, "location_path", json_object_new_string(e->location_path));
 			json_object_object_add(x, "name", d && d->name_str ? json_object_new_string(d->name_str) : NULL);
 			json_object_object_add(x, "vendor_id", dda_json_hex(e->vendor, 4));
 			json_object_object_add(x, "device_id", dda_json_hex(e->device, 4));
 			json_object_object_add(x, "iommu_group", json_object_new_int(e->group));
-			json_object_object_add(x, "group_companions", comp);
-			json_object_object_add(x, "requested", json_object_new_boolean(e->requested));
+			json_object_object_add(x, "group_members", members);
 			json_object_object_add(x, "companion_of", e->brought_by[0] ? json_object_new_string(e->brought_by) : NULL);
 			json_object_object_add(x, "original_driver",
 					       e->original_driver[0] ? json_object_new_string(e->original_driver) : NULL);
 			json_object_object_add(x, "driver", d && d->driver[0] ? json_object_new_string(d->driver) : NULL);
 			json_object_object_add(x, "added_at", json_object_new_string(e->added_at));
 			json_object_object_add(x, "forced", json_object_new_boolean(e->forced));
-			if (e->forced) {
-				json_object_object_add(x, "forced_by", json_object_new_string(e->forced_by));
-				json_object_object_add(x, "forced_reasons", json_object_new_string(e->forced_reasons));
-			}
+			json_object_object_add(x, "forced_by", e->forced ? json_object_new_string(e->forced_by) : NULL);
+			json_object_object_add(x, "forced_reasons", e->forced ? json_object_new_string(e->forced_reasons) : NULL);
 			json_object_object_add(x, "state", json_object_new_string(e->state));
 			json_object_object_add(x, "quarantined", json_object_new_boolean(dda_pool_entry_quarantined(e)));
 			json_object_object_add(x, "quarantined_at", dda_pool_entry_quarantined(e)
@@ -307,6 +353,9 @@ static int release(int argc, char **argv)
 	if (argc - optind != 1)
 		return cli_usage_error("pool", optind >= argc ? "'pool release' needs a device"
 							       : "'pool release' takes one device");
+	r = cli_check_device_names(1, argv + optind);
+	if (r < 0)
+		return cli_fail(r);
 	r = cli_session_open(&ses, "pool release", line);
 	if (r == 0)
 		r = dda_host_scan(&h, 0);
@@ -328,6 +377,24 @@ static int release(int argc, char **argv)
 	}
 	cli_session_close(&ses);
 	return r < 0 ? cli_fail(r) : EXIT_OK;
+}
+
+static void restore_said(const char *only, const struct dda_repair *rep)
+{
+	if (arg_json) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+		struct json_object *lines = json_object_new_array();
+
+		for (size_t i = 0; i < rep->n; i++)
+			json_object_array_add(lines, json_object_new_string(rep->lines[i]));
+		json_object_object_add(o, "action", json_object_new_string("restore"));
+		json_object_object_add(o, "device", only ? json_object_new_string(only) : NULL);
+		json_object_object_add(o, "done", lines);
+		cli_print_json(o);
+		return;
+	}
+	for (size_t i = 0; i < rep->n; i++)
+		printf("%s\n", rep->lines[i]);
 }
 
 static int restore(int argc, char **argv)
@@ -361,8 +428,12 @@ static int restore(int argc, char **argv)
 		dda_pciaddr_format(&a, canon);
 		only = canon;
 	}
-	if (only && !restore_concerns(only))
+	if (optind < argc)
+		return cli_usage_error("pool", "unexpected argument '%s'", argv[optind]);
+	if (only && !restore_concerns(only)) {
+		restore_said(only, &rep);
 		return EXIT_OK;
+	}
 	r = cli_session_open(&ses, "pool restore", "ddactl pool restore");
 	/* With host use: a device the host took meanwhile is left alone. */
 	if (r == 0)
@@ -385,10 +456,15 @@ static int restore(int argc, char **argv)
 		r = rs;
 		dda_error_code(rs, sriov_err.code, sriov_err.device, "%s", sriov_err.message);
 	}
-	for (size_t i = 0; i < rep.n; i++)
-		fprintf(arg_json ? stderr : stdout, "%s\n", rep.lines[i]);
 	cli_session_close(&ses);
-	return r < 0 ? cli_fail(r) : EXIT_OK;
+	if (r < 0) {
+		/* what was done before the failure still needs saying */
+		for (size_t i = 0; i < rep.n; i++)
+			fprintf(stderr, "%s\n", rep.lines[i]);
+		return cli_fail(r);
+	}
+	restore_said(only, &rep);
+	return EXIT_OK;
 }
 
 int cmd_pool(int argc, char **argv)
@@ -398,14 +474,17 @@ int cmd_pool(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	int c;
+	int c, i = 1;
 
-	if (argc > 1 && !strcmp(argv[1], "restore"))
-		return restore(argc - 1, argv + 1);
-	if (argc > 1 && (!strcmp(argv[1], "create") || !strcmp(argv[1], "add")))
-		return named(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "release"))
-		return release(argc - 1, argv + 1);
+	/* `pool --json add ...`: --json was taken by cli_json_early */
+	while (i < argc && (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")))
+		i++;
+	if (i < argc && !strcmp(argv[i], "restore"))
+		return restore(argc - i, argv + i);
+	if (i < argc && (!strcmp(argv[i], "create") || !strcmp(argv[i], "add")))
+		return named(argc - i, argv + i);
+	if (i < argc && !strcmp(argv[i], "release"))
+		return release(argc - i, argv + i);
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': arg_json = true; break;

@@ -77,7 +77,7 @@ static struct json_object *policy_json(const struct dda_vf_policy *p)
 	json_object_object_add(o, "spoof_check", p->set & DDA_VF_SPOOFCHK ? json_object_new_boolean(p->spoofchk) : NULL);
 	json_object_object_add(o, "trust", p->set & DDA_VF_TRUST ? json_object_new_boolean(p->trust) : NULL);
 	json_object_object_add(o, "link", p->set & DDA_VF_LINK ? json_object_new_string(dda_vf_link_name(p->link)) : NULL);
-	json_object_object_add(o, "rate_mbps", p->set & DDA_VF_RATE ? json_object_new_int64(p->rate) : NULL);
+	json_object_object_add(o, "max_tx_rate_mbps", p->set & DDA_VF_RATE ? json_object_new_int64(p->rate) : NULL);
 	return o;
 }
 
@@ -208,7 +208,7 @@ static struct json_object *pf_json(struct dda_state *s, struct dda_host *h, cons
 		struct dda_vf_policy p;
 		char owner[DDA_VM_NAME_MAX + 1];
 
-		json_object_object_add(x, "index", json_object_new_int(i));
+		json_object_object_add(x, "vf_index", json_object_new_int(i));
 		json_object_object_add(x, "address", d ? json_object_new_string(d->name) : NULL);
 		json_object_object_add(x, "location_path", d ? json_object_new_string(d->location_path) : NULL);
 		json_object_object_add(x, "present", json_object_new_boolean(d != NULL));
@@ -217,8 +217,14 @@ static struct json_object *pf_json(struct dda_state *s, struct dda_host *h, cons
 			json_object_object_add(x, "device_id", dda_json_hex(d->device, 4));
 			json_object_object_add(x, "iommu_group", d->group_id >= 0 ? json_object_new_int(d->group_id) : NULL);
 			json_object_object_add(x, "driver", d->driver[0] ? json_object_new_string(d->driver) : NULL);
-			json_object_object_add(x, "pool", dda_pool_get(s, d->name, &e) == 0 ? json_object_new_string(e.state) : NULL);
+			json_object_object_add(x, "pool_state", dda_pool_get(s, d->name, &e) == 0 ? json_object_new_string(e.state) : NULL);
 			json_object_object_add(x, "vm", s && dda_vm_owner(s, d->name, owner) == 0 ? json_object_new_string(owner) : NULL);
+		} else {
+			/* an absent VF has the same keys, null */
+			static const char *const keys[] = { "vendor_id", "device_id", "iommu_group", "driver", "pool_state", "vm" };
+
+			for (size_t j = 0; j < ARRAY_SIZE(keys); j++)
+				json_object_object_add(x, keys[j], NULL);
 		}
 		json_object_object_add(x, "policy", dda_vf_policy_get(s, pf, (unsigned)i, &p) == 0 ? policy_json(&p) : NULL);
 		json_object_object_add(x, "kernel", k ? kstate_json(k) : NULL);
@@ -350,6 +356,20 @@ static int list(int argc, char **argv)
 
 /* --- vf set ------------------------------------------------------------- */
 
+/* The PF's address as the documents spell it, however it was named. */
+static const char *canonical(const char *name, char buf[static DDA_PCIADDR_LEN])
+{
+	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
+	struct dda_device *d;
+
+	if (dda_host_scan(&h, 0) < 0 || dda_host_resolve(h, name, &d) < 0) {
+		dda_error_clear();
+		return name;
+	}
+	snprintf(buf, DDA_PCIADDR_LEN, "%s", d->name);
+	return buf;
+}
+
 static int set(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -361,7 +381,8 @@ static int set(int argc, char **argv)
 	};
 	struct cli_session ses = { 0 };
 	struct dda_repair rep = { 0 };
-	char what[512];
+	char what[512], pf[DDA_PCIADDR_LEN];
+	const char *cmd = "vf set";
 	uint32_t count = 0;
 	bool have_count = false, pool = false;
 	int c, r;
@@ -386,7 +407,9 @@ static int set(int argc, char **argv)
 		return cli_usage_error("vf", "unexpected argument '%s'", argv[optind + 1]);
 	if (!have_count)
 		return cli_usage_error("vf", "'vf set' needs --count N");
-	r = cli_session_open(&ses, "vf", what);
+	r = cli_check_device_names(1, argv + optind);
+	if (r == 0)
+		r = cli_session_open(&ses, cmd, what);
 	if (r == 0)
 		r = dda_sriov_set(ses.state, argv[optind], (int)count, pool ? DDA_SRIOV_POOL : 0, &rep);
 	cli_session_close(&ses);
@@ -396,7 +419,8 @@ static int set(int argc, char **argv)
 
 		for (size_t i = 0; i < rep.n; i++)
 			json_object_array_add(lines, json_object_new_string(rep.lines[i]));
-		json_object_object_add(o, "pf", json_object_new_string(argv[optind]));
+		json_object_object_add(o, "action", json_object_new_string("set"));
+		json_object_object_add(o, "physfn", json_object_new_string(canonical(argv[optind], pf)));
 		json_object_object_add(o, "count", json_object_new_int((int)count));
 		json_object_object_add(o, "pool", json_object_new_boolean(pool));
 		json_object_object_add(o, "done", lines);
@@ -467,6 +491,7 @@ static int config(int argc, char **argv)
 	struct dda_vf_policy p = { 0 }, stored = { 0 };
 	struct dda_device *pf = NULL;
 	char what[512], text[256];
+	const char *cmd = "vf config";
 	bool forget = false;
 	unsigned vf = 0;
 	uint32_t v;
@@ -521,7 +546,11 @@ static int config(int argc, char **argv)
 		return cli_usage_error("vf", "'vf config' needs at least one of --mac, --vlan, --spoof-check, --trust, --link, --rate, --forget");
 	if (p.set && forget)
 		return cli_usage_error("vf", "--forget cannot be combined with a setting");
-	r = cli_session_open(&ses, "vf", what);
+	r = cli_check_device_names(1, argv + optind);
+	if (r == 0 && dda_parse_u32(argv[optind + 1], 10, &v) < 0)
+		r = cli_check_device_names(1, argv + optind + 1);
+	if (r == 0)
+		r = cli_session_open(&ses, cmd, what);
 	if (r == 0)
 		r = dda_host_scan(&h, 0);
 	if (r == 0)
@@ -540,8 +569,9 @@ static int config(int argc, char **argv)
 	if (arg_json) {
 		_cleanup_json_ struct json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "pf", json_object_new_string(pf->name));
-		json_object_object_add(o, "vf", json_object_new_int((int)vf));
+		json_object_object_add(o, "action", json_object_new_string(forget ? "forget" : "config"));
+		json_object_object_add(o, "physfn", json_object_new_string(pf->name));
+		json_object_object_add(o, "vf_index", json_object_new_int((int)vf));
 		json_object_object_add(o, "policy", forget ? NULL : policy_json(&stored));
 		cli_print_json(o);
 	} else if (forget) {

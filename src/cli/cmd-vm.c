@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "error.h"
 #include "hostpath.h"
+#include "pool.h"
 #include "qemu.h"
 #include "report.h"
 #include "vmrun.h"
@@ -88,6 +89,24 @@ static int parse_mib(const char *s, int64_t *ret)
 	return 0;
 }
 
+/* x86-64's architectural limit on physical addresses (52 bits, 4 PiB),
+ * in MiB: no guest RAM or MMIO window can be larger. */
+#define ARCH_LIMIT_MB (1ULL << (52 - 20))
+
+/* The host's RAM in MiB (MemTotal), 0 when unknown.  VFIO pins every page
+ * of a VM with assigned devices, so no such VM can have more. */
+static uint64_t host_ram_mb(void)
+{
+	_cleanup_free_ char *info = NULL;
+	unsigned long long kb;
+	const char *p;
+
+	if (dda_read_alloc(&info, NULL, "proc/meminfo") < 0 || !(p = strstr(info, "MemTotal:")) ||
+	    sscanf(p + 9, "%llu kB", &kb) != 1)
+		return 0;
+	return kb / 1024;
+}
+
 enum {
 	OPT_MEMORY = 256, OPT_CPUS, OPT_DISK, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_FIRMWARE, OPT_ACCEL,
 	OPT_QEMU_ARG, OPT_MMIO_BELOW, OPT_MMIO_ABOVE, OPT_HOTPLUG,
@@ -136,12 +155,19 @@ static int parse_definition(int argc, char **argv, struct dda_vm *vm)
 	}
 	while (rc == 0 && (c = getopt_long(argc, argv, "jh", def_opts, NULL)) != -1) {
 		switch (c) {
-		case OPT_MEMORY:
-			if (parse_mib(optarg, &v) < 0 || v < 16)
-				rc = cli_usage_error("vm", "bad --memory '%s' (MiB, or with K/M/G; at least 16M)", optarg);
+		case OPT_MEMORY: {
+			uint64_t ram = host_ram_mb();
+
+			if (parse_mib(optarg, &v) < 0 || v < 16 || (uint64_t)v > ARCH_LIMIT_MB)
+				rc = cli_usage_error("vm", "bad --memory '%s' (MiB, or with K/M/G/T; 16M to 4P)", optarg);
+			else if (ram && (uint64_t)v > ram)
+				rc = cli_usage_error("vm",
+						     "--memory '%s' is more than this host's %llu MiB of RAM: VFIO pins all of a VM's memory, so it must fit",
+						     optarg, (unsigned long long)ram);
 			else
 				vm->memory_mb = (uint64_t)v;
 			break;
+		}
 		case OPT_CPUS:
 			if (parse_mib(optarg, &v) < 0 || v < 1 || v > 1024 || strpbrk(optarg, "KkMmGgTt"))
 				rc = cli_usage_error("vm", "bad --cpus '%s'", optarg);
@@ -180,8 +206,8 @@ static int parse_definition(int argc, char **argv, struct dda_vm *vm)
 				vm->mmio_below_mb = v;
 			break;
 		case OPT_MMIO_ABOVE:
-			if (parse_mib(optarg, &v) < 0)
-				rc = cli_usage_error("vm", "bad --mmio-above-4g '%s'", optarg);
+			if (parse_mib(optarg, &v) < 0 || (uint64_t)v > ARCH_LIMIT_MB)
+				rc = cli_usage_error("vm", "bad --mmio-above-4g '%s' (MiB, or with K/M/G/T; at most 4P)", optarg);
 			else
 				vm->mmio_above_mb = v;
 			break;
@@ -232,6 +258,24 @@ static void said(const char *vm, const char *action, const char *result, const c
 	putchar('\n');
 }
 
+/* The device of the VM that brought companion d along: the one given to
+ * the guest from the same IOMMU group (groups are the pool's record; the
+ * database ties every VM device to its pool row).  buf: the fallback,
+ * what brought it into the pool. */
+static const char *companion_of(struct dda_state *s, const struct dda_vm_device *devs, size_t n,
+				const struct dda_vm_device *d, char buf[static DDA_PCIADDR_LEN])
+{
+	struct dda_pool_entry me, other;
+
+	if (d->requested || dda_pool_get(s, d->address, &me) < 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (devs[i].requested && dda_pool_get(s, devs[i].address, &other) == 0 && other.group == me.group)
+			return devs[i].address;
+	snprintf(buf, DDA_PCIADDR_LEN, "%s", me.brought_by);
+	return buf[0] ? buf : NULL;
+}
+
 static struct json_object *vm_json(struct dda_state *s, const struct dda_vm *vm)
 {
 	_cleanup_free_ struct dda_vm_device *devs = NULL;
@@ -239,7 +283,7 @@ static struct json_object *vm_json(struct dda_state *s, const struct dda_vm *vm)
 	pid_t pid = dda_vm_pid(vm->name);
 	size_t n = 0;
 
-	json_object_object_add(o, "name", json_object_new_string(vm->name));
+	json_object_object_add(o, "vm", json_object_new_string(vm->name));
 	json_object_object_add(o, "state", json_object_new_string(pid > 0 ? "running" : "stopped"));
 	json_object_object_add(o, "pid", pid > 0 ? json_object_new_int(pid) : NULL);
 	json_object_object_add(o, "memory_mb", json_object_new_int64((int64_t)vm->memory_mb));
@@ -258,12 +302,14 @@ static struct json_object *vm_json(struct dda_state *s, const struct dda_vm *vm)
 	if (dda_vm_devices(s, vm->name, &devs, &n) == 0)
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *x = json_object_new_object();
+			char buf[DDA_PCIADDR_LEN];
+			const char *by = companion_of(s, devs, n, &devs[i], buf);
 
 			json_object_object_add(x, "address", json_object_new_string(devs[i].address));
 			json_object_object_add(x, "location_path", json_object_new_string(devs[i].location_path));
 			json_object_object_add(x, "vendor_id", dda_json_hex(devs[i].vendor, 4));
 			json_object_object_add(x, "device_id", dda_json_hex(devs[i].device, 4));
-			json_object_object_add(x, "companion", json_object_new_boolean(!devs[i].requested));
+			json_object_object_add(x, "companion_of", by ? json_object_new_string(by) : NULL);
 			json_object_object_add(x, "from_pool", devs[i].via_pool[0] ? json_object_new_string(devs[i].via_pool) : NULL);
 			json_object_object_add(x, "qemu_id", devs[i].qemu_id[0] ? json_object_new_string(devs[i].qemu_id) : NULL);
 			json_object_object_add(x, "state", json_object_new_string(!strcmp(devs[i].state, "removing") ? "removal-pending" : "assigned"));
@@ -320,11 +366,24 @@ static int resolve_one(struct dda_host **h, const char *name, struct dda_device 
 struct vm_call {
 	const char *sub, *name, *device, *any, *pool;
 	bool all, qemu_args, libvirt;
-	unsigned timeout;		/* seconds; 0 for the default */
+	int timeout;			/* seconds; -1 for the default, 0: no wait */
+	uint16_t any_vendor, any_device;	/* --any, parsed */
 	struct dda_state *s;		/* read-only for looks, locked for changes */
 	struct dda_host *h;		/* scanned when a subcommand needs it */
-	int usage;			/* exit status of a usage error found late */
+	struct json_object *stopped;	/* stop --all --json: the VMs stopped */
 };
+
+/* What the user gave ddactl (--append, paths, QEMU arguments) echoed to
+ * a terminal: escaped like every other echo. */
+static void print_escaped(const char *prefix, const char *s)
+{
+	size_t size = strlen(s) * 4 + 1;
+	_cleanup_free_ char *safe = malloc(size);
+
+	if (safe)
+		cli_escape(s, safe, size);
+	printf("%s%s\n", prefix, safe ? safe : "");
+}
 
 static int vm_list(struct vm_call *c)
 {
@@ -368,9 +427,23 @@ static int show_qemu_args(struct vm_call *c)
 		r = dda_vm_command_line(c->s, c->h, c->name, false, &qv);
 	if (r < 0)
 		return r;
+	if (arg_json) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+		struct json_object *a = json_object_new_array();
+
+		for (size_t i = 0; qv[i]; i++)
+			json_object_array_add(a, json_object_new_string(qv[i]));
+		dda_strv_free(qv);
+		json_object_object_add(o, "vm", json_object_new_string(c->name));
+		json_object_object_add(o, "qemu_argv", a);
+		cli_print_json(o);
+		return 0;
+	}
 	line = dda_strv_join(qv);
 	dda_strv_free(qv);
-	printf("%s\n", line ? line : "");
+	if (!line)
+		return -ENOMEM;
+	print_escaped("", line);
 	return 0;
 }
 
@@ -382,22 +455,38 @@ static int show_libvirt(struct vm_call *c)
 	size_t n;
 	int r;
 
+	_cleanup_free_ char *xml = NULL;
+	size_t len = 0;
+	FILE *f;
+
 	r = dda_vm_devices(c->s, c->name, &devs, &n);
 	if (r < 0)
 		return r;
-	printf("<!-- devices ddactl pooled for VM '%s': paste into <devices> of a libvirt domain -->\n", c->name);
+	/* text, or the same text as one JSON string */
+	f = arg_json ? open_memstream(&xml, &len) : stdout;
+	if (!f)
+		return -ENOMEM;
+	fprintf(f, "<!-- devices ddactl pooled for VM '%s': paste into <devices> of a libvirt domain -->\n", c->name);
 	for (size_t i = 0; i < n; i++) {
 		struct dda_pciaddr a;
 
 		if (!devs[i].requested || dda_pciaddr_parse(devs[i].address, &a) < 0)
 			continue;
-		printf("<hostdev mode='subsystem' type='pci' managed='no'>\n"
+		fprintf(f, "<hostdev mode='subsystem' type='pci' managed='no'>\n"
 		       "  <driver name='vfio'/>\n"
 		       "  <source>\n"
 		       "    <address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>\n"
 		       "  </source>\n"
 		       "</hostdev>\n",
 		       a.domain, a.bus, a.dev, a.fn);
+	}
+	if (arg_json) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+
+		fclose(f);
+		json_object_object_add(o, "vm", json_object_new_string(c->name));
+		json_object_object_add(o, "libvirt_xml", json_object_new_string(xml ? xml : ""));
+		cli_print_json(o);
 	}
 	return 0;
 }
@@ -408,17 +497,17 @@ static void show_text(struct vm_call *c, const struct dda_vm *vm)
 	printf("  memory %llu MiB, %u CPUs, firmware %s, accel %s, %u hot-add ports\n",
 	       (unsigned long long)vm->memory_mb, vm->cpus, vm->firmware, vm->accel, vm->hotplug_ports);
 	if (vm->kernel[0])
-		printf("  kernel %s\n", vm->kernel);
+		print_escaped("  kernel ", vm->kernel);
 	if (vm->initrd[0])
-		printf("  initrd %s\n", vm->initrd);
+		print_escaped("  initrd ", vm->initrd);
 	if (vm->append[0])
-		printf("  append %s\n", vm->append);
+		print_escaped("  append ", vm->append);
 	if (vm->disk[0])
-		printf("  disk %s\n", vm->disk);
+		print_escaped("  disk ", vm->disk);
 	printf("  MMIO below 4G: %s, above 4G: %s\n", vm->mmio_below_mb < 0 ? "computed" : "set",
 	       vm->mmio_above_mb < 0 ? "computed" : "set");
 	if (strcmp(vm->qemu_args, "[]"))
-		printf("  extra QEMU arguments %s\n", vm->qemu_args);
+		print_escaped("  extra QEMU arguments ", vm->qemu_args);
 	printf("  devices:\n");
 	print_devices(c->s, vm->name, "    ");
 }
@@ -439,7 +528,15 @@ static int vm_show(struct vm_call *c)
 	if (arg_json) {
 		_cleanup_json_ struct json_object *o = vm_json(c->s, &vm);
 
-		cli_print_json(!strcmp(c->sub, "devices") ? json_object_object_get(o, "devices") : o);
+		if (!strcmp(c->sub, "devices")) {
+			_cleanup_json_ struct json_object *d = json_object_new_object();
+
+			json_object_object_add(d, "vm", json_object_new_string(vm.name));
+			json_object_object_add(d, "devices", json_object_get(json_object_object_get(o, "devices")));
+			cli_print_json(d);
+		} else {
+			cli_print_json(o);
+		}
 	} else if (!strcmp(c->sub, "devices")) {
 		print_devices(c->s, c->name, "");
 	} else {
@@ -463,6 +560,29 @@ static int vm_console(struct vm_call *c)
 	f = fopen(path, "re");
 	if (!f)
 		return dda_error(-errno, c->name, "VM '%s' has no console log yet (%s)", c->name, path);
+	if (arg_json) {
+		/* the guest's bytes, line by line, escaped as every echo is */
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+		struct json_object *lines = json_object_new_array();
+		_cleanup_free_ char *l = NULL, *safe = NULL;
+		size_t cap = 0;
+		ssize_t len;
+
+		while ((len = getline(&l, &cap, f)) > 0) {
+			if (l[len - 1] == '\n')
+				l[--len] = '\0';
+			free(safe);
+			safe = malloc((size_t)len * 4 + 1);
+			if (!safe)
+				return -ENOMEM;
+			cli_escape(l, safe, (size_t)len * 4 + 1);
+			json_object_array_add(lines, json_object_new_string(safe));
+		}
+		json_object_object_add(o, "vm", json_object_new_string(c->name));
+		json_object_object_add(o, "lines", lines);
+		cli_print_json(o);
+		return 0;
+	}
 	while ((k = fread(buf, 1, sizeof(buf), f)) > 0)
 		fwrite(buf, 1, k, stdout);
 	return 0;
@@ -499,11 +619,18 @@ static int vm_start(struct vm_call *c)
 static int stop_one(struct vm_call *c, const char *name)
 {
 	bool forced;
-	int r = dda_vm_stop(c->s, name, c->timeout ? (int)c->timeout : 60, &forced);
+	int r = dda_vm_stop(c->s, name, c->timeout >= 0 ? c->timeout : 60, &forced);
 
-	if (r == 0)
+	if (r == 0 && c->stopped) {
+		struct json_object *x = json_object_new_object();
+
+		json_object_object_add(x, "vm", json_object_new_string(name));
+		json_object_object_add(x, "result", json_object_new_string(forced ? "turned-off" : "powered-down"));
+		json_object_array_add(c->stopped, x);
+	} else if (r == 0) {
 		said(name, "stop", forced ? "turned-off" : "powered-down", NULL, "VM '%s' %s", name,
 		     forced ? "turned off (it did not power down in time)" : "powered down");
+	}
 	return r;
 }
 
@@ -512,27 +639,46 @@ static int stop_one(struct vm_call *c, const char *name)
 static int vm_stop(struct vm_call *c)
 {
 	_cleanup_free_ struct dda_vm *vms = NULL;
+	struct dda_error_info first = { 0 };
 	struct dda_vm vm;
 	size_t n = 0;
-	int r, first = 0;
+	int r;
 
 	if (!c->all) {
 		r = dda_vm_get(c->s, c->name, &vm);
 		return r < 0 ? r : stop_one(c, c->name);
 	}
+	/* --json: one document for all of them */
+	_cleanup_json_ struct json_object *stopped = arg_json ? json_object_new_array() : NULL;
+
+	c->stopped = stopped;
 	r = dda_vm_list(c->s, &vms, &n);
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		int e;
+		struct dda_error_info e;
 
 		if (dda_vm_pid(vms[i].name) <= 0)
 			continue;
-		e = stop_one(c, vms[i].name);
-		if (e < 0) {
-			fprintf(stderr, "ddactl: %s\n", dda_last_error()->message);
-			first = first ? first : e;
+		if (stop_one(c, vms[i].name) < 0) {
+			e = *dda_last_error();
+			fprintf(stderr, "ddactl: %s\n", e.message);
+			if (!first.err)
+				first = e;
 		}
 	}
-	return r < 0 ? r : first;
+	c->stopped = NULL;
+	if (r < 0)
+		return r;
+	if (first.err)
+		/* the first failure is the command's error */
+		return dda_error_code(first.err, first.code, first.device, "%s", first.message);
+	if (stopped) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "action", json_object_new_string("stop"));
+		json_object_object_add(o, "vms", json_object_get(stopped));
+		cli_print_json(o);
+	}
+	return 0;
 }
 
 /* --pool: a named pool, resolved to a free member when the VM starts
@@ -565,16 +711,9 @@ static int vm_add_device(struct vm_call *c)
 	if (c->pool)
 		return add_from_pool(c);
 	if (c->any) {
-		unsigned v, dv;
-		char tail;
-
-		if (sscanf(c->any, "%4x:%4x%c", &v, &dv, &tail) != 2) {
-			c->usage = cli_usage_error("vm", "bad --any '%s' (VENDOR:DEVICE in hex, e.g. 8086:10d3)", c->any);
-			return 0;
-		}
 		r = dda_host_scan(&c->h, DDA_SCAN_NAMES);
 		if (r == 0)
-			r = dda_vm_find_free(c->s, c->h, (uint16_t)v, (uint16_t)dv, &d);
+			r = dda_vm_find_free(c->s, c->h, c->any_vendor, c->any_device, &d);
 	} else {
 		r = resolve_one(&c->h, c->device, &d);
 	}
@@ -605,7 +744,7 @@ static int vm_remove_device(struct vm_call *c)
 	if (r == 0)
 		r = resolve_one(&c->h, c->device, &d);
 	if (r == 0)
-		r = dda_vm_unassign(c->s, c->h, c->name, d, c->timeout ? (int)c->timeout * 1000 : 30000, &pending);
+		r = dda_vm_unassign(c->s, c->h, c->name, d, c->timeout >= 0 ? c->timeout * 1000 : 30000, &pending);
 	if (r < 0)
 		return r;
 	if (pending)
@@ -640,36 +779,48 @@ static int vm_define(int argc, char **argv, const char *sub)
 	struct cli_session ses = { 0 };
 	const char *name;
 	struct dda_vm vm;
-	char line[512];
+	char line[512], cmd[32];
 	int r, rc;
 
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		help();
+		return EXIT_OK;
+	}
 	if (argc < 2 || argv[1][0] == '-')
 		return cli_usage_error("vm", "'vm %s' needs a VM name", sub);
 	name = argv[1];
 	if (!dda_vm_name_valid(name))
 		return cli_usage_error("vm", "'%s' is not a valid VM name (letters, digits, '-', '_', '.'; at most %d)",
 				       name, DDA_VM_NAME_MAX);
+	/* Every option is checked (and --help answered) before root, the
+	 * lock or the state come into it; set then applies them again to
+	 * the stored definition. */
 	dda_vm_init(&vm, name);
+	optind = 2;
+	rc = parse_definition(argc, argv, &vm);
+	if (rc == 0 && optind < argc)
+		rc = cli_usage_error("vm", "unexpected argument '%s'", argv[optind]);
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;	/* -1: --help was printed */
 	cli_command_line(argc, argv, line, sizeof(line));
-	r = cli_session_open(&ses, sub, line);
+	snprintf(cmd, sizeof(cmd), "vm %s", sub);
+	r = cli_session_open(&ses, cmd, line);
 	if (r == 0 && !strcmp(sub, "set")) {
 		r = dda_vm_get(ses.state, name, &vm);
 		if (r == 0 && dda_vm_pid(name) > 0)
 			r = dda_error_code(-EBUSY, "running", name, "VM '%s' is running: stop it before changing it", name);
+		optind = 2;
+		if (r == 0 && parse_definition(argc, argv, &vm))
+			r = dda_error_code(-EIO, "usage", name, "the options for VM '%s' could not be applied again", name);
 	}
 	if (r < 0) {
 		cli_session_close(&ses);
 		return cli_fail(r);
 	}
-	optind = 2;
-	rc = parse_definition(argc, argv, &vm);
-	if (rc == 0 && optind < argc)
-		rc = cli_usage_error("vm", "unexpected argument '%s'", argv[optind]);
-	if (rc) {
-		cli_session_close(&ses);
-		return rc < 0 ? EXIT_OK : rc;	/* -1: --help was printed */
-	}
 	r = !strcmp(sub, "create") ? dda_vm_create(ses.state, &vm) : dda_vm_update(ses.state, &vm);
+	/* as stored (create stamps created_at) */
+	if (r == 0)
+		r = dda_vm_get(ses.state, name, &vm);
 	if (r == 0 && arg_json) {
 		_cleanup_json_ struct json_object *o = vm_json(ses.state, &vm);
 
@@ -706,7 +857,7 @@ static int parse_call(int argc, char **argv, struct vm_call *c)
 		case 't':
 			if (dda_parse_u64(optarg, 10, &t) < 0 || t > 86400)
 				return cli_usage_error("vm", "bad --timeout '%s' (seconds)", optarg);
-			c->timeout = (unsigned)t;
+			c->timeout = (int)t;
 			break;
 		case 'a': c->all = true; break;
 		case 'q': c->qemu_args = true; break;
@@ -723,12 +874,35 @@ static int parse_call(int argc, char **argv, struct vm_call *c)
 		c->device = argv[optind++];
 	if (optind < argc)
 		return cli_usage_error("vm", "unexpected argument '%s'", argv[optind]);
+	if (c->all && strcmp(c->sub, "stop"))
+		return cli_usage_error("vm", "--all is for 'vm stop' only");
+	if (c->all && c->name)
+		return cli_usage_error("vm", "'vm stop --all' takes no VM name");
 	if (!c->name && strcmp(c->sub, "list") && !(c->all && !strcmp(c->sub, "stop")))
 		return cli_usage_error("vm", "'vm %s' needs a VM name", c->sub);
 	if (!strcmp(c->sub, "add-device") && !!c->device + !!c->any + !!c->pool != 1)
 		return cli_usage_error("vm", "'vm add-device' takes one of DEVICE, --any VENDOR:DEVICE or --pool POOL");
 	if (!strcmp(c->sub, "remove-device") && !c->device)
 		return cli_usage_error("vm", "'vm remove-device' needs a DEVICE");
+	if (c->device && strcmp(c->sub, "add-device") && strcmp(c->sub, "remove-device"))
+		return cli_usage_error("vm", "unexpected argument '%s'", c->device);
+	if (c->name && !dda_vm_name_valid(c->name))
+		return cli_usage_error("vm", "'%s' is not a valid VM name (letters, digits, '-', '_', '.'; at most %d)",
+				       c->name, DDA_VM_NAME_MAX);
+	if (c->device && cli_check_device_names(1, (char **)&c->device) < 0)
+		return cli_fail(-EINVAL);
+	if (c->any && dda_pciid_parse(c->any, &c->any_vendor, &c->any_device) < 0)
+		return cli_usage_error("vm", "bad --any '%s' (VENDOR:DEVICE, each 4 hex digits, e.g. 8086:10d3)", c->any);
+	if (c->pool && !dda_vm_name_valid(c->pool))
+		return cli_usage_error("vm", "'%s' is not a valid pool name", c->pool);
+	if (c->timeout >= 0 && strcmp(c->sub, "stop") && strcmp(c->sub, "remove-device"))
+		return cli_usage_error("vm", "--timeout is for 'vm stop' and 'vm remove-device' only");
+	if ((c->qemu_args || c->libvirt) && strcmp(c->sub, "show"))
+		return cli_usage_error("vm", "--%s is for 'vm show' only", c->qemu_args ? "qemu-args" : "libvirt");
+	if (c->qemu_args && c->libvirt)
+		return cli_usage_error("vm", "--qemu-args and --libvirt cannot be combined");
+	if ((c->any || c->pool) && strcmp(c->sub, "add-device"))
+		return cli_usage_error("vm", "--%s is for 'vm add-device' only", c->any ? "any" : "pool");
 	return 0;
 }
 
@@ -737,7 +911,7 @@ int cmd_vm(int argc, char **argv)
 	static const char *const refused[] = { "pause", "suspend", "save", "restore", "snapshot", "migrate" };
 	_cleanup_(dda_state_closep) struct dda_state *ro = NULL;
 	struct cli_session ses = { 0 };
-	struct vm_call c = { 0 };
+	struct vm_call c = { .timeout = -1 };
 	char line[512];
 	size_t i;
 	int r, rc;
@@ -747,6 +921,12 @@ int cmd_vm(int argc, char **argv)
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	c.sub = argv[1];
+	/* --help anywhere answers before anything is looked at or refused */
+	for (int k = 2; k < argc && strcmp(argv[k], "--"); k++)
+		if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
+			help();
+			return EXIT_OK;
+		}
 	for (i = 0; i < ARRAY_SIZE(refused); i++)
 		if (!strcmp(c.sub, refused[i])) {
 			dda_error_code(-ENOTSUP, "not-offered", argc > 2 ? argv[2] : NULL,
@@ -767,7 +947,10 @@ int cmd_vm(int argc, char **argv)
 	/* Changes take the lock and repair first; looks read what is there. */
 	cli_command_line(argc - 1, argv + 1, line, sizeof(line));
 	if (subcommands[i].change) {
-		r = cli_session_open(&ses, c.sub, line);
+		char cmd[32];
+
+		snprintf(cmd, sizeof(cmd), "vm %s", c.sub);
+		r = cli_session_open(&ses, cmd, line);
 		c.s = ses.state;
 		if (r == 0)
 			r = reconcile_all(c.s, c.all ? NULL : c.name);
@@ -784,7 +967,5 @@ int cmd_vm(int argc, char **argv)
 		r = subcommands[i].run(&c);
 	dda_host_free(c.h);
 	cli_session_close(&ses);
-	if (c.usage)
-		return c.usage;
 	return r < 0 ? cli_fail(r) : EXIT_OK;
 }

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "ddactl-config.h"
 #include "error.h"
+#include "report.h"
 #include "state.h"
 
 static const struct cli_command commands[] = {
@@ -41,9 +42,61 @@ static void usage(FILE *f)
 		"Environment: DDACTL_ROOT reads the host under another root directory.\n");
 }
 
+static const struct cli_command *find_command(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static int version(void)
+{
+	if (arg_json) {
+		_cleanup_json_ struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "version", json_object_new_string(DDACTL_VERSION));
+		cli_print_json(o);
+	} else {
+		printf("ddactl %s\n", DDACTL_VERSION);
+	}
+	return EXIT_OK;
+}
+
+/* --help anywhere among a command's arguments, as getopt would find it
+ * (not after "--"). */
+static bool asks_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	return false;
+}
+
+/* `ddactl help CMD [SUB]` is `ddactl CMD [SUB] --help`: the same text,
+ * and like it without root, locks or changes. */
+static int help_command(int argc, char **argv)
+{
+	const struct cli_command *cmd = find_command(argv[0]);
+	char *args[] = { argv[0], argc > 1 ? argv[1] : (char *)"--help", (char *)"--help", NULL };
+
+	if (!cmd)
+		return cli_usage_error(NULL, "no command '%s' to help with", argv[0]);
+	if (argc > 2)
+		return cli_usage_error(NULL, "unexpected argument '%s'", argv[2]);
+	optind = 1;
+	return cmd->run(argc > 1 ? 3 : 2, args);
+}
+
 int main(int argc, char **argv)
 {
+	const struct cli_command *cmd;
 	const char *name;
+
+	cli_json_early(argc, argv);
+	/* Commands say "bad option" themselves, as text or JSON; getopt's
+	 * own line on stderr would be a second, unescaped one. */
+	opterr = 0;
 
 	if (argc < 2) {
 		usage(stderr);
@@ -71,25 +124,28 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	/* --json before the command is the command's --json (set above). */
+	while (argc > 2 && (!strcmp(argv[1], "--json") || !strcmp(argv[1], "-j")))
+		argc--, argv++;
 	name = argv[1];
+	if (!strcmp(name, "help") && argc > 2)
+		return help_command(argc - 2, argv + 2);
 	if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
 		usage(stdout);
 		return EXIT_OK;
 	}
-	if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
-		printf("ddactl %s\n", DDACTL_VERSION);
-		return EXIT_OK;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-		if (strcmp(commands[i].name, name))
-			continue;
+	if (!strcmp(name, "--version") || !strcmp(name, "-V"))
+		return version();
+	cmd = find_command(name);
+	if (cmd) {
 		/* Before anything reads or writes: a root or state directory that
-		 * is not there must never fall back to the real host's. */
-		if (dda_state_paths_check() < 0)
+		 * is not there must never fall back to the real host's.  Help
+		 * reads nothing, so it is given whatever the environment says. */
+		if (!asks_help(argc - 1, argv + 1) && dda_state_paths_check() < 0)
 			return cli_usage_error(NULL, "%s", dda_last_error()->message);
 		/* Each command parses its own options, getopt_long style. */
 		optind = 1;
-		return commands[i].run(argc - 1, argv + 1);
+		return cmd->run(argc - 1, argv + 1);
 	}
 	if (name[0] == '-')
 		return cli_usage_error(NULL, "unknown option '%s'", name);

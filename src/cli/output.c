@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,10 +33,76 @@ void cli_print_json(struct json_object *o)
 	fputc('\n', stdout);
 }
 
+/* Length of the valid UTF-8 sequence at s that is not a C0/C1 control
+ * character, or 0. */
+static size_t printable_len(const unsigned char *s)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (s[0] >= 0x20 && s[0] < 0x7f)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, beyond Unicode, and C1 controls (a
+	 * terminal may take U+009B as CSI) */
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff) ||
+	    cp < 0xa0)
+		return 0;
+	return n;
+}
+
+void cli_escape(const char *s, char *buf, size_t size)
+{
+	size_t off = 0, k;
+
+	if (!size)
+		return;
+	for (const unsigned char *p = (const unsigned char *)s; *p && off + 1 < size; p += k) {
+		k = printable_len(p);
+		if (k && off + k < size) {
+			memcpy(buf + off, p, k);
+			off += k;
+		} else if (k) {
+			break;
+		} else {
+			k = 1;
+			if (off + 4 >= size)
+				break;
+			off += (size_t)snprintf(buf + off, size - off, "\\x%02x", *p);
+		}
+	}
+	buf[off] = '\0';
+}
+
+void cli_json_early(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
+			arg_json = true;
+}
+
+/* Codes of errors that name something the user typed wrongly: a device,
+ * VM, pool or VF that does not exist, or a count the device cannot take. */
+static const char *const bad_input[] = {
+	"bad-device", "usage", "no-device", "no-vm", "no-pool", "no-vf", "too-many-vfs", "not-sriov",
+};
+
 int cli_fail(int r)
 {
 	const struct dda_error_info *e = dda_last_error();
-	struct dda_error_info tmp;
+	struct dda_error_info tmp, safe;
 
 	if (!e->err) {
 		/* A failure nobody described: say what errno says. */
@@ -45,6 +112,12 @@ int cli_fail(int r)
 		snprintf(tmp.message, sizeof(tmp.message), "%s", strerror(-r));
 		e = &tmp;
 	}
+	/* The message quotes what the user typed: never hand a terminal
+	 * its escape sequences, in text or in JSON. */
+	safe = *e;
+	cli_escape(e->message, safe.message, sizeof(safe.message));
+	cli_escape(e->device, safe.device, sizeof(safe.device));
+	e = &safe;
 	if (arg_json) {
 		_cleanup_json_ struct json_object *o = dda_report_error(e);
 
@@ -53,20 +126,21 @@ int cli_fail(int r)
 		fprintf(stderr, "ddactl: %s\n", e->message);
 	}
 	/* 2 is for what the user typed; a driver's EINVAL is a refusal (1). */
-	if (!strcmp(e->code, "bad-device") || !strcmp(e->code, "usage") || !strcmp(e->code, "no-device") ||
-	    !strcmp(e->code, "no-vm") || !strcmp(e->code, "no-pool"))
-		return EXIT_USAGE;
+	for (size_t i = 0; i < ARRAY_SIZE(bad_input); i++)
+		if (!strcmp(e->code, bad_input[i]))
+			return EXIT_USAGE;
 	return EXIT_FAIL;
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
-	char msg[512];
+	char raw[512], msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	cli_escape(raw, msg, sizeof(msg));
 	if (arg_json) {
 		struct dda_error_info e = { .err = -EINVAL };
 

@@ -12,6 +12,21 @@
 #include "pool.h"
 #include "report.h"
 
+int cli_check_device_names(int argc, char **argv)
+{
+	struct dda_pciaddr a;
+	struct dda_locpath l;
+
+	for (int i = 0; i < argc; i++)
+		if (dda_is_locpath(argv[i]) ? dda_locpath_parse(argv[i], &l) < 0 : dda_pciaddr_parse(argv[i], &a) < 0)
+			/* the same words as dda_host_resolve, which meets
+			 * them again with the host at hand */
+			return dda_error_code(-EINVAL, "bad-device", argv[i],
+					      "'%s' is neither a PCI address (0000:04:00.0 or 04:00.0) nor a location path (PCIROOT(0)#PCI(0300)#PCI(0000))",
+					      argv[i]);
+	return 0;
+}
+
 int cli_resolve_devices(struct dda_host *h, int argc, char **argv, struct dda_device ***ret, size_t *ret_n)
 {
 	_cleanup_free_ struct dda_device **v = NULL;
@@ -45,12 +60,13 @@ void cli_print_plan(const struct dda_plan *p, const char *verb, bool dry_run)
 			struct json_object *x = json_object_new_object();
 
 			json_object_object_add(x, "address", json_object_new_string(m->dev->name));
-			json_object_object_add(x, "location_path", json_object_new_string(m->dev->location_path));
+			json_object_object_add(x, "location_path",
+					       m->dev->location_path[0] ? json_object_new_string(m->dev->location_path) : NULL);
 			json_object_object_add(x, "name", m->dev->name_str ? json_object_new_string(m->dev->name_str) : NULL);
-			json_object_object_add(x, "iommu_group", json_object_new_int(m->dev->group_id));
+			json_object_object_add(x, "iommu_group",
+					       m->dev->group_id >= 0 ? json_object_new_int(m->dev->group_id) : NULL);
 			json_object_object_add(x, "from_driver", m->from[0] ? json_object_new_string(m->from) : NULL);
 			json_object_object_add(x, "to_driver", m->to[0] ? json_object_new_string(m->to) : NULL);
-			json_object_object_add(x, "requested", json_object_new_boolean(m->requested));
 			json_object_object_add(x, "companion_of",
 					       m->brought_by ? json_object_new_string(m->brought_by->name) : NULL);
 			json_object_object_add(x, "reset", json_object_new_boolean(m->reset));
@@ -62,8 +78,7 @@ void cli_print_plan(const struct dda_plan *p, const char *verb, bool dry_run)
 		json_object_object_add(o, "action", json_object_new_string(verb));
 		json_object_object_add(o, "dry_run", json_object_new_boolean(dry_run));
 		json_object_object_add(o, "forced", json_object_new_boolean(p->forced));
-		if (p->forced)
-			json_object_object_add(o, "force_reasons", json_object_new_string(p->force_reasons));
+		json_object_object_add(o, "forced_reasons", p->forced ? json_object_new_string(p->force_reasons) : NULL);
 		json_object_object_add(o, "devices", a);
 		cli_print_json(o);
 		return;

@@ -64,6 +64,18 @@ int dda_pciaddr_parse(const char *s, struct dda_pciaddr *ret)
 	return 0;
 }
 
+int dda_pciid_parse(const char *s, uint16_t *vendor, uint16_t *device)
+{
+	const char *p = s;
+	uint32_t v, d;
+
+	if (!s || hex_field(&p, 4, 0, &v) < 0 || *p++ != ':' || hex_field(&p, 4, 0, &d) < 0 || *p)
+		return -EINVAL;
+	*vendor = (uint16_t)v;
+	*device = (uint16_t)d;
+	return 0;
+}
+
 void dda_pciaddr_format(const struct dda_pciaddr *a, char buf[static DDA_PCIADDR_LEN])
 {
 	snprintf(buf, DDA_PCIADDR_LEN, "%04x:%02x:%02x.%u", a->domain & 0xffff,

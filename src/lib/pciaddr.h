@@ -47,6 +47,9 @@ struct dda_locpath {
 
 /* "0000:04:00.0" or "04:00.0"; -EINVAL on anything else. */
 int dda_pciaddr_parse(const char *s, struct dda_pciaddr *ret) _must_check_;
+/* "8086:10d3" (as lspci -nn prints ids): exactly four hex digits each,
+ * so "-1:-1" or "10000:1" is refused rather than wrapped. */
+int dda_pciid_parse(const char *s, uint16_t *vendor, uint16_t *device) _must_check_;
 void dda_pciaddr_format(const struct dda_pciaddr *a, char buf[static DDA_PCIADDR_LEN]);
 int dda_pciaddr_cmp(const struct dda_pciaddr *a, const struct dda_pciaddr *b);
 

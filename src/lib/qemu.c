@@ -58,12 +58,14 @@ int dda_qemu_size(const struct dda_vm *vm, const struct dda_qemu_dev *devs, size
 		  uint64_t largest_below, unsigned host_phys_bits, bool kvm_ok, struct dda_qemu_sizing *ret)
 {
 	struct dda_qemu_sizing s = { 0 };
-	uint64_t above = 0, below = 0, ram = vm->memory_mb * DDA_MiB, ram_high;
+	/* Saturating: a size past what 64 bits hold must come out too big
+	 * for the CPU's address bits below, never wrapped to a small one. */
+	uint64_t above = 0, below = 0, ram = mul_sat(vm->memory_mb, DDA_MiB), ram_high;
 
 	s.kvm = !strcmp(vm->accel, "kvm") || (!strcmp(vm->accel, "auto") && kvm_ok);
 	/* VFIO pins all guest RAM; libvirt's rule, one GiB for QEMU itself.
 	 * (No vIOMMU here, so every device shares the one pinning.) */
-	s.memlock = ram + DDA_GiB;
+	s.memlock = add_sat(ram, DDA_GiB);
 	/* Hot-add ports get windows for the biggest device the pool could
 	 * bring; 2 MiB is the least a bridge window can be. */
 	s.pref64_reserve = dda_pow2_up(largest_above) > 2 * DDA_MiB ? dda_pow2_up(largest_above) : 2 * DDA_MiB;
@@ -80,7 +82,7 @@ int dda_qemu_size(const struct dda_vm *vm, const struct dda_qemu_dev *devs, size
 				      vm->name, (unsigned long long)(below / DDA_MiB),
 				      (unsigned long long)(LOW_MMIO_BUDGET / DDA_MiB));
 	if (vm->mmio_above_mb >= 0) {
-		s.hole64 = (uint64_t)vm->mmio_above_mb * DDA_MiB;
+		s.hole64 = mul_sat((uint64_t)vm->mmio_above_mb, DDA_MiB);
 		if (s.hole64 < above)
 			return dda_error_code(-ERANGE, "mmio-too-small", vm->name,
 					      "VM '%s' has --mmio-above-4g %lld MiB, but its devices and hot-add ports need %llu MiB",
@@ -97,7 +99,8 @@ int dda_qemu_size(const struct dda_vm *vm, const struct dda_qemu_dev *devs, size
 	 * GiB); the rest goes above, and the 64-bit hole after it, on a GiB
 	 * boundary. */
 	ram_high = ram >= 0xb0000000ULL ? ram - 2 * DDA_GiB : 0;
-	s.top = add_sat((4 * DDA_GiB + ram_high + DDA_GiB - 1) & ~(DDA_GiB - 1), s.hole64);
+	s.top = add_sat(add_sat(4 * DDA_GiB, ram_high), DDA_GiB - 1);
+	s.top = add_sat(s.top == UINT64_MAX ? s.top : s.top & ~(DDA_GiB - 1), s.hole64);
 	if (s.phys_bits < 64 && s.top > (1ULL << s.phys_bits))
 		return dda_error_code(-ERANGE, "phys-bits", vm->name,
 				      "VM '%s' needs guest physical addresses up to %llu GiB (RAM and a %llu GiB 64-bit MMIO hole), but its CPU has %u physical address bits (%llu GiB)",

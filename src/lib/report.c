@@ -151,7 +151,7 @@ struct json_object *dda_report_device(const struct dda_device *d)
 
 		x = json_object_new_object();
 		json_object_object_add(x, "index", json_object_new_int(b->index));
-		json_object_object_add(x, "size", json_object_new_int64((int64_t)b->size));
+		json_object_object_add(x, "size_bytes", json_object_new_int64((int64_t)b->size));
 		json_object_object_add(x, "type", json_object_new_string(b->flags & DDA_BAR_IO ? "io"
 									 : b->flags & DDA_BAR_ROM ? "rom"
 												   : "memory"));
@@ -165,16 +165,17 @@ struct json_object *dda_report_device(const struct dda_device *d)
 	json_object_object_add(x, "below_4g_bytes", json_object_new_int64((int64_t)below));
 	json_object_object_add(x, "above_4g_bytes", json_object_new_int64((int64_t)above));
 	json_object_object_add(o, "mmio", x);
-	if (d->physfn) {
-		json_object_object_add(o, "physfn", json_object_new_string(d->physfn->name));
-		json_object_object_add(o, "vf_index", json_object_new_int(d->vf_index));
-	}
+	/* Keys are always there (null when they do not apply), so a reader
+	 * tells "not a VF" from a field it does not know. */
+	json_object_object_add(o, "physfn", d->physfn ? json_object_new_string(d->physfn->name) : NULL);
+	json_object_object_add(o, "vf_index", d->physfn ? json_object_new_int(d->vf_index) : NULL);
+	x = NULL;
 	if (d->has_sriov) {
 		x = json_object_new_object();
 		json_object_object_add(x, "total_vfs", json_object_new_int(d->sriov_total));
 		json_object_object_add(x, "enabled_vfs", json_object_new_int(d->sriov_num));
-		json_object_object_add(o, "sriov", x);
 	}
+	json_object_object_add(o, "sriov", x);
 	a = json_object_new_array();
 	for (size_t i = 0; i < d->nreasons; i++) {
 		const struct dda_reason *r = &d->reasons[i];
@@ -184,8 +185,7 @@ struct json_object *dda_report_device(const struct dda_device *d)
 		json_object_object_add(x, "severity", json_object_new_string(dda_severity_name(r->severity)));
 		json_object_object_add(x, "message", json_object_new_string(r->message));
 		json_object_object_add(x, "hint", str_or_null(r->hint));
-		if (r->explain)
-			json_object_object_add(x, "explain", json_object_new_string(r->explain));
+		json_object_object_add(x, "explain", str_or_null(r->explain));
 		json_object_array_add(a, x);
 	}
 	json_object_object_add(o, "reasons", a);

@@ -6,53 +6,8 @@
 # JSON documents.  One "ok"/"not ok" line per check; exit 1 if any failed.
 set -u
 
-ddactl=${1:?usage: test-cli.sh DDACTL MKFIXTURE}
-mkfixture=${2:?usage: test-cli.sh DDACTL MKFIXTURE}
+. "$(dirname "$0")/cli-lib.sh"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ddactl-cli.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-root=$tmp/root
-# state under the fake root, never the real /var/lib/ddactl
-export DDACTL_STATE_DIR=$tmp/state
-export NO_COLOR=1
-unset DDACTL_ROOT
-
-"$mkfixture" "$root" || { echo "not ok - mkfixture failed"; exit 1; }
-
-n=0
-failed=0
-check() {	# check DESCRIPTION COMMAND...: ok when COMMAND succeeds
-	local desc=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		failed=$((failed + 1))
-	fi
-}
-
-# run ARGS...: runs ddactl, leaving $out, $err and $rc
-run() {
-	"$ddactl" "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	out=$(cat "$tmp/out")
-	err=$(cat "$tmp/err")
-}
-
-# jsonq EXPR: evaluates a Python expression over the JSON on stdout (as d)
-jsonq() {
-	python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-sys.exit(0 if eval(sys.argv[2]) else 1)
-' "$tmp/out" "$1" 2>"$tmp/py.err"
-}
-
-is() { [ "$1" = "$2" ] || { echo "# expected '$2', got '$1'" >&2; return 1; }; }
-has() { case $1 in *"$2"*) ;; *) echo "# expected '$2' in: $1" >&2; return 1 ;; esac; }
-lacks() { case $1 in *"$2"*) echo "# did not expect '$2' in: $1" >&2; return 1 ;; esac; }
 
 # ------------------------------------------------------------------ basics
 
@@ -233,11 +188,11 @@ check "log --json, bad --since: usage error document" jsonq 'd["error"]["code"] 
 if [ "$(id -u)" -eq 0 ]; then
 	# a state of their own, kept from the checks that follow
 	saved_state=$DDACTL_STATE_DIR
-	export DDACTL_STATE_DIR=$tmp/log-state
+	export DDACTL_STATE_DIR=/log-state
 	run log
 	check "log with no database exits 0" is "$rc" 0
 	check "log with no database: nothing recorded" is "$out" "no changes recorded"
-	check "log with no database creates none" test ! -e "$DDACTL_STATE_DIR"
+	check "log with no database creates none" test ! -e "$root/log-state"
 	SUDO_USER=alice run vm create logged1
 	SUDO_USER=bob run vm create logged2
 	run log --json
@@ -319,7 +274,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	nobody "$ddactl" --state-dir /srv/dda vm list --json >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	check "non-root vm list --json reads the snapshot (exit 0)" is "$rc" 0
-	check "non-root sees the VM root made, stopped" jsonq "[(v['name'], v['state']) for v in d['vms']] == [('v1', 'stopped')]"
+	check "non-root sees the VM root made, stopped" jsonq "[(v['vm'], v['state']) for v in d['vms']] == [('v1', 'stopped')]"
 	touch "$root/srv/dda/ddactl.db-wal"
 	nobody "$ddactl" --state-dir /srv/dda vm list --json >"$tmp/out" 2>"$tmp/err"
 	rc=$?
@@ -327,7 +282,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	check "a stale snapshot: code not-root" jsonq "d['error']['code'] == 'not-root'"
 	run --state-dir /srv/dda vm create v3
 	nobody "$ddactl" --state-dir /srv/dda vm list --json >"$tmp/out" 2>"$tmp/err"
-	check "the next root change publishes it again" jsonq "[v['name'] for v in d['vms']] == ['v1', 'v3']"
+	check "the next root change publishes it again" jsonq "[v['vm'] for v in d['vms']] == ['v1', 'v3']"
 	# a VM whose pid file only root may read is not shown as stopped
 	mkdir -p "$root/run/ddactl/vm/v1" && echo 1 >"$root/run/ddactl/vm/v1/qemu.pid"
 	chmod 0711 "$root/run/ddactl/vm/v1" && chmod 0600 "$root/run/ddactl/vm/v1/qemu.pid"

@@ -188,6 +188,31 @@ static void test_addr_cmp(void **state)
 
 /* ---------------------------------------------------------------- location paths */
 
+static void test_pciid_parse(void **state)
+{
+	static const char *const bad[] = {
+		"-1:-1", "ffff:-1", "+1:0001", "10000:0001", "8086:10d", "808:10d3", "8086-10d3", "8086:10d3 ",
+		" 8086:10d3", "8086:10d3:0", "0x86:10d3", "8086:", ":10d3", "", "8086",
+	};
+	uint16_t v = 1, d = 1;
+
+	(void)state;
+	assert_int_equal(dda_pciid_parse("8086:10d3", &v, &d), 0);
+	assert_int_equal(v, 0x8086);
+	assert_int_equal(d, 0x10d3);
+	assert_int_equal(dda_pciid_parse("FFFF:0000", &v, &d), 0);
+	assert_int_equal(v, 0xffff);
+	assert_int_equal(d, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		v = d = 7;
+		assert_int_equal(dda_pciid_parse(bad[i], &v, &d), -EINVAL);
+		/* nothing written on failure */
+		assert_int_equal(v, 7);
+		assert_int_equal(d, 7);
+	}
+	assert_int_equal(dda_pciid_parse(NULL, &v, &d), -EINVAL);
+}
+
 static void test_is_locpath(void **state)
 {
 	(void)state;
@@ -403,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_addr_round_trip),
 		cmocka_unit_test(test_addr_wide_domain_round_trip),
 		cmocka_unit_test(test_addr_cmp),
+		cmocka_unit_test(test_pciid_parse),
 		cmocka_unit_test(test_is_locpath),
 		cmocka_unit_test(test_locpath_parse),
 		cmocka_unit_test(test_locpath_round_trip),

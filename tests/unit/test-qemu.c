@@ -470,6 +470,26 @@ static void test_size_huge_bar_refused(void **state)
 	expect_refused(&vm, NULL, 0, 1ULL << 62, 0, 52, true, "phys-bits");
 }
 
+/* `vm create --memory 4611686018427387903` (2^62 - 1 MiB): RAM in bytes
+ * does not fit 64 bits; wrapped, it came out as a few GiB that fit the
+ * address bits and reached QEMU.  Saturated, it is refused; so are the
+ * sizes just past the wrap, and an --mmio-above-4g as big. */
+static void test_size_overflowing_memory_refused(void **state)
+{
+	static const uint64_t mb[] = { 4611686018427387903ULL, (UINT64_MAX / MiB) + 1, UINT64_MAX / MiB,
+				       (1ULL << 44) + 1 };
+	struct dda_vm vm = vm_new();
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(mb); i++) {
+		vm.memory_mb = mb[i];
+		expect_refused(&vm, NULL, 0, 0, 0, 52, true, "phys-bits");
+	}
+	vm.memory_mb = 1024;
+	vm.mmio_above_mb = INT64_MAX / 2;
+	expect_refused(&vm, NULL, 0, 0, 0, 52, true, "phys-bits");
+}
+
 /* ------------------------------------------------------------- argv */
 
 static size_t argv_len(char **v)
@@ -935,6 +955,7 @@ int main(void)
 		T(test_size_phys_bits_boundary),
 		T(test_size_accel),
 		T(test_size_huge_bar_refused),
+		T(test_size_overflowing_memory_refused),
 		T(test_argv_basic),
 		T(test_argv_devices),
 		T(test_argv_hotplug_ports),

@@ -178,13 +178,13 @@ static void test_survey_device_fields(void **state)
 	assert_int_equal(json_object_array_length(a), 5);
 	x = json_object_array_get_idx(a, 0);
 	assert_int_equal(get_int(x, "index"), 0);
-	assert_int_equal(get_int(x, "size"), 16 << 20);
+	assert_int_equal(get_int(x, "size_bytes"), 16 << 20);
 	assert_false(get_bool(x, "64bit"));
 	assert_false(get_bool(x, "prefetchable"));
 	assert_string_equal(get_str(x, "type"), "memory");
 	x = json_object_array_get_idx(a, 1);
 	assert_int_equal(get_int(x, "index"), 1);
-	assert_int_equal(get_int(x, "size"), 256 << 20);
+	assert_int_equal(get_int(x, "size_bytes"), 256 << 20);
 	assert_true(get_bool(x, "64bit"));
 	assert_true(get_bool(x, "prefetchable"));
 	x = json_object_array_get_idx(a, 3);
@@ -193,7 +193,7 @@ static void test_survey_device_fields(void **state)
 	x = json_object_array_get_idx(a, 4);
 	assert_int_equal(get_int(x, "index"), 6);
 	assert_string_equal(get_str(x, "type"), "rom");
-	assert_int_equal(get_int(x, "size"), 64 << 10);
+	assert_int_equal(get_int(x, "size_bytes"), 64 << 10);
 
 	x = get(d, "mmio", json_type_object);
 	assert_int_equal(get_int(x, "below_4g_bytes"), (16 << 20) + (1 << 20) + (64 << 10));
@@ -230,7 +230,7 @@ static void test_survey_vf_fields(void **state)
 	struct fx *f = *state;
 	_cleanup_json_ struct json_object *o = NULL;
 	char vf0[FH_ADDR_LEN];
-	struct json_object *d;
+	struct json_object *d, *x;
 
 	nic_host(f);
 	MUST(fh_vf_addr(f->fh, EP, 0, vf0));
@@ -241,10 +241,11 @@ static void test_survey_vf_fields(void **state)
 	assert_int_equal(get_int(d, "vf_index"), 0);
 	assert_string_equal(get_str(d, "location_path"), "PCIROOT(0)#PCI(0100)#PCI(0000)#VF(0)");
 	assert_string_equal(get_str(d, "device_id"), "154c");
-	/* not a PF */
-	assert_false(json_object_object_get_ex(d, "sriov", NULL));
-	/* a PF has no physfn */
-	assert_false(json_object_object_get_ex(device_by_address(o, EP), "physfn", NULL));
+	/* not a PF: the key is there, null */
+	assert_true(json_object_object_get_ex(d, "sriov", &x) && x == NULL);
+	/* a PF has no physfn nor VF index */
+	assert_true(json_object_object_get_ex(device_by_address(o, EP), "physfn", &x) && x == NULL);
+	assert_true(json_object_object_get_ex(device_by_address(o, EP), "vf_index", &x) && x == NULL);
 }
 
 static void test_survey_nulls(void **state)
@@ -269,11 +270,11 @@ static void test_survey_nulls(void **state)
 	assert_string_equal(get_str(d, "driver"), "pcieport");
 	d = device_by_address(o, HB);
 	expect_null_field(d, "driver");
-	/* group-shared carries an explanation; reasons without one have none */
+	/* group-shared carries an explanation; reasons without one say null */
 	d = device_by_address(o, EP);
 	for (size_t i = 0; i < json_object_array_length(get(d, "reasons", json_type_array)); i++) {
 		r = json_object_array_get_idx(get(d, "reasons", json_type_array), i);
-		assert_false(json_object_object_get_ex(r, "explain", NULL));
+		expect_null_field(r, "explain");
 	}
 }
 
