@@ -94,21 +94,6 @@ static inline bool model_saw(struct fx *f, const char *event)
 	return seen;
 }
 
-/* The state database in the tree (root/state), opened read-write. */
-static inline struct dda_state *kstate_open(struct fx *f)
-{
-	struct dda_state *s = NULL;
-	int r;
-
-	assert_int_equal(dda_root_set(fh_root(f->fh)), 0);
-	/* under the root, as every state directory is */
-	dda_state_set_dir("/state");
-	r = dda_state_open(&s, 0);
-	if (r < 0)
-		fail_msg("dda_state_open: %s", strerror(-r));
-	return s;
-}
-
 /* A fresh survey of the tree, as each ddactl command makes one. */
 static inline void rescan(struct fx *f)
 {

@@ -128,7 +128,7 @@ static void test_dismount_mount_done(void **state)
 	int i;
 
 	host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(dismount(f, s, EP, 0), 0);
 	assert_string_equal(driver_of(f, EP), "vfio-pci");
 	assert_int_equal(mount(f, s, EP), 0);
@@ -169,7 +169,7 @@ static void test_dismount_rolled_back(void **state)
 
 	host(f);
 	MUST(fh_model_reset(f->fh, EP, EIO, false));
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(dismount(f, s, EP, 0), -EIO);
 	assert_string_equal(driver_of(f, EP), "i40e");
 	assert_int_equal(dda_pool_get(s, EP, &e), -ENOENT);
@@ -193,7 +193,7 @@ static void test_dismount_intent_rolled_back(void **state)
 	_cleanup_free_ struct dda_audit_row *v = NULL;
 
 	host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(sqlite3_exec(dda_state_db(s),
 				      "CREATE TEMP TRIGGER no_pool BEFORE INSERT ON pool_device "
 				      "BEGIN SELECT RAISE(ABORT, 'disk full, say'); END;",
@@ -218,7 +218,7 @@ static void test_mount_failed_then_repaired(void **state)
 	struct dda_pool_entry e;
 
 	host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(dismount(f, s, EP, 0), 0);
 	MUST(fh_model_reset(f->fh, EP, EIO, false));
 	assert_int_equal(mount(f, s, EP), -EIO);
@@ -249,7 +249,7 @@ static void test_killed_dismount_repaired(void **state)
 	pid_t pid;
 
 	host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -286,7 +286,7 @@ static void test_no_start_inside_a_transaction(void **state)
 	_cleanup_free_ struct dda_audit_row *v = NULL;
 
 	host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(dda_state_begin(s), 0);
 	assert_int_equal(dda_audit_start(s, "dismount", EP, NULL), -EBUSY);
 	dda_state_rollback(s);
@@ -302,7 +302,7 @@ static void test_syslog_escapes(void **state)
 	char buf[16], want[PATH_MAX + 128];
 
 	host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(dda_audit(s, "vm create", "evil\033[2J", DDA_OUTCOME_FAILED, "bad\nline", NULL), 0);
 	snprintf(want, sizeof(want), "vm create of 'evil\\x1b[2J' by alice (via sudo): failed: bad\\x0aline [under root '%s']",
 		 dda_root());
@@ -329,7 +329,7 @@ static void test_filters(void **state)
 	size_t n;
 
 	host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(dda_audit(s, "vm create", "vm1", DDA_OUTCOME_DONE, NULL, NULL), 0);
 	assert_int_equal(dda_audit(s, "restore", EP, DDA_OUTCOME_DONE, NULL, "from i40e"), 0);
 	assert_int_equal(sqlite3_exec(dda_state_db(s), "UPDATE audit SET at = '2025-12-31T23:59:59Z' WHERE device = 'vm1'",
@@ -412,7 +412,7 @@ static void test_migration_from_3(void **state)
 			 SQLITE_OK);
 	sqlite3_close(db);
 
-	s = kstate_open(f);
+	s = fx_state(f);
 	v = rows_of(s, EP, 3);
 	assert_int_equal(v[0].id, 7);
 	assert_string_equal(v[0].at, "2026-11-01T10:00:00Z");
@@ -446,7 +446,7 @@ static void test_restore(void **state)
 	struct dda_repair rep = { 0 };
 
 	host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(dismount(f, s, EP, 0), 0);
 	/* the reboot: override gone, the host driver probed first */
 	assert_int_equal(sysfs_write(f, "sys/bus/pci/devices/" EP "/driver_override", "\n"), 0);
@@ -475,7 +475,7 @@ static void test_vm_add_device(void **state)
 	bool pending;
 
 	host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(dismount(f, s, EP, 0), 0);
 	dda_vm_init(&vm, "g1");
 	assert_int_equal(dda_vm_create(s, &vm), 0);
@@ -515,7 +515,7 @@ static void test_vf_set_done(void **state)
 	struct dda_repair rep = { 0 };
 
 	sriov_host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	memset(&sl, 0, sizeof(sl));
 	assert_int_equal(dda_sriov_set(s, EP, 2, DDA_SRIOV_POOL, &rep), 0);
 	v = rows_of(s, EP, 1);

@@ -88,7 +88,7 @@ static void crash_at(struct fx *f, const struct point *pt)
 	pid_t pid;
 
 	pool_host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	if (pt->mount) {
 		assert_int_equal(dismount(f, s, MF0, 0), 0);
 		expect_pooled(f, s, MF1, "ixgbe", MF0);
@@ -106,7 +106,7 @@ static void crash_at(struct fx *f, const struct point *pt)
 			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 
 	/* what the crash left: the tree and the intent agree */
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_string_equal(driver_of(f, MF0), pt->driver);
 	assert_string_equal(override_of(f, MF0), pt->override);
 	assert_int_equal(dda_pool_get(s, MF0, &e), 0);
@@ -216,7 +216,7 @@ static void test_vf_set_pool(void **state)
 	struct dda_repair rep = { 0 };
 
 	sriov_host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(dda_sriov_set(s, EP, 2, DDA_SRIOV_POOL, &rep), 0);
 	expect_vfs_pooled(f, s);
 	/* VFs of a PF with autoprobe on that never reached a host driver */
@@ -234,7 +234,7 @@ static void vf_crash_at(struct fx *f, const char *point, const char *numvfs, con
 	pid_t pid;
 
 	sriov_host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	/* a count in place before, so the change goes through 0 */
 	assert_int_equal(dda_sriov_set(s, EP, 1, 0, NULL), 0);
 	assert_string_equal(driver_of(f, VF0), "iavf");
@@ -250,7 +250,7 @@ static void vf_crash_at(struct fx *f, const char *point, const char *numvfs, con
 			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 
 	/* what the crash left: the intent, and the kernel half way */
-	s = kstate_open(f);
+	s = fx_state(f);
 	read_pf_attr(f, "sriov_numvfs", buf, sizeof(buf));
 	assert_string_equal(buf, numvfs);
 	read_pf_attr(f, "sriov_drivers_autoprobe", buf, sizeof(buf));

@@ -39,7 +39,7 @@ static void test_round_trip(void **state)
 	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
 
 	pool_host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(dismount(f, s, EP, 0), 0);
 	expect_pooled(f, s, EP, "i40e", NULL);
 	assert_false(tree_has(f, "sys/bus/pci/drivers/i40e/" EP));
@@ -59,7 +59,7 @@ static void test_group_moves_together(void **state)
 	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
 
 	pool_host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(dismount(f, s, MF1, 0), 0);
 	expect_pooled(f, s, MF1, "ixgbe", NULL);
 	expect_pooled(f, s, MF0, "i40e", MF1);
@@ -84,7 +84,7 @@ static void test_block_reason_refuses(void **state)
 	/* the companion is the host's network: the whole group stays */
 	MUST(fh_net(f->fh, "eth0", MF0, IFF_UP | IFF_BROADCAST | IFF_RUNNING, "up"));
 	MUST(fh_route4(f->fh, "eth0", "0001A8C0", NULL, "00FFFFFF"));
-	s = kstate_open(f);
+	s = fx_state(f);
 	r = dismount(f, s, MF1, DDA_MOVE_FORCE);
 	expect_error(r, -ECANCELED, "refused", MF1, "shares IOMMU group 4 with '" MF0 "', which the host is using");
 	expect_host(f, s, MF0, "i40e");
@@ -111,7 +111,7 @@ static void test_force_reason_needs_force(void **state)
 	e.caps &= ~FH_FLR;
 	add_dev(f, &e);
 	MUST(fh_driver(f->fh, "vfio-pci"));
-	s = kstate_open(f);
+	s = fx_state(f);
 	r = dismount(f, s, EP, 0);
 	expect_error(r, -ECANCELED, "needs-force", EP, "without --force");
 	expect_host(f, s, EP, "i40e");
@@ -130,7 +130,7 @@ static void test_already_pooled(void **state)
 	int r;
 
 	pool_host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(dismount(f, s, MF0, 0), 0);
 	r = dismount(f, s, MF1, 0);
 	expect_error(r, -EALREADY, "already-in-pool", MF1, "as a companion of " MF0);
@@ -145,7 +145,7 @@ static void test_mount_refuses_held_group(void **state)
 	int r;
 
 	pool_host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(dismount(f, s, MF0, 0), 0);
 	MUST(fh_process(f->fh, 777, "qemu-system-x86", fds));
 	r = mount(f, s, MF1);
@@ -161,7 +161,7 @@ static void test_mount_not_in_pool(void **state)
 	int r;
 
 	pool_host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	r = mount(f, s, EP);
 	expect_error(r, -ENOENT, "not-in-pool", EP, "is not in the pool");
 	expect_host(f, s, EP, "i40e");
@@ -175,7 +175,7 @@ static void test_mount_binds_recorded_driver(void **state)
 	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
 
 	pool_host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(dismount(f, s, EP, 0), 0);
 	MUST(fh_driver(f->fh, "i40e-next"));
 	MUST(fh_model_native(f->fh, EP, "i40e-next i40e"));
@@ -193,7 +193,7 @@ static void test_dismount_rollback(void **state)
 
 	pool_host(f);
 	MUST(fh_model_reset(f->fh, MF1, EIO, false));
-	s = kstate_open(f);
+	s = fx_state(f);
 	r = dismount(f, s, MF0, 0);
 	assert_int_equal(r, -EIO);
 	expect_contains(dda_last_error()->message, "reset of '" MF1 "' failed");
@@ -215,7 +215,7 @@ static void test_mount_reset_fails(void **state)
 	int r;
 
 	pool_host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(dismount(f, s, MF0, 0), 0);
 	MUST(fh_model_reset(f->fh, MF1, EIO, false));
 	r = mount(f, s, MF0);

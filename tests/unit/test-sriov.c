@@ -127,7 +127,7 @@ static void test_set_too_many(void **state)
 	char num[16];
 
 	add_pf(f, 2, "i40e");
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(dda_sriov_set(s, EP, 9, 0, &rep), -ERANGE);
 	expect_message("at most 8 VFs");
 	read_attr(f, EP, "sriov_numvfs", num, sizeof(num));
@@ -150,7 +150,7 @@ static void test_set_pf_in_pool(void **state)
 	struct dda_repair rep = { 0 };
 
 	add_pf(f, 0, "vfio-pci");
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(dda_sriov_set(s, EP, 2, DDA_SRIOV_POOL, &rep), -EBUSY);
 	expect_message("is in the pool");
 }
@@ -164,7 +164,7 @@ static void test_set_not_a_pf(void **state)
 
 	add_pf(f, 1, "i40e");
 	MUST(fh_vf_addr(f->fh, EP, 0, vf0));
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(dda_sriov_set(s, RP, 1, 0, &rep), -ENOTSUP);
 	expect_message("not SR-IOV capable");
 	assert_int_equal(dda_sriov_set(s, vf0, 1, 0, &rep), -ENOTSUP);
@@ -186,7 +186,7 @@ static void test_set_vf_assigned(void **state)
 
 	add_pf(f, 2, "i40e");
 	MUST(fh_vf_addr(f->fh, EP, 1, vf1));
-	s = kstate_open(f);
+	s = fx_state(f);
 	scan_only(f);
 	d = dev(f, vf1);
 	assert_int_equal(dda_pool_record(s, d, ""), 0);
@@ -222,7 +222,7 @@ static void test_set_vf_host_use(void **state)
 	MUST(fh_vf_addr(f->fh, EP, 0, vf0));
 	MUST(fh_net(f->fh, "enp1s0f0v0", vf0, IFF_UP | IFF_RUNNING, "up"));
 	MUST(fh_route4(f->fh, "enp1s0f0v0", "00000000", "0101A8C0", "00000000"));
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(dda_sriov_set(s, EP, 0, 0, &rep), -EBUSY);
 	expect_message("is used by the host");
 	expect_message("enp1s0f0v0");
@@ -237,7 +237,7 @@ static void test_set_in_place(void **state)
 	struct dda_sriov_config c;
 
 	add_pf(f, 2, "i40e");
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(dda_sriov_set(s, "PCIROOT(0)#PCI(0100)#PCI(0000)", 2, 0, &rep), 0);
 	assert_int_equal(rep.n, 1);
 	assert_non_null(strstr(rep.lines[0], "already has 2 VFs"));
@@ -261,7 +261,7 @@ static void test_set_intent_first(void **state)
 	struct dda_sriov_config c;
 
 	add_pf(f, 2, "i40e");
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(dda_sriov_set(s, EP, 3, DDA_SRIOV_POOL, &rep), -ETIMEDOUT);
 	assert_string_equal(dda_last_error()->code, "sriov-timeout");
 	assert_int_equal(dda_sriov_config_get(s, "PCIROOT(0)#PCI(0100)#PCI(0000)", &c), 0);
@@ -293,7 +293,7 @@ static void test_config_fake_root(void **state)
 
 	add_pf(f, 1, "i40e");
 	MUST(fh_net(f->fh, "enp1s0f0", EP, IFF_UP, "up"));
-	s = kstate_open(f);
+	s = fx_state(f);
 	scan_only(f);
 	assert_int_equal(dda_sriov_vf_config(s, dev(f, EP), 0, &p, NULL), -ENOTSUP);
 	assert_string_equal(dda_last_error()->code, "no-netlink");

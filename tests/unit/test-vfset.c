@@ -93,7 +93,7 @@ static void test_host_counts(void **state)
 	struct dda_sriov_config c;
 
 	sriov_host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(set(s, 1, 0, &rep), 0);
 	assert_string_equal(pf_attr(f, "sriov_numvfs"), "1\n");
 	assert_string_equal(driver_of(f, VF0), "iavf");
@@ -139,7 +139,7 @@ static void test_too_many(void **state)
 	struct dda_sriov_config c;
 
 	sriov_host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(set(s, 2, 0, &rep), 0);
 	expect_error(set(s, 5, 0, &rep), -ERANGE, "too-many-vfs", "'0000:01:00.0' supports at most 4 VFs");
 	assert_string_equal(pf_attr(f, "sriov_numvfs"), "2\n");
@@ -161,7 +161,7 @@ static void test_pool_counts(void **state)
 	struct dda_sriov_config c;
 
 	sriov_host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(set(s, 2, DDA_SRIOV_POOL, &rep), 0);
 	assert_int_equal(set(s, 3, DDA_SRIOV_POOL, &rep), 0);
 	expect_said(&rep, "'" VF0 "' (VF 0, PCIROOT(0)#PCI(0100)#PCI(0000)#VF(0)) on vfio-pci, still in the pool");
@@ -208,7 +208,7 @@ static void test_host_to_pool(void **state)
 	struct dda_repair rep;
 
 	sriov_host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(set(s, 1, 0, &rep), 0);
 	assert_string_equal(driver_of(f, VF0), "iavf");
 	assert_int_equal(set(s, 2, DDA_SRIOV_POOL, &rep), 0);
@@ -230,7 +230,7 @@ static void test_vm_holds_vf(void **state)
 	struct dda_vm vm;
 
 	sriov_host(f);
-	s = kstate_open(f);
+	s = fx_state(f);
 	assert_int_equal(set(s, 2, DDA_SRIOV_POOL, &rep), 0);
 	rescan(f);
 	dda_vm_init(&vm, "lab1");
