@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -351,6 +352,9 @@ static int read_int(int dir, const char *attr, int *ret)
 
 	if (r < 0)
 		return r;
+	/* A value no kernel writes is no answer, not a wrapped count. */
+	if (v > INT_MAX)
+		return -ERANGE;
 	*ret = (int)v;
 	return 0;
 }
