@@ -18,6 +18,7 @@
 #include "cleanup.h"
 #include "lock.h"
 #include "state.h"
+#include "text.h"
 
 enum {
 	EXIT_OK = 0,
@@ -41,11 +42,6 @@ const char *cli_sgr(FILE *f, const char *code);
  * JSON error document on stdout with --json) and maps r to an exit status:
  * bad input (-EINVAL, -ENODEV for a named device) is 2, the rest 1. */
 int cli_fail(int r);
-
-/* Copies s to buf with C0/C1 control characters, DEL and bytes that are
- * not UTF-8 written as \xHH, so an argument echoed back cannot drive the
- * terminal; truncates to size. */
-void cli_escape(const char *s, char *buf, size_t size);
 
 /* Sets arg_json when --json (or -j) is anywhere before "--", so errors
  * found before a command's own option parsing are JSON documents too. */

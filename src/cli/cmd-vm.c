@@ -381,7 +381,7 @@ static void print_escaped(const char *prefix, const char *s)
 	_cleanup_free_ char *safe = malloc(size);
 
 	if (safe)
-		cli_escape(s, safe, size);
+		dda_text_escape(safe, size, s);
 	printf("%s%s\n", prefix, safe ? safe : "");
 }
 
@@ -575,7 +575,7 @@ static int vm_console(struct vm_call *c)
 			safe = malloc((size_t)len * 4 + 1);
 			if (!safe)
 				return -ENOMEM;
-			cli_escape(l, safe, (size_t)len * 4 + 1);
+			dda_text_escape(safe, (size_t)len * 4 + 1, l);
 			json_object_array_add(lines, json_object_new_string(safe));
 		}
 		json_object_object_add(o, "vm", json_object_new_string(c->name));

@@ -33,59 +33,6 @@ void cli_print_json(struct json_object *o)
 	fputc('\n', stdout);
 }
 
-/* Length of the valid UTF-8 sequence at s that is not a C0/C1 control
- * character, or 0. */
-static size_t printable_len(const unsigned char *s)
-{
-	size_t n, i;
-	uint32_t cp;
-
-	if (s[0] >= 0x20 && s[0] < 0x7f)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* overlong forms, surrogates, beyond Unicode, and C1 controls (a
-	 * terminal may take U+009B as CSI) */
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    cp < 0xa0)
-		return 0;
-	return n;
-}
-
-void cli_escape(const char *s, char *buf, size_t size)
-{
-	size_t off = 0, k;
-
-	if (!size)
-		return;
-	for (const unsigned char *p = (const unsigned char *)s; *p && off + 1 < size; p += k) {
-		k = printable_len(p);
-		if (k && off + k < size) {
-			memcpy(buf + off, p, k);
-			off += k;
-		} else if (k) {
-			break;
-		} else {
-			k = 1;
-			if (off + 4 >= size)
-				break;
-			off += (size_t)snprintf(buf + off, size - off, "\\x%02x", *p);
-		}
-	}
-	buf[off] = '\0';
-}
-
 void cli_json_early(int argc, char **argv)
 {
 	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
@@ -115,8 +62,8 @@ int cli_fail(int r)
 	/* The message quotes what the user typed: never hand a terminal
 	 * its escape sequences, in text or in JSON. */
 	safe = *e;
-	cli_escape(e->message, safe.message, sizeof(safe.message));
-	cli_escape(e->device, safe.device, sizeof(safe.device));
+	dda_text_escape(safe.message, sizeof(safe.message), e->message);
+	dda_text_escape(safe.device, sizeof(safe.device), e->device);
 	e = &safe;
 	if (arg_json) {
 		_cleanup_json_ struct json_object *o = dda_report_error(e);
@@ -140,7 +87,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	cli_escape(raw, msg, sizeof(msg));
+	dda_text_escape(msg, sizeof(msg), raw);
 	if (arg_json) {
 		struct dda_error_info e = { .err = -EINVAL };
 

@@ -30,22 +30,6 @@ const char *dda_outcome_name(enum dda_outcome o)
 
 /* Control characters from a device name or an error message must not
  * reach a log reader's terminal as they are. */
-void dda_text_escape(char *dst, size_t size, const char *src)
-{
-	size_t n = 0;
-
-	for (; src && *src && n + 5 < size; src++) {
-		unsigned char c = (unsigned char)*src;
-
-		if (c < 0x20 || c == 0x7f)
-			n += (size_t)snprintf(dst + n, size - n, "\\x%02x", c);
-		else
-			dst[n++] = (char)c;
-	}
-	if (size)
-		dst[n < size ? n : size - 1] = '\0';
-}
-
 /*
  * The one place that talks to syslog.  Facility daemon, not authpriv:
  * these are records of what a system tool did to the host, which

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "cleanup.h"
+#include "text.h"
 #include "state.h"
 
 enum dda_outcome {
@@ -90,8 +91,5 @@ int dda_audit_list(struct dda_state *s, const struct dda_audit_filter *f, struct
  */
 int dda_audit_parse_since(const char *text, time_t now, char ret[24]) _must_check_;
 
-/* src as one line for a terminal or a log: control characters become \xNN.
- * Truncated to size (always terminated). */
-void dda_text_escape(char *dst, size_t size, const char *src);
 
 #endif

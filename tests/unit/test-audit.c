@@ -315,6 +315,10 @@ static void test_syslog_escapes(void **state)
 	assert_int_equal(sl.prio[0], LOG_ERR);
 	dda_text_escape(buf, sizeof(buf), "a\tb\x7f");
 	assert_string_equal(buf, "a\\x09b\\x7f");
+	/* C1 controls too (a terminal may take U+009B as CSI), and bytes that
+	 * are not UTF-8; real UTF-8 text stays */
+	dda_text_escape(buf, sizeof(buf), "\xc2\x9b" "J\xff\xc3\xa9");
+	assert_string_equal(buf, "\\xc2\\x9bJ\\xff\xc3\xa9");
 	/* truncated at a whole escape, always terminated */
 	dda_text_escape(buf, 8, "\x01\x02\x03");
 	assert_string_equal(buf, "\\x01");
