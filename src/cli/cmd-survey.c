@@ -14,7 +14,7 @@
 #include "error.h"
 #include "pool.h"
 #include "report.h"
-#include "topology.h"
+#include "host.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
 #define BOLD "\033[1m"

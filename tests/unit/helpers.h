@@ -26,7 +26,7 @@
 #include "fakehost.h"
 #include "hostpath.h"
 #include "state.h"
-#include "topology.h"
+#include "host.h"
 
 /* The standard little host: a host bridge and a root port with full ACS,
  * each in a group of its own, and an endpoint slot below the port. */

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "cleanup.h"
-#include "topology.h"
+#include "host.h"
 
 /* Fills the reasons of every device of h; only OOM fails. */
 int dda_checks_run(struct dda_host *h) _must_check_;

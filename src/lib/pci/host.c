@@ -10,7 +10,7 @@
 #include "hostpath.h"
 #include "hostuse.h"
 #include "names.h"
-#include "topology.h"
+#include "host.h"
 
 static int cmp_dev(const void *a, const void *b)
 {

@@ -38,7 +38,7 @@
 #include "pciaddr.h"
 #include "pool.h"
 #include "state.h"
-#include "topology.h"
+#include "host.h"
 #include "vfnet.h"
 
 /* How long a driver may take to create or destroy its VFs (some do it

@@ -15,7 +15,6 @@
 #include "hostpath.h"
 #include "sriov.h"
 #include "vm.h"
-#include "vmrun.h"
 
 #define VFIO "vfio-pci"
 #define PFDEV "sys/bus/pci/devices/%s/"

@@ -21,7 +21,7 @@
 #include "cleanup.h"
 #include "pciaddr.h"
 #include "state.h"
-#include "topology.h"
+#include "host.h"
 
 struct dda_pool_entry {
 	char address[DDA_PCIADDR_LEN];

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cleanup.h"
 #include "pciaddr.h"
@@ -79,5 +80,28 @@ int dda_npool_members(struct dda_state *s, const char *name, char (**ret)[DDA_PC
 		      size_t *ret_n) _must_check_;
 int dda_vm_pool_request_add(struct dda_state *s, const char *vm, const char *pool) _must_check_;
 int dda_vm_pool_requests(struct dda_state *s, const char *vm, char (**ret)[64], size_t *ret_n) _must_check_;
+
+/*
+ * The runtime side of a VM as the store sees it: where its files are and
+ * whether its QEMU runs.  It lives here, below the runtime (vm/), so that
+ * the pool and SR-IOV can ask without calling up into it.
+ *
+ * The QEMU pid of a running VM, 0 when it is not running, or -EACCES
+ * (recorded, "not-root") when this user cannot tell: never a "stopped"
+ * guessed from a process or file only root may see.  Root publishes the
+ * pid file 0644 in a 0711 directory for non-root readers. */
+pid_t dda_vm_pid(const char *name);
+
+/* -EACCES (recorded) if the running state of any VM cannot be told, so
+ * that a listing refuses rather than shows a guess. */
+int dda_vm_pids_known(struct dda_state *s) _must_check_;
+
+/* Alive and not a zombie waiting for an init that does not reap.  1, 0,
+ * or -EACCES when this user cannot tell: kill() says EPERM for a live
+ * process of root's (never "gone"), and hidepid can hide its /proc entry. */
+int dda_vm_alive(pid_t pid);
+
+/* <run dir>/vm/NAME.  Borrowed until the next call. */
+const char *dda_vm_rundir(const char *name);
 
 #endif

@@ -11,7 +11,7 @@
 
 #include "cleanup.h"
 #include "error.h"
-#include "topology.h"
+#include "host.h"
 
 static inline void dda_json_putp(struct json_object **o)
 {

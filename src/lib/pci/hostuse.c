@@ -12,7 +12,7 @@
 #include "hostpath.h"
 #include "hostuse.h"
 #include "pciaddr.h"
-#include "topology.h"
+#include "host.h"
 
 struct facts {
 	struct dda_mount *mounts;

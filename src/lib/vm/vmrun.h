@@ -14,27 +14,14 @@
 
 #include "cleanup.h"
 #include "state.h"
-#include "topology.h"
+#include "host.h"
 #include "vm.h"
-
-/* The QEMU pid of a running VM, 0 when it is not running, or -EACCES
- * (recorded, "not-root") when this user cannot tell: never a "stopped"
- * guessed from a process or file only root may see.  Root publishes the
- * pid file 0644 in a 0711 directory for non-root readers. */
-pid_t dda_vm_pid(const char *name);
-
-/* -EACCES (recorded) if the running state of any VM cannot be told, so
- * that a listing refuses rather than shows a guess. */
-int dda_vm_pids_known(struct dda_state *s) _must_check_;
 
 /* What RLIMIT_MEMLOCK QEMU must get to lock need bytes, given ours and our
  * capabilities: *ret (unchanged when enough), or -EPERM recorded
  * ("memlock") naming the capability that is missing. */
 int dda_vm_memlock_plan(const char *name, uint64_t need, const struct rlimit *have, bool cap_ipc_lock,
 			bool cap_sys_resource, struct rlimit *ret) _must_check_;
-
-/* <run dir>/vm/NAME.  Borrowed until the next call. */
-const char *dda_vm_rundir(const char *name);
 
 /* Brings the state in line with the processes: a VM that is not running
  * holds no runtime ids, devices it got from named pools go back, and

@@ -27,103 +27,6 @@
 
 #define QMP_TIMEOUT_MS 10000
 
-const char *dda_vm_rundir(const char *name)
-{
-	static char dir[PATH_MAX];
-
-	snprintf(dir, sizeof(dir), "%s/vm/%s", dda_run_dir(), name);
-	return dir;
-}
-
-/* Alive and not a zombie waiting for an init that does not reap.  1, 0,
- * or -EACCES when this user cannot tell: kill() says EPERM for a live
- * process of root's (never "gone"), and hidepid can hide its /proc entry. */
-static int alive(pid_t pid)
-{
-	char stat[256], *p;
-	bool others = false;
-	int r;
-
-	if (kill(pid, 0) < 0) {
-		if (errno != EPERM)
-			return 0;
-		others = true;
-	}
-	r = dda_read_line(stat, sizeof(stat), "proc/%d/stat", (int)pid);
-	if (r < 0)
-		return others ? -EACCES : 1;
-	p = strrchr(stat, ')');
-	return !(p && p[1] == ' ' && p[2] == 'Z');
-}
-
-/* Is pid (alive) a QEMU, not a process that got a recycled pid?  Its exe
- * link is root's to read; others see its name in /proc/PID/stat ("comm",
- * which the kernel truncates to 15 bytes: "qemu-system-x86"). */
-static int is_qemu(pid_t pid)
-{
-	char exe[PATH_MAX], stat[256], *open_paren;
-	int r;
-
-	r = dda_read_link(exe, sizeof(exe), "proc/%d/exe", (int)pid);
-	if (r == 0)
-		return strstr(exe, "qemu") != NULL;
-	if (r != -EACCES && r != -EPERM)
-		return 0;
-	r = dda_read_line(stat, sizeof(stat), "proc/%d/stat", (int)pid);
-	if (r < 0)
-		return -EACCES;
-	open_paren = strchr(stat, '(');
-	return open_paren && !strncmp(open_paren + 1, "qemu", 4);
-}
-
-static int vm_pid_unknown(const char *name, const char *why)
-{
-	return dda_error_code(-EACCES, "not-root", name,
-			      "cannot tell whether VM '%s' is running: %s; run this as root (sudo ddactl ...)", name, why);
-}
-
-pid_t dda_vm_pid(const char *name)
-{
-	char path[PATH_MAX], buf[32];
-	uint32_t pid;
-	ssize_t n;
-	int fd, r;
-
-	snprintf(path, sizeof(path), "%s/qemu.pid", dda_vm_rundir(name));
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		/* No pid file is a stopped VM; one we may not read is not. */
-		return errno == EACCES ? vm_pid_unknown(name, "its pid file is root's") : 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	if (dda_parse_u32(buf, 10, &pid) < 0 || pid == 0 || pid > INT_MAX)
-		return 0;
-	r = alive((pid_t)pid);
-	if (r > 0)
-		r = is_qemu((pid_t)pid);
-	if (r < 0)
-		return vm_pid_unknown(name, "its QEMU process is hidden from this user (/proc hidepid)");
-	return r > 0 ? (pid_t)pid : 0;
-}
-
-int dda_vm_pids_known(struct dda_state *s)
-{
-	_cleanup_free_ struct dda_vm *vms = NULL;
-	size_t n;
-	int r;
-
-	if (!s)
-		return 0;
-	r = dda_vm_list(s, &vms, &n);
-	for (size_t i = 0; r == 0 && i < n; i++)
-		if (dda_vm_pid(vms[i].name) < 0)
-			r = dda_last_error()->err;
-	return r;
-}
-
 static int qmp_open(const char *name, struct dda_qmp **ret)
 {
 	char path[PATH_MAX], who[96];
@@ -1028,7 +931,7 @@ int dda_vm_stop(struct dda_state *s, const char *name, int timeout_s, bool *ret_
 		r = dda_qmp_command(q, "system_powerdown", NULL, QMP_TIMEOUT_MS, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
-		if (alive(pid) <= 0)
+		if (dda_vm_alive(pid) <= 0)
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		/* In milliseconds: whole seconds would give the guest anything
@@ -1039,13 +942,13 @@ int dda_vm_stop(struct dda_state *s, const char *name, int timeout_s, bool *ret_
 			*ret_forced = true;
 			if (q)
 				(void)!dda_qmp_command(q, "quit", NULL, 2000, NULL);
-			for (int i = 0; i < 50 && alive(pid) > 0; i++)
+			for (int i = 0; i < 50 && dda_vm_alive(pid) > 0; i++)
 				usleep(100 * 1000);
-			if (alive(pid) > 0)
+			if (dda_vm_alive(pid) > 0)
 				kill(pid, SIGKILL);
-			for (int i = 0; i < 100 && alive(pid) > 0; i++)
+			for (int i = 0; i < 100 && dda_vm_alive(pid) > 0; i++)
 				usleep(100 * 1000);
-			if (alive(pid) > 0) {
+			if (dda_vm_alive(pid) > 0) {
 				r = dda_error_code(-EBUSY, "still-running", name,
 						   "VM '%s' (QEMU pid %d) did not end even after SIGKILL (it may be unpinning its memory); try again shortly",
 						   name, (int)pid);

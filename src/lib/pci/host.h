@@ -5,8 +5,8 @@
  * pool, VMs) looks devices up here instead of rescanning sysfs, so a scan
  * costs time linear in the number of functions.
  */
-#ifndef DDA_TOPOLOGY_H
-#define DDA_TOPOLOGY_H
+#ifndef DDA_PCI_HOST_H
+#define DDA_PCI_HOST_H
 
 #include <stdbool.h>
 #include <stddef.h>
