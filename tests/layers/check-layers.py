@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 
-LAYERS = ["basic", "pci", "host", "state", "vm"]
+LAYERS = ["basic", "pci", "host", "state", "vm", "report"]
 
 
 def main():
