@@ -34,7 +34,7 @@ RULES = [
                                                                      "dda_audit", "dda_vm_store", "dda_sqlite"))),
     ("ddactl (CLI, render, other)", lambda ob, fn: fn == "main"),
 ]
-START = "process start and exit (loader, libc)"
+START = "libc start and exit"
 # lazy binding happens under main but is the loader's work
 LAZY = ("_dl_runtime_resolve", "_dl_fixup")
 
@@ -42,6 +42,10 @@ LAZY = ("_dl_runtime_resolve", "_dl_fixup")
 def part_of(ob, fn):
     if fn.startswith(LAZY):
         return "symbol lookup (ld.so, lazy binding)"
+    if fn.startswith(("(below main)", "__libc_start", "exit", "__run_exit_handlers", "_dl_fini")):
+        return START
+    if "ld-linux" in ob or "/ld-" in ob:
+        return "loader (ld.so: mapping, relocation)"
     for part, test in RULES:
         if test(ob, fn):
             return part

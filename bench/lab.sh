@@ -44,7 +44,11 @@ $1 == "phase" {
 	if (!($3 in seen)) { seen[$3] = 1; ph[++np] = $3 }
 	pms[$2, $3] = $4; ppct[$2, $3] = $5; pcalls[$2, $3] = $6; next
 }
-$1 == "write" { w[++nw] = sprintf("| %s | %s | %s | %s |", $2, $3, $4, $5); next }
+$1 == "write" {
+	w[++nw] = sprintf("| %s | %s | %s | %s |", $2, $3, $4, $5)
+	if ($3 == "reset") kreset[$2] += $5; else kwrite[$2] += $5
+	next
+}
 function ratio(a, b) { return (b > 0 && a != "n/a") ? sprintf("%.2f×", a / b) : "n/a" }
 END {
 	print "Lab: " meta
@@ -67,8 +71,33 @@ END {
 		c = cmd[i]
 		name = c == "pool" ? "ddactl pool (empty)" : c == "survey-device" ? "ddactl survey DEVICE" : \
 			c == "survey" ? "ddactl survey (whole host)" : c == "dismount-dry-run" ? "ddactl dismount --dry-run DEVICE" : \
-			c == "true" ? "/bin/true (starting any program)" : c
+			c == "mount-dry-run" ? "ddactl mount --dry-run DEVICE (pooled)" : \
+		c == "true" ? "/bin/true (starting any program)" : c == "version" ? "ddactl --version" : c
 		printf "| %s | %s |\n", name, cms[c]
+	}
+	if (("dismount-dry-run" in cms) && ("mount-dry-run" in cms) && ("version" in cms) && ("true" in cms) && \
+	    ("ddactl" in cyc) && nw) {
+		print ""
+		print "One ddactl half cycle, taken apart without strace: medians of the commands above, and the"
+		print "kernel'"'"'s own time in the host-changing writes (strace -T, the table at the end):"
+		print ""
+		print "| part | dismount ms | mount ms | how |"
+		print "|---|---:|---:|---|"
+		split("dismount mount", hv, " ")
+		dry["dismount"] = cms["dismount-dry-run"]; dry["mount"] = cms["mount-dry-run"]
+		run["dismount"] = to["ddactl"]; run["mount"] = back["ddactl"]
+		printf "| starting a program | %.1f | %.1f | /bin/true |\n", cms["true"], cms["true"]
+		printf "| loading ddactl and its libraries | %.1f | %.1f | ddactl --version − /bin/true |\n", \
+			cms["version"] - cms["true"], cms["version"] - cms["true"]
+		printf "| reading the host, checks, plan | %.1f | %.1f | --dry-run − --version |\n", \
+			dry["dismount"] - cms["version"], dry["mount"] - cms["version"]
+		printf "| kernel: unbind, driver_override, probe | %.1f | %.1f | strace -T of the writes |\n", \
+			kwrite["dismount"], kwrite["mount"]
+		printf "| kernel: reset | %.1f | %.1f | strace -T of the write to reset |\n", kreset["dismount"], kreset["mount"]
+		printf "| the rest: lock, database, verification, audit | %.1f | %.1f | run − --dry-run − kernel |\n", \
+			run["dismount"] - dry["dismount"] - kwrite["dismount"] - kreset["dismount"], \
+			run["mount"] - dry["mount"] - kwrite["mount"] - kreset["mount"]
+		printf "| **the half cycle** | %.1f | %.1f | median of the timed cycles |\n", run["dismount"], run["mount"]
 	}
 	if (np) {
 		print ""

@@ -8,7 +8,8 @@
 # a cycle that does not is a LAB FAIL and is not counted.  Then `ddactl
 # pool` (empty pool) and `ddactl survey DEVICE`, and where one ddactl
 # dismount and one mount spend their time (strace, bench/strace-phases.py).
-# Results are "LAB INFO bench ..." lines; bench/lab.sh prints them as tables.
+# Results are "LAB INFO bench ..." lines; bench/lab.sh prints them as tables;
+# the two traces are kept in the state share (strace.dismount, strace.mount).
 # lab-topologies: none
 # lab-timeout: 900
 . "$LAB_DIR/lib.sh"
@@ -133,10 +134,18 @@ fi
 if time_cmd "$RUNS" "$DDACTL" dismount --dry-run "$DEV"; then
 	out "cmd dismount-dry-run $(median_ms "${RUN[@]}") ${RUN[*]}"
 fi
-# The cost of starting any program here (bash forks, the loader maps libc):
-# the part of every figure above that no change to ddactl removes.
+if check "dismount for mount --dry-run" "$DDACTL" dismount "$DEV" && time_cmd "$RUNS" "$DDACTL" mount --dry-run "$DEV"; then
+	out "cmd mount-dry-run $(median_ms "${RUN[@]}") ${RUN[*]}"
+fi
+check "mount after mount --dry-run" "$DDACTL" mount "$DEV"
+# What no change to ddactl's work removes: starting any program here (bash
+# forks, the loader maps libc), and starting ddactl with its libraries.
+# With the dry runs they split a run's time (bench/lab.sh).
 if time_cmd "$RUNS" /bin/true; then
 	out "cmd true $(median_ms "${RUN[@]}") ${RUN[*]}"
+fi
+if time_cmd "$RUNS" "$DDACTL" --version; then
+	out "cmd version $(median_ms "${RUN[@]}") ${RUN[*]}"
 fi
 
 step "phases"
@@ -158,5 +167,8 @@ if [ -n "$have_strace" ]; then
 			done
 	done
 	check "$DEV is back on $HOME_DRV" on "$HOME_DRV"
+	# for reading on the host afterwards: the state share is the only
+	# place the guest can write to (tests/lab/out/run/bench.basic/state/)
+	cp /tmp/strace.dismount /tmp/strace.mount /var/lib/ddactl/ 2>/dev/null || true
 fi
 lab_done
