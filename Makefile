@@ -10,7 +10,12 @@
 #                   clean room (a fresh Debian 12 runs survey and check-fast)
 #   make check-fast unit tests only (plain and ASan+UBSan); installs only
 #                   what they need, not the lab's kernel and QEMU
-#   make bench      the survey benchmark (docs/PERFORMANCE.md)
+#   make bench      the benchmarks of docs/PERFORMANCE.md: the survey against
+#                   a minimal reader and lspci, then bench-count
+#   make bench-count instructions (callgrind) and times of one-device commands
+#                   on fake hosts of 17 and 4,096 functions
+#   make bench-lab  one lab boot: a host -> pool -> host cycle by ddactl, by
+#                   the bare sysfs writes and by driverctl (not in make check)
 
 MESON ?= meson
 NINJA ?= ninja
@@ -21,6 +26,7 @@ QUIETLY = bash scripts/quietly.sh
 
 .PHONY: all build survey check check-fast check-unit check-asan check-fuzz \
 	check-sys check-lab check-cleanroom check-deps check-deps-unit bench \
+	bench-count bench-lab \
 	install clean
 
 all: build
@@ -76,6 +82,17 @@ check: check-deps check-unit check-asan check-fuzz check-sys check-lab \
 bench: build
 	@bash scripts/deps.sh bench
 	bash bench/run.sh
+	bash bench/callgrind.sh
+
+bench-count: build
+	@bash scripts/deps.sh bench
+	bash bench/callgrind.sh
+
+# the lab's kernel and QEMU (check) and driverctl, strace (bench)
+bench-lab: build
+	@bash scripts/deps.sh check
+	@bash scripts/deps.sh bench
+	bash bench/lab.sh
 
 install: build
 	$(MESON) install -C build

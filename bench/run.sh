@@ -43,7 +43,8 @@ if [[ -z $ddactl ]]; then
 	done
 fi
 
-have() { command -v "$1" >/dev/null 2>&1; }
+# shellcheck source=lib.sh
+. "$repo/bench/lib.sh"
 timebin=/usr/bin/time
 [[ -x $timebin ]] || timebin=
 have strace || say "bench: strace not found: no syscall counts"
@@ -66,26 +67,6 @@ done
 # ---- measuring
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-
-# median of RUNS wall times in ms, one warm-up run first (page cache)
-wall_ms() {
-	if have hyperfine; then
-		# -N: no intermediate shell, whose start-up would be counted
-		hyperfine -N --warmup 1 --runs "$runs" --export-json "$tmp/hf.json" \
-			"$*" >/dev/null 2>&1 || return 1
-		sed -n 's/^ *"median": *\([0-9.e+-]*\),*$/\1/p' "$tmp/hf.json" | head -n1 |
-			awk '{ printf "%.1f", $1 * 1000 }'
-		return
-	fi
-	"$@" >/dev/null 2>&1 || true
-	local i t0 t1
-	for ((i = 0; i < runs; i++)); do
-		t0=$(date +%s%N)
-		"$@" >/dev/null 2>&1 || true
-		t1=$(date +%s%N)
-		echo $(((t1 - t0) / 1000))
-	done | sort -n | awk '{ v[NR] = $1 } END { printf "%.1f", v[int((NR + 1) / 2)] / 1000 }'
-}
 
 peak_kib() {
 	[[ -n $timebin ]] || { echo n/a; return; }

@@ -9,7 +9,8 @@
 #   scripts/deps.sh check      unit + fuzzing, the lab and the clean room
 #                              (make check)
 #   scripts/deps.sh cleanroom  what tests/cleanroom/run.sh needs on the host
-#   scripts/deps.sh bench      build + benchmark tools (make bench)
+#   scripts/deps.sh bench      build + benchmark tools (make bench, bench-count;
+#                              bench-lab needs check as well)
 #
 # The lab wants QEMU 10 and Linux 6.12 from bookworm-backports (the versions
 # Debian 13 ships; QEMU 10 is the first here with an SR-IOV NIC).  The suite is
@@ -40,7 +41,11 @@ lab_pkgs=(clang libclang-rt-14-dev pciutils iproute2
 lab_backports=(qemu-system-x86 linux-image-amd64)
 # tests/cleanroom/run.sh: a Debian 12 root to build in, and the clone
 cleanroom_pkgs=(debootstrap debian-archive-keyring git)
-bench_pkgs=(strace time pciutils)
+# Benchmarks: syscall counts, peak memory, lspci; callgrind's instruction
+# counts; wall times; and driverctl, which the lab benchmark compares with
+# (the lab guest runs this machine's programs, so it is installed here; its
+# udev rules act only on overrides driverctl itself saved).
+bench_pkgs=(strace time pciutils python3 valgrind hyperfine driverctl)
 
 missing() {
 	local p
