@@ -196,10 +196,21 @@ static int list(void)
 	}
 	/* The live host adds names and the current driver, and shows what
 	 * sits on vfio-pci without a record. */
-	if (dda_host_scan(&h, DDA_SCAN_NAMES) < 0 || dda_pool_mark(h, s) < 0) {
+	if (dda_host_scan(&h, 0) < 0 || dda_pool_mark(h, s) < 0) {
 		dda_host_free(TAKE_PTR(h));
 		dda_error_clear();
 	}
+	/* Names for the devices shown only: an empty pool loads none. */
+	for (size_t i = 0; h && i < n; i++) {
+		struct dda_pciaddr addr;
+		struct dda_device *d;
+
+		if (dda_pciaddr_parse(v[i].address, &addr) == 0 && (d = dda_host_find(h, &addr)))
+			(void)dda_host_name(h, d);
+	}
+	for (size_t i = 0; h && i < h->ndevs; i++)
+		if (h->devs[i].pool_mark == DDA_POOL_UNRECORDED)
+			(void)dda_host_name(h, &h->devs[i]);
 	if (arg_json) {
 		_cleanup_json_ struct json_object *o = json_object_new_object();
 		struct json_object *a = json_object_new_array();

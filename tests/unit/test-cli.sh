@@ -101,6 +101,10 @@ check "unrecorded VF: survey names it" reason 0000:01:10.0 unrecorded
 check "unrecorded VF: not 'ready for a VM'" jsonq "not any(r['code'] == 'in-pool' for r in $devs['0000:01:10.0']['reasons'])"
 run pool --json
 check "unrecorded VF: pool --json lists it" jsonq 'd["pool"] == [] and [x["address"] for x in d["unrecorded"]] == ["0000:01:10.0"]'
+# pool names only what it shows, on demand: the name must still be the survey's
+vfname=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["unrecorded"][0]["name"])' "$tmp/out")
+run survey --json 01:10.0
+check "unrecorded VF: pool --json names it as survey does" jsonq "str(d['devices'][0]['name']) == '$vfname' and '$vfname' != 'None'"
 run pool
 check "unrecorded VF: pool says so" has "$out" "unrecorded"
 check "unrecorded VF: pool names it" has "$out" "0000:01:10.0"

@@ -333,7 +333,7 @@ int dda_host_scan(struct dda_host **ret, unsigned flags)
 		if (!h->names)
 			return -ENOMEM;
 		for (size_t i = 0; i < h->ndevs; i++)
-			h->devs[i].name_str = dda_names_device(h->names, h->devs[i].vendor, h->devs[i].device);
+			(void)dda_host_name(h, &h->devs[i]);
 	}
 	if (flags & DDA_SCAN_HOST_USE) {
 		r = dda_hostuse_attach(h);
@@ -342,6 +342,16 @@ int dda_host_scan(struct dda_host **ret, unsigned flags)
 	}
 	*ret = TAKE_PTR(h);
 	return 0;
+}
+
+const char *dda_host_name(struct dda_host *h, struct dda_device *d)
+{
+	if (d->name_str)
+		return d->name_str;
+	if (!h->names)
+		h->names = dda_names_new();
+	d->name_str = dda_names_device(h->names, d->vendor, d->device);
+	return d->name_str;
 }
 
 void dda_host_free(struct dda_host *h)

@@ -56,6 +56,13 @@ DDA_DEFINE_CLEANUP(struct dda_host, dda_host_free)
 
 struct dda_device *dda_host_find(const struct dda_host *h, const struct dda_pciaddr *a);
 
+/* d's name, looked up now if the scan did not (no DDA_SCAN_NAMES), and kept
+ * in d->name_str.  The first lookup parses all of pci.ids, most of what a
+ * short command costs, so a command that prints a few devices names just
+ * those, and one that prints none loads nothing.  NULL when pci.ids does
+ * not know the vendor, or on OOM. */
+const char *dda_host_name(struct dda_host *h, struct dda_device *d);
+
 /* The function at a location path (canonical or not), or NULL: a pooled
  * device is found by where it sits, since its address may have moved. */
 struct dda_device *dda_host_find_locpath(const struct dda_host *h, const char *location_path);
