@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -255,6 +257,33 @@ static void test_passthrough(void **state)
 	assert_string_equal(buf, "1\n");
 }
 
+/* A value the file takes only in part is not written: RLIMIT_FSIZE makes
+ * write(2) return a short count, which dda_write() must refuse. */
+static void test_short_write(void **state)
+{
+	struct fx *f = *state;
+	struct rlimit old, lim = { .rlim_cur = 2, .rlim_max = RLIM_INFINITY };
+	char path[PATH_MAX];
+	FILE *fp;
+	int r;
+
+	base(f);
+	assert_int_equal(dda_root_set(fh_root(f->fh)), 0);
+	snprintf(path, sizeof(path), "%s/short", fh_root(f->fh));
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim.rlim_max = old.rlim_max;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	r = dda_write("abcdef", "short");
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(r, -EIO);
+	assert_int_equal(dda_write("ab", "short"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +295,7 @@ int main(void)
 		T(test_numvfs),
 		T(test_remove_rescan),
 		T(test_passthrough),
+		T(test_short_write),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

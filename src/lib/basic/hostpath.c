@@ -326,6 +326,9 @@ int dda_write(const char *s, const char *fmt, ...)
 	n = write(fd, len ? s : "\n", len ? len : 1);
 	if (n < 0)
 		return dda_error(-errno, NULL, "cannot write '%s' to '/%s': %m", s, rel);
+	if ((size_t)n != (len ? len : 1))
+		return dda_error(-EIO, NULL, "short write of '%s' to '/%s': %zd of %zu bytes taken", s, rel, n,
+				 len ? len : 1);
 	return 0;
 }
 
