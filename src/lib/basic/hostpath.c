@@ -315,7 +315,10 @@ int dda_read_link_base_at(int dirfd, const char *name, char *buf, size_t size)
 int dda_write(const char *s, const char *fmt, ...)
 {
 	_cleanup_close_ int fd = -1;
-	size_t len = strlen(s);
+	/* An empty value goes as a newline, which sysfs attributes read as
+	 * empty: "\n" is how driver_override is cleared. */
+	const char *value = *s ? s : "\n";
+	size_t len = strlen(value);
 	ssize_t n;
 
 	REL(rel, fmt);
@@ -323,12 +326,11 @@ int dda_write(const char *s, const char *fmt, ...)
 	if (fd < 0)
 		return dda_error(-errno, NULL, "cannot open '/%s' for writing: %m", rel);
 	/* sysfs takes a value in one write(); a short write is a failure. */
-	n = write(fd, len ? s : "\n", len ? len : 1);
+	n = write(fd, value, len);
 	if (n < 0)
 		return dda_error(-errno, NULL, "cannot write '%s' to '/%s': %m", s, rel);
-	if ((size_t)n != (len ? len : 1))
-		return dda_error(-EIO, NULL, "short write of '%s' to '/%s': %zd of %zu bytes taken", s, rel, n,
-				 len ? len : 1);
+	if ((size_t)n != len)
+		return dda_error(-EIO, NULL, "short write of '%s' to '/%s': %zd of %zu bytes taken", s, rel, n, len);
 	return 0;
 }
 
