@@ -23,6 +23,7 @@
 #include "device.h"
 #include "hostpath.h"
 #include "fuzz.h"
+#include "../fixture/testpath.h"
 
 #define FN "0000:00:00.0"
 #define SYSPATH "devices/pci0000:00/" FN
@@ -68,7 +69,7 @@ static void setup(void)
 	fd = dda_open_private_dir(p, 0755, true);
 	CHECK(fd >= 0);
 	close(fd);
-	snprintf(dir, sizeof(dir), "%s", p);
+	test_pathf(dir, sizeof(dir), "%s", p);
 	atexit(cleanup);
 }
 

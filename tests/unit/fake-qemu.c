@@ -43,6 +43,8 @@
 
 #include <json-c/json.h>
 
+#include "../fixture/testpath.h"
+
 #define MAX_DEVICES 64
 
 struct dev {
@@ -57,7 +59,7 @@ static size_t ndevices;
 
 static void path_of(char *buf, size_t size, const char *name)
 {
-	snprintf(buf, size, "%s/fake-qemu.%s", rundir, name);
+	test_pathf(buf, size, "%s/fake-qemu.%s", rundir, name);
 }
 
 static bool scripted(const char *name)

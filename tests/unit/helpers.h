@@ -124,7 +124,7 @@ static inline void put_file(struct fx *f, const char *rel, const char *content)
 	char path[PATH_MAX];
 	FILE *fp;
 
-	snprintf(path, sizeof(path), "%s/%s", fh_root(f->fh), rel);
+	test_pathf(path, sizeof(path), "%s/%s", fh_root(f->fh), rel);
 	fp = fopen(path, "w");
 	if (!fp)
 		fail_msg("cannot write %s: %s", path, strerror(errno));

@@ -402,7 +402,7 @@ static void test_migration_from_3(void **state)
 	host(f);
 	snprintf(dir, sizeof(dir), "%s/state", fh_root(f->fh));
 	assert_int_equal(mkdir(dir, 0700), 0);
-	snprintf(path, sizeof(path), "%s/ddactl.db", dir);
+	test_pathf(path, sizeof(path), "%s/ddactl.db", dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	/* the real schema 3, whose audit table is schema 1's */
 	for (unsigned ver = 1; ver <= 3; ver++)

@@ -566,7 +566,7 @@ static void add_virtiofs(struct fx *f, const char *pci, const char *vname, unsig
 	    .bars = { [4] = { 16 << 10, FH_BAR_64 | FH_BAR_PREF } });
 	MUST(fh_virtio(f->fh, vname, pci, NULL));
 	snprintf(dir, sizeof(dir), "%s/%s", fh_dev_dir(f->fh, pci), vname);
-	snprintf(rel, sizeof(rel), "%s/device", dir);
+	test_pathf(rel, sizeof(rel), "%s/device", dir);
 	put_file(f, rel, "0x001a\n");
 	if (!tag)
 		return;

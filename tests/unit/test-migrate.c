@@ -170,7 +170,7 @@ static int teardown(void **state)
 
 		while (d && (e = readdir(d)))
 			if (e->d_name[0] != '.') {
-				snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+				test_pathf(p, sizeof(p), "%s/%s", dir, e->d_name);
 				unlink(p);
 			}
 		if (d)

@@ -36,6 +36,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../fixture/testpath.h"
+
 #define NOBODY 65534
 
 struct t {
@@ -52,7 +54,7 @@ static int setup(void **state)
 		return -1;
 	/* nobody must reach the tree, as it reaches / on a real host */
 	chmod(t->dir, 0755);
-	snprintf(t->state, sizeof(t->state), "%s/var/lib/ddactl", t->dir);
+	test_pathf(t->state, sizeof(t->state), "%s/var/lib/ddactl", t->dir);
 	unsetenv("DDACTL_STATE_DIR");
 	unsetenv("DDACTL_RUN_DIR");
 	dda_state_set_dir(NULL);
@@ -140,10 +142,10 @@ static void test_state_dir_under_root(void **state)
 
 	assert_string_equal(dda_state_dir(), t->state);
 	dda_state_set_dir("/srv/dda");
-	snprintf(want, sizeof(want), "%s/srv/dda", t->dir);
+	test_pathf(want, sizeof(want), "%s/srv/dda", t->dir);
 	assert_string_equal(dda_state_dir(), want);
 	setenv("DDACTL_RUN_DIR", "/x/run", 1);
-	snprintf(want, sizeof(want), "%s/x/run", t->dir);
+	test_pathf(want, sizeof(want), "%s/x/run", t->dir);
 	assert_string_equal(dda_run_dir(), want);
 	unsetenv("DDACTL_RUN_DIR");
 	dda_state_set_dir(NULL);
@@ -319,7 +321,7 @@ static void test_backup_before_migration(void **state)
 	/* a real schema 2 database: its migrations, run by hand */
 	write_pool("new");
 	sh("rm -f '%s'/ddactl.db*", t->state);
-	snprintf(bak, sizeof(bak), "%s/ddactl.db", t->state);
+	test_pathf(bak, sizeof(bak), "%s/ddactl.db", t->state);
 	assert_int_equal(sqlite3_open(bak, &db), SQLITE_OK);
 	for (unsigned v = 1; v <= 2; v++)
 		assert_int_equal(sqlite3_exec(db, dda_state_migration(v), NULL, NULL, NULL), SQLITE_OK);
@@ -328,7 +330,7 @@ static void test_backup_before_migration(void **state)
 			 SQLITE_OK);
 	sqlite3_close(TAKE_PTR(db));
 	assert_int_equal(chmod(bak, 0600), 0);
-	snprintf(bak, sizeof(bak), "%s/ddactl.db.bak-v2", t->state);
+	test_pathf(bak, sizeof(bak), "%s/ddactl.db.bak-v2", t->state);
 	assert_int_equal(access(bak, F_OK), -1);
 
 	assert_int_equal(dda_state_open(&s, 0), 0);
@@ -404,12 +406,12 @@ static int try_locks(void *arg)
 	char path[PATH_MAX];
 
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-		snprintf(path, sizeof(path), "%s/%s", t->dir, files[i]);
+		test_pathf(path, sizeof(path), "%s/%s", t->dir, files[i]);
 		if (open(path, O_RDONLY) >= 0 || errno != EACCES)
 			return 30 + (int)i;
 	}
 	/* nor can they put a file where root will look */
-	snprintf(path, sizeof(path), "%s/var/lib/ddactl/x", t->dir);
+	test_pathf(path, sizeof(path), "%s/var/lib/ddactl/x", t->dir);
 	if (open(path, O_WRONLY | O_CREAT, 0644) >= 0)
 		return 40;
 	return 0;
@@ -441,7 +443,7 @@ static void test_nonroot_reads_snapshot(void **state)
 	assert_int_equal(as_nobody(read_pools, NULL), 0);
 	/* a change root has not published yet is not shown as if it were
 	 * not there: the reader is told it needs root */
-	snprintf(path, sizeof(path), "%s/ddactl.db-wal", t->state);
+	test_pathf(path, sizeof(path), "%s/ddactl.db-wal", t->state);
 	clock_gettime(CLOCK_REALTIME, &later[0]);
 	later[0].tv_sec += 10;
 	later[1] = later[0];
@@ -449,7 +451,7 @@ static void test_nonroot_reads_snapshot(void **state)
 	assert_int_equal(as_nobody(read_pools, NULL), 20);
 	/* any root change publishes again */
 	assert_int_equal(dda_state_publish(), 0);
-	snprintf(path, sizeof(path), "%s/snapshot.db", t->state);
+	test_pathf(path, sizeof(path), "%s/snapshot.db", t->state);
 	assert_int_equal(utimensat(AT_FDCWD, path, later, 0), 0);
 	assert_int_equal(as_nobody(read_pools, NULL), 0);
 	/* no snapshot at all: needs root, never "empty" */
@@ -485,7 +487,7 @@ static void test_nonroot_sees_running_vm(void **state)
 	FILE *f;
 
 	need_root();
-	snprintf(run, sizeof(run), "%s/run", t->dir);
+	test_pathf(run, sizeof(run), "%s/run", t->dir);
 	snprintf(qemu, sizeof(qemu), "%s/qemu-system-x86_64", t->dir);
 	sh("mkdir -p '%s/vm/guest' && chmod 0711 '%s/vm/guest' && cp /bin/sleep '%s'", run, run, qemu);
 	assert_int_equal(dda_root_set("/"), 0);

@@ -347,6 +347,30 @@ int dda_exists_at(int dirfd, const char *name)
 	return fstatat(dirfd, name, &st, 0) == 0;
 }
 
+int dda_access(int mode, const char *fmt, ...)
+{
+	REL(rel, fmt);
+	return faccessat(root_fd, rel, mode, 0) < 0 ? -errno : 0;
+}
+
+int dda_pathf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < size)
+		return 0;
+	/* the cut text goes in the message only, never back to the caller */
+	n = dda_error(-ENAMETOOLONG, NULL, "path too long (over %zu bytes): '%s...'", size ? size - 1 : 0,
+		      size ? buf : "");
+	if (size)
+		buf[0] = '\0';
+	return n;
+}
+
 int dda_open_dir(const char *fmt, ...)
 {
 	int fd;

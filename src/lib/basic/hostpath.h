@@ -32,6 +32,15 @@ int dda_root_set(const char *root) _must_check_;
  * (QEMU, libkmod).  Caller frees; NULL only on OOM. */
 char *dda_path(const char *fmt, ...) _printf_(1, 2);
 
+/* A path (or a node name to compare with one) formatted into buf.  A path
+ * cut short names another file, so one that does not fit is -ENAMETOOLONG,
+ * recorded with what did fit; buf is then "". */
+int dda_pathf(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4) _must_check_;
+
+/* Whether the caller may read and write path (faccessat on the root fd,
+ * with the real ids, like access(2)): 0, or -errno unrecorded. */
+int dda_access(int mode, const char *fmt, ...) _printf_(2, 3) _must_check_;
+
 /* Reads at most size bytes of a file into buf; *ret_len gets the count. */
 int dda_read(void *buf, size_t size, size_t *ret_len, const char *fmt, ...)
 	_printf_(4, 5) _must_check_;

@@ -296,14 +296,17 @@ int dda_driver_reset(const char *bdf, bool *ret_done)
 
 /* The names a process may hold a group by: /dev/vfio/<group> (the
  * container API) and /dev/vfio/devices/vfioN of each member (iommufd,
- * QEMU 8.2+ with kernel 6.6+). */
-static size_t group_nodes(int group, char nodes[][48], size_t max)
+ * QEMU 8.2+ with kernel 6.6+).  Sized for any directory entry, so that no
+ * name is cut into another. */
+#define NODE_LEN (sizeof("/dev/vfio/devices/") + NAME_MAX)
+
+static size_t group_nodes(int group, char nodes[][NODE_LEN], size_t max)
 {
 	_cleanup_closedir_ DIR *dir = dda_opendir("sys/kernel/iommu_groups/%d/devices", group);
 	struct dirent *e;
 	size_t n = 0;
 
-	snprintf(nodes[n++], 48, "/dev/vfio/%d", group);
+	snprintf(nodes[n++], NODE_LEN, "/dev/vfio/%d", group);
 	while (dir && (e = readdir(dir)) && n < max) {
 		_cleanup_closedir_ DIR *vd = NULL;
 		struct dirent *v;
@@ -312,7 +315,7 @@ static size_t group_nodes(int group, char nodes[][48], size_t max)
 			continue;
 		while ((v = readdir(vd)) && n < max)
 			if (!strncmp(v->d_name, "vfio", 4))
-				snprintf(nodes[n++], 48, "/dev/vfio/devices/%s", v->d_name);
+				snprintf(nodes[n++], NODE_LEN, "/dev/vfio/devices/%s", v->d_name);
 	}
 	return n;
 }
@@ -320,7 +323,7 @@ static size_t group_nodes(int group, char nodes[][48], size_t max)
 size_t dda_vfio_group_users(int group, int *pids, size_t max)
 {
 	_cleanup_closedir_ DIR *proc = dda_opendir("proc");
-	char nodes[16][48];
+	char nodes[16][NODE_LEN];
 	size_t nnodes, n = 0;
 	struct dirent *p;
 

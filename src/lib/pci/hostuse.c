@@ -11,6 +11,7 @@
 
 #include "hostpath.h"
 #include "hostuse.h"
+#include "text.h"
 #include "pciaddr.h"
 #include "host.h"
 
@@ -399,7 +400,7 @@ static int block_uses(struct dda_device *d, const struct facts *f, const char *b
 		/* A holder is use even when nothing on it is mounted (an
 		 * assembled RAID, an open LVM volume). */
 		if (d->nuses == before && depth == 0) {
-			snprintf(what, sizeof(what), "%s is held by %s (device-mapper/md/LVM)", blk, e->d_name);
+			dda_textf(what, sizeof(what), "%s is held by %s (device-mapper/md/LVM)", blk, e->d_name);
 			r = dda_device_add_use(d, DDA_USE_HOLDER, false, what);
 			if (r < 0)
 				return r;
@@ -431,7 +432,7 @@ static int exclusive_use(struct dda_device *d, const char *blk)
 	}
 	if (errno != EBUSY)
 		return 0;
-	snprintf(what, sizeof(what), "%s is held open exclusively (a file system, pool or volume manager: ZFS, btrfs, md, dm...)",
+	dda_textf(what, sizeof(what), "%s is held open exclusively (a file system, pool or volume manager: ZFS, btrfs, md, dm...)",
 		 blk);
 	return dda_device_add_use(d, DDA_USE_HOLDER, false, what);
 }
@@ -690,10 +691,10 @@ static int scan_net(struct dda_host *h, const struct facts *f)
 		route = in_set(f->route_ifs, e->d_name);
 		addr = in_set(f->addr_ifs, e->d_name);
 		if (if_up(e->d_name) && (route || addr)) {
-			snprintf(what, sizeof(what), "%s is up with %s", e->d_name,
+			dda_textf(what, sizeof(what), "%s is up with %s", e->d_name,
 				 route && addr ? "an address and a route" : route ? "a route" : "an address");
 		} else if (upper_in_use(f, e->d_name, 0, via, sizeof(via))) {
-			snprintf(what, sizeof(what), "%s carries %s, which is up with an address or a route",
+			dda_textf(what, sizeof(what), "%s carries %s, which is up with an address or a route",
 				 e->d_name, via);
 		} else {
 			continue;
@@ -730,7 +731,10 @@ static int scan_drm(struct dda_host *h)
 		if (dda_read_link(target, sizeof(target), "sys/class/drm/%s", e->d_name) < 0 ||
 		    !deepest_pci(target, &a) || !(nodes[n].d = dda_host_find(h, &a)))
 			continue;
-		snprintf(nodes[n].node, sizeof(nodes[n].node), "/dev/dri/%s", e->d_name);
+		/* fail rather than miss a holder of a node we could not name */
+		r = dda_pathf(nodes[n].node, sizeof(nodes[n].node), "/dev/dri/%s", e->d_name);
+		if (r < 0)
+			return r;
 		n++;
 	}
 	if (!n || !(proc = dda_opendir("proc")))
@@ -754,7 +758,7 @@ static int scan_drm(struct dda_host *h)
 					continue;
 				if (dda_read_line(comm, sizeof(comm), "proc/%u/comm", pid) < 0)
 					comm[0] = '\0';
-				snprintf(what, sizeof(what), "process %u (%s) has %s open", pid, comm, target);
+				dda_textf(what, sizeof(what), "process %u (%s) has %s open", pid, comm, target);
 				r = dda_device_add_use(nodes[i].d, DDA_USE_CONSOLE, false, what);
 				if (r < 0)
 					return r;
@@ -809,7 +813,7 @@ static int scan_console(struct dda_host *h)
 				continue;
 			if (!deepest_pci(target, &a) || !(d = dda_host_find(h, &a)))
 				continue;
-			snprintf(what, sizeof(what), "framebuffer %s%s is on it", e->d_name,
+			dda_textf(what, sizeof(what), "framebuffer %s%s is on it", e->d_name,
 				 con ? " with the text console" : "");
 			r = dda_device_add_use(d, DDA_USE_CONSOLE, false, what);
 			if (r < 0)

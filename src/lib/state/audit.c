@@ -135,7 +135,7 @@ void dda_audit_end(struct dda_state *s, int64_t id, enum dda_outcome o, const ch
 		}
 	}
 	if (!written) {
-		char what[64];
+		char what[80];	/* fits any row id */
 
 		snprintf(what, sizeof(what), "audit row %" PRId64 " (not written to the state database)", id);
 		to_syslog(what, NULL, o, why, NULL);

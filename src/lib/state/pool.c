@@ -13,6 +13,7 @@
 #include "fault.h"
 #include "hostpath.h"
 #include "pool.h"
+#include "text.h"
 #include "vm.h"
 
 #define VFIO "vfio-pci"
@@ -604,7 +605,7 @@ undo:
 			}
 			/* Its row stays 'dismounting': the next run's repair
 			 * finishes giving it back. */
-			snprintf(failed, sizeof(failed), "%s; giving it back failed too: %s", first.message,
+			dda_textf(failed, sizeof(failed), "%s; giving it back failed too: %s", first.message,
 				 dda_last_error()->message);
 			dda_audit_end(s, m->audit, DDA_OUTCOME_FAILED, failed);
 		}

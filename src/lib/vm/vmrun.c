@@ -276,7 +276,7 @@ static int hot_add(struct dda_state *s, const char *vm, struct dda_device *d)
 	struct dda_vm_device row;
 	struct runtime rt;
 	uint64_t below, above;
-	char id[48], port[16] = "";
+	char id[sizeof(row.qemu_id)], port[16] = "";
 	size_t n;
 	int r;
 
@@ -680,7 +680,7 @@ static int command_line(struct dda_state *s, struct dda_host *h, const char *nam
 		largest_below = max_u64(largest_below, below);
 	}
 	r = dda_qemu_size(&vm, qd, k, largest_above, largest_below, dda_host_phys_bits(),
-			  access("/dev/kvm", R_OK | W_OK) == 0, &sz);
+			  dda_access(R_OK | W_OK, "dev/kvm") == 0, &sz);
 	if (r < 0)
 		return r;
 	argv = dda_qemu_argv(getenv("DDACTL_QEMU") ? getenv("DDACTL_QEMU") : "qemu-system-x86_64", &vm, &sz, qd,
