@@ -8,6 +8,8 @@
 #   make check      every test: unit (plain and ASan+UBSan), fuzz smoke,
 #                   the real /sys, the QEMU lab on a real kernel, and the
 #                   clean room (a fresh Debian 12 runs survey and check-fast)
+#   make check-lint the source rules (scripts/lint.sh): host paths only
+#                   through hostpath, no strcmp of state names, clang-format
 #   make check-fast unit tests only (plain and ASan+UBSan); installs only
 #                   what they need, not the lab's kernel and QEMU
 #   make bench      the benchmarks of docs/PERFORMANCE.md: the survey against
@@ -24,7 +26,7 @@ NINJA ?= ninja
 NINJAFLAGS ?=
 QUIETLY = bash scripts/quietly.sh
 
-.PHONY: all build survey check check-fast check-unit check-asan check-fuzz \
+.PHONY: all build survey check check-fast check-lint check-unit check-asan check-fuzz \
 	check-sys check-lab check-cleanroom check-deps check-deps-unit bench \
 	bench-count bench-lab \
 	install clean
@@ -75,6 +77,10 @@ check-cleanroom:
 	bash tests/cleanroom/run.sh .
 
 check-fast: check-deps-unit check-unit check-asan
+
+check-lint:
+	@bash scripts/deps.sh lint
+	bash scripts/lint.sh
 
 check: check-deps check-unit check-asan check-fuzz check-sys check-lab \
 	check-cleanroom

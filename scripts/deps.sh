@@ -8,6 +8,7 @@
 #   scripts/deps.sh unit       build + unit test tools (make check-fast)
 #   scripts/deps.sh check      unit + fuzzing, the lab and the clean room
 #                              (make check)
+#   scripts/deps.sh lint       clang-format and python3 (make check-lint)
 #   scripts/deps.sh cleanroom  what tests/cleanroom/run.sh needs on the host
 #   scripts/deps.sh bench      build + benchmark tools (make bench, bench-count;
 #                              bench-lab needs check as well)
@@ -33,6 +34,12 @@ test_pkgs=(
 	python3
 	python3-jsonschema
 	sqlite3
+)
+# scripts/lint.sh: clang-format 14 is what .clang-format is tuned for.
+lint_pkgs=(
+	clang-format
+	git
+	python3
 )
 # Fuzzing (clang's libFuzzer), the real-/sys survey and the lab's initramfs
 # and disk images; the lab's QEMU and kernel are lab_backports below.
@@ -112,10 +119,11 @@ add_backports() {
 case "$want" in
 build) pkgs=("${build_pkgs[@]}") ;;
 unit) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
-check) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${lab_pkgs[@]}" "${cleanroom_pkgs[@]}") ;;
+check) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${lint_pkgs[@]}" "${lab_pkgs[@]}" "${cleanroom_pkgs[@]}") ;;
+lint) pkgs=("${lint_pkgs[@]}") ;;
 cleanroom) pkgs=("${cleanroom_pkgs[@]}") ;;
 bench) pkgs=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
-*) echo "usage: deps.sh [build|unit|check|cleanroom|bench]" >&2; exit 2 ;;
+*) echo "usage: deps.sh [build|unit|check|lint|cleanroom|bench]" >&2; exit 2 ;;
 esac
 
 todo=$(missing "${pkgs[@]}")
