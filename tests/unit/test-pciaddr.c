@@ -15,7 +15,10 @@
 
 #include <cmocka.h>
 
+#include "error.h"
+#include "hostpath.h"
 #include "pciaddr.h"
+#include "text.h"
 
 /* ---------------------------------------------------------------- addresses */
 
@@ -418,10 +421,28 @@ static void test_locpath_equal(void **state)
 	assert_true(dda_locpath_equal(&a, &b));
 }
 
+/* A path cut short names another file: dda_pathf refuses it, and says so;
+ * dda_textf cuts a message on purpose. */
+static void test_pathf_refuses_to_cut(void **state)
+{
+	char buf[16];
+
+	(void)state;
+	assert_int_equal(dda_pathf(buf, sizeof(buf), "sys/%s", "abc"), 0);
+	assert_string_equal(buf, "sys/abc");
+	assert_int_equal(dda_pathf(buf, sizeof(buf), "sys/bus/pci/devices/%s", "0000:00:00.0"), -ENAMETOOLONG);
+	assert_string_equal(buf, "");
+	assert_int_equal(dda_last_error()->err, -ENAMETOOLONG);
+	assert_non_null(strstr(dda_last_error()->message, "sys/bus/pci/dev"));
+	dda_textf(buf, 8, "%s", "0123456789");
+	assert_string_equal(buf, "0123456");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_addr_parse_good),
+		cmocka_unit_test(test_pathf_refuses_to_cut),
 		cmocka_unit_test(test_addr_parse_bad),
 		cmocka_unit_test(test_addr_parse_short_domain),
 		cmocka_unit_test(test_addr_format),
