@@ -166,7 +166,7 @@ static int vf_rows(struct dda_state *s, const struct dda_device *pf)
 	struct dda_vf_policy p;
 
 	for (int i = n; i < pf->sriov_total; i++)
-		if (dda_vf_policy_get(s, pf, (unsigned)i, &p) == 0)
+		if (dda_sriov_vf_policy_get(s, pf, (unsigned)i, &p) == 0)
 			n = i + 1;
 	dda_error_clear();
 	return n;
@@ -226,7 +226,7 @@ static struct json_object *pf_json(struct dda_state *s, struct dda_host *h, cons
 			for (size_t j = 0; j < ARRAY_SIZE(keys); j++)
 				json_object_object_add(x, keys[j], NULL);
 		}
-		json_object_object_add(x, "policy", dda_vf_policy_get(s, pf, (unsigned)i, &p) == 0 ? policy_json(&p) : NULL);
+		json_object_object_add(x, "policy", dda_sriov_vf_policy_get(s, pf, (unsigned)i, &p) == 0 ? policy_json(&p) : NULL);
 		json_object_object_add(x, "kernel", k ? kstate_json(k) : NULL);
 		json_object_array_add(vfs, x);
 	}
@@ -264,7 +264,7 @@ static void pf_text(struct dda_state *s, struct dda_host *h, const struct pf_vie
 		struct dda_pool_entry e;
 		struct dda_vf_policy p;
 
-		if (dda_vf_policy_get(s, pf, (unsigned)i, &p) == 0)
+		if (dda_sriov_vf_policy_get(s, pf, (unsigned)i, &p) == 0)
 			dda_vf_policy_format(&p, pol, sizeof(pol));
 		if (!pol[0])
 			snprintf(pol, sizeof(pol), "-");

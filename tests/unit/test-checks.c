@@ -859,13 +859,13 @@ static void test_acs_missing(void **state)
 
 	add_switch(f, FH_ACS, 0x0011, 0, 0, true);
 	scan(f);
-	assert_string_equal(dda_acs_missing(dev(f, RP), buf, sizeof(buf)), "");
-	assert_string_equal(dda_acs_missing(dev(f, DS1), buf, sizeof(buf)), "RR CR");
-	assert_string_equal(dda_acs_missing(dev(f, DS2), buf, sizeof(buf)), "SV RR CR UF");
+	assert_string_equal(dda_checks_acs_missing(dev(f, RP), buf, sizeof(buf)), "");
+	assert_string_equal(dda_checks_acs_missing(dev(f, DS1), buf, sizeof(buf)), "RR CR");
+	assert_string_equal(dda_checks_acs_missing(dev(f, DS2), buf, sizeof(buf)), "SV RR CR UF");
 	/* an endpoint function only needs to redirect */
-	assert_string_equal(dda_acs_missing(dev(f, EP3), buf, sizeof(buf)), "RR CR");
+	assert_string_equal(dda_checks_acs_missing(dev(f, EP3), buf, sizeof(buf)), "RR CR");
 	/* a small buffer is cut, not overrun */
-	assert_string_equal(dda_acs_missing(dev(f, DS2), buf, 6), "SV RR");
+	assert_string_equal(dda_checks_acs_missing(dev(f, DS2), buf, 6), "SV RR");
 }
 
 /* ---------------------------------------------------------------- interrupts */

@@ -280,9 +280,9 @@ static void test_dead_after_dismount_is_quarantined(void **state)
 	/* never handed to a VM */
 	dda_vm_init(&vm, "guest");
 	assert_int_equal(dda_vm_create(s, &vm), 0);
-	assert_int_equal(dda_vm_assign(s, f->h, "guest", d, &res), -ECANCELED);
+	assert_int_equal(dda_vmrun_assign(s, f->h, "guest", d, &res), -ECANCELED);
 	expect_error("quarantined", "ddactl pool release " EP);
-	assert_int_equal(dda_vm_find_free(s, f->h, 0x8086, 0x1572, &found), -ENOENT);
+	assert_int_equal(dda_vmrun_find_free(s, f->h, 0x8086, 0x1572, &found), -ENOENT);
 	assert_null(found);
 	/* one that was assigned before it went dead does not start either */
 	{
@@ -295,7 +295,7 @@ static void test_dead_after_dismount_is_quarantined(void **state)
 		row.device = d->device;
 		snprintf(row.state, sizeof(row.state), "assigned");
 		assert_int_equal(dda_vm_device_put(s, &row), 0);
-		assert_int_equal(dda_vm_preflight(s, f->h, "guest"), -ECANCELED);
+		assert_int_equal(dda_vmrun_preflight(s, f->h, "guest"), -ECANCELED);
 		expect_error("quarantined", "cannot start VM 'guest'");
 		assert_int_equal(dda_vm_delete(s, "guest"), 0);
 	}
@@ -324,7 +324,7 @@ static void test_dead_after_dismount_is_quarantined(void **state)
 	assert_false(dda_pool_entry_quarantined(&e));
 	assert_int_equal(dda_pool_release(s, dev(f, EP), &reset), -EALREADY);
 	rescan(f, s);
-	assert_int_equal(dda_vm_find_free(s, f->h, 0x8086, 0x1572, &found), 0);
+	assert_int_equal(dda_vmrun_find_free(s, f->h, 0x8086, 0x1572, &found), 0);
 	assert_ptr_equal(found, dev(f, EP));
 	r = mount(f, s, EP, &plan);
 	dda_plan_release(&plan);

@@ -297,7 +297,7 @@ static void test_config_fake_root(void **state)
 	scan_only(f);
 	assert_int_equal(dda_sriov_vf_config(s, dev(f, EP), 0, &p, NULL), -ENOTSUP);
 	assert_string_equal(dda_last_error()->code, "no-netlink");
-	assert_int_equal(dda_vf_policy_get(s, dev(f, EP), 0, &got), -ENOENT);
+	assert_int_equal(dda_sriov_vf_policy_get(s, dev(f, EP), 0, &got), -ENOENT);
 	/* the attempt is on record, failed, with the error it returned */
 	{
 		_cleanup_free_ struct dda_audit_row *v = NULL;

@@ -64,7 +64,7 @@ void dda_device_mmio(const struct dda_device *d, uint64_t *ret_below, uint64_t *
 	*ret_above = above;
 }
 
-const char *dda_acs_missing(const struct dda_device *d, char *buf, size_t size)
+const char *dda_checks_acs_missing(const struct dda_device *d, char *buf, size_t size)
 {
 	static const struct {
 		uint16_t bit;
@@ -135,14 +135,14 @@ static char *explain_group(const struct dda_host *h, const struct dda_device *d)
 		    d->name, conventional_bridge_kind(br), br->name);
 		return strdup(out);
 	}
-	if (!d->physfn && is_multifunction(h, d) && dda_acs_missing(d, miss, sizeof(miss))[0])
+	if (!d->physfn && is_multifunction(h, d) && dda_checks_acs_missing(d, miss, sizeof(miss))[0])
 		SAY("%s'%s' is a function of a multifunction device without ACS (%s %s): its functions can reach each other directly",
 		    off ? "; " : "", d->name, d->has_acs ? "missing" : "no ACS capability, needs",
 		    miss);
 	for (const struct dda_device *p = d->parent; p; p = p->parent) {
 		if (p->type != DDA_TYPE_ROOT_PORT && p->type != DDA_TYPE_DOWNSTREAM)
 			continue;
-		if (!dda_acs_missing(p, miss, sizeof(miss))[0])
+		if (!dda_checks_acs_missing(p, miss, sizeof(miss))[0])
 			continue;
 		SAY("%s%s '%s' lacks ACS (%s %s): devices below it can reach each other without the IOMMU",
 		    off ? "; " : "", p->type == DDA_TYPE_ROOT_PORT ? "root port" : "downstream port", p->name,

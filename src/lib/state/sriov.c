@@ -186,7 +186,7 @@ static bool policy_row_matches(sqlite3_stmt *st, const struct dda_device *pf)
 	       sqlite3_column_int(st, 2) == pf->subvendor && sqlite3_column_int(st, 3) == pf->subdevice;
 }
 
-int dda_vf_policy_get(struct dda_state *s, const struct dda_device *pf, unsigned vf, struct dda_vf_policy *ret)
+int dda_sriov_vf_policy_get(struct dda_state *s, const struct dda_device *pf, unsigned vf, struct dda_vf_policy *ret)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	struct dda_vf_policy p = { 0 };
@@ -297,7 +297,7 @@ int dda_sriov_vf_config(struct dda_state *s, const struct dda_device *pf, unsign
 	char text[256];
 	int r, ra;
 
-	r = dda_vf_policy_get(s, pf, vf, &stored);
+	r = dda_sriov_vf_policy_get(s, pf, vf, &stored);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	ra = dda_vfnet_apply(pf->name, vf, changes, 0, &res);
@@ -371,7 +371,7 @@ static int policy_reapply(struct dda_state *s, const struct dda_device *pf, unsi
 	int r;
 
 	*ret_deferred = false;
-	r = dda_vf_policy_get(s, pf, i, &p);
+	r = dda_sriov_vf_policy_get(s, pf, i, &p);
 	if (r == -ENOENT || (r == 0 && !p.set))
 		return 0;
 	if (r < 0)

@@ -65,7 +65,7 @@ bool dda_sriov_config_matches(const struct dda_sriov_config *c, const struct dda
 
 /* The stored network policy of VF vf of pf; -ENOENT when there is none
  * (or it was stored for another card in the slot). */
-int dda_vf_policy_get(struct dda_state *s, const struct dda_device *pf, unsigned vf,
+int dda_sriov_vf_policy_get(struct dda_state *s, const struct dda_device *pf, unsigned vf,
 		      struct dda_vf_policy *ret) _must_check_;
 
 enum dda_sriov_flags {

@@ -57,7 +57,7 @@ static int qemu_has_device(struct dda_qmp *q, const char *id, bool *ret)
 	return 0;
 }
 
-int dda_vm_reconcile(struct dda_state *s, const char *name, char *note, size_t size)
+int dda_vmrun_reconcile(struct dda_state *s, const char *name, char *note, size_t size)
 {
 	_cleanup_free_ struct dda_vm_device *devs = NULL;
 	_cleanup_(dda_qmp_closep) struct dda_qmp *q = NULL;
@@ -139,7 +139,7 @@ static int group_free_for(struct dda_state *s, struct dda_device *d, const char 
 	return 0;
 }
 
-int dda_vm_find_free(struct dda_state *s, struct dda_host *h, uint16_t vendor, uint16_t device,
+int dda_vmrun_find_free(struct dda_state *s, struct dda_host *h, uint16_t vendor, uint16_t device,
 		     struct dda_device **ret)
 {
 	_cleanup_free_ struct dda_pool_entry *pool = NULL;
@@ -339,7 +339,7 @@ static int hot_add(struct dda_state *s, const char *vm, struct dda_device *d)
 	return dda_vm_device_put(s, &row);
 }
 
-int dda_vm_assign(struct dda_state *s, struct dda_host *h, const char *vm, struct dda_device *d,
+int dda_vmrun_assign(struct dda_state *s, struct dda_host *h, const char *vm, struct dda_device *d,
 		  enum dda_assign_result *ret)
 {
 	_cleanup_free_ bool *had = NULL;
@@ -490,7 +490,7 @@ static int unassign(struct dda_state *s, const char *vm, struct dda_device *d, i
 	return r;
 }
 
-int dda_vm_unassign(struct dda_state *s, struct dda_host *h, const char *vm, struct dda_device *d,
+int dda_vmrun_unassign(struct dda_state *s, struct dda_host *h, const char *vm, struct dda_device *d,
 		    int timeout_ms, bool *ret_pending)
 {
 	int64_t audit = 0;
@@ -554,7 +554,7 @@ static int resolve_pools(struct dda_state *s, struct dda_host *h, const char *na
 	return 0;
 }
 
-int dda_vm_preflight(struct dda_state *s, struct dda_host *h, const char *name)
+int dda_vmrun_preflight(struct dda_state *s, struct dda_host *h, const char *name)
 {
 	_cleanup_free_ struct dda_vm_device *devs = NULL;
 	size_t n;
@@ -693,7 +693,7 @@ static int command_line(struct dda_state *s, struct dda_host *h, const char *nam
 	return 0;
 }
 
-int dda_vm_command_line(struct dda_state *s, struct dda_host *h, const char *name, bool resolve, char ***ret)
+int dda_vmrun_command_line(struct dda_state *s, struct dda_host *h, const char *name, bool resolve, char ***ret)
 {
 	return command_line(s, h, name, resolve, ret, NULL);
 }
@@ -713,7 +713,7 @@ static uint64_t mib(rlim_t v)
 	return v == RLIM_INFINITY ? UINT64_MAX / DDA_MiB : (uint64_t)v / DDA_MiB;
 }
 
-int dda_vm_memlock_plan(const char *name, uint64_t need, const struct rlimit *have, bool cap_ipc_lock,
+int dda_vmrun_memlock_plan(const char *name, uint64_t need, const struct rlimit *have, bool cap_ipc_lock,
 			bool cap_sys_resource, struct rlimit *ret)
 {
 	*ret = *have;
@@ -747,7 +747,7 @@ static int memlock_prepare(const char *name, uint64_t need)
 
 	if (getrlimit(RLIMIT_MEMLOCK, &have) < 0)
 		return dda_error(-errno, name, "cannot read RLIMIT_MEMLOCK: %m");
-	r = dda_vm_memlock_plan(name, need, &have, has_cap(CAP_IPC_LOCK), has_cap(CAP_SYS_RESOURCE), &want);
+	r = dda_vmrun_memlock_plan(name, need, &have, has_cap(CAP_IPC_LOCK), has_cap(CAP_SYS_RESOURCE), &want);
 	if (r < 0)
 		return r;
 	if ((want.rlim_cur != have.rlim_cur || want.rlim_max != have.rlim_max) && setrlimit(RLIMIT_MEMLOCK, &want) < 0)
@@ -814,7 +814,7 @@ static int spawn(char **argv, const char *name)
 	return 0;
 }
 
-int dda_vm_start(struct dda_state *s, struct dda_host *h, const char *name)
+int dda_vmrun_start(struct dda_state *s, struct dda_host *h, const char *name)
 {
 	_cleanup_free_ struct dda_vm_device *devs = NULL;
 	char **argv = NULL;
@@ -832,12 +832,12 @@ int dda_vm_start(struct dda_state *s, struct dda_host *h, const char *name)
 		return r;
 	if (dda_vm_pid(name) > 0)
 		return dda_error_code(-EALREADY, "running", name, "VM '%s' is already running", name);
-	r = dda_vm_reconcile(s, name, NULL, 0);
+	r = dda_vmrun_reconcile(s, name, NULL, 0);
 	if (r < 0)
 		return r;
 	r = command_line(s, h, name, true, &argv, &sz);
 	if (r == 0)
-		r = dda_vm_preflight(s, h, name);
+		r = dda_vmrun_preflight(s, h, name);
 	if (r < 0)
 		goto out;
 	/* The host sets a VF's MAC, VLAN and trust through its PF before the
@@ -910,13 +910,13 @@ out:
 		/* Devices picked from named pools for this start go back. */
 		struct dda_error_info keep = *dda_last_error();
 
-		(void)!dda_vm_reconcile(s, name, NULL, 0);
+		(void)!dda_vmrun_reconcile(s, name, NULL, 0);
 		dda_error_code(keep.err ? keep.err : r, keep.code, keep.device, "%s", keep.message);
 	}
 	return r;
 }
 
-int dda_vm_stop(struct dda_state *s, const char *name, int timeout_s, bool *ret_forced)
+int dda_vmrun_stop(struct dda_state *s, const char *name, int timeout_s, bool *ret_forced)
 {
 	_cleanup_(dda_qmp_closep) struct dda_qmp *q = NULL;
 	struct timespec start, now;
@@ -959,7 +959,7 @@ int dda_vm_stop(struct dda_state *s, const char *name, int timeout_s, bool *ret_
 		}
 		usleep(200 * 1000);
 	}
-	r = dda_vm_reconcile(s, name, NULL, 0);
+	r = dda_vmrun_reconcile(s, name, NULL, 0);
 	if (r < 0)
 		return r;
 	return dda_state_log(s, *ret_forced ? "vm stop (turned off)" : "vm stop", name, NULL);
