@@ -312,7 +312,7 @@ static struct json_object *vm_json(struct dda_state *s, const struct dda_vm *vm)
 			json_object_object_add(x, "companion_of", by ? json_object_new_string(by) : NULL);
 			json_object_object_add(x, "from_pool", devs[i].via_pool[0] ? json_object_new_string(devs[i].via_pool) : NULL);
 			json_object_object_add(x, "qemu_id", devs[i].qemu_id[0] ? json_object_new_string(devs[i].qemu_id) : NULL);
-			json_object_object_add(x, "state", json_object_new_string(!strcmp(devs[i].state, "removing") ? "removal-pending" : "assigned"));
+			json_object_object_add(x, "state", json_object_new_string(devs[i].state == DDA_VM_DEVICE_REMOVING ? "removal-pending" : "assigned"));
 			json_object_array_add(a, x);
 		}
 	json_object_object_add(o, "devices", a);
@@ -332,7 +332,7 @@ static void print_devices(struct dda_state *s, const char *name, const char *ind
 		printf("%s%s  %04x:%04x  %s%s%s%s%s\n", indent, devs[i].address, devs[i].vendor, devs[i].device,
 		       devs[i].location_path, devs[i].requested ? "" : "  (group companion, kept out of the guest)",
 		       devs[i].via_pool[0] ? "  from pool " : "", devs[i].via_pool,
-		       !strcmp(devs[i].state, "removing") ? "  REMOVAL PENDING" : "");
+		       devs[i].state == DDA_VM_DEVICE_REMOVING ? "  REMOVAL PENDING" : "");
 }
 
 static int reconcile_all(struct dda_state *s, const char *only)

@@ -223,7 +223,7 @@ static void test_mount_failed_then_repaired(void **state)
 	MUST(fh_model_reset(f->fh, EP, EIO, false));
 	assert_int_equal(mount(f, s, EP), -EIO);
 	assert_int_equal(dda_pool_get(s, EP, &e), 0);
-	assert_string_equal(e.state, "mounting");
+	assert_int_equal(e.state, DDA_POOL_MOUNTING);
 
 	MUST(fh_model_reset(f->fh, EP, 0, false));
 	assert_int_equal(dda_pool_recover(s, &rep), 0);

@@ -198,7 +198,7 @@ static void test_set_vf_assigned(void **state)
 	vd.vendor = d->vendor;
 	vd.device = d->device;
 	vd.requested = true;
-	snprintf(vd.state, sizeof(vd.state), "assigned");
+	vd.state = DDA_VM_DEVICE_ASSIGNED;
 	assert_int_equal(dda_vm_device_put(s, &vd), 0);
 
 	assert_int_equal(dda_sriov_set(s, EP, 1, 0, &rep), -EBUSY);

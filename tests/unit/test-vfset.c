@@ -174,7 +174,7 @@ static void test_pool_counts(void **state)
 		assert_string_equal(driver_of(f, vfs[i]), "vfio-pci");
 		assert_string_equal(override_of(f, vfs[i]), "vfio-pci\n");
 		assert_int_equal(dda_pool_get(s, vfs[i], &e), 0);
-		assert_string_equal(e.state, "pooled");
+		assert_int_equal(e.state, DDA_POOL_POOLED);
 		/* mounted, it goes to the kernel's choice */
 		assert_string_equal(e.original_driver, "");
 		snprintf(ev, sizeof(ev), "bind %s iavf", vfs[i]);

@@ -170,7 +170,7 @@ static void test_assign_by_address(void **state)
 	d = row(s, EP);
 	assert_string_equal(d.vm, "lab1");
 	assert_true(d.requested);
-	assert_string_equal(d.state, "assigned");
+	assert_int_equal(d.state, DDA_VM_DEVICE_ASSIGNED);
 	assert_string_equal(d.location_path, EP_LOCPATH);
 	assert_int_equal(d.vendor, 0x8086);
 	assert_int_equal(d.device, 0x1572);

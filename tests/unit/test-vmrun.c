@@ -506,7 +506,7 @@ static void test_hot_remove_pending(void **state)
 	if (t < 0.25 || t > 3)
 		fail_msg("a 300 ms removal wait took %.2f s", t);
 	assert_string_equal(owner(s, EP), VM);
-	assert_string_equal(row(s, EP).state, "removing");
+	assert_int_equal(row(s, EP).state, DDA_VM_DEVICE_REMOVING);
 	assert_string_equal(owner(s, EP_F1), VM);
 
 	/* still held: a reconcile leaves it */

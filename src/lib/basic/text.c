@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,4 +57,12 @@ void dda_text_escape(char *buf, size_t size, const char *s)
 		}
 	}
 	buf[off] = '\0';
+}
+
+int dda_text_index(const char *const *table, size_t n, const char *s)
+{
+	for (size_t i = 0; s && i < n; i++)
+		if (table[i] && !strcmp(table[i], s))
+			return (int)i;
+	return -EINVAL;
 }

@@ -8,6 +8,7 @@
 
 #include <pci/pci.h>
 
+#include "bits.h"
 #include "checks.h"
 #include "pcicfg.h"
 #include "hostpath.h"
@@ -37,15 +38,6 @@ _printf_(1, 2) static char *fmt(const char *f, ...)
 			return _r;                                             \
 	} while (0)
 
-static uint64_t pow2_up(uint64_t v)
-{
-	uint64_t p = 1;
-
-	while (p < v && p)
-		p <<= 1;
-	return p ? p : v;
-}
-
 void dda_device_mmio(const struct dda_device *d, uint64_t *ret_below, uint64_t *ret_above)
 {
 	uint64_t below = 0, above = 0;
@@ -56,9 +48,9 @@ void dda_device_mmio(const struct dda_device *d, uint64_t *ret_below, uint64_t *
 		if (b->flags & DDA_BAR_IO)
 			continue;
 		if ((b->flags & DDA_BAR_64) && (b->flags & DDA_BAR_PREF))
-			above += pow2_up(b->size);
+			above += dda_pow2_up(b->size);
 		else
-			below += pow2_up(b->size);
+			below += dda_pow2_up(b->size);
 	}
 	*ret_below = below;
 	*ret_above = above;

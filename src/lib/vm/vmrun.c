@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "bits.h"
 #include "checks.h"
 #include "error.h"
 #include "hostpath.h"
@@ -74,7 +75,7 @@ int dda_vmrun_reconcile(struct dda_state *s, const char *name, char *note, size_
 		struct dda_vm_device *d = &devs[i];
 		bool gone = !running;
 
-		if (!strcmp(d->state, "removing") && running) {
+		if (d->state == DDA_VM_DEVICE_REMOVING && running) {
 			if (!q && qmp_open(name, &q) < 0)
 				continue;
 			if (qemu_has_device(q, d->qemu_id, &gone) < 0)
@@ -83,7 +84,7 @@ int dda_vmrun_reconcile(struct dda_state *s, const char *name, char *note, size_
 			if (!gone)
 				continue;
 		}
-		if (!strcmp(d->state, "removing") && gone) {
+		if (d->state == DDA_VM_DEVICE_REMOVING && gone) {
 			r = dda_vm_device_drop(s, d->address);
 			if (r < 0)
 				return r;
@@ -153,7 +154,7 @@ int dda_vmrun_find_free(struct dda_state *s, struct dda_host *h, uint16_t vendor
 		char owner[DDA_VM_NAME_MAX + 1];
 		struct dda_device *d;
 
-		if (pool[i].vendor != vendor || pool[i].device != device || strcmp(pool[i].state, "pooled") ||
+		if (pool[i].vendor != vendor || pool[i].device != device || pool[i].state != DDA_POOL_POOLED ||
 		    dda_pool_entry_quarantined(&pool[i]))
 			continue;
 		if (dda_vm_owner(s, pool[i].address, owner) == 0)
@@ -181,7 +182,7 @@ static int put_device(struct dda_state *s, const char *vm, struct dda_device *d,
 	row.subdevice = d->subdevice;
 	row.requested = requested;
 	snprintf(row.via_pool, sizeof(row.via_pool), "%s", via ? via : "");
-	snprintf(row.state, sizeof(row.state), "assigned");
+	row.state = DDA_VM_DEVICE_ASSIGNED;
 	return dda_vm_device_put(s, &row);
 }
 
@@ -357,7 +358,7 @@ int dda_vmrun_assign(struct dda_state *s, struct dda_host *h, const char *vm, st
 		return r;
 	(void)h;
 	r = dda_pool_get(s, d->name, &e);
-	if (r == -ENOENT || (r == 0 && strcmp(e.state, "pooled")))
+	if (r == -ENOENT || (r == 0 && e.state != DDA_POOL_POOLED))
 		return dda_error_code(-ENOENT, "not-in-pool", d->name,
 				      "'%s' is not in the pool: 'ddactl dismount %s' first", d->name, d->name);
 	if (r < 0)
@@ -451,13 +452,13 @@ static int unassign(struct dda_state *s, const char *vm, struct dda_device *d, i
 		r = qmp_open(vm, &q);
 		if (r < 0)
 			return r;
-		if (strcmp(cur.state, "removing")) {
+		if (cur.state != DDA_VM_DEVICE_REMOVING) {
 			args = json_object_new_object();
 			json_object_object_add(args, "id", json_object_new_string(cur.qemu_id));
 			r = dda_qmp_command(q, "device_del", args, QMP_TIMEOUT_MS, NULL);
 			if (r < 0)
 				return r;
-			snprintf(cur.state, sizeof(cur.state), "removing");
+			cur.state = DDA_VM_DEVICE_REMOVING;
 			r = dda_vm_device_put(s, &cur);
 			if (r < 0)
 				return r;
@@ -572,15 +573,15 @@ int dda_vmrun_preflight(struct dda_state *s, struct dda_host *h, const char *nam
 			return dda_error_code(-ENODEV, "missing", v->address,
 					      "cannot start VM '%s': its device '%s' (%s) is not on the host; remove it with 'ddactl vm remove-device %s %s'",
 					      name, v->address, v->location_path, name, v->address);
-		if (strcmp(d->location_path, v->location_path) || d->vendor != v->vendor || d->device != v->device ||
-		    d->subvendor != v->subvendor || d->subdevice != v->subdevice)
+		if (strcmp(d->location_path, v->location_path) ||
+		    !dda_device_same_ids(d, v->vendor, v->device, v->subvendor, v->subdevice))
 			return dda_error_code(-ESTALE, "hardware-changed", v->address,
 					      "cannot start VM '%s': hardware changed at '%s': assigned %04x:%04x (%04x:%04x) at %s, found %04x:%04x (%04x:%04x) at %s; remove it from the VM and add the device again",
 					      name, v->address, v->vendor, v->device, v->subvendor, v->subdevice,
 					      v->location_path, d->vendor, d->device, d->subvendor, d->subdevice,
 					      d->location_path);
 		r = dda_pool_get(s, v->address, &e);
-		if (r == -ENOENT || (r == 0 && strcmp(e.state, "pooled")))
+		if (r == -ENOENT || (r == 0 && e.state != DDA_POOL_POOLED))
 			return dda_error_code(-ENOENT, "not-in-pool", v->address,
 					      "cannot start VM '%s': '%s' is no longer in the pool; 'ddactl dismount %s' again",
 					      name, v->address, v->address);
