@@ -242,7 +242,7 @@ static int list(void)
 			json_object_object_add(x, "forced", json_object_new_boolean(e->forced));
 			json_object_object_add(x, "forced_by", e->forced ? json_object_new_string(e->forced_by) : NULL);
 			json_object_object_add(x, "forced_reasons", e->forced ? json_object_new_string(e->forced_reasons) : NULL);
-			json_object_object_add(x, "state", json_object_new_string(e->state));
+			json_object_object_add(x, "state", json_object_new_string(dda_pool_state_to_string(e->state)));
 			json_object_object_add(x, "quarantined", json_object_new_boolean(dda_pool_entry_quarantined(e)));
 			json_object_object_add(x, "quarantined_at", dda_pool_entry_quarantined(e)
 								    ? json_object_new_string(e->quarantined_at) : NULL);
@@ -276,7 +276,7 @@ static int list(void)
 		if (h && dda_pciaddr_parse(e->address, &addr) == 0)
 			d = dda_host_find(h, &addr);
 		printf("%-13s %-5d %-14s %-9s %-20s %s\n", e->address, e->group,
-		       e->original_driver[0] ? e->original_driver : "-", e->state, e->added_at,
+		       e->original_driver[0] ? e->original_driver : "-", dda_pool_state_to_string(e->state), e->added_at,
 		       d ? (d->name_str ? d->name_str : "") : "(not present)");
 		printf("              %s", e->location_path);
 		if (!e->requested)

@@ -166,7 +166,7 @@ static int vf_rows(struct dda_state *s, const struct dda_device *pf)
 	struct dda_vf_policy p;
 
 	for (int i = n; i < pf->sriov_total; i++)
-		if (dda_vf_policy_get(s, pf, (unsigned)i, &p) == 0)
+		if (dda_sriov_vf_policy_get(s, pf, (unsigned)i, &p) == 0)
 			n = i + 1;
 	dda_error_clear();
 	return n;
@@ -194,7 +194,7 @@ static struct json_object *pf_json(struct dda_state *s, struct dda_host *h, cons
 
 		json_object_object_add(c, "count", json_object_new_int(v->cfg.count));
 		json_object_object_add(c, "pool", json_object_new_boolean(v->cfg.pool));
-		json_object_object_add(c, "state", json_object_new_string(v->cfg.changing ? "changing" : "done"));
+		json_object_object_add(c, "state", json_object_new_string(dda_sriov_state_to_string(v->cfg.changing ? DDA_SRIOV_CHANGING : DDA_SRIOV_DONE)));
 		json_object_object_add(c, "updated_at", json_object_new_string(v->cfg.updated_at));
 		json_object_object_add(o, "persisted", c);
 	} else {
@@ -217,7 +217,7 @@ static struct json_object *pf_json(struct dda_state *s, struct dda_host *h, cons
 			json_object_object_add(x, "device_id", dda_json_hex(d->device, 4));
 			json_object_object_add(x, "iommu_group", d->group_id >= 0 ? json_object_new_int(d->group_id) : NULL);
 			json_object_object_add(x, "driver", d->driver[0] ? json_object_new_string(d->driver) : NULL);
-			json_object_object_add(x, "pool_state", dda_pool_get(s, d->name, &e) == 0 ? json_object_new_string(e.state) : NULL);
+			json_object_object_add(x, "pool_state", dda_pool_get(s, d->name, &e) == 0 ? json_object_new_string(dda_pool_state_to_string(e.state)) : NULL);
 			json_object_object_add(x, "vm", s && dda_vm_owner(s, d->name, owner) == 0 ? json_object_new_string(owner) : NULL);
 		} else {
 			/* an absent VF has the same keys, null */
@@ -226,7 +226,7 @@ static struct json_object *pf_json(struct dda_state *s, struct dda_host *h, cons
 			for (size_t j = 0; j < ARRAY_SIZE(keys); j++)
 				json_object_object_add(x, keys[j], NULL);
 		}
-		json_object_object_add(x, "policy", dda_vf_policy_get(s, pf, (unsigned)i, &p) == 0 ? policy_json(&p) : NULL);
+		json_object_object_add(x, "policy", dda_sriov_vf_policy_get(s, pf, (unsigned)i, &p) == 0 ? policy_json(&p) : NULL);
 		json_object_object_add(x, "kernel", k ? kstate_json(k) : NULL);
 		json_object_array_add(vfs, x);
 	}
@@ -264,7 +264,7 @@ static void pf_text(struct dda_state *s, struct dda_host *h, const struct pf_vie
 		struct dda_pool_entry e;
 		struct dda_vf_policy p;
 
-		if (dda_vf_policy_get(s, pf, (unsigned)i, &p) == 0)
+		if (dda_sriov_vf_policy_get(s, pf, (unsigned)i, &p) == 0)
 			dda_vf_policy_format(&p, pol, sizeof(pol));
 		if (!pol[0])
 			snprintf(pol, sizeof(pol), "-");
@@ -275,7 +275,7 @@ static void pf_text(struct dda_state *s, struct dda_host *h, const struct pf_vie
 		if (!s || dda_vm_owner(s, d->name, owner) < 0)
 			snprintf(owner, sizeof(owner), "-");
 		printf("  %-3d %-13s %-9s %-7s %-12s %s\n", i, d->name, d->driver[0] ? d->driver : "none",
-		       dda_pool_get(s, d->name, &e) == 0 ? e.state : "-", owner, pol);
+		       dda_pool_get(s, d->name, &e) == 0 ? dda_pool_state_to_string(e.state) : "-", owner, pol);
 		printf("      %s  group %d\n", d->location_path, d->group_id);
 		if (k) {
 			kstate_format(k, kern, sizeof(kern));

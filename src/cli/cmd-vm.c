@@ -312,7 +312,7 @@ static struct json_object *vm_json(struct dda_state *s, const struct dda_vm *vm)
 			json_object_object_add(x, "companion_of", by ? json_object_new_string(by) : NULL);
 			json_object_object_add(x, "from_pool", devs[i].via_pool[0] ? json_object_new_string(devs[i].via_pool) : NULL);
 			json_object_object_add(x, "qemu_id", devs[i].qemu_id[0] ? json_object_new_string(devs[i].qemu_id) : NULL);
-			json_object_object_add(x, "state", json_object_new_string(!strcmp(devs[i].state, "removing") ? "removal-pending" : "assigned"));
+			json_object_object_add(x, "state", json_object_new_string(devs[i].state == DDA_VM_DEVICE_REMOVING ? "removal-pending" : "assigned"));
 			json_object_array_add(a, x);
 		}
 	json_object_object_add(o, "devices", a);
@@ -332,7 +332,7 @@ static void print_devices(struct dda_state *s, const char *name, const char *ind
 		printf("%s%s  %04x:%04x  %s%s%s%s%s\n", indent, devs[i].address, devs[i].vendor, devs[i].device,
 		       devs[i].location_path, devs[i].requested ? "" : "  (group companion, kept out of the guest)",
 		       devs[i].via_pool[0] ? "  from pool " : "", devs[i].via_pool,
-		       !strcmp(devs[i].state, "removing") ? "  REMOVAL PENDING" : "");
+		       devs[i].state == DDA_VM_DEVICE_REMOVING ? "  REMOVAL PENDING" : "");
 }
 
 static int reconcile_all(struct dda_state *s, const char *only)
@@ -346,7 +346,7 @@ static int reconcile_all(struct dda_state *s, const char *only)
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		if (only && strcmp(vms[i].name, only))
 			continue;
-		r = dda_vm_reconcile(s, vms[i].name, note, sizeof(note));
+		r = dda_vmrun_reconcile(s, vms[i].name, note, sizeof(note));
 		if (r == 0 && note[0])
 			fprintf(stderr, "ddactl: %s\n", note);
 	}
@@ -424,7 +424,7 @@ static int show_qemu_args(struct vm_call *c)
 
 	r = dda_host_scan(&c->h, 0);
 	if (r == 0)
-		r = dda_vm_command_line(c->s, c->h, c->name, false, &qv);
+		r = dda_vmrun_command_line(c->s, c->h, c->name, false, &qv);
 	if (r < 0)
 		return r;
 	if (arg_json) {
@@ -609,7 +609,7 @@ static int vm_start(struct vm_call *c)
 	int r = dda_host_scan(&c->h, DDA_SCAN_NAMES);
 
 	if (r == 0)
-		r = dda_vm_start(c->s, c->h, c->name);
+		r = dda_vmrun_start(c->s, c->h, c->name);
 	if (r == 0)
 		said(c->name, "start", "running", NULL, "VM '%s' started (pid %d); console: ddactl vm console %s", c->name,
 		     (int)dda_vm_pid(c->name), c->name);
@@ -619,7 +619,7 @@ static int vm_start(struct vm_call *c)
 static int stop_one(struct vm_call *c, const char *name)
 {
 	bool forced;
-	int r = dda_vm_stop(c->s, name, c->timeout >= 0 ? c->timeout : 60, &forced);
+	int r = dda_vmrun_stop(c->s, name, c->timeout >= 0 ? c->timeout : 60, &forced);
 
 	if (r == 0 && c->stopped) {
 		struct json_object *x = json_object_new_object();
@@ -713,12 +713,12 @@ static int vm_add_device(struct vm_call *c)
 	if (c->any) {
 		r = dda_host_scan(&c->h, DDA_SCAN_NAMES);
 		if (r == 0)
-			r = dda_vm_find_free(c->s, c->h, c->any_vendor, c->any_device, &d);
+			r = dda_vmrun_find_free(c->s, c->h, c->any_vendor, c->any_device, &d);
 	} else {
 		r = resolve_one(&c->h, c->device, &d);
 	}
 	if (r == 0)
-		r = dda_vm_assign(c->s, c->h, c->name, d, &res);
+		r = dda_vmrun_assign(c->s, c->h, c->name, d, &res);
 	if (r < 0)
 		return r;
 	hot = dda_vm_pid(c->name) > 0;
@@ -744,7 +744,7 @@ static int vm_remove_device(struct vm_call *c)
 	if (r == 0)
 		r = resolve_one(&c->h, c->device, &d);
 	if (r == 0)
-		r = dda_vm_unassign(c->s, c->h, c->name, d, c->timeout >= 0 ? c->timeout * 1000 : 30000, &pending);
+		r = dda_vmrun_unassign(c->s, c->h, c->name, d, c->timeout >= 0 ? c->timeout * 1000 : 30000, &pending);
 	if (r < 0)
 		return r;
 	if (pending)

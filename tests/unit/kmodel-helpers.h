@@ -165,7 +165,7 @@ static inline void expect_pooled(struct fx *f, struct dda_state *s, const char *
 	assert_string_equal(driver_of(f, addr), "vfio-pci");
 	assert_string_equal(override_of(f, addr), "vfio-pci\n");
 	assert_int_equal(dda_pool_get(s, addr, &e), 0);
-	assert_string_equal(e.state, "pooled");
+	assert_int_equal(e.state, DDA_POOL_POOLED);
 	assert_string_equal(e.original_driver, original);
 	assert_int_equal(e.requested, brought_by == NULL);
 	assert_string_equal(e.brought_by, brought_by ? brought_by : "");

@@ -223,7 +223,7 @@ static void test_mount_failed_then_repaired(void **state)
 	MUST(fh_model_reset(f->fh, EP, EIO, false));
 	assert_int_equal(mount(f, s, EP), -EIO);
 	assert_int_equal(dda_pool_get(s, EP, &e), 0);
-	assert_string_equal(e.state, "mounting");
+	assert_int_equal(e.state, DDA_POOL_MOUNTING);
 
 	MUST(fh_model_reset(f->fh, EP, 0, false));
 	assert_int_equal(dda_pool_recover(s, &rep), 0);
@@ -490,11 +490,11 @@ static void test_vm_add_device(void **state)
 				      "BEGIN SELECT RAISE(ABORT, 'vm_device refused'); END;",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
-	assert_int_not_equal(dda_vm_assign(s, f->h, "g1", dev(f, EP), &res), 0);
+	assert_int_not_equal(dda_vmrun_assign(s, f->h, "g1", dev(f, EP), &res), 0);
 	assert_int_equal(sqlite3_exec(dda_state_db(s), "DROP TRIGGER no_vm_device", NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(dda_vm_assign(s, f->h, "g1", dev(f, EP), &res), 0);
+	assert_int_equal(dda_vmrun_assign(s, f->h, "g1", dev(f, EP), &res), 0);
 	assert_int_equal(res, DDA_ASSIGN_DONE);
-	assert_int_equal(dda_vm_unassign(s, f->h, "g1", dev(f, EP), 0, &pending), 0);
+	assert_int_equal(dda_vmrun_unassign(s, f->h, "g1", dev(f, EP), 0, &pending), 0);
 	assert_false(pending);
 
 	v = rows_of(s, EP, 4);

@@ -852,6 +852,24 @@ static void test_legacy_pci_behind_plain_pci_bridge(void **state)
 	expect_contains(r->message, "is behind PCI bridge '" P2P "'");
 }
 
+/* The survey's MMIO sum shares dda_pow2_up with the VM sizing: a BAR of
+ * size 0 takes no space (it once counted as 1 byte), odd sizes round up. */
+static void test_device_mmio_edges(void **state)
+{
+	struct dda_device d = { 0 };
+	uint64_t below, above;
+
+	(void)state;
+	d.nbars = 3;
+	d.bars[0].size = 0;
+	d.bars[1].size = 3 << 20;
+	d.bars[2].size = 5ULL << 30;
+	d.bars[2].flags = DDA_BAR_64 | DDA_BAR_PREF;
+	dda_device_mmio(&d, &below, &above);
+	assert_int_equal(below, 4 << 20);
+	assert_int_equal(above, 8ULL << 30);
+}
+
 static void test_acs_missing(void **state)
 {
 	struct fx *f = *state;
@@ -859,13 +877,13 @@ static void test_acs_missing(void **state)
 
 	add_switch(f, FH_ACS, 0x0011, 0, 0, true);
 	scan(f);
-	assert_string_equal(dda_acs_missing(dev(f, RP), buf, sizeof(buf)), "");
-	assert_string_equal(dda_acs_missing(dev(f, DS1), buf, sizeof(buf)), "RR CR");
-	assert_string_equal(dda_acs_missing(dev(f, DS2), buf, sizeof(buf)), "SV RR CR UF");
+	assert_string_equal(dda_checks_acs_missing(dev(f, RP), buf, sizeof(buf)), "");
+	assert_string_equal(dda_checks_acs_missing(dev(f, DS1), buf, sizeof(buf)), "RR CR");
+	assert_string_equal(dda_checks_acs_missing(dev(f, DS2), buf, sizeof(buf)), "SV RR CR UF");
 	/* an endpoint function only needs to redirect */
-	assert_string_equal(dda_acs_missing(dev(f, EP3), buf, sizeof(buf)), "RR CR");
+	assert_string_equal(dda_checks_acs_missing(dev(f, EP3), buf, sizeof(buf)), "RR CR");
 	/* a small buffer is cut, not overrun */
-	assert_string_equal(dda_acs_missing(dev(f, DS2), buf, 6), "SV RR");
+	assert_string_equal(dda_checks_acs_missing(dev(f, DS2), buf, 6), "SV RR");
 }
 
 /* ---------------------------------------------------------------- interrupts */
@@ -2614,6 +2632,7 @@ int main(void)
 		T(test_group_shared_multifunction_with_acs),
 		T(test_group_shared_conventional),
 		T(test_group_shared_plain_pci_bridge),
+		cmocka_unit_test(test_device_mmio_edges),
 		T(test_acs_missing),
 		T(test_intx_only_pcie),
 		T(test_intx_only_shared_line),

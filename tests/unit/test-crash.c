@@ -110,10 +110,10 @@ static void crash_at(struct fx *f, const struct point *pt)
 	assert_string_equal(driver_of(f, MF0), pt->driver);
 	assert_string_equal(override_of(f, MF0), pt->override);
 	assert_int_equal(dda_pool_get(s, MF0, &e), 0);
-	assert_string_equal(e.state, pt->state);
+	assert_string_equal(dda_pool_state_to_string(e.state), pt->state);
 	assert_string_equal(e.step, pt->step);
 	assert_int_equal(dda_pool_get(s, MF1, &e), 0);
-	assert_string_equal(e.state, pt->state);
+	assert_string_equal(dda_pool_state_to_string(e.state), pt->state);
 	assert_true(dda_pool_needs_recovery(s));
 
 	assert_int_equal(dda_pool_recover(s, &rep), 0);
@@ -191,7 +191,7 @@ static void expect_vfs_pooled(struct fx *f, struct dda_state *s)
 		assert_string_equal(driver_of(f, vfs[i]), "vfio-pci");
 		assert_string_equal(override_of(f, vfs[i]), "vfio-pci\n");
 		assert_int_equal(dda_pool_get(s, vfs[i], &e), 0);
-		assert_string_equal(e.state, "pooled");
+		assert_int_equal(e.state, DDA_POOL_POOLED);
 		assert_string_equal(e.original_driver, "");
 	}
 	assert_false(tree_has(f, "sys/bus/pci/drivers/iavf/" VF0));

@@ -133,7 +133,7 @@ static void expect_quarantined(struct fx *f, struct dda_state *s, struct dda_poo
 	assert_string_equal(driver_of(f, EP), "vfio-pci");
 	assert_string_equal(attr_of(f, EP, "driver_override"), "vfio-pci");
 	assert_int_equal(dda_pool_get(s, EP, e), 0);
-	assert_string_equal(e->state, "pooled");
+	assert_int_equal(e->state, DDA_POOL_POOLED);
 	assert_true(dda_pool_entry_quarantined(e));
 	expect_contains(e->quarantine_reason, "did not answer");
 }
@@ -212,7 +212,7 @@ static void test_vf_dismount_mount(void **state)
 	dda_plan_release(&plan);
 	assert_string_equal(driver_of(f, vf), "vfio-pci");
 	assert_int_equal(dda_pool_get(s, vf, &e), 0);
-	assert_string_equal(e.state, "pooled");
+	assert_int_equal(e.state, DDA_POOL_POOLED);
 	assert_false(dda_pool_entry_quarantined(&e));
 	/* recorded with the kernel's ids, which restore matches against */
 	assert_int_equal(e.vendor, 0x8086);
@@ -280,9 +280,9 @@ static void test_dead_after_dismount_is_quarantined(void **state)
 	/* never handed to a VM */
 	dda_vm_init(&vm, "guest");
 	assert_int_equal(dda_vm_create(s, &vm), 0);
-	assert_int_equal(dda_vm_assign(s, f->h, "guest", d, &res), -ECANCELED);
+	assert_int_equal(dda_vmrun_assign(s, f->h, "guest", d, &res), -ECANCELED);
 	expect_error("quarantined", "ddactl pool release " EP);
-	assert_int_equal(dda_vm_find_free(s, f->h, 0x8086, 0x1572, &found), -ENOENT);
+	assert_int_equal(dda_vmrun_find_free(s, f->h, 0x8086, 0x1572, &found), -ENOENT);
 	assert_null(found);
 	/* one that was assigned before it went dead does not start either */
 	{
@@ -293,9 +293,9 @@ static void test_dead_after_dismount_is_quarantined(void **state)
 		snprintf(row.location_path, sizeof(row.location_path), "%s", d->location_path);
 		row.vendor = d->vendor;
 		row.device = d->device;
-		snprintf(row.state, sizeof(row.state), "assigned");
+		row.state = DDA_VM_DEVICE_ASSIGNED;
 		assert_int_equal(dda_vm_device_put(s, &row), 0);
-		assert_int_equal(dda_vm_preflight(s, f->h, "guest"), -ECANCELED);
+		assert_int_equal(dda_vmrun_preflight(s, f->h, "guest"), -ECANCELED);
 		expect_error("quarantined", "cannot start VM 'guest'");
 		assert_int_equal(dda_vm_delete(s, "guest"), 0);
 	}
@@ -324,7 +324,7 @@ static void test_dead_after_dismount_is_quarantined(void **state)
 	assert_false(dda_pool_entry_quarantined(&e));
 	assert_int_equal(dda_pool_release(s, dev(f, EP), &reset), -EALREADY);
 	rescan(f, s);
-	assert_int_equal(dda_vm_find_free(s, f->h, 0x8086, 0x1572, &found), 0);
+	assert_int_equal(dda_vmrun_find_free(s, f->h, 0x8086, 0x1572, &found), 0);
 	assert_ptr_equal(found, dev(f, EP));
 	r = mount(f, s, EP, &plan);
 	dda_plan_release(&plan);

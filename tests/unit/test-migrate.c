@@ -209,10 +209,10 @@ static void check_rows(struct dda_state *s, unsigned version)
 	assert_string_equal(e.forced_by, "admin");
 	assert_string_equal(e.forced_reasons, "no-acs");
 	assert_string_equal(e.added_at, "2025-01-02T03:04:05Z");
-	assert_string_equal(e.state, "pooled");
+	assert_int_equal(e.state, DDA_POOL_POOLED);
 	/* an unfinished mount stays unfinished, for the repair */
 	assert_int_equal(dda_pool_get(s, "0000:01:00.1", &e), 0);
-	assert_string_equal(e.state, "mounting");
+	assert_int_equal(e.state, DDA_POOL_MOUNTING);
 	assert_string_equal(e.step, "bind");
 	assert_string_equal(e.original_driver, "");
 	assert_false(e.requested);
@@ -237,7 +237,7 @@ static void check_rows(struct dda_state *s, unsigned version)
 	assert_string_equal(d.vm, "lab1");
 	assert_true(d.requested);
 	assert_string_equal(d.via_pool, "nics");
-	assert_string_equal(d.state, "removing");
+	assert_int_equal(d.state, DDA_VM_DEVICE_REMOVING);
 	assert_int_equal(dda_npool_members(s, "nics", &members, &n), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(members[0], "0000:01:00.0");

@@ -22,6 +22,8 @@
 
 #include "kmodel-helpers.h"
 #include "error.h"
+#include "sriov.h"
+#include "vm.h"
 
 static void expect_error(int r, int err, const char *code, const char *dev_name, const char *text)
 {
@@ -223,7 +225,7 @@ static void test_mount_reset_fails(void **state)
 	expect_host(f, s, MF0, "i40e");
 	assert_string_equal(driver_of(f, MF1), "vfio-pci");
 	assert_int_equal(dda_pool_get(s, MF1, &e), 0);
-	assert_string_equal(e.state, "mounting");
+	assert_int_equal(e.state, DDA_POOL_MOUNTING);
 	assert_true(dda_pool_needs_recovery(s));
 
 	MUST(fh_model_reset(f->fh, MF1, 0, false));
@@ -234,9 +236,39 @@ static void test_mount_reset_fails(void **state)
 	assert_false(tree_has(f, "dev/vfio/4"));
 }
 
+/* The enums and the schema's CHECK lists must name the same states: a
+ * state written from an enum the CHECK refuses would fail every move, one
+ * read as another would send a device the wrong way. */
+static void test_state_strings(void **state)
+{
+	(void)state;
+	for (int i = 0; i < _DDA_POOL_STATE_MAX; i++)
+		assert_int_equal(dda_pool_state_from_string(dda_pool_state_to_string(i)), i);
+	assert_string_equal(dda_pool_state_to_string(DDA_POOL_DISMOUNTING), "dismounting");
+	assert_string_equal(dda_pool_state_to_string(DDA_POOL_POOLED), "pooled");
+	assert_string_equal(dda_pool_state_to_string(DDA_POOL_MOUNTING), "mounting");
+	assert_null(dda_pool_state_to_string(_DDA_POOL_STATE_MAX));
+	assert_null(dda_pool_state_to_string(_DDA_POOL_STATE_INVALID));
+	assert_int_equal(dda_pool_state_from_string("assigned"), -EINVAL);
+	assert_int_equal(dda_pool_state_from_string(NULL), -EINVAL);
+
+	assert_string_equal(dda_vm_device_state_to_string(DDA_VM_DEVICE_ASSIGNED), "assigned");
+	assert_string_equal(dda_vm_device_state_to_string(DDA_VM_DEVICE_REMOVING), "removing");
+	assert_int_equal(dda_vm_device_state_from_string("removing"), DDA_VM_DEVICE_REMOVING);
+	assert_int_equal(dda_vm_device_state_from_string("pooled"), -EINVAL);
+	assert_null(dda_vm_device_state_to_string(_DDA_VM_DEVICE_STATE_MAX));
+
+	assert_string_equal(dda_sriov_state_to_string(DDA_SRIOV_DONE), "done");
+	assert_string_equal(dda_sriov_state_to_string(DDA_SRIOV_CHANGING), "changing");
+	assert_int_equal(dda_sriov_state_from_string("changing"), DDA_SRIOV_CHANGING);
+	assert_int_equal(dda_sriov_state_from_string("Changing"), -EINVAL);
+	assert_null(dda_sriov_state_to_string(_DDA_SRIOV_STATE_MAX));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_state_strings),
 		T(test_round_trip),
 		T(test_group_moves_together),
 		T(test_block_reason_refuses),

@@ -32,6 +32,7 @@
 
 #include <cmocka.h>
 
+#include "bits.h"
 #include "error.h"
 #include "hostpath.h"
 #include "qemu.h"
@@ -147,6 +148,9 @@ static void test_pow2_up(void **state)
 	 * loop forever. */
 	assert_true(is_pow2(dda_pow2_up((1ULL << 63) + 1)));
 	assert_true(is_pow2(dda_pow2_up(UINT64_MAX)));
+	/* The contract in bits.h: it saturates at the largest one. */
+	assert_int_equal(dda_pow2_up((1ULL << 63) + 1), 1ULL << 63);
+	assert_int_equal(dda_pow2_up(UINT64_MAX), 1ULL << 63);
 }
 
 /* ------------------------------------------------------------ sizing */

@@ -198,7 +198,7 @@ static void test_set_vf_assigned(void **state)
 	vd.vendor = d->vendor;
 	vd.device = d->device;
 	vd.requested = true;
-	snprintf(vd.state, sizeof(vd.state), "assigned");
+	vd.state = DDA_VM_DEVICE_ASSIGNED;
 	assert_int_equal(dda_vm_device_put(s, &vd), 0);
 
 	assert_int_equal(dda_sriov_set(s, EP, 1, 0, &rep), -EBUSY);
@@ -297,7 +297,7 @@ static void test_config_fake_root(void **state)
 	scan_only(f);
 	assert_int_equal(dda_sriov_vf_config(s, dev(f, EP), 0, &p, NULL), -ENOTSUP);
 	assert_string_equal(dda_last_error()->code, "no-netlink");
-	assert_int_equal(dda_vf_policy_get(s, dev(f, EP), 0, &got), -ENOENT);
+	assert_int_equal(dda_sriov_vf_policy_get(s, dev(f, EP), 0, &got), -ENOENT);
 	/* the attempt is on record, failed, with the error it returned */
 	{
 		_cleanup_free_ struct dda_audit_row *v = NULL;

@@ -544,31 +544,31 @@ static void test_memlock_plan(void **state)
 	(void)state;
 	/* enough already: nothing changes */
 	have = (struct rlimit){ need, need };
-	assert_int_equal(dda_vm_memlock_plan("v", need, &have, false, false, &out), 0);
+	assert_int_equal(dda_vmrun_memlock_plan("v", need, &have, false, false, &out), 0);
 	assert_true(out.rlim_cur == need && out.rlim_max == need);
 	have = (struct rlimit){ RLIM_INFINITY, RLIM_INFINITY };
-	assert_int_equal(dda_vm_memlock_plan("v", need, &have, false, false, &out), 0);
+	assert_int_equal(dda_vmrun_memlock_plan("v", need, &have, false, false, &out), 0);
 	assert_true(out.rlim_cur == RLIM_INFINITY);
 	/* the soft limit goes up to the hard one without privilege */
 	have = (struct rlimit){ 8 * DDA_MiB, RLIM_INFINITY };
-	assert_int_equal(dda_vm_memlock_plan("v", need, &have, false, false, &out), 0);
+	assert_int_equal(dda_vmrun_memlock_plan("v", need, &have, false, false, &out), 0);
 	assert_true(out.rlim_cur == need && out.rlim_max == RLIM_INFINITY);
 	/* past the hard limit: CAP_SYS_RESOURCE raises both */
 	have = (struct rlimit){ 8 * DDA_MiB, 8 * DDA_MiB };
-	assert_int_equal(dda_vm_memlock_plan("v", need, &have, false, true, &out), 0);
+	assert_int_equal(dda_vmrun_memlock_plan("v", need, &have, false, true, &out), 0);
 	assert_true(out.rlim_cur == need && out.rlim_max == need);
 	/* CAP_IPC_LOCK: the limit does not apply; left alone */
-	assert_int_equal(dda_vm_memlock_plan("v", need, &have, true, false, &out), 0);
+	assert_int_equal(dda_vmrun_memlock_plan("v", need, &have, true, false, &out), 0);
 	assert_true(out.rlim_cur == 8 * DDA_MiB && out.rlim_max == 8 * DDA_MiB);
 	/* neither: refused before QEMU, naming both capabilities */
 	dda_error_clear();
-	expect_refused(dda_vm_memlock_plan("v", need, &have, false, false, &out), "memlock", "CAP_SYS_RESOURCE");
+	expect_refused(dda_vmrun_memlock_plan("v", need, &have, false, false, &out), "memlock", "CAP_SYS_RESOURCE");
 	assert_non_null(strstr(dda_last_error()->message, "CAP_IPC_LOCK"));
 	assert_non_null(strstr(dda_last_error()->message, "4096 MiB"));
 	assert_string_equal(dda_last_error()->device, "v");
 	/* one byte short of the hard limit is still short */
 	have = (struct rlimit){ 0, need - 1 };
-	assert_true(dda_vm_memlock_plan("v", need, &have, false, false, &out) < 0);
+	assert_true(dda_vmrun_memlock_plan("v", need, &have, false, false, &out) < 0);
 }
 
 int main(void)

@@ -174,7 +174,7 @@ static void test_pool_counts(void **state)
 		assert_string_equal(driver_of(f, vfs[i]), "vfio-pci");
 		assert_string_equal(override_of(f, vfs[i]), "vfio-pci\n");
 		assert_int_equal(dda_pool_get(s, vfs[i], &e), 0);
-		assert_string_equal(e.state, "pooled");
+		assert_int_equal(e.state, DDA_POOL_POOLED);
 		/* mounted, it goes to the kernel's choice */
 		assert_string_equal(e.original_driver, "");
 		snprintf(ev, sizeof(ev), "bind %s iavf", vfs[i]);
@@ -235,7 +235,7 @@ static void test_vm_holds_vf(void **state)
 	rescan(f);
 	dda_vm_init(&vm, "lab1");
 	assert_int_equal(dda_vm_create(s, &vm), 0);
-	assert_int_equal(dda_vm_assign(s, f->h, "lab1", dev(f, VF1), &res), 0);
+	assert_int_equal(dda_vmrun_assign(s, f->h, "lab1", dev(f, VF1), &res), 0);
 
 	expect_error(set(s, 1, DDA_SRIOV_POOL, &rep), -EBUSY, "refused",
 		     "VF 1 '" VF1 "' is assigned to VM 'lab1' and would not come back");
@@ -250,7 +250,7 @@ static void test_vm_holds_vf(void **state)
 	assert_string_equal(owner(s, VF1), "lab1");
 	assert_string_equal(driver_of(f, VF1), "vfio-pci");
 	rescan(f);
-	assert_int_equal(dda_vm_preflight(s, f->h, "lab1"), 0);
+	assert_int_equal(dda_vmrun_preflight(s, f->h, "lab1"), 0);
 }
 
 int main(void)

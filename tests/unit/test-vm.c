@@ -59,7 +59,7 @@ static int assign(struct fx *f, struct dda_state *s, const char *vm, const char 
 
 	if (r < 0)
 		fail_msg("cannot resolve %s: %s", name, dda_last_error()->message);
-	r = dda_vm_assign(s, f->h, vm, d, &res);
+	r = dda_vmrun_assign(s, f->h, vm, d, &res);
 	if (r == 0 && res != DDA_ASSIGN_DONE)
 		return 1;
 	return r;
@@ -68,7 +68,7 @@ static int assign(struct fx *f, struct dda_state *s, const char *vm, const char 
 static int unassign(struct fx *f, struct dda_state *s, const char *vm, const char *addr)
 {
 	bool pending = true;
-	int r = dda_vm_unassign(s, f->h, vm, dev(f, addr), 1000, &pending);
+	int r = dda_vmrun_unassign(s, f->h, vm, dev(f, addr), 1000, &pending);
 
 	/* a stopped VM lets go at once */
 	if (r == 0)
@@ -170,7 +170,7 @@ static void test_assign_by_address(void **state)
 	d = row(s, EP);
 	assert_string_equal(d.vm, "lab1");
 	assert_true(d.requested);
-	assert_string_equal(d.state, "assigned");
+	assert_int_equal(d.state, DDA_VM_DEVICE_ASSIGNED);
 	assert_string_equal(d.location_path, EP_LOCPATH);
 	assert_int_equal(d.vendor, 0x8086);
 	assert_int_equal(d.device, 0x1572);
@@ -299,28 +299,28 @@ static void test_find_free(void **state)
 	struct dda_device *d = NULL;
 
 	new_vm(s, "lab1");
-	assert_int_equal(dda_vm_find_free(s, f->h, 0x8086, 0x1572, &d), 0);
+	assert_int_equal(dda_vmrun_find_free(s, f->h, 0x8086, 0x1572, &d), 0);
 	assert_string_equal(d->name, EP);
-	assert_int_equal(dda_vm_find_free(s, f->h, 0x10de, 0x1db6, &d), 0);
+	assert_int_equal(dda_vmrun_find_free(s, f->h, 0x10de, 0x1db6, &d), 0);
 	assert_string_equal(d->name, GPU);
 	/* the subsystem ids or the vendor alone do not match */
-	expect_error(dda_vm_find_free(s, f->h, 0x8086, 0x1db6, &d), -ENOENT, "none-free",
+	expect_error(dda_vmrun_find_free(s, f->h, 0x8086, 0x1db6, &d), -ENOENT, "none-free",
 		     "no free device 8086:1db6 in the pool");
-	expect_error(dda_vm_find_free(s, f->h, 0x8086, 0x0001, &d), -ENOENT, "none-free", "8086:0001");
+	expect_error(dda_vmrun_find_free(s, f->h, 0x8086, 0x0001, &d), -ENOENT, "none-free", "8086:0001");
 
 	/* held: the next one */
 	assert_int_equal(assign(f, s, "lab1", EP), 0);
-	assert_int_equal(dda_vm_find_free(s, f->h, 0x8086, 0x1572, &d), 0);
+	assert_int_equal(dda_vmrun_find_free(s, f->h, 0x8086, 0x1572, &d), 0);
 	assert_string_equal(d->name, NIC2);
 	/* a companion of a held device is not free either */
 	assert_int_equal(unassign(f, s, "lab1", EP), 0);
 	assert_int_equal(assign(f, s, "lab1", EP_F1), 0);
-	assert_int_equal(dda_vm_find_free(s, f->h, 0x8086, 0x1572, &d), 0);
+	assert_int_equal(dda_vmrun_find_free(s, f->h, 0x8086, 0x1572, &d), 0);
 	assert_string_equal(d->name, NIC2);
 	/* a move that is not finished is not free */
 	assert_int_equal(sqlite3_exec(dda_state_db(s), "UPDATE pool_device SET state = 'mounting' WHERE address = '"
 				      NIC2 "'", NULL, NULL, NULL), SQLITE_OK);
-	expect_error(dda_vm_find_free(s, f->h, 0x8086, 0x1572, &d), -ENOENT, "none-free", "8086:1572");
+	expect_error(dda_vmrun_find_free(s, f->h, 0x8086, 0x1572, &d), -ENOENT, "none-free", "8086:1572");
 }
 
 /* ---------------------------------------------------------- named pools */
@@ -355,27 +355,27 @@ static void test_named_pool(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(reqs[0], "nics");
 	/* the request is resolved when the VM starts, never before */
-	assert_int_equal(dda_vm_command_line(s, f->h, "lab1", false, &argv), 0);
+	assert_int_equal(dda_vmrun_command_line(s, f->h, "lab1", false, &argv), 0);
 	dda_strv_free(argv);
 	assert_string_equal(owner(s, EP), "");
 
 	/* lab2 holds EP by hand: lab1 gets the other member, recorded as
 	 * picked from the pool */
 	assert_int_equal(assign(f, s, "lab2", EP), 0);
-	assert_int_equal(dda_vm_command_line(s, f->h, "lab1", true, &argv), 0);
+	assert_int_equal(dda_vmrun_command_line(s, f->h, "lab1", true, &argv), 0);
 	dda_strv_free(argv);
 	assert_string_equal(owner(s, NIC2), "lab1");
 	assert_string_equal(row(s, NIC2).via_pool, "nics");
 	assert_true(row(s, NIC2).requested);
 	/* a stopped VM gives pool picks back; hand-added devices stay */
-	assert_int_equal(dda_vm_reconcile(s, "lab1", NULL, 0), 0);
+	assert_int_equal(dda_vmrun_reconcile(s, "lab1", NULL, 0), 0);
 	assert_string_equal(owner(s, NIC2), "");
-	assert_int_equal(dda_vm_reconcile(s, "lab2", NULL, 0), 0);
+	assert_int_equal(dda_vmrun_reconcile(s, "lab2", NULL, 0), 0);
 	assert_string_equal(owner(s, EP), "lab2");
 
 	/* nothing free: refused naming the pool, nothing taken */
 	assert_int_equal(assign(f, s, "lab3", NIC2), 0);
-	expect_error(dda_vm_command_line(s, f->h, "lab1", true, &argv), -ENOENT, "none-free",
+	expect_error(dda_vmrun_command_line(s, f->h, "lab1", true, &argv), -ENOENT, "none-free",
 		     "VM 'lab1' wants a device from pool 'nics', but none of its 2 devices is free");
 	assert_string_equal(owner(s, EP), "lab2");
 	assert_string_equal(owner(s, NIC2), "lab3");
@@ -424,7 +424,7 @@ static void test_command_line_devices(void **state)
 
 	new_vm(s, "lab1");
 	assert_int_equal(assign(f, s, "lab1", EP), 0);
-	assert_int_equal(dda_vm_command_line(s, f->h, "lab1", false, &argv), 0);
+	assert_int_equal(dda_vmrun_command_line(s, f->h, "lab1", false, &argv), 0);
 	line = dda_strv_join(argv);
 	dda_strv_free(argv);
 	expect_contains(line, "vfio-pci,host=0000:01:00.0,id=dda-0000-01-00.0,bus=rp0");
@@ -441,13 +441,13 @@ static void test_preflight(void **state)
 
 	new_vm(s, "lab1");
 	assert_int_equal(assign(f, s, "lab1", NIC2), 0);
-	assert_int_equal(dda_vm_preflight(s, f->h, "lab1"), 0);
+	assert_int_equal(dda_vmrun_preflight(s, f->h, "lab1"), 0);
 
 	/* another card in the slot */
 	d = row(s, NIC2);
 	d.device = 0x10fb;
 	assert_int_equal(dda_vm_device_put(s, &d), 0);
-	expect_error(dda_vm_preflight(s, f->h, "lab1"), -ESTALE, "hardware-changed",
+	expect_error(dda_vmrun_preflight(s, f->h, "lab1"), -ESTALE, "hardware-changed",
 		     "hardware changed at '0000:02:00.0': assigned 8086:10fb");
 	d.device = 0x1572;
 	assert_int_equal(dda_vm_device_put(s, &d), 0);
@@ -455,7 +455,7 @@ static void test_preflight(void **state)
 	/* taken out of the pool behind the VM's back */
 	assert_int_equal(sqlite3_exec(dda_state_db(s), "UPDATE pool_device SET state = 'mounting' WHERE address = '"
 				      NIC2 "'", NULL, NULL, NULL), SQLITE_OK);
-	expect_error(dda_vm_preflight(s, f->h, "lab1"), -ENOENT, "not-in-pool",
+	expect_error(dda_vmrun_preflight(s, f->h, "lab1"), -ENOENT, "not-in-pool",
 		     "'0000:02:00.0' is no longer in the pool");
 	assert_int_equal(sqlite3_exec(dda_state_db(s), "UPDATE pool_device SET state = 'pooled'", NULL, NULL, NULL),
 			 SQLITE_OK);
@@ -464,7 +464,7 @@ static void test_preflight(void **state)
 	assert_int_equal(sqlite3_exec(dda_state_db(s), "UPDATE pool_device SET address = '0000:09:00.0' WHERE address = '"
 				      NIC2 "'", NULL, NULL, NULL), SQLITE_OK);
 	assert_string_equal(owner(s, "0000:09:00.0"), "lab1");
-	expect_error(dda_vm_preflight(s, f->h, "lab1"), -ENODEV, "missing", "'0000:09:00.0'");
+	expect_error(dda_vmrun_preflight(s, f->h, "lab1"), -ENODEV, "missing", "'0000:09:00.0'");
 }
 
 /* A group member out of the pool makes the group not viable for vfio. */
@@ -475,11 +475,11 @@ static void test_preflight_group(void **state)
 
 	new_vm(s, "lab1");
 	assert_int_equal(assign(f, s, "lab1", EP), 0);
-	assert_int_equal(dda_vm_preflight(s, f->h, "lab1"), 0);
+	assert_int_equal(dda_vmrun_preflight(s, f->h, "lab1"), 0);
 	assert_int_equal(dda_vm_device_drop(s, EP_F1), 0);
 	assert_int_equal(sqlite3_exec(dda_state_db(s), "DELETE FROM pool_device WHERE address = '" EP_F1 "'", NULL, NULL,
 				      NULL), SQLITE_OK);
-	expect_error(dda_vm_preflight(s, f->h, "lab1"), -EBUSY, "group-not-in-pool",
+	expect_error(dda_vmrun_preflight(s, f->h, "lab1"), -EBUSY, "group-not-in-pool",
 		     "'0000:01:00.1', in the IOMMU group of '0000:01:00.0', is not in the pool");
 }
 
@@ -499,7 +499,7 @@ static void test_preflight_not_vfio(void **state)
 	assert_int_equal(dda_pool_record(s, dev(f, EP), "i40e"), 0);
 	new_vm(s, "lab1");
 	assert_int_equal(assign(f, s, "lab1", EP), 0);
-	expect_error(dda_vm_preflight(s, f->h, "lab1"), -EBUSY, "not-vfio",
+	expect_error(dda_vmrun_preflight(s, f->h, "lab1"), -EBUSY, "not-vfio",
 		     "'0000:01:00.0' is bound to i40e, not vfio-pci");
 }
 

@@ -58,7 +58,7 @@ static struct dda_state *setup_vm(struct fx *f, unsigned hotplug_ports)
 	vm.cpus = 2;
 	vm.hotplug_ports = hotplug_ports;
 	assert_int_equal(dda_vm_create(s, &vm), 0);
-	assert_int_equal(dda_vm_assign(s, f->h, VM, dev(f, EP), &res), 0);
+	assert_int_equal(dda_vmrun_assign(s, f->h, VM, dev(f, EP), &res), 0);
 	return s;
 }
 
@@ -175,7 +175,7 @@ static void test_start(void **state)
 	struct dda_vm_device d;
 	pid_t pid;
 
-	OK(dda_vm_start(s, f->h, VM));
+	OK(dda_vmrun_start(s, f->h, VM));
 	pid = dda_vm_pid(VM);
 	assert_true(pid > 0);
 
@@ -199,7 +199,7 @@ static void test_start(void **state)
 	assert_string_equal(d.port, "");
 	assert_int_equal(count(s, "SELECT count(*) FROM audit WHERE op = 'vm start' AND device = 'lab1'"), 1);
 
-	expect_error(dda_vm_start(s, f->h, VM), -EALREADY, "running", "VM 'lab1' is already running");
+	expect_error(dda_vmrun_start(s, f->h, VM), -EALREADY, "running", "VM 'lab1' is already running");
 	assert_int_equal(dda_vm_pid(VM), pid);
 }
 
@@ -232,7 +232,7 @@ static void test_start_memlock(void **state)
 		skip();
 	}
 	s = setup_vm(f, 2);
-	OK(dda_vm_start(s, f->h, VM));
+	OK(dda_vmrun_start(s, f->h, VM));
 	limits = qemu_said("limits");
 	assert_int_equal(sscanf(limits, "memlock %llu %llu", &cur, &max), 2);
 	assert_int_equal(cur, (256ULL + 1024) << 20);
@@ -251,7 +251,7 @@ static void test_start_refused(void **state)
 	OK(dda_npool_add(s, "nics", NIC2));
 	OK(dda_vm_pool_request_add(s, VM, "nics"));
 	script("fail", "-device vfio-pci,host=0000:01:00.0: vfio 0000:01:00.0: group 2 is not viable\n");
-	expect_error(dda_vm_start(s, f->h, VM), -EIO, "qemu-failed",
+	expect_error(dda_vmrun_start(s, f->h, VM), -EIO, "qemu-failed",
 		     "QEMU could not start VM 'lab1': qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0: vfio "
 		     "0000:01:00.0: group 2 is not viable");
 	assert_int_equal(dda_vm_pid(VM), 0);
@@ -269,7 +269,7 @@ static void test_start_refused(void **state)
 	}
 	/* once QEMU can, the same start works */
 	script("fail", NULL);
-	OK(dda_vm_start(s, f->h, VM));
+	OK(dda_vmrun_start(s, f->h, VM));
 	assert_string_equal(owner(s, NIC2), VM);
 	assert_string_equal(row(s, NIC2).port, "rp1");
 }
@@ -285,7 +285,7 @@ static void test_start_preflight(void **state)
 
 	d.subdevice = 0x0002;
 	OK(dda_vm_device_put(s, &d));
-	expect_error(dda_vm_start(s, f->h, VM), -ESTALE, "hardware-changed", "'0000:01:00.0'");
+	expect_error(dda_vmrun_start(s, f->h, VM), -ESTALE, "hardware-changed", "'0000:01:00.0'");
 	assert_int_equal(dda_vm_pid(VM), 0);
 	argv = qemu_said("argv");
 	assert_string_equal(argv, "");
@@ -301,13 +301,13 @@ static void test_stop_powerdown(void **state)
 	bool forced = true;
 	pid_t pid;
 
-	expect_error(dda_vm_stop(s, VM, 5, &forced), -EALREADY, "not-running", "VM 'lab1' is not running");
-	OK(dda_vm_start(s, f->h, VM));
+	expect_error(dda_vmrun_stop(s, VM, 5, &forced), -EALREADY, "not-running", "VM 'lab1' is not running");
+	OK(dda_vmrun_start(s, f->h, VM));
 	pid = dda_vm_pid(VM);
 	/* A guest that obeys ends the wait at once; the long timeout only
 	 * keeps a loaded machine (sanitizers, parallel tests) from turning
 	 * the VM off before fake-qemu got to run. */
-	OK(dda_vm_stop(s, VM, 60, &forced));
+	OK(dda_vmrun_stop(s, VM, 60, &forced));
 	assert_false(forced);
 	wait_gone(pid);
 	assert_int_equal(dda_vm_pid(VM), 0);
@@ -330,11 +330,11 @@ static void test_stop_timeout(void **state)
 	double t;
 	pid_t pid;
 
-	OK(dda_vm_start(s, f->h, VM));
+	OK(dda_vmrun_start(s, f->h, VM));
 	pid = dda_vm_pid(VM);
 	script("ignore-powerdown", "");
 	t = now_s();
-	OK(dda_vm_stop(s, VM, 1, &forced));
+	OK(dda_vmrun_stop(s, VM, 1, &forced));
 	t = now_s() - t;
 	assert_true(forced);
 	if (t < 1 || t > 4)
@@ -353,11 +353,11 @@ static void test_stop_kill(void **state)
 	bool forced = false;
 	pid_t pid;
 
-	OK(dda_vm_start(s, f->h, VM));
+	OK(dda_vmrun_start(s, f->h, VM));
 	pid = dda_vm_pid(VM);
 	script("ignore-powerdown", "");
 	script("ignore-quit", "");
-	OK(dda_vm_stop(s, VM, 1, &forced));
+	OK(dda_vmrun_stop(s, VM, 1, &forced));
 	assert_true(forced);
 	assert_int_equal(dda_vm_pid(VM), 0);
 	wait_gone(pid);
@@ -374,9 +374,9 @@ static void test_hot_add(void **state)
 	enum dda_assign_result res;
 	struct dda_vm_device d;
 
-	OK(dda_vm_unassign(s, f->h, VM, dev(f, EP), 1000, &(bool){ false }));
-	OK(dda_vm_start(s, f->h, VM));
-	OK(dda_vm_assign(s, f->h, VM, dev(f, NIC2), &res));
+	OK(dda_vmrun_unassign(s, f->h, VM, dev(f, EP), 1000, &(bool){ false }));
+	OK(dda_vmrun_start(s, f->h, VM));
+	OK(dda_vmrun_assign(s, f->h, VM, dev(f, NIC2), &res));
 	assert_int_equal(res, DDA_ASSIGN_DONE);
 	log = qemu_said("log");
 	assert_string_equal(log, "device_add driver=vfio-pci host=0000:02:00.0 id=dda-0000-02-00.0 bus=hp0\n");
@@ -385,11 +385,11 @@ static void test_hot_add(void **state)
 	assert_string_equal(d.qemu_id, "dda-0000-02-00.0");
 	assert_string_equal(d.port, "hp0");
 	/* added twice: nothing asked of QEMU */
-	OK(dda_vm_assign(s, f->h, VM, dev(f, NIC2), &res));
+	OK(dda_vmrun_assign(s, f->h, VM, dev(f, NIC2), &res));
 	assert_int_equal(res, DDA_ASSIGN_UNCHANGED);
 
 	/* its one hot-add port is taken: refused before QEMU is asked */
-	expect_error(dda_vm_assign(s, f->h, VM, dev(f, EP), &res), -ENOSPC, "no-port",
+	expect_error(dda_vmrun_assign(s, f->h, VM, dev(f, EP), &res), -ENOSPC, "no-port",
 		     "cannot hot-add '0000:01:00.0' to VM 'lab1': all 1 hot-add ports are in use");
 	assert_string_equal(owner(s, EP), "");
 	assert_string_equal(owner(s, EP_F1), "");
@@ -408,16 +408,16 @@ static void test_hot_add_no_room(void **state)
 	_cleanup_free_ char *log = NULL;
 	enum dda_assign_result res;
 
-	OK(dda_vm_start(s, f->h, VM));
+	OK(dda_vmrun_start(s, f->h, VM));
 	vm_pool(f, s, GPU);
-	expect_error(dda_vm_assign(s, f->h, VM, dev(f, GPU), &res), -ENOSPC, "no-room",
+	expect_error(dda_vmrun_assign(s, f->h, VM, dev(f, GPU), &res), -ENOSPC, "no-room",
 		     "cannot hot-add '0000:03:00.0' to VM 'lab1': it needs 512 MiB (64-bit) and 0 MiB (32-bit) of MMIO, "
 		     "but the free ports reserve 16 and 2 MiB");
 	assert_string_equal(owner(s, GPU), "");
 	log = qemu_said("log");
 	assert_string_equal(log, "");
 	/* NIC2 fits the 8 MiB windows */
-	OK(dda_vm_assign(s, f->h, VM, dev(f, NIC2), &res));
+	OK(dda_vmrun_assign(s, f->h, VM, dev(f, NIC2), &res));
 	assert_string_equal(row(s, NIC2).port, "hp0");
 }
 
@@ -432,11 +432,11 @@ static void test_hot_add_refused(void **state)
 
 	s = setup_vm(f, 2);
 	/* EP's group is what gets hot-added: a second VM holds nothing */
-	OK(dda_vm_unassign(s, f->h, VM, dev(f, EP), 1000, &(bool){ false }));
-	OK(dda_vm_assign(s, f->h, VM, dev(f, NIC2), &res));
-	OK(dda_vm_start(s, f->h, VM));
+	OK(dda_vmrun_unassign(s, f->h, VM, dev(f, EP), 1000, &(bool){ false }));
+	OK(dda_vmrun_assign(s, f->h, VM, dev(f, NIC2), &res));
+	OK(dda_vmrun_start(s, f->h, VM));
 	script("device-add-error", "vfio 0000:01:00.0: failed to setup container for group 2: memory listener failed");
-	expect_error(dda_vm_assign(s, f->h, VM, dev(f, EP), &res), -EPROTO, "protocol-error",
+	expect_error(dda_vmrun_assign(s, f->h, VM, dev(f, EP), &res), -EPROTO, "protocol-error",
 		     "refused 'device_add': vfio 0000:01:00.0: failed to setup container");
 	assert_string_equal(owner(s, EP), "");
 	assert_string_equal(owner(s, EP_F1), "");
@@ -453,9 +453,9 @@ static void test_hot_add_refused_companion(void **state)
 	enum dda_assign_result res;
 	struct dda_vm_device d;
 
-	OK(dda_vm_start(s, f->h, VM));
+	OK(dda_vmrun_start(s, f->h, VM));
 	script("device-add-error", "vfio 0000:01:00.1: error getting device from group 2: Device or resource busy");
-	expect_error(dda_vm_assign(s, f->h, VM, dev(f, EP_F1), &res), -EPROTO, "protocol-error",
+	expect_error(dda_vmrun_assign(s, f->h, VM, dev(f, EP_F1), &res), -EPROTO, "protocol-error",
 		     "error getting device from group 2");
 	d = row(s, EP_F1);
 	assert_string_equal(d.vm, VM);
@@ -474,8 +474,8 @@ static void test_hot_remove(void **state)
 	_cleanup_free_ char *log = NULL;
 	bool pending = true;
 
-	OK(dda_vm_start(s, f->h, VM));
-	OK(dda_vm_unassign(s, f->h, VM, dev(f, EP), 5000, &pending));
+	OK(dda_vmrun_start(s, f->h, VM));
+	OK(dda_vmrun_unassign(s, f->h, VM, dev(f, EP), 5000, &pending));
 	assert_false(pending);
 	log = qemu_said("log");
 	assert_string_equal(log, "device_del id=dda-0000-01-00.0\n");
@@ -497,31 +497,31 @@ static void test_hot_remove_pending(void **state)
 	char note[512];
 	double t;
 
-	OK(dda_vm_start(s, f->h, VM));
+	OK(dda_vmrun_start(s, f->h, VM));
 	script("guest-holds", "");
 	t = now_s();
-	OK(dda_vm_unassign(s, f->h, VM, dev(f, EP), 300, &pending));
+	OK(dda_vmrun_unassign(s, f->h, VM, dev(f, EP), 300, &pending));
 	t = now_s() - t;
 	assert_true(pending);
 	if (t < 0.25 || t > 3)
 		fail_msg("a 300 ms removal wait took %.2f s", t);
 	assert_string_equal(owner(s, EP), VM);
-	assert_string_equal(row(s, EP).state, "removing");
+	assert_int_equal(row(s, EP).state, DDA_VM_DEVICE_REMOVING);
 	assert_string_equal(owner(s, EP_F1), VM);
 
 	/* still held: a reconcile leaves it */
-	OK(dda_vm_reconcile(s, VM, note, sizeof(note)));
+	OK(dda_vmrun_reconcile(s, VM, note, sizeof(note)));
 	assert_string_equal(note, "");
 	assert_string_equal(owner(s, EP), VM);
 
 	/* a second remove-device does not ask the guest again */
-	OK(dda_vm_unassign(s, f->h, VM, dev(f, EP), 100, &pending));
+	OK(dda_vmrun_unassign(s, f->h, VM, dev(f, EP), 100, &pending));
 	assert_true(pending);
 	log = qemu_said("log");
 	assert_string_equal(log, "device_del id=dda-0000-01-00.0\n");
 
 	script("guest-holds", NULL);
-	OK(dda_vm_reconcile(s, VM, note, sizeof(note)));
+	OK(dda_vmrun_reconcile(s, VM, note, sizeof(note)));
 	assert_string_equal(note, "the pending removal of '0000:01:00.0' from VM 'lab1' is complete");
 	assert_string_equal(owner(s, EP), "");
 }
@@ -540,7 +540,7 @@ static void test_dead_qemu(void **state)
 	OK(dda_npool_create(s, "nics"));
 	OK(dda_npool_add(s, "nics", NIC2));
 	OK(dda_vm_pool_request_add(s, VM, "nics"));
-	OK(dda_vm_start(s, f->h, VM));
+	OK(dda_vmrun_start(s, f->h, VM));
 	assert_string_equal(owner(s, NIC2), VM);
 	pid = dda_vm_pid(VM);
 	assert_true(pid > 0);
@@ -552,20 +552,20 @@ static void test_dead_qemu(void **state)
 	assert_int_equal(dda_vm_pid(VM), 0);
 	waitpid(pid, NULL, 0);
 
-	OK(dda_vm_reconcile(s, VM, NULL, 0));
+	OK(dda_vmrun_reconcile(s, VM, NULL, 0));
 	assert_string_equal(row(s, EP).qemu_id, "");
 	assert_string_equal(row(s, EP).port, "");
 	assert_string_equal(owner(s, NIC2), "");
-	expect_error(dda_vm_stop(s, VM, 1, &forced), -EALREADY, "not-running", "not running");
+	expect_error(dda_vmrun_stop(s, VM, 1, &forced), -EALREADY, "not-running", "not running");
 
 	/* a stopped VM takes devices without QEMU (no MMIO window limit) */
 	vm_pool(f, s, GPU);
-	OK(dda_vm_assign(s, f->h, VM, dev(f, GPU), &res));
+	OK(dda_vmrun_assign(s, f->h, VM, dev(f, GPU), &res));
 	log = qemu_said("log");
 	expect_lacks(log, "device_add");
 	/* and starts again over the stale pidfile and socket, with the pool
 	 * pick made again */
-	OK(dda_vm_start(s, f->h, VM));
+	OK(dda_vmrun_start(s, f->h, VM));
 	assert_true(dda_vm_pid(VM) > 0);
 	assert_true(dda_vm_pid(VM) != pid);
 	assert_string_equal(owner(s, NIC2), VM);
@@ -606,8 +606,8 @@ static void test_vf_set_running_vm(void **state)
 	dda_vm_init(&vm, VM);
 	vm.memory_mb = 256;
 	OK(dda_vm_create(s, &vm));
-	OK(dda_vm_assign(s, f->h, VM, dev(f, vf[1]), &res));
-	OK(dda_vm_start(s, f->h, VM));
+	OK(dda_vmrun_assign(s, f->h, VM, dev(f, vf[1]), &res));
+	OK(dda_vmrun_start(s, f->h, VM));
 
 	/* 2 is in place, nothing destroyed; 0 and 4 go through 0 */
 	for (int n = 0; n <= 4; n += 4) {

@@ -61,10 +61,4 @@ int dda_driver_check_alive(const char *bdf) _must_check_;
  * "no-driver", recorded) when no module claims it. */
 int dda_driver_native(const char *bdf, char *buf, size_t size) _must_check_;
 
-/* Pids of processes that hold the group open (/dev/vfio/<group>, or a
- * member's iommufd cdev /dev/vfio/devices/vfioN), for refusing to reset or
- * unbind a device a VM still uses (the unbind would block).  Writes up to
- * max pids; returns how many were found. */
-size_t dda_vfio_group_users(int group, int *pids, size_t max);
-
 #endif

@@ -8,6 +8,7 @@
 
 #include <pci/pci.h>
 
+#include "bits.h"
 #include "checks.h"
 #include "pcicfg.h"
 #include "hostpath.h"
@@ -37,15 +38,6 @@ _printf_(1, 2) static char *fmt(const char *f, ...)
 			return _r;                                             \
 	} while (0)
 
-static uint64_t pow2_up(uint64_t v)
-{
-	uint64_t p = 1;
-
-	while (p < v && p)
-		p <<= 1;
-	return p ? p : v;
-}
-
 void dda_device_mmio(const struct dda_device *d, uint64_t *ret_below, uint64_t *ret_above)
 {
 	uint64_t below = 0, above = 0;
@@ -56,15 +48,15 @@ void dda_device_mmio(const struct dda_device *d, uint64_t *ret_below, uint64_t *
 		if (b->flags & DDA_BAR_IO)
 			continue;
 		if ((b->flags & DDA_BAR_64) && (b->flags & DDA_BAR_PREF))
-			above += pow2_up(b->size);
+			above += dda_pow2_up(b->size);
 		else
-			below += pow2_up(b->size);
+			below += dda_pow2_up(b->size);
 	}
 	*ret_below = below;
 	*ret_above = above;
 }
 
-const char *dda_acs_missing(const struct dda_device *d, char *buf, size_t size)
+const char *dda_checks_acs_missing(const struct dda_device *d, char *buf, size_t size)
 {
 	static const struct {
 		uint16_t bit;
@@ -135,14 +127,14 @@ static char *explain_group(const struct dda_host *h, const struct dda_device *d)
 		    d->name, conventional_bridge_kind(br), br->name);
 		return strdup(out);
 	}
-	if (!d->physfn && is_multifunction(h, d) && dda_acs_missing(d, miss, sizeof(miss))[0])
+	if (!d->physfn && is_multifunction(h, d) && dda_checks_acs_missing(d, miss, sizeof(miss))[0])
 		SAY("%s'%s' is a function of a multifunction device without ACS (%s %s): its functions can reach each other directly",
 		    off ? "; " : "", d->name, d->has_acs ? "missing" : "no ACS capability, needs",
 		    miss);
 	for (const struct dda_device *p = d->parent; p; p = p->parent) {
 		if (p->type != DDA_TYPE_ROOT_PORT && p->type != DDA_TYPE_DOWNSTREAM)
 			continue;
-		if (!dda_acs_missing(p, miss, sizeof(miss))[0])
+		if (!dda_checks_acs_missing(p, miss, sizeof(miss))[0])
 			continue;
 		SAY("%s%s '%s' lacks ACS (%s %s): devices below it can reach each other without the IOMMU",
 		    off ? "; " : "", p->type == DDA_TYPE_ROOT_PORT ? "root port" : "downstream port", p->name,

@@ -25,6 +25,6 @@ void dda_device_mmio(const struct dda_device *d, uint64_t *ret_below, uint64_t *
 
 /* Names the missing ACS bits ("SV RR CR UF") of a port or multifunction
  * function, into buf; returns buf, "" when nothing is missing. */
-const char *dda_acs_missing(const struct dda_device *d, char *buf, size_t size);
+const char *dda_checks_acs_missing(const struct dda_device *d, char *buf, size_t size);
 
 #endif

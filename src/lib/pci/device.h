@@ -165,6 +165,16 @@ bool dda_device_is_bridge(const struct dda_device *d);
 /* Bound to vfio-pci, a vfio variant driver, or pci-stub. */
 bool dda_device_in_pool_driver(const struct dda_device *d);
 
+/* d carries the ids a record kept (vendor, device, subsystem): the same
+ * card, not another one put in its slot since.  The one check behind
+ * every "is it still the recorded device" (pool restore, SR-IOV restore,
+ * VM start). */
+static inline bool dda_device_same_ids(const struct dda_device *d, uint16_t vendor, uint16_t device,
+				       uint16_t subvendor, uint16_t subdevice)
+{
+	return d->vendor == vendor && d->device == device && d->subvendor == subvendor && d->subdevice == subdevice;
+}
+
 /* Adds a note / use / reason; they only fail on OOM (-ENOMEM). */
 int dda_device_note(struct dda_device *d, const char *fmt, ...) _printf_(2, 3) _must_check_;
 int dda_device_add_use(struct dda_device *d, enum dda_use_kind kind, bool critical,

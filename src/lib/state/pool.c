@@ -14,6 +14,7 @@
 #include "hostpath.h"
 #include "pool.h"
 #include "text.h"
+#include "vfio.h"
 #include "vm.h"
 
 #define VFIO "vfio-pci"
@@ -24,6 +25,25 @@
 	"requested, brought_by, forced, forced_by, forced_reasons, added_at, state, step"
 /* What a read sees besides what a dismount writes. */
 #define SELECT_COLS ENTRY_COLS ", quarantined_at, quarantine_reason"
+
+void dda_pool_say(struct dda_repair *rep, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!rep || rep->n >= ARRAY_SIZE(rep->lines))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(rep->lines[rep->n++], sizeof(rep->lines[0]), fmt, ap);
+	va_end(ap);
+}
+
+static const char *const pool_states[_DDA_POOL_STATE_MAX] = {
+	[DDA_POOL_DISMOUNTING] = "dismounting",
+	[DDA_POOL_POOLED] = "pooled",
+	[DDA_POOL_MOUNTING] = "mounting",
+};
+
+DDA_DEFINE_STRING_TABLE(dda_pool_state, enum dda_pool_state, pool_states);
 
 static void read_entry(sqlite3_stmt *st, struct dda_pool_entry *e)
 {
@@ -43,7 +63,7 @@ static void read_entry(sqlite3_stmt *st, struct dda_pool_entry *e)
 	dda_state_text(e->forced_by, sizeof(e->forced_by), st, 12);
 	dda_state_text(e->forced_reasons, sizeof(e->forced_reasons), st, 13);
 	dda_state_text(e->added_at, sizeof(e->added_at), st, 14);
-	dda_state_text(e->state, sizeof(e->state), st, 15);
+	e->state = dda_pool_state_from_string((const char *)sqlite3_column_text(st, 15));
 	dda_state_text(e->step, sizeof(e->step), st, 16);
 	dda_state_text(e->quarantined_at, sizeof(e->quarantined_at), st, 17);
 	dda_state_text(e->quarantine_reason, sizeof(e->quarantine_reason), st, 18);
@@ -98,14 +118,14 @@ int dda_pool_get(struct dda_state *s, const char *address, struct dda_pool_entry
 	return 0;
 }
 
-static int set_state(struct dda_state *s, const char *address, const char *state, const char *step)
+static int set_state(struct dda_state *s, const char *address, enum dda_pool_state state, const char *step)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 
 	if (sqlite3_prepare_v2(dda_state_db(s), "UPDATE pool_device SET state = ?, step = ? WHERE address = ?", -1,
 			       &st, NULL) != SQLITE_OK)
 		return dda_state_error(s, "updating the pool");
-	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, dda_pool_state_to_string(state), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, step, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, address, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
@@ -115,7 +135,8 @@ static int set_state(struct dda_state *s, const char *address, const char *state
 
 /* A step: noted in the row (autocommit, durable) and offered to the fault
  * injector, so the crash tests can stop right there. */
-static int step(struct dda_state *s, const char *op, const char *address, const char *state, const char *name)
+static int step(struct dda_state *s, const char *op, const char *address, enum dda_pool_state state,
+		const char *name)
 {
 	char point[64];
 	int r = set_state(s, address, state, name);
@@ -140,29 +161,19 @@ static int delete_entry(struct dda_state *s, const char *address)
 	return 0;
 }
 
-static void now_utc(char *buf, size_t size)
-{
-	time_t t = time(NULL);
-
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-}
-
 /* Pooled and quarantined in one statement: a device is never seen pooled
  * and free between the failed reset and its quarantine. */
 static int quarantine(struct dda_state *s, const char *address, const char *reason)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	char now[32];
 
-	now_utc(now, sizeof(now));
 	if (sqlite3_prepare_v2(dda_state_db(s),
-			       "UPDATE pool_device SET state = 'pooled', step = '', quarantined_at = ?, "
+			       "UPDATE pool_device SET state = 'pooled', step = '', quarantined_at = " DDA_SQL_NOW ", "
 			       "quarantine_reason = ? WHERE address = ?",
 			       -1, &st, NULL) != SQLITE_OK)
 		return dda_state_error(s, "quarantining a device");
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, address, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return dda_state_error(s, "quarantining a device");
 	return dda_state_log(s, "quarantine", address, reason);
@@ -367,19 +378,17 @@ fail:
 /* Writes a row per move, in one transaction, in the given state:
  * 'dismounting' for a dismount (the intent), 'pooled' for a VF created
  * straight into the pool (there is nothing to undo). */
-static int record(struct dda_state *s, const struct dda_plan *p, const char *state)
+static int record(struct dda_state *s, const struct dda_plan *p, enum dda_pool_state state)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	char now[32];
 	int r;
 
-	now_utc(now, sizeof(now));
 	r = dda_state_begin(s);
 	if (r < 0)
 		return r;
 	if (sqlite3_prepare_v2(dda_state_db(s),
 			       "INSERT INTO pool_device (" ENTRY_COLS ") VALUES "
-			       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'recorded')",
+			       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " DDA_SQL_NOW ", ?, 'recorded')",
 			       -1, &st, NULL) != SQLITE_OK) {
 		r = dda_state_error(s, "recording the dismount");
 		goto fail;
@@ -410,8 +419,7 @@ static int record(struct dda_state *s, const struct dda_plan *p, const char *sta
 		sqlite3_bind_int(st, 12, p->forced);
 		sqlite3_bind_text(st, 13, p->forced ? dda_state_who() : NULL, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 14, p->forced ? p->force_reasons : NULL, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 15, now, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 16, state, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 15, dda_pool_state_to_string(state), -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			r = dda_state_error(s, "recording the dismount");
 			goto fail;
@@ -470,7 +478,7 @@ static int take_from_host(struct dda_state *s, struct dda_move *m)
 	r = dda_driver_override_set(bdf, VFIO);
 	if (r < 0)
 		return r;
-	r = step(s, "dismount", bdf, "dismounting", "override");
+	r = step(s, "dismount", bdf, DDA_POOL_DISMOUNTING, "override");
 	if (r < 0)
 		return r;
 	if (strcmp(m->from, VFIO)) {
@@ -478,7 +486,7 @@ static int take_from_host(struct dda_state *s, struct dda_move *m)
 		if (r < 0)
 			return r;
 	}
-	r = step(s, "dismount", bdf, "dismounting", "unbound");
+	r = step(s, "dismount", bdf, DDA_POOL_DISMOUNTING, "unbound");
 	if (r < 0)
 		return r;
 	r = dda_driver_probe(bdf);
@@ -487,14 +495,14 @@ static int take_from_host(struct dda_state *s, struct dda_move *m)
 	r = dda_driver_wait(bdf, VFIO, BIND_TIMEOUT_MS);
 	if (r < 0)
 		return r;
-	r = step(s, "dismount", bdf, "dismounting", "bound");
+	r = step(s, "dismount", bdf, DDA_POOL_DISMOUNTING, "bound");
 	if (r < 0)
 		return r;
 	/* Entering the pool: wipe what the host driver left in the device. */
 	r = dda_driver_reset(bdf, &m->reset);
 	if (r < 0)
 		return r;
-	return step(s, "dismount", bdf, "dismounting", "reset");
+	return step(s, "dismount", bdf, DDA_POOL_DISMOUNTING, "reset");
 }
 
 static void audit_end(struct dda_state *s, struct dda_plan *p, enum dda_outcome o, const char *reason)
@@ -539,7 +547,7 @@ int dda_pool_dismount(struct dda_state *s, struct dda_plan *p)
 		return r;
 	r = dda_driver_load_vfio();
 	if (r == 0)
-		r = record(s, p, "dismounting");
+		r = record(s, p, DDA_POOL_DISMOUNTING);
 	if (r < 0) {
 		/* Nothing of the host was touched yet. */
 		audit_end(s, p, DDA_OUTCOME_FAILED, dda_last_error()->message);
@@ -569,7 +577,7 @@ int dda_pool_dismount(struct dda_state *s, struct dda_plan *p)
 		if (m->quarantined)
 			r = quarantine(s, m->dev->name, "did not answer after the reset at dismount");
 		else if (!m->skip)
-			r = set_state(s, m->dev->name, "pooled", "");
+			r = set_state(s, m->dev->name, DDA_POOL_POOLED, "");
 	}
 	if (r == 0)
 		r = dda_state_commit(s);
@@ -727,13 +735,13 @@ static int give_back(struct dda_state *s, struct dda_move *m)
 		if (r < 0)
 			return r;
 	}
-	r = step(s, "mount", bdf, "mounting", "reset");
+	r = step(s, "mount", bdf, DDA_POOL_MOUNTING, "reset");
 	if (r < 0)
 		return r;
 	r = dda_driver_override_set(bdf, NULL);
 	if (r < 0)
 		return r;
-	r = step(s, "mount", bdf, "mounting", "override-cleared");
+	r = step(s, "mount", bdf, DDA_POOL_MOUNTING, "override-cleared");
 	if (r < 0)
 		return r;
 	r = return_to_host(bdf, m->to);
@@ -754,7 +762,7 @@ int dda_pool_mount(struct dda_state *s, struct dda_plan *p)
 	 * dies after the first member, the next one finishes them all. */
 	r = dda_state_begin(s);
 	for (size_t i = 0; i < p->n && r == 0; i++)
-		r = set_state(s, p->moves[i].dev->name, "mounting", "recorded");
+		r = set_state(s, p->moves[i].dev->name, DDA_POOL_MOUNTING, "recorded");
 	if (r == 0)
 		r = dda_state_commit(s);
 	if (r < 0) {
@@ -785,18 +793,6 @@ bool dda_pool_needs_recovery(struct dda_state *s)
 	return sqlite3_step(st) == SQLITE_ROW;
 }
 
-static void say(struct dda_repair *rep, const char *fmt, ...) _printf_(2, 3);
-static void say(struct dda_repair *rep, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!rep || rep->n >= ARRAY_SIZE(rep->lines))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(rep->lines[rep->n++], sizeof(rep->lines[0]), fmt, ap);
-	va_end(ap);
-}
-
 int dda_pool_recover(struct dda_state *s, struct dda_repair *rep)
 {
 	_cleanup_free_ struct dda_pool_entry *v = NULL;
@@ -809,11 +805,11 @@ int dda_pool_recover(struct dda_state *s, struct dda_repair *rep)
 	for (size_t i = 0; i < n; i++) {
 		struct dda_pool_entry *e = &v[i];
 
-		if (!strcmp(e->state, "pooled"))
+		if (e->state == DDA_POOL_POOLED)
 			continue;
 		if (!dda_exists("sys/bus/pci/devices/%s", e->address)) {
-			say(rep, "'%s' was being %s but is gone from the host; its record is kept", e->address,
-			    !strcmp(e->state, "dismounting") ? "dismounted" : "mounted");
+			dda_pool_say(rep, "'%s' was being %s but is gone from the host; its record is kept", e->address,
+			    e->state == DDA_POOL_DISMOUNTING ? "dismounted" : "mounted");
 			continue;
 		}
 		/* Unbinding vfio-pci under a process that holds it would block. */
@@ -824,8 +820,8 @@ int dda_pool_recover(struct dda_state *s, struct dda_repair *rep)
 
 			if (dda_read_link_base(grp, sizeof(grp), "sys/bus/pci/devices/%s/iommu_group", e->address) == 0 &&
 			    dda_parse_u32(grp, 10, &g) == 0 && dda_vfio_group_users((int)g, pids, ARRAY_SIZE(pids))) {
-				say(rep, "'%s' was being %s, but process %d holds it: left as it is until it lets go",
-				    e->address, !strcmp(e->state, "dismounting") ? "dismounted" : "mounted", pids[0]);
+				dda_pool_say(rep, "'%s' was being %s, but process %d holds it: left as it is until it lets go",
+				    e->address, e->state == DDA_POOL_DISMOUNTING ? "dismounted" : "mounted", pids[0]);
 				continue;
 			}
 		}
@@ -843,8 +839,8 @@ int dda_pool_recover(struct dda_state *s, struct dda_repair *rep)
 						first = r;
 					continue;
 				}
-				say(rep, "'%s' was being %s and does not answer: kept on vfio-pci, quarantined ('ddactl pool release %s' once it is fixed)",
-				    e->address, !strcmp(e->state, "dismounting") ? "dismounted" : "mounted", e->address);
+				dda_pool_say(rep, "'%s' was being %s and does not answer: kept on vfio-pci, quarantined ('ddactl pool release %s' once it is fixed)",
+				    e->address, e->state == DDA_POOL_DISMOUNTING ? "dismounted" : "mounted", e->address);
 				continue;
 			}
 			dda_error_clear();
@@ -858,7 +854,7 @@ int dda_pool_recover(struct dda_state *s, struct dda_repair *rep)
 			char what[128], how[300];
 
 			snprintf(what, sizeof(what), "interrupted %s after step '%s'",
-				 !strcmp(e->state, "dismounting") ? "dismount" : "mount", e->step);
+				 e->state == DDA_POOL_DISMOUNTING ? "dismount" : "mount", e->step);
 			snprintf(how, sizeof(how), "%s, given back to %s", what,
 				 e->original_driver[0] ? e->original_driver : "no driver, as before");
 			/* The rows the interrupted run left open say how it ended. */
@@ -875,8 +871,8 @@ int dda_pool_recover(struct dda_state *s, struct dda_repair *rep)
 				first = r;
 			continue;
 		}
-		say(rep, "repaired an interrupted %s of '%s' (stopped after step '%s'): it is back on %s",
-		    !strcmp(e->state, "dismounting") ? "dismount" : "mount", e->address, e->step,
+		dda_pool_say(rep, "repaired an interrupted %s of '%s' (stopped after step '%s'): it is back on %s",
+		    e->state == DDA_POOL_DISMOUNTING ? "dismount" : "mount", e->address, e->step,
 		    e->original_driver[0] ? e->original_driver : "no driver, as before");
 	}
 	return first;
@@ -884,8 +880,7 @@ int dda_pool_recover(struct dda_state *s, struct dda_repair *rep)
 
 static bool same_hardware(const struct dda_pool_entry *e, const struct dda_device *d)
 {
-	return e->vendor == d->vendor && e->device == d->device && e->subvendor == d->subvendor &&
-	       e->subdevice == d->subdevice;
+	return dda_device_same_ids(d, e->vendor, e->device, e->subvendor, e->subdevice);
 }
 
 int dda_pool_restore(struct dda_host *h, struct dda_state *s, const char *only, struct dda_repair *rep)
@@ -902,19 +897,19 @@ int dda_pool_restore(struct dda_host *h, struct dda_state *s, const char *only, 
 		struct dda_device *d = NULL;
 		char cur[64];
 
-		if (strcmp(e->state, "pooled"))
+		if (e->state != DDA_POOL_POOLED)
 			continue;
 		/* The location path is the identity; the address may have moved. */
 		d = dda_host_find_locpath(h, e->location_path);
 		if (only && (!d || strcmp(d->name, only)))
 			continue;
 		if (!d) {
-			say(rep, "'%s' (%s) is not on this host now: left in the pool, not claimed", e->address,
+			dda_pool_say(rep, "'%s' (%s) is not on this host now: left in the pool, not claimed", e->address,
 			    e->location_path);
 			continue;
 		}
 		if (!same_hardware(e, d)) {
-			say(rep, "hardware changed at %s: the pool had %04x:%04x (%04x:%04x), found %04x:%04x (%04x:%04x) at '%s'; not claimed",
+			dda_pool_say(rep, "hardware changed at %s: the pool had %04x:%04x (%04x:%04x), found %04x:%04x (%04x:%04x) at '%s'; not claimed",
 			    e->location_path, e->vendor, e->device, e->subvendor, e->subdevice, d->vendor, d->device,
 			    d->subvendor, d->subdevice, d->name);
 			continue;
@@ -923,7 +918,7 @@ int dda_pool_restore(struct dda_host *h, struct dda_state *s, const char *only, 
 		 * disk a guest used): taking it now would pull it from under the
 		 * host. */
 		if (d->nuses) {
-			say(rep, "'%s' is in use by the host (%s): left on its driver; dismount it again once it is free",
+			dda_pool_say(rep, "'%s' is in use by the host (%s): left on its driver; dismount it again once it is free",
 			    d->name, d->uses[0].what);
 			continue;
 		}
@@ -931,7 +926,7 @@ int dda_pool_restore(struct dda_host *h, struct dda_state *s, const char *only, 
 		if (r == 0)
 			r = dda_driver_current(d->name, cur, sizeof(cur));
 		if (r == 0 && !strcmp(cur, VFIO)) {
-			say(rep, "'%s' is already on vfio-pci", d->name);
+			dda_pool_say(rep, "'%s' is already on vfio-pci", d->name);
 			continue;
 		}
 		/* Loading vfio-pci binds every unbound device whose override
@@ -947,13 +942,13 @@ int dda_pool_restore(struct dda_host *h, struct dda_state *s, const char *only, 
 		if (r < 0) {
 			struct dda_error_info err = *dda_last_error();
 
-			say(rep, "'%s' could not be claimed: %s", d->name, err.message);
+			dda_pool_say(rep, "'%s' could not be claimed: %s", d->name, err.message);
 			(void)!dda_audit(s, "restore", d->name, DDA_OUTCOME_FAILED, err.message, NULL);
 			if (!first)
 				first = r;
 			continue;
 		}
-		say(rep, "'%s' claimed for the pool%s%s%s", d->name, cur[0] ? " (taken from " : "", cur,
+		dda_pool_say(rep, "'%s' claimed for the pool%s%s%s", d->name, cur[0] ? " (taken from " : "", cur,
 		    cur[0] ? ")" : "");
 		{
 			char detail[128];
@@ -969,7 +964,7 @@ int dda_pool_restore(struct dda_host *h, struct dda_state *s, const char *only, 
 				sqlite3_bind_text(st, 1, d->name, -1, SQLITE_STATIC);
 				sqlite3_bind_text(st, 2, e->address, -1, SQLITE_STATIC);
 				if (sqlite3_step(st) != SQLITE_DONE)
-					say(rep, "cannot record the new address of '%s'", d->name);
+					dda_pool_say(rep, "cannot record the new address of '%s'", d->name);
 			}
 		}
 	}
@@ -985,7 +980,7 @@ int dda_pool_record(struct dda_state *s, const struct dda_device *d, const char 
 	snprintf(m.from, sizeof(m.from), "%s", original_driver ? original_driver : "");
 	/* Pooled in the same transaction that records it: a crash can never
 	 * leave a 'dismounting' row that a repair would give to a host driver. */
-	r = record(s, &p, "pooled");
+	r = record(s, &p, DDA_POOL_POOLED);
 	if (r < 0)
 		return r;
 	return dda_audit(s, "pool", d->name, DDA_OUTCOME_DONE, NULL, d->physfn ? "a new VF, straight into the pool" : NULL);

@@ -15,6 +15,7 @@
 #ifndef DDA_POOL_H
 #define DDA_POOL_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -22,6 +23,20 @@
 #include "pciaddr.h"
 #include "state.h"
 #include "host.h"
+
+/* A pool_device row's state column (state.c keeps its CHECK): the row is
+ * the intent, dismounting -> pooled -> mounting. */
+enum dda_pool_state {
+	DDA_POOL_DISMOUNTING,
+	DDA_POOL_POOLED,
+	DDA_POOL_MOUNTING,
+	_DDA_POOL_STATE_MAX,
+	_DDA_POOL_STATE_INVALID = -EINVAL,	/* not a state the schema allows */
+};
+
+/* The column's text; NULL for a value outside the enum. */
+const char *dda_pool_state_to_string(enum dda_pool_state st);
+enum dda_pool_state dda_pool_state_from_string(const char *s);
 
 struct dda_pool_entry {
 	char address[DDA_PCIADDR_LEN];
@@ -36,7 +51,7 @@ struct dda_pool_entry {
 	char forced_by[64];
 	char forced_reasons[512];
 	char added_at[32];
-	char state[16];			/* dismounting, pooled, mounting */
+	enum dda_pool_state state;
 	char step[32];			/* last step begun, for the repair message */
 	char quarantined_at[32];	/* "" unless quarantined */
 	char quarantine_reason[256];
@@ -98,6 +113,9 @@ struct dda_repair {
 	char lines[16][256];
 	size_t n;
 };
+
+/* Adds a line to rep (NULL: nothing); past the last line, drops it. */
+void dda_pool_say(struct dda_repair *rep, const char *fmt, ...) _printf_(2, 3);
 
 /* Finishes every interrupted move (see above).  Needs root and the lock. */
 int dda_pool_recover(struct dda_state *s, struct dda_repair *ret) _must_check_;

@@ -14,29 +14,12 @@
 #include "fault.h"
 #include "hostpath.h"
 #include "sriov.h"
+#include "text.h"
+#include "vfio.h"
 #include "vm.h"
 
 #define VFIO "vfio-pci"
 #define PFDEV "sys/bus/pci/devices/%s/"
-
-static void say(struct dda_repair *rep, const char *fmt, ...) _printf_(2, 3);
-static void say(struct dda_repair *rep, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!rep || rep->n >= ARRAY_SIZE(rep->lines))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(rep->lines[rep->n++], sizeof(rep->lines[0]), fmt, ap);
-	va_end(ap);
-}
-
-static void now_utc(char buf[static 32])
-{
-	time_t t = time(NULL);
-
-	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-}
 
 static void sleep_ms(int ms)
 {
@@ -52,6 +35,13 @@ static void sleep_ms(int ms)
 	"location_path, address, vendor, device, subvendor, subdevice, num_vfs, pool, state, "               \
 	"autoprobe_saved, updated_at"
 
+static const char *const pf_states[_DDA_SRIOV_STATE_MAX] = {
+	[DDA_SRIOV_DONE] = "done",
+	[DDA_SRIOV_CHANGING] = "changing",
+};
+
+DDA_DEFINE_STRING_TABLE(dda_sriov_state, enum dda_sriov_state, pf_states);
+
 static void read_config(sqlite3_stmt *st, struct dda_sriov_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -63,7 +53,7 @@ static void read_config(sqlite3_stmt *st, struct dda_sriov_config *c)
 	c->subdevice = (uint16_t)sqlite3_column_int(st, 5);
 	c->count = sqlite3_column_int(st, 6);
 	c->pool = sqlite3_column_int(st, 7);
-	c->changing = !strcmp((const char *)sqlite3_column_text(st, 8), "changing");
+	c->changing = dda_sriov_state_from_string((const char *)sqlite3_column_text(st, 8)) == DDA_SRIOV_CHANGING;
 	c->autoprobe_saved = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 9);
 	dda_state_text(c->updated_at, sizeof(c->updated_at), st, 10);
 }
@@ -115,8 +105,8 @@ int dda_sriov_config_list(struct dda_state *s, struct dda_sriov_config **ret, si
 
 bool dda_sriov_config_matches(const struct dda_sriov_config *c, const struct dda_device *pf)
 {
-	return !strcmp(c->location_path, pf->location_path) && c->vendor == pf->vendor && c->device == pf->device &&
-	       c->subvendor == pf->subvendor && c->subdevice == pf->subdevice;
+	return !strcmp(c->location_path, pf->location_path) &&
+	       dda_device_same_ids(pf, c->vendor, c->device, c->subvendor, c->subdevice);
 }
 
 /* The intent: count and pool flag, marked 'changing' until done.  An
@@ -124,11 +114,10 @@ bool dda_sriov_config_matches(const struct dda_sriov_config *c, const struct dda
 static int config_begin(struct dda_state *s, const struct dda_device *pf, int count, bool pool)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	char now[32];
 
-	now_utc(now);
 	if (sqlite3_prepare_v2(dda_state_db(s),
-			       "INSERT INTO sriov_pf (" CONFIG_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'changing', NULL, ?) "
+			       "INSERT INTO sriov_pf (" CONFIG_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'changing', NULL, "
+			       DDA_SQL_NOW ") "
 			       "ON CONFLICT (location_path) DO UPDATE SET address = excluded.address, "
 			       "vendor = excluded.vendor, device = excluded.device, subvendor = excluded.subvendor, "
 			       "subdevice = excluded.subdevice, num_vfs = excluded.num_vfs, pool = excluded.pool, "
@@ -143,7 +132,6 @@ static int config_begin(struct dda_state *s, const struct dda_device *pf, int co
 	sqlite3_bind_int(st, 6, pf->subdevice);
 	sqlite3_bind_int(st, 7, count);
 	sqlite3_bind_int(st, 8, pool);
-	sqlite3_bind_text(st, 9, now, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return dda_state_error(s, "recording the VF count");
 	return 0;
@@ -186,7 +174,7 @@ static bool policy_row_matches(sqlite3_stmt *st, const struct dda_device *pf)
 	       sqlite3_column_int(st, 2) == pf->subvendor && sqlite3_column_int(st, 3) == pf->subdevice;
 }
 
-int dda_vf_policy_get(struct dda_state *s, const struct dda_device *pf, unsigned vf, struct dda_vf_policy *ret)
+int dda_sriov_vf_policy_get(struct dda_state *s, const struct dda_device *pf, unsigned vf, struct dda_vf_policy *ret)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	struct dda_vf_policy p = { 0 };
@@ -237,13 +225,12 @@ int dda_vf_policy_get(struct dda_state *s, const struct dda_device *pf, unsigned
 static int policy_put(struct dda_state *s, const struct dda_device *pf, unsigned vf, const struct dda_vf_policy *p)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	char now[32], mac[18];
+	char mac[18];
 
-	now_utc(now);
 	if (sqlite3_prepare_v2(dda_state_db(s),
 			       "INSERT OR REPLACE INTO sriov_vf_policy (pf_location_path, vf, vendor, device, subvendor, "
 			       "subdevice, mac, vlan, spoof_check, trust, link_state, max_tx_rate, updated_at) "
-			       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " DDA_SQL_NOW ")",
 			       -1, &st, NULL) != SQLITE_OK)
 		return dda_state_error(s, "storing the VF policy");
 	sqlite3_bind_text(st, 1, pf->location_path, -1, SQLITE_STATIC);
@@ -265,7 +252,6 @@ static int policy_put(struct dda_state *s, const struct dda_device *pf, unsigned
 		sqlite3_bind_text(st, 11, dda_vf_link_name(p->link), -1, SQLITE_STATIC);
 	if (p->set & DDA_VF_RATE)
 		sqlite3_bind_int64(st, 12, p->rate);
-	sqlite3_bind_text(st, 13, now, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return dda_state_error(s, "storing the VF policy");
 	return 0;
@@ -297,7 +283,7 @@ int dda_sriov_vf_config(struct dda_state *s, const struct dda_device *pf, unsign
 	char text[256];
 	int r, ra;
 
-	r = dda_vf_policy_get(s, pf, vf, &stored);
+	r = dda_sriov_vf_policy_get(s, pf, vf, &stored);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	ra = dda_vfnet_apply(pf->name, vf, changes, 0, &res);
@@ -371,7 +357,7 @@ static int policy_reapply(struct dda_state *s, const struct dda_device *pf, unsi
 	int r;
 
 	*ret_deferred = false;
-	r = dda_vf_policy_get(s, pf, i, &p);
+	r = dda_sriov_vf_policy_get(s, pf, i, &p);
 	if (r == -ENOENT || (r == 0 && !p.set))
 		return 0;
 	if (r < 0)
@@ -659,7 +645,7 @@ static int set_count(struct dda_state *s, struct dda_host *h, struct dda_device 
 			dda_state_rollback(s);
 		if (r < 0)
 			return r;
-		say(rep, "'%s' already has %d VF%s%s; kept as the configuration", pf->name, count, count == 1 ? "" : "s",
+		dda_pool_say(rep, "'%s' already has %d VF%s%s; kept as the configuration", pf->name, count, count == 1 ? "" : "s",
 		    pool ? ", all in the pool" : "");
 		goto policies;
 	}
@@ -685,7 +671,7 @@ static int set_count(struct dda_state *s, struct dda_host *h, struct dda_device 
 		if (entry_vf_of(&recs[i], pf) >= count) {
 			r = dda_pool_forget(s, recs[i].address);
 			if (r == 0)
-				say(rep, "'%s' (VF %d) left the pool: it goes away", recs[i].address, entry_vf_of(&recs[i], pf));
+				dda_pool_say(rep, "'%s' (VF %d) left the pool: it goes away", recs[i].address, entry_vf_of(&recs[i], pf));
 		}
 	if (r == 0)
 		r = dda_state_commit(s);
@@ -704,7 +690,7 @@ static int set_count(struct dda_state *s, struct dda_host *h, struct dda_device 
 		r = write_count(pf->name, 0);
 		if (r < 0)
 			return r;
-		say(rep, "'%s': %d VF%s removed", pf->name, before, before == 1 ? "" : "s");
+		dda_pool_say(rep, "'%s': %d VF%s removed", pf->name, before, before == 1 ? "" : "s");
 	}
 	dda_fault_point("vf-set:zero");
 
@@ -734,7 +720,7 @@ static int set_count(struct dda_state *s, struct dda_host *h, struct dda_device 
 		r = write_count(pf->name, count);
 		if (r < 0)
 			goto restore_autoprobe;
-		say(rep, "'%s': %d VF%s created", pf->name, count, count == 1 ? "" : "s");
+		dda_pool_say(rep, "'%s': %d VF%s created", pf->name, count, count == 1 ? "" : "s");
 	}
 	dda_fault_point("vf-set:created");
 
@@ -770,7 +756,7 @@ static int set_count(struct dda_state *s, struct dda_host *h, struct dda_device 
 			if (r < 0)
 				break;
 			dda_fault_point("vf-set:bound");
-			say(rep, "'%s' (VF %d, %s) on vfio-pci, %s", d->name, i, d->location_path,
+			dda_pool_say(rep, "'%s' (VF %d, %s) on vfio-pci, %s", d->name, i, d->location_path,
 			    recorded ? "still in the pool" : "in the pool");
 		}
 	}
@@ -799,10 +785,10 @@ policies:
 		int rp = policy_reapply(s, pf, (unsigned)i, &deferred);
 
 		if (rp > 0)
-			say(rep, "'%s': the network policy of VF %d is applied again%s", pf->name, i,
+			dda_pool_say(rep, "'%s': the network policy of VF %d is applied again%s", pf->name, i,
 			    deferred ? " (its rate waits for the PF's link: it is applied again before a VM starts)" : "");
 		if (rp < 0) {
-			say(rep, "%s", dda_last_error()->message);
+			dda_pool_say(rep, "%s", dda_last_error()->message);
 			if (!fail) {
 				fail = rp;
 				first = *dda_last_error();
@@ -920,12 +906,12 @@ int dda_sriov_restore(struct dda_state *s, struct dda_host *h, const char *only,
 		if (only && (!pf || strcmp(pf->name, only)))
 			continue;
 		if (!pf) {
-			say(rep, "SR-IOV PF %s (%s) is not on this host now: its %d VFs are not created", c->location_path,
+			dda_pool_say(rep, "SR-IOV PF %s (%s) is not on this host now: its %d VFs are not created", c->location_path,
 			    c->address, c->count);
 			continue;
 		}
 		if (!dda_sriov_config_matches(c, pf)) {
-			say(rep, "hardware changed at %s: the VF configuration was for %04x:%04x (%04x:%04x), found %04x:%04x (%04x:%04x) at '%s'; its VFs are not created",
+			dda_pool_say(rep, "hardware changed at %s: the VF configuration was for %04x:%04x (%04x:%04x), found %04x:%04x (%04x:%04x) at '%s'; its VFs are not created",
 			    c->location_path, c->vendor, c->device, c->subvendor, c->subdevice, pf->vendor, pf->device,
 			    pf->subvendor, pf->subdevice, pf->name);
 			continue;
@@ -933,12 +919,12 @@ int dda_sriov_restore(struct dda_state *s, struct dda_host *h, const char *only,
 		if (dda_driver_current(pf->name, cur, sizeof(cur)) == 0 && !cur[0]) {
 			/* udev, before the PF's driver: the unit comes later. */
 			if (only) {
-				say(rep, "'%s' has no driver yet: its %d VFs are created once it has one (ddactl-pool.service)",
+				dda_pool_say(rep, "'%s' has no driver yet: its %d VFs are created once it has one (ddactl-pool.service)",
 				    pf->name, c->count);
 				continue;
 			}
 			if (wait_pf_driver(pf) < 0) {
-				say(rep, "'%s' has no driver: its %d VFs could not be created", pf->name, c->count);
+				dda_pool_say(rep, "'%s' has no driver: its %d VFs could not be created", pf->name, c->count);
 				if (!first)
 					first = dda_error_code(-ENODEV, "no-driver", pf->name,
 							       "'%s' has no driver: its %d VFs could not be created", pf->name,
@@ -964,7 +950,7 @@ int dda_sriov_restore(struct dda_state *s, struct dda_host *h, const char *only,
 					 c->count, c->count == 1 ? "" : "s", c->pool ? ", in the pool" : "");
 		}
 		if (r < 0) {
-			say(rep, "'%s': its VFs could not be restored: %s", pf->name, dda_last_error()->message);
+			dda_pool_say(rep, "'%s': its VFs could not be restored: %s", pf->name, dda_last_error()->message);
 			if (!first)
 				first = r;
 		}

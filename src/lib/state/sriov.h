@@ -30,6 +30,7 @@
 #ifndef DDA_SRIOV_H
 #define DDA_SRIOV_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -44,6 +45,19 @@
 /* How long a driver may take to create or destroy its VFs (some do it
  * asynchronously), and to bind one. */
 #define DDA_SRIOV_WAIT_MS 5000
+
+/* A sriov_pf row's state column (state.c keeps its CHECK): changing from
+ * before the first sysfs write until the count is verified. */
+enum dda_sriov_state {
+	DDA_SRIOV_DONE,
+	DDA_SRIOV_CHANGING,
+	_DDA_SRIOV_STATE_MAX,
+	_DDA_SRIOV_STATE_INVALID = -EINVAL,	/* not a state the schema allows */
+};
+
+/* The column's text; NULL for a value outside the enum. */
+const char *dda_sriov_state_to_string(enum dda_sriov_state st);
+enum dda_sriov_state dda_sriov_state_from_string(const char *s);
 
 /* What is kept for one PF. */
 struct dda_sriov_config {
@@ -65,7 +79,7 @@ bool dda_sriov_config_matches(const struct dda_sriov_config *c, const struct dda
 
 /* The stored network policy of VF vf of pf; -ENOENT when there is none
  * (or it was stored for another card in the slot). */
-int dda_vf_policy_get(struct dda_state *s, const struct dda_device *pf, unsigned vf,
+int dda_sriov_vf_policy_get(struct dda_state *s, const struct dda_device *pf, unsigned vf,
 		      struct dda_vf_policy *ret) _must_check_;
 
 enum dda_sriov_flags {

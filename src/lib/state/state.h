@@ -17,6 +17,11 @@
 
 #include "cleanup.h"
 
+/* The time a row is written, made by SQLite in the one format every
+ * timestamp column holds (UTC, to the second: 2026-12-02T13:50:23Z), so
+ * no writer formats its own clock. */
+#define DDA_SQL_NOW "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+
 struct dda_state;
 
 enum dda_state_flags {

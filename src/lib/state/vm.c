@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "hostpath.h"
+#include "text.h"
 #include "vm.h"
 
 #define VM_COLS                                                                                              \
@@ -79,7 +80,6 @@ static void bind_vm(sqlite3_stmt *st, const struct dda_vm *vm)
 	sqlite3_bind_int64(st, 11, vm->mmio_below_mb);
 	sqlite3_bind_int64(st, 12, vm->mmio_above_mb);
 	sqlite3_bind_int(st, 13, (int)vm->hotplug_ports);
-	sqlite3_bind_text(st, 14, vm->created_at, -1, SQLITE_STATIC);
 }
 
 static int prepare(struct dda_state *s, const char *sql, sqlite3_stmt **st)
@@ -92,15 +92,13 @@ static int prepare(struct dda_state *s, const char *sql, sqlite3_stmt **st)
 int dda_vm_create(struct dda_state *s, const struct dda_vm *vm)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	struct dda_vm v = *vm;
-	time_t t = time(NULL);
 	int r;
 
-	strftime(v.created_at, sizeof(v.created_at), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-	r = prepare(s, "INSERT INTO vm (" VM_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st);
+	r = prepare(s, "INSERT INTO vm (" VM_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " DDA_SQL_NOW ")",
+		    &st);
 	if (r < 0)
 		return r;
-	bind_vm(st, &v);
+	bind_vm(st, vm);
 	r = sqlite3_step(st);
 	if (r == SQLITE_CONSTRAINT)
 		return dda_error_code(-EEXIST, "exists", vm->name, "a VM named '%s' already exists", vm->name);
@@ -187,6 +185,13 @@ int dda_vm_delete(struct dda_state *s, const char *name)
 	return dda_state_log(s, "vm delete", name, NULL);
 }
 
+static const char *const device_states[_DDA_VM_DEVICE_STATE_MAX] = {
+	[DDA_VM_DEVICE_ASSIGNED] = "assigned",
+	[DDA_VM_DEVICE_REMOVING] = "removing",
+};
+
+DDA_DEFINE_STRING_TABLE(dda_vm_device_state, enum dda_vm_device_state, device_states);
+
 static void read_dev(sqlite3_stmt *st, struct dda_vm_device *d)
 {
 	memset(d, 0, sizeof(*d));
@@ -201,7 +206,7 @@ static void read_dev(sqlite3_stmt *st, struct dda_vm_device *d)
 	dda_state_text(d->via_pool, sizeof(d->via_pool), st, 8);
 	dda_state_text(d->qemu_id, sizeof(d->qemu_id), st, 9);
 	dda_state_text(d->port, sizeof(d->port), st, 10);
-	dda_state_text(d->state, sizeof(d->state), st, 11);
+	d->state = dda_vm_device_state_from_string((const char *)sqlite3_column_text(st, 11));
 }
 
 int dda_vm_devices(struct dda_state *s, const char *vm, struct dda_vm_device **ret, size_t *ret_n)
@@ -287,7 +292,7 @@ int dda_vm_device_put(struct dda_state *s, const struct dda_vm_device *d)
 		sqlite3_bind_text(st, 10, d->qemu_id, -1, SQLITE_STATIC);
 	if (d->port[0])
 		sqlite3_bind_text(st, 11, d->port, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 12, d->state[0] ? d->state : "assigned", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, dda_vm_device_state_to_string(d->state), -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return dda_state_error(s, "assigning the device");
 	return 0;
@@ -309,15 +314,11 @@ int dda_vm_device_drop(struct dda_state *s, const char *address)
 int dda_npool_create(struct dda_state *s, const char *name)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	char now[32];
-	time_t t = time(NULL);
-	int r = prepare(s, "INSERT INTO named_pool (name, created_at) VALUES (?, ?)", &st);
+	int r = prepare(s, "INSERT INTO named_pool (name, created_at) VALUES (?, " DDA_SQL_NOW ")", &st);
 
 	if (r < 0)
 		return r;
-	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
 	if (r == SQLITE_CONSTRAINT)
 		return dda_error_code(-EEXIST, "exists", name, "a pool named '%s' already exists", name);

@@ -11,6 +11,7 @@
 #define DDA_VM_H
 
 #include <limits.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,6 +40,19 @@ struct dda_vm {
 	char created_at[32];
 };
 
+/* A vm_device row's state column (state.c keeps its CHECK): removing is
+ * a hot removal asked of the guest and not yet seen done. */
+enum dda_vm_device_state {
+	DDA_VM_DEVICE_ASSIGNED,		/* 0, so that a zeroed row is assigned */
+	DDA_VM_DEVICE_REMOVING,
+	_DDA_VM_DEVICE_STATE_MAX,
+	_DDA_VM_DEVICE_STATE_INVALID = -EINVAL,	/* not a state the schema allows */
+};
+
+/* The column's text; NULL for a value outside the enum. */
+const char *dda_vm_device_state_to_string(enum dda_vm_device_state st);
+enum dda_vm_device_state dda_vm_device_state_from_string(const char *s);
+
 struct dda_vm_device {
 	char address[DDA_PCIADDR_LEN];
 	char vm[DDA_VM_NAME_MAX + 1];
@@ -48,7 +62,7 @@ struct dda_vm_device {
 	char via_pool[64];		/* named pool it was picked from at start, or "" */
 	char qemu_id[32];		/* while running */
 	char port[32];
-	char state[16];			/* assigned, removing */
+	enum dda_vm_device_state state;
 };
 
 /* Sets defaults (1024 MiB, 1 CPU, bios, auto, computed MMIO, 2 hot-add ports). */

@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 
+#include "bits.h"
 #include "error.h"
 #include "hostpath.h"
 #include "qemu.h"
@@ -18,17 +19,6 @@
 /* Usable 32-bit MMIO below 4 GiB on q35 with up to 2 GiB of low RAM, less
  * what the chipset, ECAM and the LAPIC/IOAPIC take. */
 #define LOW_MMIO_BUDGET (1 * DDA_GiB)
-
-uint64_t dda_pow2_up(uint64_t v)
-{
-	uint64_t p = 1;
-
-	if (v == 0)
-		return 0;
-	while (p < v && p < (1ULL << 63))
-		p <<= 1;
-	return p;
-}
 
 unsigned dda_host_phys_bits(void)
 {
@@ -160,15 +150,6 @@ static char *opt_escape(const char *s)
 	return out;
 }
 
-void dda_strv_free(char **v)
-{
-	if (!v)
-		return;
-	for (char **p = v; *p; p++)
-		free(*p);
-	free(v);
-}
-
 char **dda_qemu_argv(const char *qemu, const struct dda_vm *vm, const struct dda_qemu_sizing *sz,
 		     const struct dda_qemu_dev *devs, size_t n, const char *rundir)
 {
@@ -264,37 +245,4 @@ char **dda_qemu_argv(const char *qemu, const struct dda_vm *vm, const struct dda
 		return NULL;
 	}
 	return a.v;
-}
-
-char *dda_strv_join(char *const *v)
-{
-	size_t len = 1;
-	char *out, *p;
-
-	for (char *const *s = v; *s; s++)
-		len += strlen(*s) * 4 + 3;
-	out = malloc(len);
-	if (!out)
-		return NULL;
-	p = out;
-	for (char *const *s = v; *s; s++) {
-		bool plain = **s != '\0' && strspn(*s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=,.:/+@%") == strlen(*s);
-
-		if (s != v)
-			*p++ = ' ';
-		if (plain) {
-			p = stpcpy(p, *s);
-			continue;
-		}
-		*p++ = '\'';
-		for (const char *c = *s; *c; c++) {
-			if (*c == '\'')
-				p = stpcpy(p, "'\\''");
-			else
-				*p++ = *c;
-		}
-		*p++ = '\'';
-	}
-	*p = '\0';
-	return out;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "cleanup.h"
+#include "strv.h"
 #include "vm.h"
 
 #define DDA_MiB (1024ULL * 1024)
@@ -52,15 +53,7 @@ int dda_qemu_size(const struct dda_vm *vm, const struct dda_qemu_dev *devs, size
 char **dda_qemu_argv(const char *qemu, const struct dda_vm *vm, const struct dda_qemu_sizing *sz,
 		     const struct dda_qemu_dev *devs, size_t n, const char *rundir);
 
-void dda_strv_free(char **v);
-
-/* "a b 'c d'": argv as one shell-quoted line. Caller frees. */
-char *dda_strv_join(char *const *v);
-
 /* Physical address bits of the host CPU (/proc/cpuinfo), 0 if unknown. */
 unsigned dda_host_phys_bits(void);
-
-/* Rounds up to a power of two (0 stays 0). */
-uint64_t dda_pow2_up(uint64_t v);
 
 #endif

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "bits.h"
 #include "checks.h"
 #include "error.h"
 #include "hostpath.h"
@@ -57,7 +58,7 @@ static int qemu_has_device(struct dda_qmp *q, const char *id, bool *ret)
 	return 0;
 }
 
-int dda_vm_reconcile(struct dda_state *s, const char *name, char *note, size_t size)
+int dda_vmrun_reconcile(struct dda_state *s, const char *name, char *note, size_t size)
 {
 	_cleanup_free_ struct dda_vm_device *devs = NULL;
 	_cleanup_(dda_qmp_closep) struct dda_qmp *q = NULL;
@@ -74,7 +75,7 @@ int dda_vm_reconcile(struct dda_state *s, const char *name, char *note, size_t s
 		struct dda_vm_device *d = &devs[i];
 		bool gone = !running;
 
-		if (!strcmp(d->state, "removing") && running) {
+		if (d->state == DDA_VM_DEVICE_REMOVING && running) {
 			if (!q && qmp_open(name, &q) < 0)
 				continue;
 			if (qemu_has_device(q, d->qemu_id, &gone) < 0)
@@ -83,7 +84,7 @@ int dda_vm_reconcile(struct dda_state *s, const char *name, char *note, size_t s
 			if (!gone)
 				continue;
 		}
-		if (!strcmp(d->state, "removing") && gone) {
+		if (d->state == DDA_VM_DEVICE_REMOVING && gone) {
 			r = dda_vm_device_drop(s, d->address);
 			if (r < 0)
 				return r;
@@ -139,7 +140,7 @@ static int group_free_for(struct dda_state *s, struct dda_device *d, const char 
 	return 0;
 }
 
-int dda_vm_find_free(struct dda_state *s, struct dda_host *h, uint16_t vendor, uint16_t device,
+int dda_vmrun_find_free(struct dda_state *s, struct dda_host *h, uint16_t vendor, uint16_t device,
 		     struct dda_device **ret)
 {
 	_cleanup_free_ struct dda_pool_entry *pool = NULL;
@@ -153,7 +154,7 @@ int dda_vm_find_free(struct dda_state *s, struct dda_host *h, uint16_t vendor, u
 		char owner[DDA_VM_NAME_MAX + 1];
 		struct dda_device *d;
 
-		if (pool[i].vendor != vendor || pool[i].device != device || strcmp(pool[i].state, "pooled") ||
+		if (pool[i].vendor != vendor || pool[i].device != device || pool[i].state != DDA_POOL_POOLED ||
 		    dda_pool_entry_quarantined(&pool[i]))
 			continue;
 		if (dda_vm_owner(s, pool[i].address, owner) == 0)
@@ -181,7 +182,7 @@ static int put_device(struct dda_state *s, const char *vm, struct dda_device *d,
 	row.subdevice = d->subdevice;
 	row.requested = requested;
 	snprintf(row.via_pool, sizeof(row.via_pool), "%s", via ? via : "");
-	snprintf(row.state, sizeof(row.state), "assigned");
+	row.state = DDA_VM_DEVICE_ASSIGNED;
 	return dda_vm_device_put(s, &row);
 }
 
@@ -339,7 +340,7 @@ static int hot_add(struct dda_state *s, const char *vm, struct dda_device *d)
 	return dda_vm_device_put(s, &row);
 }
 
-int dda_vm_assign(struct dda_state *s, struct dda_host *h, const char *vm, struct dda_device *d,
+int dda_vmrun_assign(struct dda_state *s, struct dda_host *h, const char *vm, struct dda_device *d,
 		  enum dda_assign_result *ret)
 {
 	_cleanup_free_ bool *had = NULL;
@@ -357,7 +358,7 @@ int dda_vm_assign(struct dda_state *s, struct dda_host *h, const char *vm, struc
 		return r;
 	(void)h;
 	r = dda_pool_get(s, d->name, &e);
-	if (r == -ENOENT || (r == 0 && strcmp(e.state, "pooled")))
+	if (r == -ENOENT || (r == 0 && e.state != DDA_POOL_POOLED))
 		return dda_error_code(-ENOENT, "not-in-pool", d->name,
 				      "'%s' is not in the pool: 'ddactl dismount %s' first", d->name, d->name);
 	if (r < 0)
@@ -451,13 +452,13 @@ static int unassign(struct dda_state *s, const char *vm, struct dda_device *d, i
 		r = qmp_open(vm, &q);
 		if (r < 0)
 			return r;
-		if (strcmp(cur.state, "removing")) {
+		if (cur.state != DDA_VM_DEVICE_REMOVING) {
 			args = json_object_new_object();
 			json_object_object_add(args, "id", json_object_new_string(cur.qemu_id));
 			r = dda_qmp_command(q, "device_del", args, QMP_TIMEOUT_MS, NULL);
 			if (r < 0)
 				return r;
-			snprintf(cur.state, sizeof(cur.state), "removing");
+			cur.state = DDA_VM_DEVICE_REMOVING;
 			r = dda_vm_device_put(s, &cur);
 			if (r < 0)
 				return r;
@@ -490,7 +491,7 @@ static int unassign(struct dda_state *s, const char *vm, struct dda_device *d, i
 	return r;
 }
 
-int dda_vm_unassign(struct dda_state *s, struct dda_host *h, const char *vm, struct dda_device *d,
+int dda_vmrun_unassign(struct dda_state *s, struct dda_host *h, const char *vm, struct dda_device *d,
 		    int timeout_ms, bool *ret_pending)
 {
 	int64_t audit = 0;
@@ -554,7 +555,7 @@ static int resolve_pools(struct dda_state *s, struct dda_host *h, const char *na
 	return 0;
 }
 
-int dda_vm_preflight(struct dda_state *s, struct dda_host *h, const char *name)
+int dda_vmrun_preflight(struct dda_state *s, struct dda_host *h, const char *name)
 {
 	_cleanup_free_ struct dda_vm_device *devs = NULL;
 	size_t n;
@@ -572,15 +573,15 @@ int dda_vm_preflight(struct dda_state *s, struct dda_host *h, const char *name)
 			return dda_error_code(-ENODEV, "missing", v->address,
 					      "cannot start VM '%s': its device '%s' (%s) is not on the host; remove it with 'ddactl vm remove-device %s %s'",
 					      name, v->address, v->location_path, name, v->address);
-		if (strcmp(d->location_path, v->location_path) || d->vendor != v->vendor || d->device != v->device ||
-		    d->subvendor != v->subvendor || d->subdevice != v->subdevice)
+		if (strcmp(d->location_path, v->location_path) ||
+		    !dda_device_same_ids(d, v->vendor, v->device, v->subvendor, v->subdevice))
 			return dda_error_code(-ESTALE, "hardware-changed", v->address,
 					      "cannot start VM '%s': hardware changed at '%s': assigned %04x:%04x (%04x:%04x) at %s, found %04x:%04x (%04x:%04x) at %s; remove it from the VM and add the device again",
 					      name, v->address, v->vendor, v->device, v->subvendor, v->subdevice,
 					      v->location_path, d->vendor, d->device, d->subvendor, d->subdevice,
 					      d->location_path);
 		r = dda_pool_get(s, v->address, &e);
-		if (r == -ENOENT || (r == 0 && strcmp(e.state, "pooled")))
+		if (r == -ENOENT || (r == 0 && e.state != DDA_POOL_POOLED))
 			return dda_error_code(-ENOENT, "not-in-pool", v->address,
 					      "cannot start VM '%s': '%s' is no longer in the pool; 'ddactl dismount %s' again",
 					      name, v->address, v->address);
@@ -693,7 +694,7 @@ static int command_line(struct dda_state *s, struct dda_host *h, const char *nam
 	return 0;
 }
 
-int dda_vm_command_line(struct dda_state *s, struct dda_host *h, const char *name, bool resolve, char ***ret)
+int dda_vmrun_command_line(struct dda_state *s, struct dda_host *h, const char *name, bool resolve, char ***ret)
 {
 	return command_line(s, h, name, resolve, ret, NULL);
 }
@@ -713,7 +714,7 @@ static uint64_t mib(rlim_t v)
 	return v == RLIM_INFINITY ? UINT64_MAX / DDA_MiB : (uint64_t)v / DDA_MiB;
 }
 
-int dda_vm_memlock_plan(const char *name, uint64_t need, const struct rlimit *have, bool cap_ipc_lock,
+int dda_vmrun_memlock_plan(const char *name, uint64_t need, const struct rlimit *have, bool cap_ipc_lock,
 			bool cap_sys_resource, struct rlimit *ret)
 {
 	*ret = *have;
@@ -747,7 +748,7 @@ static int memlock_prepare(const char *name, uint64_t need)
 
 	if (getrlimit(RLIMIT_MEMLOCK, &have) < 0)
 		return dda_error(-errno, name, "cannot read RLIMIT_MEMLOCK: %m");
-	r = dda_vm_memlock_plan(name, need, &have, has_cap(CAP_IPC_LOCK), has_cap(CAP_SYS_RESOURCE), &want);
+	r = dda_vmrun_memlock_plan(name, need, &have, has_cap(CAP_IPC_LOCK), has_cap(CAP_SYS_RESOURCE), &want);
 	if (r < 0)
 		return r;
 	if ((want.rlim_cur != have.rlim_cur || want.rlim_max != have.rlim_max) && setrlimit(RLIMIT_MEMLOCK, &want) < 0)
@@ -814,7 +815,7 @@ static int spawn(char **argv, const char *name)
 	return 0;
 }
 
-int dda_vm_start(struct dda_state *s, struct dda_host *h, const char *name)
+int dda_vmrun_start(struct dda_state *s, struct dda_host *h, const char *name)
 {
 	_cleanup_free_ struct dda_vm_device *devs = NULL;
 	char **argv = NULL;
@@ -832,12 +833,12 @@ int dda_vm_start(struct dda_state *s, struct dda_host *h, const char *name)
 		return r;
 	if (dda_vm_pid(name) > 0)
 		return dda_error_code(-EALREADY, "running", name, "VM '%s' is already running", name);
-	r = dda_vm_reconcile(s, name, NULL, 0);
+	r = dda_vmrun_reconcile(s, name, NULL, 0);
 	if (r < 0)
 		return r;
 	r = command_line(s, h, name, true, &argv, &sz);
 	if (r == 0)
-		r = dda_vm_preflight(s, h, name);
+		r = dda_vmrun_preflight(s, h, name);
 	if (r < 0)
 		goto out;
 	/* The host sets a VF's MAC, VLAN and trust through its PF before the
@@ -910,13 +911,13 @@ out:
 		/* Devices picked from named pools for this start go back. */
 		struct dda_error_info keep = *dda_last_error();
 
-		(void)!dda_vm_reconcile(s, name, NULL, 0);
+		(void)!dda_vmrun_reconcile(s, name, NULL, 0);
 		dda_error_code(keep.err ? keep.err : r, keep.code, keep.device, "%s", keep.message);
 	}
 	return r;
 }
 
-int dda_vm_stop(struct dda_state *s, const char *name, int timeout_s, bool *ret_forced)
+int dda_vmrun_stop(struct dda_state *s, const char *name, int timeout_s, bool *ret_forced)
 {
 	_cleanup_(dda_qmp_closep) struct dda_qmp *q = NULL;
 	struct timespec start, now;
@@ -959,7 +960,7 @@ int dda_vm_stop(struct dda_state *s, const char *name, int timeout_s, bool *ret_
 		}
 		usleep(200 * 1000);
 	}
-	r = dda_vm_reconcile(s, name, NULL, 0);
+	r = dda_vmrun_reconcile(s, name, NULL, 0);
 	if (r < 0)
 		return r;
 	return dda_state_log(s, *ret_forced ? "vm stop (turned off)" : "vm stop", name, NULL);
