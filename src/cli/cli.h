@@ -74,6 +74,9 @@ struct dda_plan;
 /* Checks that each name is a well-formed address or location path, for
  * checking every argument before the session (and its repair) starts. */
 int cli_check_device_names(int argc, char **argv) _must_check_;
+/* The host as far as the named devices need it (dda_host_scan_for), or
+ * all of it when a name is a location path or no address. */
+int cli_scan_named(struct dda_host **h, unsigned flags, int argc, char **argv) _must_check_;
 /* Resolves each name (address or location path); errors name the input. */
 int cli_resolve_devices(struct dda_host *h, int argc, char **argv, struct dda_device ***ret,
 			size_t *ret_n) _must_check_;

@@ -74,7 +74,7 @@ int cmd_dismount(int argc, char **argv)
 	}
 	if (r < 0)
 		goto out;
-	r = dda_host_scan(&h, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE);
+	r = cli_scan_named(&h, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE, argc - optind, argv + optind);
 	if (r == 0)
 		r = cli_resolve_devices(h, argc - optind, argv + optind, &devs, &n);
 	if (r == 0)

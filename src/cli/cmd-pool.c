@@ -178,6 +178,19 @@ static void print_unrecorded(const struct dda_host *h)
 	}
 }
 
+static int scan_listed(struct dda_host **h, const struct dda_pool_entry *v, size_t n)
+{
+	_cleanup_free_ struct dda_pciaddr *a = calloc(n + 1, sizeof(*a));
+	size_t k = 0;
+
+	if (!a)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (dda_pciaddr_parse(v[i].address, &a[k]) == 0)
+			k++;
+	return dda_host_scan_for(h, DDA_SCAN_TARGETS_ONLY | DDA_SCAN_POOL_DRIVERS, a, k);
+}
+
 static int list(void)
 {
 	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
@@ -195,8 +208,9 @@ static int list(void)
 			return cli_fail(r);
 	}
 	/* The live host adds names and the current driver, and shows what
-	 * sits on vfio-pci without a record. */
-	if (dda_host_scan(&h, 0) < 0 || dda_pool_mark(h, s) < 0) {
+	 * sits on vfio-pci without a record: the pool's devices and those on
+	 * its drivers are all it reads. */
+	if (scan_listed(&h, v, n) < 0 || dda_pool_mark(h, s) < 0) {
 		dda_host_free(TAKE_PTR(h));
 		dda_error_clear();
 	}

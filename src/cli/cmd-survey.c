@@ -79,7 +79,7 @@ static void print_host(const struct dda_host *h)
 	FILE *o = stdout;
 
 	printf("%sHost%s  Linux %s, %zu PCI functions\n", cli_sgr(o, BOLD), cli_sgr(o, RESET),
-	       i->osrelease[0] ? i->osrelease : "(unknown kernel)", h->ndevs);
+	       i->osrelease[0] ? i->osrelease : "(unknown kernel)", h->nfunctions);
 	if (i->iommu_on)
 		printf("  IOMMU                on: %u groups, units %s%s%s\n", i->ngroups, i->units[0] ? i->units : "(none listed)",
 		       i->cmdline[0] ? ", kernel parameters " : "", i->cmdline);
@@ -226,7 +226,10 @@ int cmd_survey(int argc, char **argv)
 		}
 	}
 	cli_recover_if_needed("survey");
-	r = dda_host_scan(&h, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE);
+	if (optind < argc)
+		r = cli_scan_named(&h, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE, argc - optind, argv + optind);
+	else
+		r = dda_host_scan(&h, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE);
 	if (r < 0)
 		return cli_fail(r);
 	if (optind < argc) {

@@ -68,6 +68,23 @@ check "VF in vfio-pci is assignable" verdict 0000:01:10.0 assignable
 check "VF in vfio-pci is in the pool" reason 0000:01:10.0 in-pool
 check "VF location path" jsonq "$devs['0000:01:10.1']['location_path'] == 'PCIROOT(0)#PCI(0100)#PCI(0000)#VF(1)'"
 check "boot GPU with console is host-in-use" reason 0000:00:02.0 host-in-use
+# survey DEVICE reads only what decides DEVICE (dda_host_scan_for): its
+# entry and the host section are the whole survey's: members of the
+# three-member group 9 (a bridge and what is behind it) and the two-member
+# group 11, a VF and its PF, the NVMe holding / and the boot GPU.
+cp "$tmp/out" "$tmp/whole.json"
+scoped_same() {
+	local a
+	for a in 0000:03:00.0 0000:04:01.0 0000:00:1f.4 0000:01:10.1 0000:01:00.0 0000:02:00.0 0000:00:02.0; do
+		"$ddactl" survey --json "$a" >"$tmp/one.json" 2>/dev/null || { echo "# survey --json $a failed" >&2; return 1; }
+		python3 -c '
+import json, sys
+w, o = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+sys.exit(0 if o["host"] == w["host"] and o["devices"] == [x for x in w["devices"] if x["address"] == sys.argv[3]] else 1)
+' "$tmp/whole.json" "$tmp/one.json" "$a" || { echo "# survey --json $a differs from its entry in the whole survey" >&2; return 1; }
+	done
+}
+check "survey --json DEVICE is the whole survey's entry" scoped_same
 check "old PCI card is legacy-pci" reason 0000:04:00.0 legacy-pci
 check "old PCI cards share a group" reason 0000:04:00.0 group-shared
 check "old PCI cards share an IRQ line" jsonq "any('shared with 0000:04:01.0' in r['hint'] for r in $devs['0000:04:00.0']['reasons'])"

@@ -278,18 +278,25 @@ static void test_survey_nulls(void **state)
 	}
 }
 
-static void test_survey_explain(void **state)
+/* Two functions of a multifunction device without ACS: one group. */
+static void group_host(struct fx *f)
 {
-	struct fx *f = *state;
 	struct fh_dev e = good_ep(), e1 = good_ep();
-	_cleanup_json_ struct json_object *o = NULL;
-	struct json_object *a, *r = NULL;
 
 	base(f);
 	e.multifunction = true;
 	add_dev(f, &e);
 	e1.addr = EP_F1;
 	add_dev(f, &e1);
+}
+
+static void test_survey_explain(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_json_ struct json_object *o = NULL;
+	struct json_object *a, *r = NULL;
+
+	group_host(f);
 	scan(f);
 	o = dda_report_survey(f->h, NULL, 0);
 	a = get(device_by_address(o, EP), "reasons", json_type_array);
@@ -322,6 +329,64 @@ static void test_survey_only(void **state)
 	assert_string_equal(get_str(json_object_array_get_idx(devs, 1), "address"), EP);
 	/* the host section describes the whole host still */
 	assert_int_equal(get_int(get(o, "host", json_type_object), "pci_functions"), f->h->ndevs);
+}
+
+/* `survey DEVICE` reads the host scoped to the device (dda_host_scan_for):
+ * every function's entry, and the host section, must come out exactly as
+ * the whole survey has them. */
+static void expect_scoped_equal(struct fx *f)
+{
+	_cleanup_json_ struct json_object *full = NULL, *fullhost = NULL;
+
+	scan(f);
+	full = dda_report_survey(f->h, NULL, 0);
+	fullhost = dda_report_host(f->h);
+	assert_non_null(full);
+	for (size_t i = 0; i < f->h->ndevs; i++) {
+		_cleanup_(dda_host_freep) struct dda_host *hs = NULL;
+		_cleanup_json_ struct json_object *one = NULL, *host = NULL;
+		struct dda_device *d;
+
+		assert_int_equal(dda_host_scan_for(&hs, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE, &f->h->devs[i].addr, 1), 0);
+		assert_int_equal(dda_checks_run(hs), 0);
+		assert_true(hs->ndevs <= f->h->ndevs);
+		d = dda_host_find(hs, &f->h->devs[i].addr);
+		assert_non_null(d);
+		one = dda_report_device(d);
+		host = dda_report_host(hs);
+		if (!json_object_equal(one, device_by_address(full, f->h->devs[i].name)))
+			fail_msg("%s scoped: %s\nwhole: %s", f->h->devs[i].name, json_object_to_json_string(one),
+				 json_object_to_json_string(device_by_address(full, f->h->devs[i].name)));
+		assert_true(json_object_equal(host, fullhost));
+	}
+}
+
+static void test_scoped_nic(void **state)
+{
+	nic_host(*state);
+	expect_scoped_equal(*state);
+}
+
+/* A group of two functions: each one's scan reads the other. */
+static void test_scoped_group(void **state)
+{
+	group_host(*state);
+	expect_scoped_equal(*state);
+}
+
+/* A target that is no function of the host is simply not read. */
+static void test_scoped_absent(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_(dda_host_freep) struct dda_host *hs = NULL;
+	struct dda_pciaddr a;
+
+	nic_host(f);
+	assert_int_equal(dda_root_set(fh_root(f->fh)), 0);
+	assert_int_equal(dda_pciaddr_parse("0000:7f:1f.7", &a), 0);
+	assert_int_equal(dda_host_scan_for(&hs, 0, &a, 1), 0);
+	assert_null(dda_host_find(hs, &a));
+	assert_true(hs->nfunctions > 0);
 }
 
 /* The text of the document parses back to the same document. */
@@ -427,6 +492,9 @@ int main(void)
 		T(test_survey_explain),
 		T(test_survey_only),
 		T(test_survey_serialises),
+		T(test_scoped_nic),
+		T(test_scoped_group),
+		T(test_scoped_absent),
 		T(test_host_section_iommu_off),
 		cmocka_unit_test(test_error_shape),
 		T(test_error_from_resolve),

@@ -73,6 +73,194 @@ static int list_functions(struct dda_device **ret, size_t *ret_n)
 	return 0;
 }
 
+/* Which of all functions (in address order) a scoped scan reads.  A
+ * primary is one whose findings must come out as a whole scan's would: a
+ * named device and its IOMMU group (a dismount moves the group).  Around
+ * each primary it reads what decides those findings: the bridges above it,
+ * its neighbours in address order (the bus and slot checks look at them),
+ * everything below its parent bridge (a bus reset takes all of that), and
+ * its SR-IOV PF and VFs. */
+struct scope {
+	const struct dda_device *all;
+	size_t n;
+	bool *want, *primary;
+	size_t *queue, nqueue;
+};
+
+static void scope_add(struct scope *sc, const char *name, bool primary)
+{
+	struct dda_pciaddr a;
+	struct dda_device key, *d;
+	size_t i;
+
+	if (dda_pciaddr_parse(name, &a) < 0)
+		return;
+	key.addr = a;
+	d = bsearch(&key, sc->all, sc->n, sizeof(*sc->all), cmp_dev);
+	if (!d)
+		return;
+	i = (size_t)(d - sc->all);
+	sc->want[i] = true;
+	if (primary && !sc->primary[i]) {
+		sc->primary[i] = true;
+		sc->queue[sc->nqueue++] = i;
+	}
+}
+
+/* Every function in the sysfs directory dir and below it. */
+static void scope_below(struct scope *sc, const char *dir, int depth)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *e;
+	struct dda_pciaddr a;
+
+	if (depth > 8 || !(d = dda_opendir("sys/%s", dir)))
+		return;
+	while ((e = readdir(d))) {
+		char sub[PATH_MAX];
+
+		if (e->d_name[0] == '.' || dda_pciaddr_parse(e->d_name, &a) < 0)
+			continue;
+		scope_add(sc, e->d_name, false);
+		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name) < sizeof(sub))
+			scope_below(sc, sub, depth + 1);
+	}
+}
+
+/* What dda_device_in_pool_driver() will say, from the drivers' side: a
+ * variant driver is one with "vfio" in its name (device.c confirms by its
+ * vfio-dev/). */
+static void scope_pool_drivers(struct scope *sc)
+{
+	_cleanup_closedir_ DIR *drv = dda_opendir("sys/bus/pci/drivers");
+	struct dirent *e, *f;
+
+	while (drv && (e = readdir(drv))) {
+		_cleanup_closedir_ DIR *dir = NULL;
+
+		if (e->d_name[0] == '.' || (strcmp(e->d_name, "pci-stub") && !strstr(e->d_name, "vfio")) ||
+		    !(dir = dda_opendir("sys/bus/pci/drivers/%s", e->d_name)))
+			continue;
+		while ((f = readdir(dir)))
+			scope_add(sc, f->d_name, true);
+	}
+}
+
+static void scope_pf(struct scope *sc, size_t i)
+{
+	char base[64];
+
+	if (dda_read_link_base(base, sizeof(base), "sys/bus/pci/devices/%s/physfn", sc->all[i].name) == 0)
+		scope_add(sc, base, false);
+}
+
+static void scope_expand(struct scope *sc, size_t i)
+{
+	const char *name = sc->all[i].name;
+	char target[PATH_MAX], base[64];
+	_cleanup_closedir_ DIR *dir = NULL;
+	struct dirent *e;
+	char *p, *slash;
+
+	for (size_t j = i; j > 0 && sc->all[j - 1].addr.domain == sc->all[i].addr.domain &&
+			   sc->all[j - 1].addr.bus == sc->all[i].addr.bus && sc->all[j - 1].addr.dev == sc->all[i].addr.dev;
+	     j--)
+		sc->want[j - 1] = true;
+	for (size_t j = i + 1; j < sc->n && sc->all[j].addr.domain == sc->all[i].addr.domain &&
+			       sc->all[j].addr.bus == sc->all[i].addr.bus && sc->all[j].addr.dev == sc->all[i].addr.dev;
+	     j++)
+		sc->want[j] = true;
+	if (i > 0)
+		sc->want[i - 1] = true;
+	if (i + 1 < sc->n)
+		sc->want[i + 1] = true;
+	if (dda_read_link(target, sizeof(target), "sys/bus/pci/devices/%s", name) == 0) {
+		p = target;
+		while (!strncmp(p, "../", 3))
+			p += 3;
+		/* The bridges above, then all below the nearest one. */
+		for (char *c = strchr(p, '/'); c; c = strchr(c + 1, '/')) {
+			*c = '\0';
+			slash = strrchr(p, '/');
+			scope_add(sc, slash ? slash + 1 : p, false);
+			*c = '/';
+		}
+		slash = strrchr(p, '/');
+		if (slash) {
+			*slash = '\0';
+			if (strrchr(p, '/') && dda_pciaddr_parse(strrchr(p, '/') + 1, &(struct dda_pciaddr){ 0 }) == 0)
+				scope_below(sc, p, 0);
+		}
+	}
+	if (dda_read_link_base(base, sizeof(base), "sys/bus/pci/devices/%s/iommu_group", name) == 0) {
+		_cleanup_closedir_ DIR *g = dda_opendir("sys/kernel/iommu_groups/%s/devices", base);
+
+		while (g && (e = readdir(g)))
+			if (e->d_name[0] != '.')
+				scope_add(sc, e->d_name, true);
+	}
+	scope_pf(sc, i);
+	dir = dda_opendir("sys/bus/pci/devices/%s", name);
+	while (dir && (e = readdir(dir)))
+		if (!strncmp(e->d_name, "virtfn", 6) &&
+		    dda_read_link_base(base, sizeof(base), "sys/bus/pci/devices/%s/%s", name, e->d_name) == 0)
+			scope_add(sc, base, false);
+}
+
+/* Keeps the functions of *devs that the targets need, primaries marked. */
+static int scope_cut(struct dda_device **devs, size_t *n, unsigned flags, const struct dda_pciaddr *targets,
+		     size_t ntargets, bool **ret_primary)
+{
+	_cleanup_free_ bool *want = calloc(*n + 1, sizeof(bool));
+	_cleanup_free_ bool *primary = calloc(*n + 1, sizeof(bool));
+	_cleanup_free_ size_t *queue = calloc(*n + 1, sizeof(size_t));
+	struct scope sc = { .all = *devs, .n = *n, .want = want, .primary = primary, .queue = queue };
+	size_t k = 0;
+
+	if (!want || !primary || !queue)
+		return -ENOMEM;
+	for (size_t t = 0; t < ntargets; t++) {
+		char name[DDA_PCIADDR_LEN];
+
+		dda_pciaddr_format(&targets[t], name);
+		scope_add(&sc, name, true);
+	}
+	if (flags & DDA_SCAN_POOL_DRIVERS)
+		scope_pool_drivers(&sc);
+	for (size_t q = 0; q < sc.nqueue; q++) {
+		if (flags & DDA_SCAN_TARGETS_ONLY)
+			scope_pf(&sc, sc.queue[q]);
+		else
+			scope_expand(&sc, sc.queue[q]);
+	}
+	for (size_t i = 0; i < *n; i++)
+		if (want[i]) {
+			primary[k] = primary[i];
+			(*devs)[k++] = (*devs)[i];
+		}
+	*n = k;
+	*ret_primary = TAKE_PTR(primary);
+	return 0;
+}
+
+/* What a scoped scan cannot answer from the functions it read: an INTx
+ * line shared with any function of the host, a bus reset of a root bus
+ * that takes the whole root complex. */
+static bool scope_short(const struct dda_host *h, const bool *primary)
+{
+	for (size_t i = 0; i < h->ndevs; i++) {
+		const struct dda_device *d = &h->devs[i];
+
+		if (!primary[i])
+			continue;
+		if (d->intx_pin && !d->has_msi && !d->has_msix && !dda_device_is_bridge(d))
+			return true;
+		if (!d->parent && (d->resets & DDA_RESET_BUS))
+			return true;
+	}
+	return false;
+}
+
 /* "../../../devices/pci0000:00/0000:00:02.0/0000:01:00.0" -> "devices/..."
  * and, from its components, the parent bridge and the location path. */
 static int place(struct dda_host *h, struct dda_device *d)
@@ -279,9 +467,11 @@ static void mark_slots(struct dda_host *h)
 	}
 }
 
-int dda_host_scan(struct dda_host **ret, unsigned flags)
+static int scan(struct dda_host **ret, unsigned flags, const struct dda_pciaddr *targets, size_t ntargets,
+		bool scoped)
 {
 	_cleanup_(dda_host_freep) struct dda_host *h = calloc(1, sizeof(*h));
+	_cleanup_free_ bool *primary = NULL;
 	int r;
 
 	if (!h)
@@ -295,6 +485,12 @@ int dda_host_scan(struct dda_host **ret, unsigned flags)
 	r = list_functions(&h->devs, &h->ndevs);
 	if (r < 0)
 		return r;
+	h->nfunctions = h->ndevs;
+	if (scoped) {
+		r = scope_cut(&h->devs, &h->ndevs, flags, targets, ntargets, &primary);
+		if (r < 0)
+			return r;
+	}
 	/* Read every function first: placing a VF needs its PF's SR-IOV fields. */
 	for (size_t i = 0; i < h->ndevs; i++) {
 		struct dda_device *d = &h->devs[i];
@@ -328,6 +524,10 @@ int dda_host_scan(struct dda_host **ret, unsigned flags)
 	if (r < 0)
 		return r;
 	mark_slots(h);
+	if (scoped && !(flags & DDA_SCAN_TARGETS_ONLY) && scope_short(h, primary)) {
+		dda_host_free(TAKE_PTR(h));
+		return scan(ret, flags, NULL, 0, false);
+	}
 	if (flags & DDA_SCAN_NAMES) {
 		h->names = dda_names_new();
 		if (!h->names)
@@ -342,6 +542,16 @@ int dda_host_scan(struct dda_host **ret, unsigned flags)
 	}
 	*ret = TAKE_PTR(h);
 	return 0;
+}
+
+int dda_host_scan(struct dda_host **ret, unsigned flags)
+{
+	return scan(ret, flags, NULL, 0, false);
+}
+
+int dda_host_scan_for(struct dda_host **ret, unsigned flags, const struct dda_pciaddr *targets, size_t n)
+{
+	return scan(ret, flags, targets, n, true);
 }
 
 const char *dda_host_name(struct dda_host *h, struct dda_device *d)

@@ -31,6 +31,7 @@ struct dda_group {
 struct dda_host {
 	struct dda_device *devs;	/* in address order */
 	size_t ndevs;
+	size_t nfunctions;		/* on the host: more than ndevs after dda_host_scan_for */
 	struct dda_group *groups;	/* in id order */
 	size_t ngroups;
 	struct dda_hostinfo info;
@@ -46,11 +47,29 @@ enum dda_scan_flags {
 	 * scan of the real root (dda_root() "/") by a non-root process is
 	 * always unprivileged; a moved root shows what its files hold. */
 	DDA_SCAN_UNPRIVILEGED = 1 << 2,
+	/* dda_host_scan_for: the targets and their PFs only, without what
+	 * checks need: enough for names, drivers, groups, location paths
+	 * and pool marks. */
+	DDA_SCAN_TARGETS_ONLY = 1 << 3,
+	/* dda_host_scan_for: functions bound to vfio-pci, pci-stub or a
+	 * vfio variant driver are targets too (from the drivers' own
+	 * directories, not by reading every function). */
+	DDA_SCAN_POOL_DRIVERS = 1 << 4,
 };
 
 /* Scans the host under dda_root().  Fails only when the PCI bus itself
  * cannot be read; unreadable attributes are noted on their device. */
 int dda_host_scan(struct dda_host **ret, unsigned flags) _must_check_;
+
+/* Reads only what decides the targets' findings: each target, its IOMMU
+ * group (and, for each member, as for a target), the bridges above, its
+ * slot and bus neighbours, all below its parent bridge, its SR-IOV PF and
+ * VFs.  Their findings, names and host use come out as dda_host_scan()'s;
+ * other functions are absent (ndevs < nfunctions).  When that cannot hold
+ * (an INTx-only target, a bus reset of a root bus) it reads everything.
+ * Targets that are no function of the host are left out. */
+int dda_host_scan_for(struct dda_host **ret, unsigned flags, const struct dda_pciaddr *targets,
+		      size_t n) _must_check_;
 void dda_host_free(struct dda_host *h);
 DDA_DEFINE_CLEANUP(struct dda_host, dda_host_free)
 

@@ -59,7 +59,7 @@ struct json_object *dda_report_host(const struct dda_host *h)
 	json_object_object_add(o, "interrupt_remapping", ir);
 	json_object_object_add(o, "vfio_pci", json_object_new_string(dda_vfio_state_name(i->vfio)));
 	json_object_object_add(o, "full_config_access", json_object_new_boolean(i->full_config));
-	json_object_object_add(o, "pci_functions", json_object_new_int((int)h->ndevs));
+	json_object_object_add(o, "pci_functions", json_object_new_int((int)h->nfunctions));
 
 	reasons = json_object_new_array();
 	if (!i->iommu_on) {

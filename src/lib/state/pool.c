@@ -202,41 +202,66 @@ int dda_pool_refuse_quarantined(const struct dda_pool_entry *e, const char *pref
 			      prefix, e->address, e->quarantined_at, e->quarantine_reason, e->address);
 }
 
+/* Without an override it is bound by id (new_id, a modprobe.d softdep,
+ * libvirt's managed='no'): someone else's choice. */
+static bool override_set(const struct dda_device *d)
+{
+	char override[64];
+
+	return dda_driver_override_get(d->name, override, sizeof(override)) == 0 && override[0];
+}
+
 bool dda_pool_unrecorded(struct dda_state *s, const struct dda_device *d)
 {
 	struct dda_pool_entry e;
-	char override[64];
 
 	if (!dda_device_in_pool_driver(d) || (s && dda_pool_get(s, d->name, &e) != -ENOENT))
 		return false;
-	/* Without an override it is bound by id (new_id, a modprobe.d
-	 * softdep, libvirt's managed='no'): someone else's choice. */
-	return dda_driver_override_get(d->name, override, sizeof(override)) == 0 && override[0];
+	return override_set(d);
+}
+
+static int cmp_entry(const void *key, const void *e)
+{
+	return strcmp(key, ((const struct dda_pool_entry *)e)->address);
 }
 
 int dda_pool_mark(struct dda_host *h, struct dda_state *s)
 {
+	_cleanup_free_ struct dda_pool_entry *v = NULL;
+	size_t n = 0;
+	bool any = false;
+
+	for (size_t i = 0; i < h->ndevs && !any; i++)
+		any = dda_device_in_pool_driver(&h->devs[i]);
+	/* One query for the whole pool, matched in memory: a statement per
+	 * function was most of what a survey of thousands of VFs cost. */
+	if (any && s && dda_pool_list(s, &v, &n) < 0) {
+		/* Unreadable: neither recorded nor unrecorded can be told. */
+		dda_error_clear();
+		return 0;
+	}
 	for (size_t i = 0; i < h->ndevs; i++) {
 		struct dda_device *d = &h->devs[i];
-		struct dda_pool_entry e;
+		const struct dda_pool_entry *e;
 
 		if (!dda_device_in_pool_driver(d))
 			continue;
-		if (s && dda_pool_get(s, d->name, &e) == 0) {
+		e = n ? bsearch(d->name, v, n, sizeof(*v), cmp_entry) : NULL;
+		if (e) {
 			d->pool_mark = DDA_POOL_RECORDED;
-			if (dda_pool_entry_quarantined(&e)) {
+			if (dda_pool_entry_quarantined(e)) {
 				d->pool_mark = DDA_POOL_QUARANTINED;
 				free(d->quarantine);
-				if (asprintf(&d->quarantine, "since %s: %s", e.quarantined_at, e.quarantine_reason) < 0) {
+				if (asprintf(&d->quarantine, "since %s: %s", e->quarantined_at, e->quarantine_reason) < 0) {
 					d->quarantine = NULL;
 					return -ENOMEM;
 				}
 			}
-		} else if (dda_pool_unrecorded(s, d)) {
+		} else if (override_set(d)) {
 			d->pool_mark = DDA_POOL_UNRECORDED;
 		}
-		dda_error_clear();
 	}
+	dda_error_clear();
 	return 0;
 }
 
