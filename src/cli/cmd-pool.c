@@ -93,7 +93,7 @@ static int named(int argc, char **argv)
 		r = dda_npool_create(ses.state, pool);
 	if (r == 0 && add) {
 		if (!dda_npool_exists(ses.state, pool))
-			r = dda_error_code(-ENOENT, "no-pool", pool, "no pool named '%s' ('ddactl pool create %s')", pool, pool);
+			r = dda_error_input(-ENOENT, "no-pool", pool, "no pool named '%s' ('ddactl pool create %s')", pool, pool);
 		if (r == 0)
 			r = dda_host_scan(&h, 0);
 		if (r == 0)
@@ -455,7 +455,7 @@ static int restore(int argc, char **argv)
 
 		rs = dda_sriov_restore(ses.state, h, only, &rep, &vfs_changed);
 		if (rs < 0)
-			sriov_err = *dda_last_error();
+			sriov_err = dda_error_save();
 		if (vfs_changed) {
 			dda_host_free(TAKE_PTR(h));
 			r = dda_host_scan(&h, DDA_SCAN_HOST_USE);
@@ -464,8 +464,7 @@ static int restore(int argc, char **argv)
 	if (r == 0)
 		r = dda_pool_restore(h, ses.state, only, &rep);
 	if (r == 0 && rs < 0) {
-		r = rs;
-		dda_error_code(rs, sriov_err.code, sriov_err.device, "%s", sriov_err.message);
+		r = dda_error_restore(&sriov_err, rs);
 	}
 	cli_session_close(&ses);
 	if (r < 0) {

@@ -317,7 +317,7 @@ static int list(int argc, char **argv)
 	if (r == 0 && optind < argc) {
 		r = dda_host_resolve(h, argv[optind], &only);
 		if (r == 0 && (!only->has_sriov || only->physfn))
-			r = dda_error_code(-EINVAL, "not-sriov", only->name, "'%s' is not an SR-IOV physical function%s%s",
+			r = dda_error_input(-EINVAL, "not-sriov", only->name, "'%s' is not an SR-IOV physical function%s%s",
 					   only->name, only->physfn ? ": it is a VF of " : "",
 					   only->physfn ? only->physfn->name : "");
 	}
@@ -454,7 +454,7 @@ static int resolve_vf(struct dda_host *h, const struct dda_device *pf, const cha
 
 	if (dda_parse_u32(arg, 10, &idx) == 0) {
 		if ((int)idx >= pf->sriov_num)
-			return dda_error_code(-ENODEV, "no-vf", pf->name, "'%s' has %d VF%s: there is no VF %u%s", pf->name,
+			return dda_error_input(-ENODEV, "no-vf", pf->name, "'%s' has %d VF%s: there is no VF %u%s", pf->name,
 					      pf->sriov_num, pf->sriov_num == 1 ? "" : "s", idx,
 					      pf->sriov_num ? "" : " ('ddactl vf set PF --count N' creates them)");
 		*ret = idx;
@@ -464,7 +464,7 @@ static int resolve_vf(struct dda_host *h, const struct dda_device *pf, const cha
 	if (r < 0)
 		return r;
 	if (d->physfn != pf || d->vf_index < 0)
-		return dda_error_code(-EINVAL, "bad-device", d->name, "'%s' is not a VF of '%s'", d->name, pf->name);
+		return dda_error_input(-EINVAL, "bad-device", d->name, "'%s' is not a VF of '%s'", d->name, pf->name);
 	*ret = (unsigned)d->vf_index;
 	return 0;
 }
@@ -556,7 +556,7 @@ static int config(int argc, char **argv)
 	if (r == 0)
 		r = dda_host_resolve(h, argv[optind], &pf);
 	if (r == 0 && (!pf->has_sriov || pf->physfn))
-		r = dda_error_code(-EINVAL, "not-sriov", pf->name, "'%s' is not an SR-IOV physical function", pf->name);
+		r = dda_error_input(-EINVAL, "not-sriov", pf->name, "'%s' is not an SR-IOV physical function", pf->name);
 	if (r == 0)
 		r = resolve_vf(h, pf, argv[optind + 1], &vf);
 	if (r == 0 && forget)

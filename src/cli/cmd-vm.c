@@ -659,7 +659,7 @@ static int vm_stop(struct vm_call *c)
 		if (dda_vm_pid(vms[i].name) <= 0)
 			continue;
 		if (stop_one(c, vms[i].name) < 0) {
-			e = *dda_last_error();
+			e = dda_error_save();
 			fprintf(stderr, "ddactl: %s\n", e.message);
 			if (!first.err)
 				first = e;
@@ -670,7 +670,7 @@ static int vm_stop(struct vm_call *c)
 		return r;
 	if (first.err)
 		/* the first failure is the command's error */
-		return dda_error_code(first.err, first.code, first.device, "%s", first.message);
+		return dda_error_restore(&first, -EIO);
 	if (stopped) {
 		_cleanup_json_ struct json_object *o = json_object_new_object();
 
@@ -688,7 +688,7 @@ static int add_from_pool(struct vm_call *c)
 	int r;
 
 	if (!dda_npool_exists(c->s, c->pool))
-		return dda_error_code(-ENOENT, "no-pool", c->pool, "no pool named '%s' ('ddactl pool create %s')",
+		return dda_error_input(-ENOENT, "no-pool", c->pool, "no pool named '%s' ('ddactl pool create %s')",
 				      c->pool, c->pool);
 	r = dda_vm_pool_request_add(c->s, c->name, c->pool);
 	if (r == 0)
@@ -811,7 +811,7 @@ static int vm_define(int argc, char **argv, const char *sub)
 			r = dda_error_code(-EBUSY, "running", name, "VM '%s' is running: stop it before changing it", name);
 		optind = 2;
 		if (r == 0 && parse_definition(argc, argv, &vm))
-			r = dda_error_code(-EIO, "usage", name, "the options for VM '%s' could not be applied again", name);
+			r = dda_error_input(-EIO, "usage", name, "the options for VM '%s' could not be applied again", name);
 	}
 	if (r < 0) {
 		cli_session_close(&ses);

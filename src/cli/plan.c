@@ -21,7 +21,7 @@ int cli_check_device_names(int argc, char **argv)
 		if (dda_is_locpath(argv[i]) ? dda_locpath_parse(argv[i], &l) < 0 : dda_pciaddr_parse(argv[i], &a) < 0)
 			/* the same words as dda_host_resolve, which meets
 			 * them again with the host at hand */
-			return dda_error_code(-EINVAL, "bad-device", argv[i],
+			return dda_error_input(-EINVAL, "bad-device", argv[i],
 					      "'%s' is neither a PCI address (0000:04:00.0 or 04:00.0) nor a location path (PCIROOT(0)#PCI(0300)#PCI(0000))",
 					      argv[i]);
 	return 0;
@@ -34,7 +34,7 @@ int cli_resolve_devices(struct dda_host *h, int argc, char **argv, struct dda_de
 	int r;
 
 	if (argc <= 0)
-		return dda_error_code(-EINVAL, "usage", NULL, "no device named (give a PCI address or a location path)");
+		return dda_error_input(-EINVAL, "usage", NULL, "no device named (give a PCI address or a location path)");
 	v = calloc((size_t)argc, sizeof(*v));
 	if (!v)
 		return -ENOMEM;

@@ -575,7 +575,7 @@ int dda_vfnet_apply(const char *pf, unsigned vf, const struct dda_vf_policy *p, 
 			}
 	dda_error_clear();
 	if (n > 0 && !known)
-		return dda_error_code(-ENODEV, "no-vf", pf, "'%s' (%s) has no VF %u (it has %zu)", pf, ifname, vf, n);
+		return dda_error_input(-ENODEV, "no-vf", pf, "'%s' (%s) has no VF %u (it has %zu)", pf, ifname, vf, n);
 
 	for (unsigned opt = 1; opt & DDA_VF_ALL; opt <<= 1) {
 		char what[64], extack[256], undone[128], kept[128], tail[320], hint[160] = "";
