@@ -376,10 +376,8 @@ static int policy_reapply(struct dda_state *s, const struct dda_device *pf, unsi
 		return 0;
 	if (r < 0)
 		return r;
-	if (dda_vfnet_netdev(pf->name, ifname, sizeof(ifname)) < 0) {
-		dda_error_clear();
+	if (dda_vfnet_netdev_find(pf->name, ifname, sizeof(ifname)) < 0)
 		return 0;
-	}
 	r = dda_vfnet_apply(pf->name, i, &p, DDA_VFNET_BEST_EFFORT, &res);
 	*ret_deferred = res.deferred != 0;
 	return r < 0 ? r : 1;
