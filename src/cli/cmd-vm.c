@@ -292,7 +292,7 @@ struct vm_call {
 	uint16_t any_vendor, any_device;	/* --any, parsed */
 	struct dda_state *s;		/* read-only for looks, locked for changes */
 	struct dda_host *h;		/* scanned when a subcommand needs it */
-	struct json_object *stopped;	/* stop --all --json: the VMs stopped */
+	struct json_object *stopped;	/* stop --all --json: the document of the VMs stopped */
 };
 
 /* What the user gave ddactl (--append, paths, QEMU arguments) echoed to
@@ -465,25 +465,11 @@ static int vm_console(struct vm_call *c)
 	if (!f)
 		return dda_error(-errno, c->name, "VM '%s' has no console log yet (%s)", c->name, path);
 	if (arg_json) {
-		/* the guest's bytes, line by line, escaped as every echo is */
-		_cleanup_json_ struct json_object *o = json_object_new_object();
-		struct json_object *lines = json_object_new_array();
-		_cleanup_free_ char *l = NULL, *safe = NULL;
-		size_t cap = 0;
-		ssize_t len;
+		_cleanup_json_ struct json_object *o = NULL;
 
-		while ((len = getline(&l, &cap, f)) > 0) {
-			if (l[len - 1] == '\n')
-				l[--len] = '\0';
-			free(safe);
-			safe = malloc((size_t)len * 4 + 1);
-			if (!safe)
-				return -ENOMEM;
-			dda_text_escape(safe, (size_t)len * 4 + 1, l);
-			json_object_array_add(lines, json_object_new_string(safe));
-		}
-		json_object_object_add(o, "vm", json_object_new_string(c->name));
-		json_object_object_add(o, "lines", lines);
+		r = dda_report_vm_console(c->name, f, &o);
+		if (r < 0)
+			return r;
 		cli_print_json(o);
 		return 0;
 	}
@@ -526,11 +512,7 @@ static int stop_one(struct vm_call *c, const char *name)
 	int r = dda_vm_stop(c->s, name, c->timeout >= 0 ? c->timeout : 60, &forced);
 
 	if (r == 0 && c->stopped) {
-		struct json_object *x = json_object_new_object();
-
-		json_object_object_add(x, "vm", json_object_new_string(name));
-		json_object_object_add(x, "result", json_object_new_string(forced ? "turned-off" : "powered-down"));
-		json_object_array_add(c->stopped, x);
+		dda_report_vm_stopped_add(c->stopped, name, forced ? "turned-off" : "powered-down");
 	} else if (r == 0) {
 		said(name, "stop", forced ? "turned-off" : "powered-down", NULL, "VM '%s' %s", name,
 		     forced ? "turned off (it did not power down in time)" : "powered down");
@@ -553,7 +535,7 @@ static int vm_stop(struct vm_call *c)
 		return r < 0 ? r : stop_one(c, c->name);
 	}
 	/* --json: one document for all of them */
-	_cleanup_json_ struct json_object *stopped = arg_json ? json_object_new_array() : NULL;
+	_cleanup_json_ struct json_object *stopped = arg_json ? dda_report_vm_stopped() : NULL;
 
 	c->stopped = stopped;
 	r = dda_vm_list(c->s, &vms, &n);
@@ -575,13 +557,8 @@ static int vm_stop(struct vm_call *c)
 	if (first.err)
 		/* the first failure is the command's error */
 		return dda_error_restore(&first, -EIO);
-	if (stopped) {
-		_cleanup_json_ struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "action", json_object_new_string("stop"));
-		json_object_object_add(o, "vms", json_object_get(stopped));
-		cli_print_json(o);
-	}
+	if (stopped)
+		cli_print_json(stopped);
 	return 0;
 }
 

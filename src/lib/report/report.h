@@ -9,6 +9,8 @@
 #ifndef DDA_REPORT_H
 #define DDA_REPORT_H
 
+#include <stdio.h>
+
 #include <json-c/json.h>
 
 #include "audit.h"
@@ -17,6 +19,7 @@
 #include "host.h"
 #include "pool.h"
 #include "sriov.h"
+#include "text.h"
 #include "vfnet.h"
 #include "vm.h"
 
@@ -94,6 +97,12 @@ struct json_object *dda_report_vm_action(const char *vm, const char *action, con
 struct json_object *dda_report_vm_qemu_argv(const char *vm, char *const *argv);
 /* {"vm", "libvirt_xml"} */
 struct json_object *dda_report_vm_libvirt(const char *vm, const char *xml);
+/* `vm stop --all`: {"action": "stop", "vms": []}, and one VM added to it. */
+struct json_object *dda_report_vm_stopped(void);
+void dda_report_vm_stopped_add(struct json_object *doc, const char *vm, const char *result);
+/* {"vm", "lines": [...]}: a console log read from f, each line escaped
+ * for a terminal.  -ENOMEM (not recorded) only. */
+int dda_report_vm_console(const char *vm, FILE *f, struct json_object **ret) _must_check_;
 
 /* An SR-IOV PF as `ddactl vf list` shows it, text or JSON. */
 struct dda_pf_view {

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,4 +130,49 @@ struct json_object *dda_report_vm_libvirt(const char *vm, const char *xml)
 	json_object_object_add(o, "vm", json_object_new_string(vm));
 	json_object_object_add(o, "libvirt_xml", json_object_new_string(xml ? xml : ""));
 	return o;
+}
+
+struct json_object *dda_report_vm_stopped(void)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "action", json_object_new_string("stop"));
+	json_object_object_add(o, "vms", json_object_new_array());
+	return o;
+}
+
+void dda_report_vm_stopped_add(struct json_object *doc, const char *vm, const char *result)
+{
+	struct json_object *x = json_object_new_object();
+
+	json_object_object_add(x, "vm", json_object_new_string(vm));
+	json_object_object_add(x, "result", json_object_new_string(result));
+	json_object_array_add(json_object_object_get(doc, "vms"), x);
+}
+
+int dda_report_vm_console(const char *vm, FILE *f, struct json_object **ret)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	struct json_object *lines = json_object_new_array();
+	_cleanup_free_ char *l = NULL, *safe = NULL;
+	size_t cap = 0;
+	ssize_t len;
+
+	/* the guest's bytes, line by line, escaped as every echo is */
+	while ((len = getline(&l, &cap, f)) > 0) {
+		if (l[len - 1] == '\n')
+			l[--len] = '\0';
+		free(safe);
+		safe = malloc((size_t)len * 4 + 1);
+		if (!safe) {
+			json_object_put(lines);
+			return -ENOMEM;
+		}
+		dda_text_escape(safe, (size_t)len * 4 + 1, l);
+		json_object_array_add(lines, json_object_new_string(safe));
+	}
+	json_object_object_add(o, "vm", json_object_new_string(vm));
+	json_object_object_add(o, "lines", lines);
+	*ret = TAKE_PTR(o);
+	return 0;
 }
