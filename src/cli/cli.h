@@ -38,9 +38,10 @@ extern bool arg_json;
 bool cli_colour(FILE *f);
 const char *cli_sgr(FILE *f, const char *code);
 
-/* Prints the library's last error ("ddactl: message" on stderr, or the
- * JSON error document on stdout with --json) and maps r to an exit status:
- * bad input (-EINVAL, -ENODEV for a named device) is 2, the rest 1. */
+/* Prints the error of failure r ("ddactl: message" on stderr, or the JSON
+ * error document on stdout with --json): the library's last record when
+ * it is r's, else strerror(-r).  The exit status is the record's class:
+ * bad input (DDA_ERR_INPUT) is 2, the rest 1. */
 int cli_fail(int r);
 
 /* Sets arg_json when --json (or -j) is anywhere before "--", so errors

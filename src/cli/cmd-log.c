@@ -84,34 +84,6 @@ static int device_filter(const char *arg, char *buf, size_t size)
 	return 0;
 }
 
-static struct json_object *json_text(const char *s)
-{
-	return s[0] ? json_object_new_string(s) : NULL;
-}
-
-static void print_json(const struct dda_audit_row *v, size_t n)
-{
-	_cleanup_json_ struct json_object *o = json_object_new_object();
-	struct json_object *a = json_object_new_array();
-
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *x = json_object_new_object();
-
-		json_object_object_add(x, "id", json_object_new_int64(v[i].id));
-		json_object_object_add(x, "started_at", json_object_new_string(v[i].at));
-		json_object_object_add(x, "ended_at", json_text(v[i].ended_at));
-		json_object_object_add(x, "user", json_object_new_string(v[i].who));
-		json_object_object_add(x, "operation", json_object_new_string(v[i].op));
-		json_object_object_add(x, "device", json_text(v[i].device));
-		json_object_object_add(x, "outcome", json_object_new_string(v[i].outcome));
-		json_object_object_add(x, "reason", json_text(v[i].reason));
-		json_object_object_add(x, "detail", json_text(v[i].detail));
-		json_object_array_add(a, x);
-	}
-	json_object_object_add(o, "log", a);
-	cli_print_json(o);
-}
-
 static void print_text(const struct dda_audit_row *v, size_t n)
 {
 	if (!n) {
@@ -193,9 +165,12 @@ int cmd_log(int argc, char **argv)
 	}
 	if (r < 0)
 		return cli_fail(r);
-	if (arg_json)
-		print_json(v, n);
-	else
+	if (arg_json) {
+		_cleanup_json_ struct json_object *o = dda_report_log(v, n);
+
+		cli_print_json(o);
+	} else {
 		print_text(v, n);
+	}
 	return EXIT_OK;
 }

@@ -11,7 +11,6 @@
 
 #include "cli.h"
 #include "error.h"
-#include "hostpath.h"
 #include "pool.h"
 #include "report.h"
 #include "sriov.h"
@@ -93,7 +92,7 @@ static int named(int argc, char **argv)
 		r = dda_npool_create(ses.state, pool);
 	if (r == 0 && add) {
 		if (!dda_npool_exists(ses.state, pool))
-			r = dda_error_code(-ENOENT, "no-pool", pool, "no pool named '%s' ('ddactl pool create %s')", pool, pool);
+			r = dda_error_input(-ENOENT, "no-pool", pool, "no pool named '%s' ('ddactl pool create %s')", pool, pool);
 		if (r == 0)
 			r = dda_host_scan(&h, 0);
 		if (r == 0)
@@ -121,14 +120,8 @@ static int named(int argc, char **argv)
 	if (r < 0)
 		return cli_fail(r);
 	if (arg_json) {
-		_cleanup_json_ struct json_object *o = json_object_new_object();
-		struct json_object *a = json_object_new_array();
+		_cleanup_json_ struct json_object *o = dda_report_npool(add, pool, devs, n);
 
-		for (size_t i = 0; i < n; i++)
-			json_object_array_add(a, json_object_new_string(devs[i]->name));
-		json_object_object_add(o, "action", json_object_new_string(add ? "add" : "create"));
-		json_object_object_add(o, "pool", json_object_new_string(pool));
-		json_object_object_add(o, "devices", a);
 		cli_print_json(o);
 	} else if (!add) {
 		printf("pool '%s' created\n", pool);
@@ -137,27 +130,6 @@ static int named(int argc, char **argv)
 			printf("'%s' added to pool '%s'\n", devs[i]->name, pool);
 	}
 	return EXIT_OK;
-}
-
-static struct json_object *unrecorded_json(const struct dda_host *h)
-{
-	struct json_object *a = json_object_new_array();
-
-	for (size_t i = 0; h && i < h->ndevs; i++) {
-		const struct dda_device *d = &h->devs[i];
-		struct json_object *x;
-
-		if (d->pool_mark != DDA_POOL_UNRECORDED)
-			continue;
-		x = json_object_new_object();
-		json_object_object_add(x, "address", json_object_new_string(d->name));
-		json_object_object_add(x, "location_path", json_object_new_string(d->location_path));
-		json_object_object_add(x, "name", d->name_str ? json_object_new_string(d->name_str) : NULL);
-		json_object_object_add(x, "iommu_group", json_object_new_int(d->group_id));
-		json_object_object_add(x, "driver", json_object_new_string(d->driver));
-		json_object_array_add(a, x);
-	}
-	return a;
 }
 
 static void print_unrecorded(const struct dda_host *h)
@@ -196,6 +168,7 @@ static int list(void)
 	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
 	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
 	_cleanup_free_ struct dda_pool_entry *v = NULL;
+	_cleanup_(dda_pool_view_release) struct dda_pool_view pv = { 0 };
 	size_t n = 0;
 	int r;
 
@@ -214,65 +187,12 @@ static int list(void)
 		dda_host_free(TAKE_PTR(h));
 		dda_error_clear();
 	}
-	/* Names for the devices shown only: an empty pool loads none. */
-	for (size_t i = 0; h && i < n; i++) {
-		struct dda_pciaddr addr;
-		struct dda_device *d;
-
-		if (dda_pciaddr_parse(v[i].address, &addr) == 0 && (d = dda_host_find(h, &addr)))
-			(void)dda_host_name(h, d);
-	}
-	for (size_t i = 0; h && i < h->ndevs; i++)
-		if (h->devs[i].pool_mark == DDA_POOL_UNRECORDED)
-			(void)dda_host_name(h, &h->devs[i]);
+	r = dda_pool_view_build(&pv, s, h, v, n);
+	if (r < 0)
+		return cli_fail(r);
 	if (arg_json) {
-		_cleanup_json_ struct json_object *o = json_object_new_object();
-		struct json_object *a = json_object_new_array();
+		_cleanup_json_ struct json_object *o = dda_report_pool(&pv);
 
-		for (size_t i = 0; i < n; i++) {
-			const struct dda_pool_entry *e = &v[i];
-			struct json_object *x = json_object_new_object(), *members = json_object_new_array();
-			struct dda_pciaddr addr;
-			struct dda_device *d = NULL;
-
-			if (h && dda_pciaddr_parse(e->address, &addr) == 0)
-				d = dda_host_find(h, &addr);
-			/* The group as it moved: the pool holds every member. */
-			for (size_t k = 0; k < n; k++)
-				if (v[k].group == e->group)
-					json_object_array_add(members, json_object_new_string(v[k].address));
-			json_object_object_add(x, "address", json_object_new_string(e->address));
-			json_object_object_add(x, "location_path", json_object_new_string(e->location_path));
-			json_object_object_add(x, "name", d && d->name_str ? json_object_new_string(d->name_str) : NULL);
-			json_object_object_add(x, "vendor_id", dda_json_hex(e->vendor, 4));
-			json_object_object_add(x, "device_id", dda_json_hex(e->device, 4));
-			json_object_object_add(x, "iommu_group", json_object_new_int(e->group));
-			json_object_object_add(x, "group_members", members);
-			json_object_object_add(x, "companion_of", e->brought_by[0] ? json_object_new_string(e->brought_by) : NULL);
-			json_object_object_add(x, "original_driver",
-					       e->original_driver[0] ? json_object_new_string(e->original_driver) : NULL);
-			json_object_object_add(x, "driver", d && d->driver[0] ? json_object_new_string(d->driver) : NULL);
-			json_object_object_add(x, "added_at", json_object_new_string(e->added_at));
-			json_object_object_add(x, "forced", json_object_new_boolean(e->forced));
-			json_object_object_add(x, "forced_by", e->forced ? json_object_new_string(e->forced_by) : NULL);
-			json_object_object_add(x, "forced_reasons", e->forced ? json_object_new_string(e->forced_reasons) : NULL);
-			json_object_object_add(x, "state", json_object_new_string(dda_pool_state_to_string(e->state)));
-			json_object_object_add(x, "quarantined", json_object_new_boolean(dda_pool_entry_quarantined(e)));
-			json_object_object_add(x, "quarantined_at", dda_pool_entry_quarantined(e)
-								    ? json_object_new_string(e->quarantined_at) : NULL);
-			json_object_object_add(x, "quarantine_reason", dda_pool_entry_quarantined(e)
-								       ? json_object_new_string(e->quarantine_reason) : NULL);
-			{
-				char owner[DDA_VM_NAME_MAX + 1];
-
-				json_object_object_add(x, "vm", s && dda_vm_owner(s, e->address, owner) == 0
-									? json_object_new_string(owner) : NULL);
-			}
-			json_object_object_add(x, "present", json_object_new_boolean(d != NULL));
-			json_object_array_add(a, x);
-		}
-		json_object_object_add(o, "pool", a);
-		json_object_object_add(o, "unrecorded", unrecorded_json(h));
 		cli_print_json(o);
 		return EXIT_OK;
 	}
@@ -283,12 +203,9 @@ static int list(void)
 	}
 	printf("%-13s %-5s %-14s %-9s %-20s %s\n", "DEVICE", "GROUP", "FROM DRIVER", "STATE", "SINCE", "NAME");
 	for (size_t i = 0; i < n; i++) {
-		const struct dda_pool_entry *e = &v[i];
-		struct dda_pciaddr addr;
-		struct dda_device *d = NULL;
+		const struct dda_pool_entry *e = pv.rows[i].e;
+		const struct dda_device *d = pv.rows[i].dev;
 
-		if (h && dda_pciaddr_parse(e->address, &addr) == 0)
-			d = dda_host_find(h, &addr);
 		printf("%-13s %-5d %-14s %-9s %-20s %s\n", e->address, e->group,
 		       e->original_driver[0] ? e->original_driver : "-", dda_pool_state_to_string(e->state), e->added_at,
 		       d ? (d->name_str ? d->name_str : "") : "(not present)");
@@ -302,25 +219,12 @@ static int list(void)
 		if (dda_pool_entry_quarantined(e))
 			printf("\n              QUARANTINED since %s: %s ('ddactl pool release %s' once fixed)",
 			       e->quarantined_at, e->quarantine_reason, e->address);
-		{
-			char owner[DDA_VM_NAME_MAX + 1];
-
-			if (dda_vm_owner(s, e->address, owner) == 0)
-				printf("  held by VM %s", owner);
-		}
+		if (pv.rows[i].vm[0])
+			printf("  held by VM %s", pv.rows[i].vm);
 		printf("\n");
 	}
 	print_unrecorded(h);
 	return EXIT_OK;
-}
-
-/* Is the function at addr still the one recorded (same ids)? */
-static bool recorded_here(const char *addr, uint16_t vendor, uint16_t device)
-{
-	uint64_t v, d;
-
-	return dda_read_u64(&v, "sys/bus/pci/devices/%s/vendor", addr) == 0 &&
-	       dda_read_u64(&d, "sys/bus/pci/devices/%s/device", addr) == 0 && v == vendor && d == device;
 }
 
 /* udev runs `pool restore --device X` for every PCI function at coldplug,
@@ -343,10 +247,10 @@ static bool restore_concerns(const char *only)
 	    dda_sriov_config_list(s, &c, &nc) < 0)
 		return true;
 	for (size_t i = 0; i < n; i++)
-		if (!strcmp(v[i].address, only) || !recorded_here(v[i].address, v[i].vendor, v[i].device))
+		if (!strcmp(v[i].address, only) || !dda_device_ids_at(v[i].address, v[i].vendor, v[i].device))
 			return true;
 	for (size_t i = 0; i < nc; i++)
-		if (!strcmp(c[i].address, only) || !recorded_here(c[i].address, c[i].vendor, c[i].device))
+		if (!strcmp(c[i].address, only) || !dda_device_ids_at(c[i].address, c[i].vendor, c[i].device))
 			return true;
 	return false;
 }
@@ -389,12 +293,8 @@ static int release(int argc, char **argv)
 	if (r == 0)
 		r = dda_pool_release(ses.state, d, &reset);
 	if (r == 0 && arg_json) {
-		_cleanup_json_ struct json_object *o = json_object_new_object();
+		_cleanup_json_ struct json_object *o = dda_report_pool_release(d->name, reset);
 
-		json_object_object_add(o, "action", json_object_new_string("release"));
-		json_object_object_add(o, "address", json_object_new_string(d->name));
-		json_object_object_add(o, "reset", json_object_new_boolean(reset));
-		json_object_object_add(o, "quarantined", json_object_new_boolean(false));
 		cli_print_json(o);
 	} else if (r == 0) {
 		printf("'%s' answers%s: released from quarantine, pooled and free for a VM\n", d->name,
@@ -407,14 +307,8 @@ static int release(int argc, char **argv)
 static void restore_said(const char *only, const struct dda_repair *rep)
 {
 	if (arg_json) {
-		_cleanup_json_ struct json_object *o = json_object_new_object();
-		struct json_object *lines = json_object_new_array();
+		_cleanup_json_ struct json_object *o = dda_report_pool_restore(only, rep);
 
-		for (size_t i = 0; i < rep->n; i++)
-			json_object_array_add(lines, json_object_new_string(rep->lines[i]));
-		json_object_object_add(o, "action", json_object_new_string("restore"));
-		json_object_object_add(o, "device", only ? json_object_new_string(only) : NULL);
-		json_object_object_add(o, "done", lines);
 		cli_print_json(o);
 		return;
 	}
@@ -469,7 +363,7 @@ static int restore(int argc, char **argv)
 
 		rs = dda_sriov_restore(ses.state, h, only, &rep, &vfs_changed);
 		if (rs < 0)
-			sriov_err = *dda_last_error();
+			sriov_err = dda_error_save();
 		if (vfs_changed) {
 			dda_host_free(TAKE_PTR(h));
 			r = dda_host_scan(&h, DDA_SCAN_HOST_USE);
@@ -478,8 +372,7 @@ static int restore(int argc, char **argv)
 	if (r == 0)
 		r = dda_pool_restore(h, ses.state, only, &rep);
 	if (r == 0 && rs < 0) {
-		r = rs;
-		dda_error_code(rs, sriov_err.code, sriov_err.device, "%s", sriov_err.message);
+		r = dda_error_restore(&sriov_err, rs);
 	}
 	cli_session_close(&ses);
 	if (r < 0) {

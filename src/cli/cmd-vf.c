@@ -11,7 +11,7 @@
 
 #include "cli.h"
 #include "error.h"
-#include "hostpath.h"
+#include "hostpath.h"	/* dda_parse_*: numbers as typed, no reads */
 #include "pool.h"
 #include "report.h"
 #include "sriov.h"
@@ -50,54 +50,6 @@ static void help(void)
 
 /* --- vf list ------------------------------------------------------------ */
 
-static struct dda_device *vf_at(struct dda_host *h, const struct dda_device *pf, int i)
-{
-	for (size_t k = 0; k < h->ndevs; k++)
-		if (h->devs[k].physfn == pf && h->devs[k].vf_index == i)
-			return &h->devs[k];
-	return NULL;
-}
-
-static const struct dda_vf_kstate *kstate_of(const struct dda_vf_kstate *ks, size_t n, int vf)
-{
-	for (size_t i = 0; i < n; i++)
-		if (ks[i].vf == vf)
-			return &ks[i];
-	return NULL;
-}
-
-static struct json_object *policy_json(const struct dda_vf_policy *p)
-{
-	struct json_object *o = json_object_new_object();
-	char mac[18];
-
-	dda_vf_mac_format(p->mac, mac);
-	json_object_object_add(o, "mac", p->set & DDA_VF_MAC ? json_object_new_string(mac) : NULL);
-	json_object_object_add(o, "vlan", p->set & DDA_VF_VLAN ? json_object_new_int(p->vlan) : NULL);
-	json_object_object_add(o, "spoof_check", p->set & DDA_VF_SPOOFCHK ? json_object_new_boolean(p->spoofchk) : NULL);
-	json_object_object_add(o, "trust", p->set & DDA_VF_TRUST ? json_object_new_boolean(p->trust) : NULL);
-	json_object_object_add(o, "link", p->set & DDA_VF_LINK ? json_object_new_string(dda_vf_link_name(p->link)) : NULL);
-	json_object_object_add(o, "max_tx_rate_mbps", p->set & DDA_VF_RATE ? json_object_new_int64(p->rate) : NULL);
-	return o;
-}
-
-static struct json_object *kstate_json(const struct dda_vf_kstate *k)
-{
-	struct json_object *o = json_object_new_object();
-	char mac[18];
-
-	dda_vf_mac_format(k->mac, mac);
-	json_object_object_add(o, "mac", k->has_mac ? json_object_new_string(mac) : NULL);
-	json_object_object_add(o, "vlan", k->vlan >= 0 ? json_object_new_int(k->vlan) : NULL);
-	json_object_object_add(o, "qos", k->qos >= 0 ? json_object_new_int(k->qos) : NULL);
-	json_object_object_add(o, "spoof_check", k->spoofchk >= 0 ? json_object_new_boolean(k->spoofchk) : NULL);
-	json_object_object_add(o, "trust", k->trust >= 0 ? json_object_new_boolean(k->trust) : NULL);
-	json_object_object_add(o, "link", k->link >= 0 ? json_object_new_string(dda_vf_link_name(k->link)) : NULL);
-	json_object_object_add(o, "max_tx_rate_mbps", k->max_tx_rate >= 0 ? json_object_new_int64(k->max_tx_rate) : NULL);
-	json_object_object_add(o, "min_tx_rate_mbps", k->min_tx_rate >= 0 ? json_object_new_int64(k->min_tx_rate) : NULL);
-	return o;
-}
-
 static void kstate_format(const struct dda_vf_kstate *k, char *buf, size_t size)
 {
 	struct dda_vf_policy p = { 0 };
@@ -129,116 +81,10 @@ static void kstate_format(const struct dda_vf_kstate *k, char *buf, size_t size)
 	dda_vf_policy_format(&p, buf, size);
 }
 
-struct pf_view {
-	struct dda_device *pf;
-	char netdev[64];
-	int autoprobe;
-	bool has_cfg, cfg_other_card;
-	struct dda_sriov_config cfg;
-	struct dda_vf_kstate ks[256];
-	size_t nks;
-	bool ks_ok;
-};
-
-static void pf_view_read(struct dda_state *s, struct dda_device *pf, struct pf_view *v)
-{
-	uint64_t ap;
-
-	memset(v, 0, sizeof(*v));
-	v->pf = pf;
-	v->autoprobe = dda_read_u64(&ap, "sys/bus/pci/devices/%s/sriov_drivers_autoprobe", pf->name) == 0 ? (int)ap : -1;
-	if (dda_vfnet_netdev(pf->name, v->netdev, sizeof(v->netdev)) < 0)
-		v->netdev[0] = '\0';
-	else
-		v->ks_ok = dda_vfnet_query(pf->name, v->ks, ARRAY_SIZE(v->ks), &v->nks) == 0;
-	if (dda_sriov_config_get(s, pf->location_path, &v->cfg) == 0) {
-		v->has_cfg = dda_sriov_config_matches(&v->cfg, pf);
-		v->cfg_other_card = !v->has_cfg;
-	}
-	dda_error_clear();
-}
-
-/* Highest VF index to show: the present ones, and stored policies of
- * VFs that are not there now. */
-static int vf_rows(struct dda_state *s, const struct dda_device *pf)
-{
-	int n = pf->sriov_num > 0 ? pf->sriov_num : 0;
-	struct dda_vf_policy p;
-
-	for (int i = n; i < pf->sriov_total; i++)
-		if (dda_sriov_vf_policy_get(s, pf, (unsigned)i, &p) == 0)
-			n = i + 1;
-	dda_error_clear();
-	return n;
-}
-
-static struct json_object *pf_json(struct dda_state *s, struct dda_host *h, const struct pf_view *v)
+static void pf_text(struct dda_state *s, struct dda_host *h, const struct dda_pf_view *v)
 {
 	struct dda_device *pf = v->pf;
-	struct json_object *o = json_object_new_object(), *vfs = json_object_new_array();
-	int rows = vf_rows(s, pf);
-
-	json_object_object_add(o, "address", json_object_new_string(pf->name));
-	json_object_object_add(o, "location_path", json_object_new_string(pf->location_path));
-	json_object_object_add(o, "name", pf->name_str ? json_object_new_string(pf->name_str) : NULL);
-	json_object_object_add(o, "vendor_id", dda_json_hex(pf->vendor, 4));
-	json_object_object_add(o, "device_id", dda_json_hex(pf->device, 4));
-	json_object_object_add(o, "vf_device_id", dda_json_hex(pf->sriov_vf_device, 4));
-	json_object_object_add(o, "driver", pf->driver[0] ? json_object_new_string(pf->driver) : NULL);
-	json_object_object_add(o, "netdev", v->netdev[0] ? json_object_new_string(v->netdev) : NULL);
-	json_object_object_add(o, "total_vfs", json_object_new_int(pf->sriov_total));
-	json_object_object_add(o, "enabled_vfs", json_object_new_int(pf->sriov_num));
-	json_object_object_add(o, "drivers_autoprobe", v->autoprobe >= 0 ? json_object_new_boolean(v->autoprobe) : NULL);
-	if (v->has_cfg) {
-		struct json_object *c = json_object_new_object();
-
-		json_object_object_add(c, "count", json_object_new_int(v->cfg.count));
-		json_object_object_add(c, "pool", json_object_new_boolean(v->cfg.pool));
-		json_object_object_add(c, "state", json_object_new_string(dda_sriov_state_to_string(v->cfg.changing ? DDA_SRIOV_CHANGING : DDA_SRIOV_DONE)));
-		json_object_object_add(c, "updated_at", json_object_new_string(v->cfg.updated_at));
-		json_object_object_add(o, "persisted", c);
-	} else {
-		json_object_object_add(o, "persisted", NULL);
-	}
-	for (int i = 0; i < rows; i++) {
-		struct dda_device *d = vf_at(h, pf, i);
-		struct json_object *x = json_object_new_object();
-		const struct dda_vf_kstate *k = kstate_of(v->ks, v->nks, i);
-		struct dda_pool_entry e;
-		struct dda_vf_policy p;
-		char owner[DDA_VM_NAME_MAX + 1];
-
-		json_object_object_add(x, "vf_index", json_object_new_int(i));
-		json_object_object_add(x, "address", d ? json_object_new_string(d->name) : NULL);
-		json_object_object_add(x, "location_path", d ? json_object_new_string(d->location_path) : NULL);
-		json_object_object_add(x, "present", json_object_new_boolean(d != NULL));
-		if (d) {
-			json_object_object_add(x, "vendor_id", dda_json_hex(d->vendor, 4));
-			json_object_object_add(x, "device_id", dda_json_hex(d->device, 4));
-			json_object_object_add(x, "iommu_group", d->group_id >= 0 ? json_object_new_int(d->group_id) : NULL);
-			json_object_object_add(x, "driver", d->driver[0] ? json_object_new_string(d->driver) : NULL);
-			json_object_object_add(x, "pool_state", dda_pool_get(s, d->name, &e) == 0 ? json_object_new_string(dda_pool_state_to_string(e.state)) : NULL);
-			json_object_object_add(x, "vm", s && dda_vm_owner(s, d->name, owner) == 0 ? json_object_new_string(owner) : NULL);
-		} else {
-			/* an absent VF has the same keys, null */
-			static const char *const keys[] = { "vendor_id", "device_id", "iommu_group", "driver", "pool_state", "vm" };
-
-			for (size_t j = 0; j < ARRAY_SIZE(keys); j++)
-				json_object_object_add(x, keys[j], NULL);
-		}
-		json_object_object_add(x, "policy", dda_sriov_vf_policy_get(s, pf, (unsigned)i, &p) == 0 ? policy_json(&p) : NULL);
-		json_object_object_add(x, "kernel", k ? kstate_json(k) : NULL);
-		json_object_array_add(vfs, x);
-	}
-	json_object_object_add(o, "vfs", vfs);
-	dda_error_clear();
-	return o;
-}
-
-static void pf_text(struct dda_state *s, struct dda_host *h, const struct pf_view *v)
-{
-	struct dda_device *pf = v->pf;
-	int rows = vf_rows(s, pf);
+	int rows = dda_pf_view_rows(s, pf);
 
 	printf("%s  %04x:%04x  %s  driver %s  netdev %s  VFs %d of %d", pf->name, pf->vendor, pf->device,
 	       pf->name_str ? pf->name_str : "", pf->driver[0] ? pf->driver : "none", v->netdev[0] ? v->netdev : "-",
@@ -258,8 +104,8 @@ static void pf_text(struct dda_state *s, struct dda_host *h, const struct pf_vie
 		return;
 	printf("  %-3s %-13s %-9s %-7s %-12s %s\n", "VF", "ADDRESS", "DRIVER", "POOL", "VM", "POLICY (stored)");
 	for (int i = 0; i < rows; i++) {
-		struct dda_device *d = vf_at(h, pf, i);
-		const struct dda_vf_kstate *k = kstate_of(v->ks, v->nks, i);
+		struct dda_device *d = dda_pf_view_vf(h, pf, i);
+		const struct dda_vf_kstate *k = dda_pf_view_kstate(v, i);
 		char owner[DDA_VM_NAME_MAX + 1] = "-", pol[256] = "-", kern[256];
 		struct dda_pool_entry e;
 		struct dda_vf_policy p;
@@ -294,9 +140,9 @@ static int list(int argc, char **argv)
 	};
 	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
 	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
-	_cleanup_free_ struct pf_view *v = NULL;
+	_cleanup_free_ struct dda_pf_view *v = NULL;
 	struct dda_device *only = NULL;
-	struct json_object *a = NULL;
+	_cleanup_json_ struct json_object *o = NULL;
 	size_t shown = 0;
 	int c, r;
 
@@ -317,7 +163,7 @@ static int list(int argc, char **argv)
 	if (r == 0 && optind < argc) {
 		r = dda_host_resolve(h, argv[optind], &only);
 		if (r == 0 && (!only->has_sriov || only->physfn))
-			r = dda_error_code(-EINVAL, "not-sriov", only->name, "'%s' is not an SR-IOV physical function%s%s",
+			r = dda_error_input(-EINVAL, "not-sriov", only->name, "'%s' is not an SR-IOV physical function%s%s",
 					   only->name, only->physfn ? ": it is a VF of " : "",
 					   only->physfn ? only->physfn->name : "");
 	}
@@ -327,15 +173,15 @@ static int list(int argc, char **argv)
 	if (!v)
 		return cli_fail(-ENOMEM);
 	if (arg_json)
-		a = json_object_new_array();
+		o = dda_report_vf_list();
 	for (size_t i = 0; i < h->ndevs; i++) {
 		struct dda_device *pf = &h->devs[i];
 
 		if (!pf->has_sriov || pf->physfn || (only && pf != only))
 			continue;
-		pf_view_read(s, pf, v);
+		dda_pf_view_read(s, pf, v);
 		if (arg_json) {
-			json_object_array_add(a, pf_json(s, h, v));
+			dda_report_vf_list_add(o, dda_report_pf(s, h, v));
 		} else {
 			if (shown)
 				printf("\n");
@@ -343,14 +189,10 @@ static int list(int argc, char **argv)
 		}
 		shown++;
 	}
-	if (arg_json) {
-		_cleanup_json_ struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "pfs", a);
+	if (arg_json)
 		cli_print_json(o);
-	} else if (!shown) {
+	else if (!shown)
 		printf("no SR-IOV capable device on this host\n");
-	}
 	return EXIT_OK;
 }
 
@@ -414,16 +256,9 @@ static int set(int argc, char **argv)
 		r = dda_sriov_set(ses.state, argv[optind], (int)count, pool ? DDA_SRIOV_POOL : 0, &rep);
 	cli_session_close(&ses);
 	if (arg_json && r == 0) {
-		_cleanup_json_ struct json_object *o = json_object_new_object();
-		struct json_object *lines = json_object_new_array();
+		_cleanup_json_ struct json_object *o =
+			dda_report_vf_set(canonical(argv[optind], pf), (int)count, pool, &rep);
 
-		for (size_t i = 0; i < rep.n; i++)
-			json_object_array_add(lines, json_object_new_string(rep.lines[i]));
-		json_object_object_add(o, "action", json_object_new_string("set"));
-		json_object_object_add(o, "physfn", json_object_new_string(canonical(argv[optind], pf)));
-		json_object_object_add(o, "count", json_object_new_int((int)count));
-		json_object_object_add(o, "pool", json_object_new_boolean(pool));
-		json_object_object_add(o, "done", lines);
 		cli_print_json(o);
 	} else {
 		for (size_t i = 0; i < rep.n; i++)
@@ -454,7 +289,7 @@ static int resolve_vf(struct dda_host *h, const struct dda_device *pf, const cha
 
 	if (dda_parse_u32(arg, 10, &idx) == 0) {
 		if ((int)idx >= pf->sriov_num)
-			return dda_error_code(-ENODEV, "no-vf", pf->name, "'%s' has %d VF%s: there is no VF %u%s", pf->name,
+			return dda_error_input(-ENODEV, "no-vf", pf->name, "'%s' has %d VF%s: there is no VF %u%s", pf->name,
 					      pf->sriov_num, pf->sriov_num == 1 ? "" : "s", idx,
 					      pf->sriov_num ? "" : " ('ddactl vf set PF --count N' creates them)");
 		*ret = idx;
@@ -464,7 +299,7 @@ static int resolve_vf(struct dda_host *h, const struct dda_device *pf, const cha
 	if (r < 0)
 		return r;
 	if (d->physfn != pf || d->vf_index < 0)
-		return dda_error_code(-EINVAL, "bad-device", d->name, "'%s' is not a VF of '%s'", d->name, pf->name);
+		return dda_error_input(-EINVAL, "bad-device", d->name, "'%s' is not a VF of '%s'", d->name, pf->name);
 	*ret = (unsigned)d->vf_index;
 	return 0;
 }
@@ -556,7 +391,7 @@ static int config(int argc, char **argv)
 	if (r == 0)
 		r = dda_host_resolve(h, argv[optind], &pf);
 	if (r == 0 && (!pf->has_sriov || pf->physfn))
-		r = dda_error_code(-EINVAL, "not-sriov", pf->name, "'%s' is not an SR-IOV physical function", pf->name);
+		r = dda_error_input(-EINVAL, "not-sriov", pf->name, "'%s' is not an SR-IOV physical function", pf->name);
 	if (r == 0)
 		r = resolve_vf(h, pf, argv[optind + 1], &vf);
 	if (r == 0 && forget)
@@ -567,12 +402,8 @@ static int config(int argc, char **argv)
 	if (r < 0)
 		return cli_fail(r);
 	if (arg_json) {
-		_cleanup_json_ struct json_object *o = json_object_new_object();
+		_cleanup_json_ struct json_object *o = dda_report_vf_config(pf->name, vf, forget ? NULL : &stored);
 
-		json_object_object_add(o, "action", json_object_new_string(forget ? "forget" : "config"));
-		json_object_object_add(o, "physfn", json_object_new_string(pf->name));
-		json_object_object_add(o, "vf_index", json_object_new_int((int)vf));
-		json_object_object_add(o, "policy", forget ? NULL : policy_json(&stored));
 		cli_print_json(o);
 	} else if (forget) {
 		printf("'%s' VF %u: stored policy forgotten (the kernel keeps its current settings)\n", pf->name, vf);

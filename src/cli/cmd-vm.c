@@ -13,7 +13,8 @@
 
 #include "cli.h"
 #include "error.h"
-#include "hostpath.h"
+#include "hostpath.h"	/* dda_parse_*: numbers as typed, no reads */
+#include "hostinfo.h"
 #include "pool.h"
 #include "qemu.h"
 #include "report.h"
@@ -93,20 +94,6 @@ static int parse_mib(const char *s, int64_t *ret)
  * in MiB: no guest RAM or MMIO window can be larger. */
 #define ARCH_LIMIT_MB (1ULL << (52 - 20))
 
-/* The host's RAM in MiB (MemTotal), 0 when unknown.  VFIO pins every page
- * of a VM with assigned devices, so no such VM can have more. */
-static uint64_t host_ram_mb(void)
-{
-	_cleanup_free_ char *info = NULL;
-	unsigned long long kb;
-	const char *p;
-
-	if (dda_read_alloc(&info, NULL, "proc/meminfo") < 0 || !(p = strstr(info, "MemTotal:")) ||
-	    sscanf(p + 9, "%llu kB", &kb) != 1)
-		return 0;
-	return kb / 1024;
-}
-
 enum {
 	OPT_MEMORY = 256, OPT_CPUS, OPT_DISK, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_FIRMWARE, OPT_ACCEL,
 	OPT_QEMU_ARG, OPT_MMIO_BELOW, OPT_MMIO_ABOVE, OPT_HOTPLUG,
@@ -156,7 +143,7 @@ static int parse_definition(int argc, char **argv, struct dda_vm *vm)
 	while (rc == 0 && (c = getopt_long(argc, argv, "jh", def_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_MEMORY: {
-			uint64_t ram = host_ram_mb();
+			uint64_t ram = dda_host_ram_mb();
 
 			if (parse_mib(optarg, &v) < 0 || v < 16 || (uint64_t)v > ARCH_LIMIT_MB)
 				rc = cli_usage_error("vm", "bad --memory '%s' (MiB, or with K/M/G/T; 16M to 4P)", optarg);
@@ -243,12 +230,8 @@ static void said(const char *vm, const char *action, const char *result, const c
 	va_list ap;
 
 	if (arg_json) {
-		_cleanup_json_ struct json_object *o = json_object_new_object();
+		_cleanup_json_ struct json_object *o = dda_report_vm_action(vm, action, result, device);
 
-		json_object_object_add(o, "vm", json_object_new_string(vm));
-		json_object_object_add(o, "action", json_object_new_string(action));
-		json_object_object_add(o, "result", json_object_new_string(result));
-		json_object_object_add(o, "device", device ? json_object_new_string(device) : NULL);
 		cli_print_json(o);
 		return;
 	}
@@ -256,67 +239,6 @@ static void said(const char *vm, const char *action, const char *result, const c
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
-}
-
-/* The device of the VM that brought companion d along: the one given to
- * the guest from the same IOMMU group (groups are the pool's record; the
- * database ties every VM device to its pool row).  buf: the fallback,
- * what brought it into the pool. */
-static const char *companion_of(struct dda_state *s, const struct dda_vm_device *devs, size_t n,
-				const struct dda_vm_device *d, char buf[static DDA_PCIADDR_LEN])
-{
-	struct dda_pool_entry me, other;
-
-	if (d->requested || dda_pool_get(s, d->address, &me) < 0)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		if (devs[i].requested && dda_pool_get(s, devs[i].address, &other) == 0 && other.group == me.group)
-			return devs[i].address;
-	snprintf(buf, DDA_PCIADDR_LEN, "%s", me.brought_by);
-	return buf[0] ? buf : NULL;
-}
-
-static struct json_object *vm_json(struct dda_state *s, const struct dda_vm *vm)
-{
-	_cleanup_free_ struct dda_vm_device *devs = NULL;
-	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
-	pid_t pid = dda_vm_pid(vm->name);
-	size_t n = 0;
-
-	json_object_object_add(o, "vm", json_object_new_string(vm->name));
-	json_object_object_add(o, "state", json_object_new_string(pid > 0 ? "running" : "stopped"));
-	json_object_object_add(o, "pid", pid > 0 ? json_object_new_int(pid) : NULL);
-	json_object_object_add(o, "memory_mb", json_object_new_int64((int64_t)vm->memory_mb));
-	json_object_object_add(o, "cpus", json_object_new_int((int)vm->cpus));
-	json_object_object_add(o, "disk", vm->disk[0] ? json_object_new_string(vm->disk) : NULL);
-	json_object_object_add(o, "kernel", vm->kernel[0] ? json_object_new_string(vm->kernel) : NULL);
-	json_object_object_add(o, "initrd", vm->initrd[0] ? json_object_new_string(vm->initrd) : NULL);
-	json_object_object_add(o, "append", vm->append[0] ? json_object_new_string(vm->append) : NULL);
-	json_object_object_add(o, "firmware", json_object_new_string(vm->firmware));
-	json_object_object_add(o, "accel", json_object_new_string(vm->accel));
-	json_object_object_add(o, "qemu_args", json_tokener_parse(vm->qemu_args));
-	json_object_object_add(o, "mmio_below_4g_mb", vm->mmio_below_mb >= 0 ? json_object_new_int64(vm->mmio_below_mb) : NULL);
-	json_object_object_add(o, "mmio_above_4g_mb", vm->mmio_above_mb >= 0 ? json_object_new_int64(vm->mmio_above_mb) : NULL);
-	json_object_object_add(o, "hotplug_ports", json_object_new_int((int)vm->hotplug_ports));
-	json_object_object_add(o, "created_at", json_object_new_string(vm->created_at));
-	if (dda_vm_devices(s, vm->name, &devs, &n) == 0)
-		for (size_t i = 0; i < n; i++) {
-			struct json_object *x = json_object_new_object();
-			char buf[DDA_PCIADDR_LEN];
-			const char *by = companion_of(s, devs, n, &devs[i], buf);
-
-			json_object_object_add(x, "address", json_object_new_string(devs[i].address));
-			json_object_object_add(x, "location_path", json_object_new_string(devs[i].location_path));
-			json_object_object_add(x, "vendor_id", dda_json_hex(devs[i].vendor, 4));
-			json_object_object_add(x, "device_id", dda_json_hex(devs[i].device, 4));
-			json_object_object_add(x, "companion_of", by ? json_object_new_string(by) : NULL);
-			json_object_object_add(x, "from_pool", devs[i].via_pool[0] ? json_object_new_string(devs[i].via_pool) : NULL);
-			json_object_object_add(x, "qemu_id", devs[i].qemu_id[0] ? json_object_new_string(devs[i].qemu_id) : NULL);
-			json_object_object_add(x, "state", json_object_new_string(devs[i].state == DDA_VM_DEVICE_REMOVING ? "removal-pending" : "assigned"));
-			json_object_array_add(a, x);
-		}
-	json_object_object_add(o, "devices", a);
-	return o;
 }
 
 static void print_devices(struct dda_state *s, const char *name, const char *indent)
@@ -370,7 +292,7 @@ struct vm_call {
 	uint16_t any_vendor, any_device;	/* --any, parsed */
 	struct dda_state *s;		/* read-only for looks, locked for changes */
 	struct dda_host *h;		/* scanned when a subcommand needs it */
-	struct json_object *stopped;	/* stop --all --json: the VMs stopped */
+	struct json_object *stopped;	/* stop --all --json: the document of the VMs stopped */
 };
 
 /* What the user gave ddactl (--append, paths, QEMU arguments) echoed to
@@ -395,12 +317,8 @@ static int vm_list(struct vm_call *c)
 	if (r < 0)
 		return r;
 	if (arg_json) {
-		_cleanup_json_ struct json_object *o = json_object_new_object();
-		struct json_object *a = json_object_new_array();
+		_cleanup_json_ struct json_object *o = dda_report_vm_list(c->s, vms, n);
 
-		for (size_t i = 0; i < n; i++)
-			json_object_array_add(a, vm_json(c->s, &vms[i]));
-		json_object_object_add(o, "vms", a);
 		cli_print_json(o);
 		return 0;
 	}
@@ -428,14 +346,9 @@ static int show_qemu_args(struct vm_call *c)
 	if (r < 0)
 		return r;
 	if (arg_json) {
-		_cleanup_json_ struct json_object *o = json_object_new_object();
-		struct json_object *a = json_object_new_array();
+		_cleanup_json_ struct json_object *o = dda_report_vm_qemu_argv(c->name, qv);
 
-		for (size_t i = 0; qv[i]; i++)
-			json_object_array_add(a, json_object_new_string(qv[i]));
 		dda_strv_free(qv);
-		json_object_object_add(o, "vm", json_object_new_string(c->name));
-		json_object_object_add(o, "qemu_argv", a);
 		cli_print_json(o);
 		return 0;
 	}
@@ -481,11 +394,9 @@ static int show_libvirt(struct vm_call *c)
 		       a.domain, a.bus, a.dev, a.fn);
 	}
 	if (arg_json) {
-		_cleanup_json_ struct json_object *o = json_object_new_object();
-
 		fclose(f);
-		json_object_object_add(o, "vm", json_object_new_string(c->name));
-		json_object_object_add(o, "libvirt_xml", json_object_new_string(xml ? xml : ""));
+		_cleanup_json_ struct json_object *o = dda_report_vm_libvirt(c->name, xml);
+
 		cli_print_json(o);
 	}
 	return 0;
@@ -526,17 +437,10 @@ static int vm_show(struct vm_call *c)
 	if (c->libvirt)
 		return show_libvirt(c);
 	if (arg_json) {
-		_cleanup_json_ struct json_object *o = vm_json(c->s, &vm);
+		_cleanup_json_ struct json_object *o = !strcmp(c->sub, "devices") ? dda_report_vm_devices(c->s, vm.name)
+										   : dda_report_vm(c->s, &vm);
 
-		if (!strcmp(c->sub, "devices")) {
-			_cleanup_json_ struct json_object *d = json_object_new_object();
-
-			json_object_object_add(d, "vm", json_object_new_string(vm.name));
-			json_object_object_add(d, "devices", json_object_get(json_object_object_get(o, "devices")));
-			cli_print_json(d);
-		} else {
-			cli_print_json(o);
-		}
+		cli_print_json(o);
 	} else if (!strcmp(c->sub, "devices")) {
 		print_devices(c->s, c->name, "");
 	} else {
@@ -561,25 +465,11 @@ static int vm_console(struct vm_call *c)
 	if (!f)
 		return dda_error(-errno, c->name, "VM '%s' has no console log yet (%s)", c->name, path);
 	if (arg_json) {
-		/* the guest's bytes, line by line, escaped as every echo is */
-		_cleanup_json_ struct json_object *o = json_object_new_object();
-		struct json_object *lines = json_object_new_array();
-		_cleanup_free_ char *l = NULL, *safe = NULL;
-		size_t cap = 0;
-		ssize_t len;
+		_cleanup_json_ struct json_object *o = NULL;
 
-		while ((len = getline(&l, &cap, f)) > 0) {
-			if (l[len - 1] == '\n')
-				l[--len] = '\0';
-			free(safe);
-			safe = malloc((size_t)len * 4 + 1);
-			if (!safe)
-				return -ENOMEM;
-			dda_text_escape(safe, (size_t)len * 4 + 1, l);
-			json_object_array_add(lines, json_object_new_string(safe));
-		}
-		json_object_object_add(o, "vm", json_object_new_string(c->name));
-		json_object_object_add(o, "lines", lines);
+		r = dda_report_vm_console(c->name, f, &o);
+		if (r < 0)
+			return r;
 		cli_print_json(o);
 		return 0;
 	}
@@ -622,11 +512,7 @@ static int stop_one(struct vm_call *c, const char *name)
 	int r = dda_vmrun_stop(c->s, name, c->timeout >= 0 ? c->timeout : 60, &forced);
 
 	if (r == 0 && c->stopped) {
-		struct json_object *x = json_object_new_object();
-
-		json_object_object_add(x, "vm", json_object_new_string(name));
-		json_object_object_add(x, "result", json_object_new_string(forced ? "turned-off" : "powered-down"));
-		json_object_array_add(c->stopped, x);
+		dda_report_vm_stopped_add(c->stopped, name, forced ? "turned-off" : "powered-down");
 	} else if (r == 0) {
 		said(name, "stop", forced ? "turned-off" : "powered-down", NULL, "VM '%s' %s", name,
 		     forced ? "turned off (it did not power down in time)" : "powered down");
@@ -649,7 +535,7 @@ static int vm_stop(struct vm_call *c)
 		return r < 0 ? r : stop_one(c, c->name);
 	}
 	/* --json: one document for all of them */
-	_cleanup_json_ struct json_object *stopped = arg_json ? json_object_new_array() : NULL;
+	_cleanup_json_ struct json_object *stopped = arg_json ? dda_report_vm_stopped() : NULL;
 
 	c->stopped = stopped;
 	r = dda_vm_list(c->s, &vms, &n);
@@ -659,7 +545,7 @@ static int vm_stop(struct vm_call *c)
 		if (dda_vm_pid(vms[i].name) <= 0)
 			continue;
 		if (stop_one(c, vms[i].name) < 0) {
-			e = *dda_last_error();
+			e = dda_error_save();
 			fprintf(stderr, "ddactl: %s\n", e.message);
 			if (!first.err)
 				first = e;
@@ -670,14 +556,9 @@ static int vm_stop(struct vm_call *c)
 		return r;
 	if (first.err)
 		/* the first failure is the command's error */
-		return dda_error_code(first.err, first.code, first.device, "%s", first.message);
-	if (stopped) {
-		_cleanup_json_ struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "action", json_object_new_string("stop"));
-		json_object_object_add(o, "vms", json_object_get(stopped));
-		cli_print_json(o);
-	}
+		return dda_error_restore(&first, -EIO);
+	if (stopped)
+		cli_print_json(stopped);
 	return 0;
 }
 
@@ -688,7 +569,7 @@ static int add_from_pool(struct vm_call *c)
 	int r;
 
 	if (!dda_npool_exists(c->s, c->pool))
-		return dda_error_code(-ENOENT, "no-pool", c->pool, "no pool named '%s' ('ddactl pool create %s')",
+		return dda_error_input(-ENOENT, "no-pool", c->pool, "no pool named '%s' ('ddactl pool create %s')",
 				      c->pool, c->pool);
 	r = dda_vm_pool_request_add(c->s, c->name, c->pool);
 	if (r == 0)
@@ -811,7 +692,7 @@ static int vm_define(int argc, char **argv, const char *sub)
 			r = dda_error_code(-EBUSY, "running", name, "VM '%s' is running: stop it before changing it", name);
 		optind = 2;
 		if (r == 0 && parse_definition(argc, argv, &vm))
-			r = dda_error_code(-EIO, "usage", name, "the options for VM '%s' could not be applied again", name);
+			r = dda_error_input(-EIO, "usage", name, "the options for VM '%s' could not be applied again", name);
 	}
 	if (r < 0) {
 		cli_session_close(&ses);
@@ -822,7 +703,7 @@ static int vm_define(int argc, char **argv, const char *sub)
 	if (r == 0)
 		r = dda_vm_get(ses.state, name, &vm);
 	if (r == 0 && arg_json) {
-		_cleanup_json_ struct json_object *o = vm_json(ses.state, &vm);
+		_cleanup_json_ struct json_object *o = dda_report_vm(ses.state, &vm);
 
 		cli_print_json(o);
 	} else if (r == 0) {

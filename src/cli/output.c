@@ -40,25 +40,11 @@ void cli_json_early(int argc, char **argv)
 			arg_json = true;
 }
 
-/* Codes of errors that name something the user typed wrongly: a device,
- * VM, pool or VF that does not exist, or a count the device cannot take. */
-static const char *const bad_input[] = {
-	"bad-device", "usage", "no-device", "no-vm", "no-pool", "no-vf", "too-many-vfs", "not-sriov",
-};
-
 int cli_fail(int r)
 {
-	const struct dda_error_info *e = dda_last_error();
 	struct dda_error_info tmp, safe;
+	const struct dda_error_info *e = dda_error_for(r, &tmp);
 
-	if (!e->err) {
-		/* A failure nobody described: say what errno says. */
-		memset(&tmp, 0, sizeof(tmp));
-		tmp.err = r;
-		snprintf(tmp.code, sizeof(tmp.code), "%s", dda_errno_code(r));
-		snprintf(tmp.message, sizeof(tmp.message), "%s", strerror(-r));
-		e = &tmp;
-	}
 	/* The message quotes what the user typed: never hand a terminal
 	 * its escape sequences, in text or in JSON. */
 	safe = *e;
@@ -73,10 +59,7 @@ int cli_fail(int r)
 		fprintf(stderr, "ddactl: %s\n", e->message);
 	}
 	/* 2 is for what the user typed; a driver's EINVAL is a refusal (1). */
-	for (size_t i = 0; i < ARRAY_SIZE(bad_input); i++)
-		if (!strcmp(e->code, bad_input[i]))
-			return EXIT_USAGE;
-	return EXIT_FAIL;
+	return e->cls == DDA_ERR_INPUT ? EXIT_USAGE : EXIT_FAIL;
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -89,7 +72,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	dda_text_escape(msg, sizeof(msg), raw);
 	if (arg_json) {
-		struct dda_error_info e = { .err = -EINVAL };
+		struct dda_error_info e = { .err = -EINVAL, .cls = DDA_ERR_INPUT };
 
 		snprintf(e.code, sizeof(e.code), "usage");
 		snprintf(e.message, sizeof(e.message), "%s", msg);

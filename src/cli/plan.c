@@ -21,7 +21,7 @@ int cli_check_device_names(int argc, char **argv)
 		if (dda_is_locpath(argv[i]) ? dda_locpath_parse(argv[i], &l) < 0 : dda_pciaddr_parse(argv[i], &a) < 0)
 			/* the same words as dda_host_resolve, which meets
 			 * them again with the host at hand */
-			return dda_error_code(-EINVAL, "bad-device", argv[i],
+			return dda_error_input(-EINVAL, "bad-device", argv[i],
 					      "'%s' is neither a PCI address (0000:04:00.0 or 04:00.0) nor a location path (PCIROOT(0)#PCI(0300)#PCI(0000))",
 					      argv[i]);
 	return 0;
@@ -48,7 +48,7 @@ int cli_resolve_devices(struct dda_host *h, int argc, char **argv, struct dda_de
 	int r;
 
 	if (argc <= 0)
-		return dda_error_code(-EINVAL, "usage", NULL, "no device named (give a PCI address or a location path)");
+		return dda_error_input(-EINVAL, "usage", NULL, "no device named (give a PCI address or a location path)");
 	v = calloc((size_t)argc, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -66,34 +66,8 @@ int cli_resolve_devices(struct dda_host *h, int argc, char **argv, struct dda_de
 void cli_print_plan(const struct dda_plan *p, const char *verb, bool dry_run)
 {
 	if (arg_json) {
-		_cleanup_json_ struct json_object *o = json_object_new_object();
-		struct json_object *a = json_object_new_array();
+		_cleanup_json_ struct json_object *o = dda_report_plan(p, verb, dry_run);
 
-		for (size_t i = 0; i < p->n; i++) {
-			const struct dda_move *m = &p->moves[i];
-			struct json_object *x = json_object_new_object();
-
-			json_object_object_add(x, "address", json_object_new_string(m->dev->name));
-			json_object_object_add(x, "location_path",
-					       m->dev->location_path[0] ? json_object_new_string(m->dev->location_path) : NULL);
-			json_object_object_add(x, "name", m->dev->name_str ? json_object_new_string(m->dev->name_str) : NULL);
-			json_object_object_add(x, "iommu_group",
-					       m->dev->group_id >= 0 ? json_object_new_int(m->dev->group_id) : NULL);
-			json_object_object_add(x, "from_driver", m->from[0] ? json_object_new_string(m->from) : NULL);
-			json_object_object_add(x, "to_driver", m->to[0] ? json_object_new_string(m->to) : NULL);
-			json_object_object_add(x, "companion_of",
-					       m->brought_by ? json_object_new_string(m->brought_by->name) : NULL);
-			json_object_object_add(x, "reset", json_object_new_boolean(m->reset));
-			json_object_object_add(x, "already_done", json_object_new_boolean(m->skip));
-			json_object_object_add(x, "unrecorded", json_object_new_boolean(m->unrecorded));
-			json_object_object_add(x, "quarantined", json_object_new_boolean(m->quarantined));
-			json_object_array_add(a, x);
-		}
-		json_object_object_add(o, "action", json_object_new_string(verb));
-		json_object_object_add(o, "dry_run", json_object_new_boolean(dry_run));
-		json_object_object_add(o, "forced", json_object_new_boolean(p->forced));
-		json_object_object_add(o, "forced_reasons", p->forced ? json_object_new_string(p->force_reasons) : NULL);
-		json_object_object_add(o, "devices", a);
 		cli_print_json(o);
 		return;
 	}

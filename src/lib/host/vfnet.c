@@ -137,7 +137,7 @@ void dda_vf_policy_format(const struct dda_vf_policy *p, char *buf, size_t size)
 #undef PUT
 }
 
-int dda_vfnet_netdev(const char *pf, char *buf, size_t size)
+int dda_vfnet_netdev_find(const char *pf, char *buf, size_t size)
 {
 	_cleanup_closedir_ DIR *d = dda_opendir("sys/bus/pci/devices/%s/net", pf);
 	struct dirent *e;
@@ -148,6 +148,13 @@ int dda_vfnet_netdev(const char *pf, char *buf, size_t size)
 				snprintf(buf, size, "%s", e->d_name);
 				return 0;
 			}
+	return -ENOTSUP;
+}
+
+int dda_vfnet_netdev(const char *pf, char *buf, size_t size)
+{
+	if (dda_vfnet_netdev_find(pf, buf, size) == 0)
+		return 0;
 	return dda_error_code(-ENOTSUP, "no-netdev", pf,
 			      "'%s' has no network interface: VF network policy is set through the PF's interface (is its driver bound?)",
 			      pf);
@@ -575,7 +582,7 @@ int dda_vfnet_apply(const char *pf, unsigned vf, const struct dda_vf_policy *p, 
 			}
 	dda_error_clear();
 	if (n > 0 && !known)
-		return dda_error_code(-ENODEV, "no-vf", pf, "'%s' (%s) has no VF %u (it has %zu)", pf, ifname, vf, n);
+		return dda_error_input(-ENODEV, "no-vf", pf, "'%s' (%s) has no VF %u (it has %zu)", pf, ifname, vf, n);
 
 	for (unsigned opt = 1; opt & DDA_VF_ALL; opt <<= 1) {
 		char what[64], extack[256], undone[128], kept[128], tail[320], hint[160] = "";

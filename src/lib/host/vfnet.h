@@ -85,6 +85,8 @@ void dda_vf_policy_format(const struct dda_vf_policy *p, char *buf, size_t size)
 /* The PF's network interface name into buf; -ENOTSUP (recorded, naming
  * the PF) when it has none. */
 int dda_vfnet_netdev(const char *pf, char *buf, size_t size) _must_check_;
+/* Same for a caller to whom no interface is an answer: records nothing. */
+int dda_vfnet_netdev_find(const char *pf, char *buf, size_t size) _must_check_;
 
 /* The kernel's view of every VF of the PF's interface: up to max entries
  * into ret, *ret_n gets the count.  Errors recorded naming the PF. */

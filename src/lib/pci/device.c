@@ -22,6 +22,21 @@
 #define IORESOURCE_PREFETCH 0x00002000
 #define IORESOURCE_MEM_64 0x00100000
 
+bool dda_device_ids_at(const char *addr, uint16_t vendor, uint16_t device)
+{
+	uint64_t v, d;
+
+	return dda_read_u64(&v, SYSDEV "vendor", addr) == 0 && dda_read_u64(&d, SYSDEV "device", addr) == 0 &&
+	       v == vendor && d == device;
+}
+
+int dda_device_autoprobe(const char *addr)
+{
+	uint64_t ap;
+
+	return dda_read_u64(&ap, SYSDEV "sriov_drivers_autoprobe", addr) == 0 ? (int)ap : -1;
+}
+
 const char *dda_devtype_name(enum dda_devtype t)
 {
 	static const char *const names[] = {

@@ -175,6 +175,15 @@ static inline bool dda_device_same_ids(const struct dda_device *d, uint16_t vend
 	return d->vendor == vendor && d->device == device && d->subvendor == subvendor && d->subdevice == subdevice;
 }
 
+/* Whether the function at addr has these ids now (false when it cannot
+ * be read): a record still describes the card in that slot.  Reads two
+ * files, no scan; records nothing. */
+bool dda_device_ids_at(const char *addr, uint16_t vendor, uint16_t device);
+
+/* A PF's sriov_drivers_autoprobe: 1, 0, or -1 when it cannot be read
+ * (no SR-IOV, no such function).  Records nothing. */
+int dda_device_autoprobe(const char *addr);
+
 /* Adds a note / use / reason; they only fail on OOM (-ENOMEM). */
 int dda_device_note(struct dda_device *d, const char *fmt, ...) _printf_(2, 3) _must_check_;
 int dda_device_add_use(struct dda_device *d, enum dda_use_kind kind, bool critical,

@@ -601,22 +601,22 @@ int dda_host_resolve(const struct dda_host *h, const char *name, struct dda_devi
 
 	if (dda_is_locpath(name)) {
 		if (dda_locpath_parse(name, &l) < 0)
-			return dda_error_code(-EINVAL, "bad-device", name,
+			return dda_error_input(-EINVAL, "bad-device", name,
 					      "'%s' is not a valid location path (expected e.g. PCIROOT(0)#PCI(0300)#PCI(0000))",
 					      name);
 		d = dda_host_find_locpath(h, name);
 		if (!d)
-			return dda_error_code(-ENODEV, "no-device", name, "no PCI function at location path '%s'", name);
+			return dda_error_input(-ENODEV, "no-device", name, "no PCI function at location path '%s'", name);
 		*ret = d;
 		return 0;
 	}
 	if (dda_pciaddr_parse(name, &a) < 0)
-		return dda_error_code(-EINVAL, "bad-device", name,
+		return dda_error_input(-EINVAL, "bad-device", name,
 				      "'%s' is neither a PCI address (0000:04:00.0 or 04:00.0) nor a location path",
 				      name);
 	d = dda_host_find(h, &a);
 	if (!d)
-		return dda_error_code(-ENODEV, "no-device", name, "no PCI function '%s' on this host", name);
+		return dda_error_input(-ENODEV, "no-device", name, "no PCI function '%s' on this host", name);
 	*ret = d;
 	return 0;
 }

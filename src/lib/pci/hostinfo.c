@@ -11,6 +11,18 @@
 #include "hostinfo.h"
 #include "hostpath.h"
 
+uint64_t dda_host_ram_mb(void)
+{
+	_cleanup_free_ char *info = NULL;
+	unsigned long long kb;
+	const char *p;
+
+	if (dda_read_alloc(&info, NULL, "proc/meminfo") < 0 || !(p = strstr(info, "MemTotal:")) ||
+	    sscanf(p + 9, "%llu kB", &kb) != 1)
+		return 0;
+	return kb / 1024;
+}
+
 const char *dda_vfio_state_name(enum dda_vfio_state s)
 {
 	switch (s) {

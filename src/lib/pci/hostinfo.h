@@ -7,6 +7,7 @@
 #define DDA_HOSTINFO_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "cleanup.h"
 
@@ -42,6 +43,9 @@ struct dda_hostinfo {
 };
 
 int dda_hostinfo_read(struct dda_hostinfo *ret) _must_check_;
+
+/* The host's RAM in MiB (MemTotal), 0 when unknown.  Records nothing. */
+uint64_t dda_host_ram_mb(void);
 void dda_hostinfo_release(struct dda_hostinfo *h);
 const char *dda_vfio_state_name(enum dda_vfio_state s);
 

@@ -154,7 +154,7 @@ int dda_audit(struct dda_state *s, const char *op, const char *device, enum dda_
 {
 	/* A failure being recorded is the caller's error to return: a
 	 * failed write must not replace it (the reason is often its text). */
-	struct dda_error_info keep = *dda_last_error();
+	struct dda_error_info keep = dda_error_save();
 	char why[1200];
 	int r;
 
@@ -162,7 +162,7 @@ int dda_audit(struct dda_state *s, const char *op, const char *device, enum dda_
 	r = insert(s, op, device, o, why, detail, NULL);
 	to_syslog(op, device, o, why, detail);
 	if (r < 0 && reason)
-		dda_error_code(keep.err ? keep.err : r, keep.code, keep.device, "%s", keep.message);
+		dda_error_restore(&keep, r);
 	return r;
 }
 
@@ -314,7 +314,7 @@ int dda_audit_parse_since(const char *text, time_t now, char ret[24])
 
 	if (!text || (parse_absolute(text, &when) < 0 && parse_age(text, now, &when) < 0) || !gmtime_r(&when, &tm)) {
 		dda_text_escape(shown, sizeof(shown), text);
-		return dda_error_code(-EINVAL, "usage", NULL,
+		return dda_error_input(-EINVAL, "usage", NULL,
 				      "'%s' is not a time: give an ISO 8601 UTC time (2026-12-02T04:00:00Z), a date (2026-12-02) or an age (90m, 12h, 2d, 1w)",
 				      shown);
 	}

@@ -301,7 +301,7 @@ int dda_sriov_vf_config(struct dda_state *s, const struct dda_device *pf, unsign
 	kept.set &= ra < 0 ? res.applied : DDA_VF_ALL;
 	policy_merge(&stored, &kept);
 	if (ra < 0) {
-		struct dda_error_info e = *dda_last_error();
+		struct dda_error_info e = dda_error_save();
 		char detail[300];
 
 		/* Only what the kernel kept is a change to account for. */
@@ -309,7 +309,7 @@ int dda_sriov_vf_config(struct dda_state *s, const struct dda_device *pf, unsign
 		snprintf(detail, sizeof(detail), "VF %u: kept %s", vf, text);
 		(void)!dda_audit(s, "vf config", pf->name, DDA_OUTCOME_FAILED, e.message, detail);
 		if (policy_put(s, pf, vf, &stored) == 0)
-			dda_error_code(e.err, e.code, e.device, "%s", e.message);
+			dda_error_restore(&e, ra);
 		return ra;
 	}
 	r = policy_put(s, pf, vf, &stored);
@@ -362,10 +362,8 @@ static int policy_reapply(struct dda_state *s, const struct dda_device *pf, unsi
 		return 0;
 	if (r < 0)
 		return r;
-	if (dda_vfnet_netdev(pf->name, ifname, sizeof(ifname)) < 0) {
-		dda_error_clear();
+	if (dda_vfnet_netdev_find(pf->name, ifname, sizeof(ifname)) < 0)
 		return 0;
-	}
 	r = dda_vfnet_apply(pf->name, i, &p, DDA_VFNET_BEST_EFFORT, &res);
 	*ret_deferred = res.deferred != 0;
 	return r < 0 ? r : 1;
@@ -596,15 +594,15 @@ static int set_count(struct dda_state *s, struct dda_host *h, struct dda_device 
 	bool quiet, keep_any = false;
 
 	if (!pf->has_sriov)
-		return dda_error_code(-ENOTSUP, "not-sriov", pf->name, "'%s' is not SR-IOV capable (no SR-IOV capability)",
+		return dda_error_input(-ENOTSUP, "not-sriov", pf->name, "'%s' is not SR-IOV capable (no SR-IOV capability)",
 				      pf->name);
 	if (pf->physfn)
-		return dda_error_code(-ENOTSUP, "not-sriov", pf->name, "'%s' is itself a VF of '%s'", pf->name,
+		return dda_error_input(-ENOTSUP, "not-sriov", pf->name, "'%s' is itself a VF of '%s'", pf->name,
 				      pf->physfn->name);
 	if (pf->sriov_total < 0 || pf->sriov_num < 0)
 		return dda_error(-EIO, pf->name, "cannot read sriov_totalvfs / sriov_numvfs of '%s'", pf->name);
 	if (count > pf->sriov_total)
-		return dda_error_code(-ERANGE, "too-many-vfs", pf->name, "'%s' supports at most %d VFs (sriov_totalvfs); %d asked",
+		return dda_error_input(-ERANGE, "too-many-vfs", pf->name, "'%s' supports at most %d VFs (sriov_totalvfs); %d asked",
 				      pf->name, pf->sriov_total, count);
 	if (dda_pool_get(s, pf->name, &e) == 0 || dda_device_in_pool_driver(pf))
 		return dda_error_code(-EBUSY, "refused", pf->name,
@@ -763,7 +761,7 @@ static int set_count(struct dda_state *s, struct dda_host *h, struct dda_device 
 
 restore_autoprobe:
 	if (saved >= 0) {
-		struct dda_error_info err = *dda_last_error();
+		struct dda_error_info err = dda_error_save();
 		int r2 = cur_ap == saved ? 0 : write_autoprobe(pf->name, saved);
 
 		if (r2 == 0)
@@ -771,7 +769,7 @@ restore_autoprobe:
 		if (r2 < 0 && r == 0)
 			r = r2;
 		else if (r < 0)	/* the first failure is the one to tell */
-			dda_error_code(err.err, err.code, err.device, "%s", err.message);
+			dda_error_restore(&err, r);
 	}
 	if (r < 0)
 		return r;
@@ -835,7 +833,7 @@ int dda_sriov_set(struct dda_state *s, const char *name, int count, unsigned fla
 	int r;
 
 	if (count < 0)
-		return dda_error_code(-EINVAL, "usage", name, "a VF count cannot be negative");
+		return dda_error_input(-EINVAL, "usage", name, "a VF count cannot be negative");
 	r = scan_pf(&h, name, &pf);
 	if (r < 0)
 		return r;

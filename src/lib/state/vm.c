@@ -129,14 +129,14 @@ int dda_vm_get(struct dda_state *s, const char *name, struct dda_vm *ret)
 	int r;
 
 	if (!s)
-		return dda_error_code(-ENOENT, "no-vm", name, "no VM '%s' (see 'ddactl vm list')", name);
+		return dda_error_input(-ENOENT, "no-vm", name, "no VM '%s' (see 'ddactl vm list')", name);
 	r = prepare(s, "SELECT " VM_COLS " FROM vm WHERE name = ?", &st);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
 	if (r == SQLITE_DONE)
-		return dda_error_code(-ENOENT, "no-vm", name, "no VM '%s' (see 'ddactl vm list')", name);
+		return dda_error_input(-ENOENT, "no-vm", name, "no VM '%s' (see 'ddactl vm list')", name);
 	if (r != SQLITE_ROW)
 		return dda_state_error(s, "reading the VM");
 	read_vm(st, ret);

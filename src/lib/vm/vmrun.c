@@ -409,7 +409,7 @@ int dda_vmrun_assign(struct dda_state *s, struct dda_host *h, const char *vm, st
 			/* Nothing reached the guest: what this call recorded is
 			 * undone.  A function that was already the VM's companion
 			 * stays one: its group is in QEMU through another member. */
-			struct dda_error_info keep = *dda_last_error();
+			struct dda_error_info keep = dda_error_save();
 
 			dda_audit_end(s, audit, DDA_OUTCOME_ROLLED_BACK, keep.message);
 			if (was_companion)
@@ -419,7 +419,7 @@ int dda_vmrun_assign(struct dda_state *s, struct dda_host *h, const char *vm, st
 			for (size_t i = 0; d->group && i < d->group->nmembers; i++)
 				if (!had[i] && d->group->members[i] != d)
 					(void)!dda_vm_device_drop(s, d->group->members[i]->name);
-			dda_error_code(keep.err, keep.code, keep.device, "%s", keep.message);
+			dda_error_restore(&keep, r);
 			return r;
 		}
 	}
@@ -909,10 +909,10 @@ out:
 	dda_strv_free(argv);
 	if (r < 0 && dda_vm_pid(name) <= 0) {
 		/* Devices picked from named pools for this start go back. */
-		struct dda_error_info keep = *dda_last_error();
+		struct dda_error_info keep = dda_error_save();
 
 		(void)!dda_vmrun_reconcile(s, name, NULL, 0);
-		dda_error_code(keep.err ? keep.err : r, keep.code, keep.device, "%s", keep.message);
+		dda_error_restore(&keep, r);
 	}
 	return r;
 }

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "report.h"
+
+int dda_pool_view_build(struct dda_pool_view *ret, struct dda_state *s, struct dda_host *h,
+			const struct dda_pool_entry *v, size_t n)
+{
+	struct dda_pool_row *rows = n ? calloc(n, sizeof(*rows)) : NULL;
+
+	if (n && !rows)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct dda_pciaddr addr;
+		struct dda_device *d = NULL;
+
+		rows[i].e = &v[i];
+		if (h && dda_pciaddr_parse(v[i].address, &addr) == 0)
+			d = dda_host_find(h, &addr);
+		/* Names for the devices shown only: an empty pool loads none,
+		 * and pci.ids is the bulk of a short command's work. */
+		if (d)
+			(void)dda_host_name(h, d);
+		rows[i].dev = d;
+		if (!s || dda_vm_owner(s, v[i].address, rows[i].vm) < 0)
+			rows[i].vm[0] = '\0';
+	}
+	for (size_t i = 0; h && i < h->ndevs; i++)
+		if (h->devs[i].pool_mark == DDA_POOL_UNRECORDED)
+			(void)dda_host_name(h, &h->devs[i]);
+	ret->rows = rows;
+	ret->n = n;
+	ret->h = h;
+	return 0;
+}
+
+void dda_pool_view_release(struct dda_pool_view *pv)
+{
+	free(pv->rows);
+	pv->rows = NULL;
+	pv->n = 0;
+}
+
+static struct json_object *row_json(const struct dda_pool_view *pv, const struct dda_pool_row *row)
+{
+	const struct dda_pool_entry *e = row->e;
+	const struct dda_device *d = row->dev;
+	bool quarantined = dda_pool_entry_quarantined(e);
+	struct json_object *x = json_object_new_object(), *members = json_object_new_array();
+
+	/* The group as it moved: the pool holds every member. */
+	for (size_t k = 0; k < pv->n; k++)
+		if (pv->rows[k].e->group == e->group)
+			json_object_array_add(members, json_object_new_string(pv->rows[k].e->address));
+	json_object_object_add(x, "address", json_object_new_string(e->address));
+	json_object_object_add(x, "location_path", json_object_new_string(e->location_path));
+	json_object_object_add(x, "name", d && d->name_str ? json_object_new_string(d->name_str) : NULL);
+	json_object_object_add(x, "vendor_id", dda_json_hex(e->vendor, 4));
+	json_object_object_add(x, "device_id", dda_json_hex(e->device, 4));
+	json_object_object_add(x, "iommu_group", json_object_new_int(e->group));
+	json_object_object_add(x, "group_members", members);
+	json_object_object_add(x, "companion_of", e->brought_by[0] ? json_object_new_string(e->brought_by) : NULL);
+	json_object_object_add(x, "original_driver",
+			       e->original_driver[0] ? json_object_new_string(e->original_driver) : NULL);
+	json_object_object_add(x, "driver", d && d->driver[0] ? json_object_new_string(d->driver) : NULL);
+	json_object_object_add(x, "added_at", json_object_new_string(e->added_at));
+	json_object_object_add(x, "forced", json_object_new_boolean(e->forced));
+	json_object_object_add(x, "forced_by", e->forced ? json_object_new_string(e->forced_by) : NULL);
+	json_object_object_add(x, "forced_reasons", e->forced ? json_object_new_string(e->forced_reasons) : NULL);
+	json_object_object_add(x, "state", json_object_new_string(dda_pool_state_to_string(e->state)));
+	json_object_object_add(x, "quarantined", json_object_new_boolean(quarantined));
+	json_object_object_add(x, "quarantined_at", quarantined ? json_object_new_string(e->quarantined_at) : NULL);
+	json_object_object_add(x, "quarantine_reason",
+			       quarantined ? json_object_new_string(e->quarantine_reason) : NULL);
+	json_object_object_add(x, "vm", row->vm[0] ? json_object_new_string(row->vm) : NULL);
+	json_object_object_add(x, "present", json_object_new_boolean(d != NULL));
+	return x;
+}
+
+static struct json_object *unrecorded_json(const struct dda_host *h)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; h && i < h->ndevs; i++) {
+		const struct dda_device *d = &h->devs[i];
+		struct json_object *x;
+
+		if (d->pool_mark != DDA_POOL_UNRECORDED)
+			continue;
+		x = json_object_new_object();
+		json_object_object_add(x, "address", json_object_new_string(d->name));
+		json_object_object_add(x, "location_path", json_object_new_string(d->location_path));
+		json_object_object_add(x, "name", d->name_str ? json_object_new_string(d->name_str) : NULL);
+		json_object_object_add(x, "iommu_group", json_object_new_int(d->group_id));
+		json_object_object_add(x, "driver", json_object_new_string(d->driver));
+		json_object_array_add(a, x);
+	}
+	return a;
+}
+
+struct json_object *dda_report_pool(const struct dda_pool_view *pv)
+{
+	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	for (size_t i = 0; i < pv->n; i++)
+		json_object_array_add(a, row_json(pv, &pv->rows[i]));
+	json_object_object_add(o, "pool", a);
+	json_object_object_add(o, "unrecorded", unrecorded_json(pv->h));
+	return o;
+}
+
+struct json_object *dda_report_npool(bool add, const char *pool, struct dda_device *const *devs, size_t n)
+{
+	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(devs[i]->name));
+	json_object_object_add(o, "action", json_object_new_string(add ? "add" : "create"));
+	json_object_object_add(o, "pool", json_object_new_string(pool));
+	json_object_object_add(o, "devices", a);
+	return o;
+}
+
+struct json_object *dda_report_pool_release(const char *address, bool reset)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "action", json_object_new_string("release"));
+	json_object_object_add(o, "address", json_object_new_string(address));
+	json_object_object_add(o, "reset", json_object_new_boolean(reset));
+	json_object_object_add(o, "quarantined", json_object_new_boolean(false));
+	return o;
+}
+
+struct json_object *dda_report_pool_restore(const char *only, const struct dda_repair *rep)
+{
+	struct json_object *o = json_object_new_object(), *lines = json_object_new_array();
+
+	for (size_t i = 0; i < rep->n; i++)
+		json_object_array_add(lines, json_object_new_string(rep->lines[i]));
+	json_object_object_add(o, "action", json_object_new_string("restore"));
+	json_object_object_add(o, "device", only ? json_object_new_string(only) : NULL);
+	json_object_object_add(o, "done", lines);
+	return o;
+}
