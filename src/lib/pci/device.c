@@ -73,6 +73,18 @@ bool dda_device_is_bridge(const struct dda_device *d)
 	       d->type == DDA_TYPE_PCIE_TO_PCI;
 }
 
+int dda_device_cmp(const void *a, const void *b)
+{
+	return dda_pciaddr_cmp(&((const struct dda_device *)a)->addr, &((const struct dda_device *)b)->addr);
+}
+
+struct dda_device *dda_device_find(struct dda_device *devs, size_t n, const struct dda_pciaddr *a)
+{
+	struct dda_device key = { .addr = *a };
+
+	return bsearch(&key, devs, n, sizeof(*devs), dda_device_cmp);
+}
+
 bool dda_device_in_pool_driver(const struct dda_device *d)
 {
 	return strcmp(d->driver, "vfio-pci") == 0 || strcmp(d->driver, "pci-stub") == 0 ||

@@ -162,6 +162,14 @@ void dda_device_release(struct dda_device *d);
 const char *dda_devtype_name(enum dda_devtype t);
 const char *dda_severity_name(enum dda_severity s);
 bool dda_device_is_bridge(const struct dda_device *d);
+/* Orders functions by address (qsort, bsearch). */
+int dda_device_cmp(const void *a, const void *b);
+
+/* The function at a in devs (n of them, in address order), or NULL.  Host
+ * use looks its findings up here without knowing the host they came from,
+ * so that the scan (host.c) can call it and not the other way round. */
+struct dda_device *dda_device_find(struct dda_device *devs, size_t n, const struct dda_pciaddr *a);
+
 /* Bound to vfio-pci, a vfio variant driver, or pci-stub. */
 bool dda_device_in_pool_driver(const struct dda_device *d);
 

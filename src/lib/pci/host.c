@@ -12,11 +12,6 @@
 #include "names.h"
 #include "host.h"
 
-static int cmp_dev(const void *a, const void *b)
-{
-	return dda_pciaddr_cmp(&((const struct dda_device *)a)->addr, &((const struct dda_device *)b)->addr);
-}
-
 static int cmp_group(const void *a, const void *b)
 {
 	int x = ((const struct dda_group *)a)->id, y = ((const struct dda_group *)b)->id;
@@ -26,9 +21,7 @@ static int cmp_group(const void *a, const void *b)
 
 struct dda_device *dda_host_find(const struct dda_host *h, const struct dda_pciaddr *a)
 {
-	struct dda_device key = { .addr = *a };
-
-	return bsearch(&key, h->devs, h->ndevs, sizeof(*h->devs), cmp_dev);
+	return dda_device_find(h->devs, h->ndevs, a);
 }
 
 static struct dda_group *find_group(const struct dda_host *h, int id)
@@ -67,7 +60,7 @@ static int list_functions(struct dda_device **ret, size_t *ret_n)
 		dda_pciaddr_format(&a, devs[n].name);
 		n++;
 	}
-	qsort(devs, n, sizeof(*devs), cmp_dev);
+	qsort(devs, n, sizeof(*devs), dda_device_cmp);
 	*ret = TAKE_PTR(devs);
 	*ret_n = n;
 	return 0;
@@ -96,7 +89,7 @@ static void scope_add(struct scope *sc, const char *name, bool primary)
 	if (dda_pciaddr_parse(name, &a) < 0)
 		return;
 	key.addr = a;
-	d = bsearch(&key, sc->all, sc->n, sizeof(*sc->all), cmp_dev);
+	d = bsearch(&key, sc->all, sc->n, sizeof(*sc->all), dda_device_cmp);
 	if (!d)
 		return;
 	i = (size_t)(d - sc->all);
@@ -536,7 +529,7 @@ static int scan(struct dda_host **ret, unsigned flags, const struct dda_pciaddr 
 			(void)dda_host_name(h, &h->devs[i]);
 	}
 	if (flags & DDA_SCAN_HOST_USE) {
-		r = dda_hostuse_attach(h);
+		r = dda_hostuse_attach(h->devs, h->ndevs);
 		if (r < 0)
 			return r;
 	}

@@ -9,11 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "device.h"
 #include "hostpath.h"
 #include "hostuse.h"
 #include "text.h"
 #include "pciaddr.h"
-#include "host.h"
 
 struct facts {
 	struct dda_mount *mounts;
@@ -21,6 +21,12 @@ struct facts {
 	char *swaps;		/* "\nname\nname\n": basenames of swap devices */
 	char *route_ifs;	/* "\nif\n" for every interface with a route */
 	char *addr_ifs;		/* "\nif\n" for every interface with a non-link-local address */
+};
+
+/* The functions uses are attached to: the host scan's, in address order. */
+struct devices {
+	struct dda_device *v;
+	size_t n;
 };
 
 static void facts_release(struct facts *f)
@@ -440,7 +446,7 @@ static int exclusive_use(struct dda_device *d, const char *blk)
 /* With native NVMe multipath a namespace (nvme0n1) hangs under a virtual
  * subsystem, not under its controllers: its uses belong to every
  * controller of that subsystem. */
-static int nvme_subsystem_uses(struct dda_host *h, const struct facts *f, const char *blk, const char *target)
+static int nvme_subsystem_uses(const struct devices *h, const struct facts *f, const char *blk, const char *target)
 {
 	_cleanup_closedir_ DIR *dir = NULL;
 	const char *p = strstr(target, "/nvme-subsystem/");
@@ -461,7 +467,7 @@ static int nvme_subsystem_uses(struct dda_host *h, const struct facts *f, const 
 		if (strncmp(e->d_name, "nvme", 4) || strchr(e->d_name + 4, 'n') ||
 		    dda_read_link(ctrl, sizeof(ctrl), "sys/class/nvme-subsystem/%s/%s", subsys, e->d_name) < 0)
 			continue;
-		if (!deepest_pci(ctrl, &a) || !(d = dda_host_find(h, &a)))
+		if (!deepest_pci(ctrl, &a) || !(d = dda_device_find(h->v, h->n, &a)))
 			continue;
 		r = block_uses(d, f, blk, NULL, 0);
 		if (r < 0)
@@ -470,7 +476,7 @@ static int nvme_subsystem_uses(struct dda_host *h, const struct facts *f, const 
 	return 0;
 }
 
-static int scan_block(struct dda_host *h, const struct facts *f)
+static int scan_block(const struct devices *h, const struct facts *f)
 {
 	_cleanup_closedir_ DIR *dir = dda_opendir("sys/class/block");
 	struct dirent *e;
@@ -488,7 +494,7 @@ static int scan_block(struct dda_host *h, const struct facts *f)
 			continue;
 		if (dda_read_link(target, sizeof(target), "sys/class/block/%s", e->d_name) < 0)
 			continue;
-		if (!deepest_pci(target, &a) || !(d = dda_host_find(h, &a))) {
+		if (!deepest_pci(target, &a) || !(d = dda_device_find(h->v, h->n, &a))) {
 			r = nvme_subsystem_uses(h, f, e->d_name, target);
 			if (r < 0)
 				return r;
@@ -535,14 +541,14 @@ static bool has_fstype(const struct facts *f, const char *fstype)
 }
 
 /* The PCI function of a virtio device, by its sysfs link. */
-static struct dda_device *virtio_function(struct dda_host *h, const char *fmt_link, const char *name)
+static struct dda_device *virtio_function(const struct devices *h, const char *fmt_link, const char *name)
 {
 	char target[PATH_MAX];
 	struct dda_pciaddr a;
 
 	if (dda_read_link(target, sizeof(target), fmt_link, name) < 0 || !deepest_pci(target, &a))
 		return NULL;
-	return dda_host_find(h, &a);
+	return dda_device_find(h->v, h->n, &a);
 }
 
 #define VIRTIO_ID_FS 26
@@ -550,7 +556,7 @@ static struct dda_device *virtio_function(struct dda_host *h, const char *fmt_li
 /* Before Linux 6.9 nothing in sysfs names a virtiofs tag: every virtio-fs
  * function may then carry each virtiofs mount, and losing the root is
  * worse than keeping a device the host does not need. */
-static int virtiofs_untagged(struct dda_host *h, const struct facts *f)
+static int virtiofs_untagged(const struct devices *h, const struct facts *f)
 {
 	_cleanup_closedir_ DIR *dir = dda_opendir("sys/bus/virtio/devices");
 	struct dirent *e;
@@ -583,7 +589,7 @@ static int virtiofs_untagged(struct dda_host *h, const struct facts *f)
  * the tag in /sys/fs/virtiofs/N/tag, whose `device` link is the virtio
  * device).  A guest whose root is 9p or virtiofs, like the lab's, must
  * not lose that device. */
-static int scan_virtio_fs(struct dda_host *h, const struct facts *f)
+static int scan_virtio_fs(const struct devices *h, const struct facts *f)
 {
 	_cleanup_closedir_ DIR *dir = dda_opendir("sys/bus/virtio/devices");
 	_cleanup_closedir_ DIR *fs = NULL;
@@ -668,7 +674,7 @@ static bool upper_in_use(const struct facts *f, const char *ifn, int depth, char
 	return false;
 }
 
-static int scan_net(struct dda_host *h, const struct facts *f)
+static int scan_net(const struct devices *h, const struct facts *f)
 {
 	_cleanup_closedir_ DIR *dir = dda_opendir("sys/class/net");
 	struct dirent *e;
@@ -686,7 +692,7 @@ static int scan_net(struct dda_host *h, const struct facts *f)
 			continue;
 		if (dda_read_link(target, sizeof(target), "sys/class/net/%s", e->d_name) < 0)
 			continue;
-		if (!deepest_pci(target, &a) || !(d = dda_host_find(h, &a)))
+		if (!deepest_pci(target, &a) || !(d = dda_device_find(h->v, h->n, &a)))
 			continue;
 		route = in_set(f->route_ifs, e->d_name);
 		addr = in_set(f->addr_ifs, e->d_name);
@@ -709,7 +715,7 @@ static int scan_net(struct dda_host *h, const struct facts *f)
 /* Processes with a DRM node of a display device open: a compositor, an X
  * server, a compute job.  /proc is read once, and only when some PCI
  * function has DRM nodes. */
-static int scan_drm(struct dda_host *h)
+static int scan_drm(const struct devices *h)
 {
 	_cleanup_closedir_ DIR *cls = dda_opendir("sys/class/drm");
 	_cleanup_closedir_ DIR *proc = NULL;
@@ -729,7 +735,7 @@ static int scan_drm(struct dda_host *h)
 		if (strchr(e->d_name, '-'))	/* connectors: card0-HDMI-A-1 */
 			continue;
 		if (dda_read_link(target, sizeof(target), "sys/class/drm/%s", e->d_name) < 0 ||
-		    !deepest_pci(target, &a) || !(nodes[n].d = dda_host_find(h, &a)))
+		    !deepest_pci(target, &a) || !(nodes[n].d = dda_device_find(h->v, h->n, &a)))
 			continue;
 		/* fail rather than miss a holder of a node we could not name */
 		r = dda_pathf(nodes[n].node, sizeof(nodes[n].node), "/dev/dri/%s", e->d_name);
@@ -792,7 +798,7 @@ static bool fbcon_bound(void)
 /* The console sits on a framebuffer that belongs either to a PCI display
  * (its driver's fb) or to the firmware's (efifb, simpledrm) on the boot
  * VGA device. */
-static int scan_console(struct dda_host *h)
+static int scan_console(const struct devices *h)
 {
 	_cleanup_closedir_ DIR *dir = NULL;
 	struct dirent *e;
@@ -811,7 +817,7 @@ static int scan_console(struct dda_host *h)
 			any_fb = true;
 			if (dda_read_link(target, sizeof(target), "sys/class/graphics/%s/device", e->d_name) < 0)
 				continue;
-			if (!deepest_pci(target, &a) || !(d = dda_host_find(h, &a)))
+			if (!deepest_pci(target, &a) || !(d = dda_device_find(h->v, h->n, &a)))
 				continue;
 			dda_textf(what, sizeof(what), "framebuffer %s%s is on it", e->d_name,
 				 con ? " with the text console" : "");
@@ -822,8 +828,8 @@ static int scan_console(struct dda_host *h)
 	}
 	if (!any_fb || !con)
 		return 0;
-	for (size_t i = 0; i < h->ndevs; i++) {
-		struct dda_device *d = &h->devs[i];
+	for (size_t i = 0; i < h->n; i++) {
+		struct dda_device *d = &h->v[i];
 
 		if (d->boot_vga == 1 && d->nuses == 0) {
 			r = dda_device_add_use(d, DDA_USE_CONSOLE, false,
@@ -835,8 +841,9 @@ static int scan_console(struct dda_host *h)
 	return 0;
 }
 
-int dda_hostuse_attach(struct dda_host *h)
+int dda_hostuse_attach(struct dda_device *devs, size_t ndevs)
 {
+	const struct devices all = { devs, ndevs }, *h = &all;
 	struct facts f = { 0 };
 	int r;
 

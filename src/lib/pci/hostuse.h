@@ -17,7 +17,7 @@
 
 #include "cleanup.h"
 
-struct dda_host;
+struct dda_device;
 
 /* One line of /proc/self/mountinfo, unescaped ("\040" is a blank). */
 struct dda_mount {
@@ -33,7 +33,9 @@ struct dda_mount {
 int dda_mountinfo_parse(char *text, struct dda_mount **ret, size_t *ret_n) _must_check_;
 void dda_mounts_free(struct dda_mount *mounts, size_t n);
 
-/* Attaches dda_use entries to the devices of h.  Only OOM fails. */
-int dda_hostuse_attach(struct dda_host *h) _must_check_;
+/* Attaches dda_use entries to devs (n functions in address order, the
+ * host scan's).  A use found on a function not in devs is left out: a
+ * scan scoped to some devices reads only theirs.  Only OOM fails. */
+int dda_hostuse_attach(struct dda_device *devs, size_t n) _must_check_;
 
 #endif
