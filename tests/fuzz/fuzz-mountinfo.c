@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hostuse.h"
+#include "mountinfo.h"
 #include "fuzz.h"
 
 static size_t count_lines(const char *s)

@@ -506,6 +506,30 @@ static void test_mountinfo_escapes(void **state)
 	dda_mounts_free(m, n);
 }
 
+/* A path is held by the longest mount point it lies under, and of two
+ * mounts on one point by the later, which is on top: the state store asks
+ * this of its directory (a 9p share over-mounted by tmpfs is local). */
+static void test_mount_of(void **state)
+{
+	char text[] = "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n"
+		      "2 1 0:30 / /var/lib rw - 9p share rw\n"
+		      "3 2 0:31 / /var/lib rw - tmpfs tmpfs rw\n"
+		      "4 1 0:32 / /var/li rw - nfs srv:/x rw\n";
+	struct dda_mount *m = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(dda_mountinfo_parse(text, &m, &n), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(dda_mount_of(m, n, "/var/lib/ddactl", 15)->fstype, "tmpfs");
+	assert_string_equal(dda_mount_of(m, n, "/var/lib", 8)->fstype, "tmpfs");
+	/* "/var/li" is not a directory above "/var/lib/x" */
+	assert_string_equal(dda_mount_of(m, n, "/var/library", 12)->fstype, "ext4");
+	assert_string_equal(dda_mount_of(m, n, "/etc", 4)->fstype, "ext4");
+	assert_null(dda_mount_of(m, n, "relative", 8));
+	dda_mounts_free(m, n);
+}
+
 /* ---------------------------------------------------------------- 9p */
 
 static void add_virtio_9p(struct fx *f)
@@ -944,6 +968,7 @@ int main(void)
 		T(test_overlay_not_a_layer),
 		T(test_overlay_layers_on_root),
 		cmocka_unit_test(test_mountinfo_escapes),
+		cmocka_unit_test(test_mount_of),
 		T(test_9p_root),
 		T(test_9p_other_tag),
 		T(test_virtiofs_root),

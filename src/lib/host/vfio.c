@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "hostpath.h"
+#include "procfd.h"
 #include "vfio.h"
 
 /* The names a process may hold a group by: /dev/vfio/<group> (the
@@ -36,42 +37,35 @@ static size_t group_nodes(int group, char nodes[][NODE_LEN], size_t max)
 	return n;
 }
 
+struct group_users {
+	char nodes[16][NODE_LEN];
+	size_t nnodes;
+	int *pids;
+	size_t max, n;
+};
+
+static int group_user(uint32_t pid, const char *target, void *data)
+{
+	struct group_users *u = data;
+
+	for (size_t k = 0; k < u->nnodes; k++) {
+		if (strcmp(target, u->nodes[k]))
+			continue;
+		if (u->n < u->max)
+			u->pids[u->n] = (int)pid;
+		u->n++;
+		return 1;	/* counted once, however many nodes it holds */
+	}
+	return 0;
+}
+
 size_t dda_vfio_group_users(int group, int *pids, size_t max)
 {
-	_cleanup_closedir_ DIR *proc = dda_opendir("proc");
-	char nodes[16][NODE_LEN];
-	size_t nnodes, n = 0;
-	struct dirent *p;
+	struct group_users u = { .pids = pids, .max = max };
 
-	if (!proc || group < 0)
+	if (group < 0)
 		return 0;
-	nnodes = group_nodes(group, nodes, ARRAY_SIZE(nodes));
-	while ((p = readdir(proc))) {
-		_cleanup_closedir_ DIR *fds = NULL;
-		struct dirent *f;
-		uint32_t pid;
-		bool holds = false;
-
-		if (dda_parse_u32(p->d_name, 10, &pid) < 0 || pid == (uint32_t)getpid())
-			continue;
-		fds = dda_opendir("proc/%u/fd", pid);
-		if (!fds)
-			continue;
-		while (!holds && (f = readdir(fds))) {
-			char target[PATH_MAX];
-
-			if (f->d_name[0] == '.' ||
-			    dda_read_link(target, sizeof(target), "proc/%u/fd/%s", pid, f->d_name) < 0 ||
-			    strncmp(target, "/dev/vfio/", 10))
-				continue;
-			for (size_t k = 0; k < nnodes && !holds; k++)
-				holds = !strcmp(target, nodes[k]);
-		}
-		if (holds) {
-			if (n < max)
-				pids[n] = (int)pid;
-			n++;
-		}
-	}
-	return n;
+	u.nnodes = group_nodes(group, u.nodes, ARRAY_SIZE(u.nodes));
+	(void)dda_procfd_walk("/dev/vfio/", group_user, &u);
+	return u.n;
 }

@@ -12,6 +12,8 @@
 #include "device.h"
 #include "hostpath.h"
 #include "hostuse.h"
+#include "mountinfo.h"
+#include "procfd.h"
 #include "text.h"
 #include "pciaddr.h"
 
@@ -67,139 +69,9 @@ static int set_add(char **set, const char *name)
 	return 0;
 }
 
-/* /proc/self/mountinfo escapes blanks as \040 and so on. */
-static void unescape(char *s)
-{
-	char *w = s;
-
-	for (char *r = s; *r; r++) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
-		    r[3] >= '0' && r[3] <= '7') {
-			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-			r += 3;
-		} else {
-			*w++ = *r;
-		}
-	}
-	*w = '\0';
-}
-
-/* The mount that holds path: the longest mount point it lies under. */
-static struct dda_mount *mount_of(struct dda_mount *mounts, size_t n, const char *path, size_t len)
-{
-	struct dda_mount *best = NULL;
-	size_t best_len = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		const char *p = mounts[i].point;
-		size_t pl = strlen(p);
-
-		if (pl > len || strncmp(path, p, pl) || (pl > 1 && pl < len && path[pl] != '/'))
-			continue;
-		if (!best || pl > best_len) {
-			best = &mounts[i];
-			best_len = pl;
-		}
-	}
-	return best;
-}
-
-/* Marks the mounts holding each directory of an overlay option
- * ("lowerdir=/a:/b", "upperdir=/c/upper") as backing the overlay. */
-static void mark_layers(struct dda_mount *mounts, size_t n, const struct dda_mount *o, const char *key)
-{
-	const char *p = strstr(o->source, key);
-
-	if (!p)
-		return;
-	p += strlen(key);
-	while (*p && *p != ',') {
-		size_t len = strcspn(p, ":,");
-		struct dda_mount *m = mount_of(mounts, n, p, len);
-
-		if (m && m != o && strcmp(m->point, "/"))
-			m->backs = o->point;
-		p += len;
-		if (*p == ':')
-			p++;
-	}
-}
-
-/* A mount that holds a layer of an overlay backs that overlay's mount
- * point: a live system's root over squashfs, the lab's root over 9p. */
-static void link_overlays(struct dda_mount *mounts, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		const struct dda_mount *o = &mounts[i];
-
-		if (strcmp(o->fstype, "overlay"))
-			continue;
-		mark_layers(mounts, n, o, "lowerdir=");
-		mark_layers(mounts, n, o, "upperdir=");
-	}
-}
-
-void dda_mounts_free(struct dda_mount *mounts, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(mounts[i].point);
-		free(mounts[i].source);
-	}
-	free(mounts);
-}
-
-int dda_mountinfo_parse(char *text, struct dda_mount **ret, size_t *ret_n)
-{
-	struct dda_mount *mounts = NULL;
-	size_t n = 0;
-	char *line, *save = NULL;
-
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char majmin[24], point[PATH_MAX], fstype[32] = "", source[PATH_MAX] = "", opts[PATH_MAX] = "";
-		const char *sep = strstr(line, " - ");
-		struct dda_mount *m;
-
-		if (sscanf(line, "%*s %*s %23s %*s %4095s", majmin, point) != 2)
-			continue;
-		/* After the optional fields: " - fstype source options". */
-		if (sep && sscanf(sep + 3, "%31s %4095s %4095s", fstype, source, opts) < 1)
-			fstype[0] = '\0';
-		m = realloc(mounts, (n + 1) * sizeof(*m));
-		if (!m) {
-			dda_mounts_free(mounts, n);
-			return -ENOMEM;
-		}
-		mounts = m;
-		unescape(point);
-		unescape(source);
-		m = &mounts[n];
-		m->backs = NULL;
-		snprintf(m->majmin, sizeof(m->majmin), "%s", majmin);
-		snprintf(m->fstype, sizeof(m->fstype), "%s", fstype);
-		m->point = strdup(point);
-		/* For an overlay the layers matter, not its nominal source. */
-		m->source = strdup(strcmp(fstype, "overlay") ? source : opts);
-		if (!m->point || !m->source) {
-			free(m->point);
-			free(m->source);
-			dda_mounts_free(mounts, n);
-			return -ENOMEM;
-		}
-		n++;
-	}
-	link_overlays(mounts, n);
-	*ret = mounts;
-	*ret_n = n;
-	return 0;
-}
-
 static int read_mounts(struct facts *f)
 {
-	_cleanup_free_ char *buf = NULL;
-
-	if (dda_read_alloc(&buf, NULL, "proc/self/mountinfo") < 0)
-		return 0;
-	return dda_mountinfo_parse(buf, &f->mounts, &f->nmounts);
+	return dda_mountinfo_read(&f->mounts, &f->nmounts);
 }
 
 static int read_swaps(struct facts *f)
@@ -715,18 +587,45 @@ static int scan_net(const struct devices *h, const struct facts *f)
 /* Processes with a DRM node of a display device open: a compositor, an X
  * server, a compute job.  /proc is read once, and only when some PCI
  * function has DRM nodes. */
+struct drm_node {
+	char node[32];
+	struct dda_device *d;
+};
+
+struct drm_nodes {
+	struct drm_node v[64];
+	size_t n;
+};
+
+static int drm_holder(uint32_t pid, const char *target, void *data)
+{
+	const struct drm_nodes *nodes = data;
+	char comm[64] = "", what[192];
+	int r;
+
+	for (size_t i = 0; i < nodes->n; i++) {
+		if (strcmp(target, nodes->v[i].node))
+			continue;
+		if (dda_read_line(comm, sizeof(comm), "proc/%u/comm", pid) < 0)
+			comm[0] = '\0';
+		dda_textf(what, sizeof(what), "process %u (%s) has %s open", pid, comm, target);
+		r = dda_device_add_use(nodes->v[i].d, DDA_USE_CONSOLE, false, what);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int scan_drm(const struct devices *h)
 {
 	_cleanup_closedir_ DIR *cls = dda_opendir("sys/class/drm");
-	_cleanup_closedir_ DIR *proc = NULL;
-	struct { char node[32]; struct dda_device *d; } nodes[64];
-	size_t n = 0;
+	struct drm_nodes nodes = { .n = 0 };
 	struct dirent *e;
 	int r;
 
 	if (!cls)
 		return 0;
-	while ((e = readdir(cls)) && n < ARRAY_SIZE(nodes)) {
+	while ((e = readdir(cls)) && nodes.n < ARRAY_SIZE(nodes.v)) {
 		char target[PATH_MAX];
 		struct dda_pciaddr a;
 
@@ -735,43 +634,15 @@ static int scan_drm(const struct devices *h)
 		if (strchr(e->d_name, '-'))	/* connectors: card0-HDMI-A-1 */
 			continue;
 		if (dda_read_link(target, sizeof(target), "sys/class/drm/%s", e->d_name) < 0 ||
-		    !deepest_pci(target, &a) || !(nodes[n].d = dda_device_find(h->v, h->n, &a)))
+		    !deepest_pci(target, &a) || !(nodes.v[nodes.n].d = dda_device_find(h->v, h->n, &a)))
 			continue;
 		/* fail rather than miss a holder of a node we could not name */
-		r = dda_pathf(nodes[n].node, sizeof(nodes[n].node), "/dev/dri/%s", e->d_name);
+		r = dda_pathf(nodes.v[nodes.n].node, sizeof(nodes.v[nodes.n].node), "/dev/dri/%s", e->d_name);
 		if (r < 0)
 			return r;
-		n++;
+		nodes.n++;
 	}
-	if (!n || !(proc = dda_opendir("proc")))
-		return 0;
-	while ((e = readdir(proc))) {
-		_cleanup_closedir_ DIR *fds = NULL;
-		struct dirent *f;
-		uint32_t pid;
-
-		if (dda_parse_u32(e->d_name, 10, &pid) < 0 || !(fds = dda_opendir("proc/%u/fd", pid)))
-			continue;
-		while ((f = readdir(fds))) {
-			char target[PATH_MAX], comm[64] = "", what[192];
-
-			if (f->d_name[0] == '.' ||
-			    dda_read_link(target, sizeof(target), "proc/%u/fd/%s", pid, f->d_name) < 0 ||
-			    strncmp(target, "/dev/dri/", 9))
-				continue;
-			for (size_t i = 0; i < n; i++) {
-				if (strcmp(target, nodes[i].node))
-					continue;
-				if (dda_read_line(comm, sizeof(comm), "proc/%u/comm", pid) < 0)
-					comm[0] = '\0';
-				dda_textf(what, sizeof(what), "process %u (%s) has %s open", pid, comm, target);
-				r = dda_device_add_use(nodes[i].d, DDA_USE_CONSOLE, false, what);
-				if (r < 0)
-					return r;
-			}
-		}
-	}
-	return 0;
+	return nodes.n ? dda_procfd_walk("/dev/dri/", drm_holder, &nodes) : 0;
 }
 
 static bool fbcon_bound(void)

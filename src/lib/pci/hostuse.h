@@ -16,22 +16,9 @@
 #include <stddef.h>
 
 #include "cleanup.h"
+#include "mountinfo.h"
 
 struct dda_device;
-
-/* One line of /proc/self/mountinfo, unescaped ("\040" is a blank). */
-struct dda_mount {
-	char majmin[24];
-	char fstype[32];
-	char *source;		/* an overlay's options instead: its layers matter */
-	char *point;
-	const char *backs;	/* mount point of an overlay this is a layer of */
-};
-
-/* Parses mountinfo text (cut up in place) and links overlay layers.
- * Lines it cannot read are skipped; only OOM fails. */
-int dda_mountinfo_parse(char *text, struct dda_mount **ret, size_t *ret_n) _must_check_;
-void dda_mounts_free(struct dda_mount *mounts, size_t n);
 
 /* Attaches dda_use entries to devs (n functions in address order, the
  * host scan's).  A use found on a function not in devs is left out: a

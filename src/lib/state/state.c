@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "hostpath.h"
+#include "mountinfo.h"
 #include "state.h"
 
 #define DB_NAME "ddactl.db"
@@ -288,30 +289,19 @@ fail:
 static bool network_fs(const char *dir)
 {
 	static const char *const remote[] = { "9p", "nfs", "nfs4", "cifs", "smb3", "virtiofs", "fuse" };
-	_cleanup_free_ char *info = NULL;
-	char real[PATH_MAX], best_type[64] = "";
-	size_t best = 0;
-	char *line, *save = NULL;
+	struct dda_mount *mounts = NULL;
+	const struct dda_mount *m;
+	char real[PATH_MAX];
+	size_t n = 0;
+	bool r = false;
 
-	if (!realpath(dir, real) || dda_read_alloc(&info, NULL, "proc/self/mountinfo") < 0)
+	if (!realpath(dir, real) || dda_mountinfo_read(&mounts, &n) < 0)
 		return false;
-	for (line = strtok_r(info, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char point[PATH_MAX], type[64];
-		const char *sep = strstr(line, " - ");
-		size_t n;
-
-		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1 || sscanf(sep + 3, "%63s", type) != 1)
-			continue;
-		n = strlen(point);
-		if (strncmp(real, point, n) || (n > 1 && real[n] && real[n] != '/') || n < best)
-			continue;
-		best = n;
-		snprintf(best_type, sizeof(best_type), "%s", type);
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(remote); i++)
-		if (!strncmp(best_type, remote[i], strlen(remote[i])))
-			return true;
-	return false;
+	m = dda_mount_of(mounts, n, real, strlen(real));
+	for (size_t i = 0; m && i < ARRAY_SIZE(remote) && !r; i++)
+		r = !strncmp(m->fstype, remote[i], strlen(remote[i]));
+	dda_mounts_free(mounts, n);
+	return r;
 }
 
 /* The database's own files: SQLite makes -wal, -shm and -journal with
