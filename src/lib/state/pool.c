@@ -368,21 +368,20 @@ fail:
  * straight into the pool (there is nothing to undo). */
 static int record(struct dda_state *s, const struct dda_plan *p, const char *state)
 {
+	_cleanup_tx_ struct dda_tx tx = { 0 };
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	char now[32];
 	int r;
 
 	now_utc(now, sizeof(now));
-	r = dda_state_begin(s);
+	r = dda_tx_begin(&tx, s);
 	if (r < 0)
 		return r;
 	if (sqlite3_prepare_v2(dda_state_db(s),
 			       "INSERT INTO pool_device (" ENTRY_COLS ") VALUES "
 			       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'recorded')",
-			       -1, &st, NULL) != SQLITE_OK) {
-		r = dda_state_error(s, "recording the dismount");
-		goto fail;
-	}
+			       -1, &st, NULL) != SQLITE_OK)
+		return dda_state_error(s, "recording the dismount");
 	for (size_t i = 0; i < p->n; i++) {
 		const struct dda_move *m = &p->moves[i];
 		const struct dda_device *d = m->dev;
@@ -411,15 +410,10 @@ static int record(struct dda_state *s, const struct dda_plan *p, const char *sta
 		sqlite3_bind_text(st, 14, p->forced ? p->force_reasons : NULL, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 15, now, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 16, state, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			r = dda_state_error(s, "recording the dismount");
-			goto fail;
-		}
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return dda_state_error(s, "recording the dismount");
 	}
-	return dda_state_commit(s);
-fail:
-	dda_state_rollback(s);
-	return r;
+	return dda_tx_commit(&tx);
 }
 
 /* Gives one device back to its original driver from whatever state a
@@ -528,6 +522,36 @@ static int audit_start(struct dda_state *s, struct dda_plan *p, const char *op, 
 	return 0;
 }
 
+/* The result of a dismount, durable in one commit: every member pooled
+ * (or quarantined) and its audit row ended with it, so a crash shows both
+ * or neither.  The ids are dropped only once it is committed: after a
+ * failed commit the caller's undo still ends them. */
+static int settle_pooled(struct dda_state *s, struct dda_plan *p, const char *why)
+{
+	_cleanup_tx_ struct dda_tx tx = { 0 };
+	int r;
+
+	r = dda_tx_begin(&tx, s);
+	for (size_t i = 0; i < p->n && r == 0; i++) {
+		const struct dda_move *m = &p->moves[i];
+
+		if (m->quarantined)
+			r = quarantine(s, m->dev->name, "did not answer after the reset at dismount");
+		else if (!m->skip)
+			r = set_state(s, m->dev->name, "pooled", "");
+	}
+	/* A quarantined member is in the pool but cannot serve: its
+	 * dismount did not do what was asked. */
+	for (size_t i = 0; i < p->n && r == 0; i++)
+		dda_audit_end(s, p->moves[i].audit, p->moves[i].quarantined ? DDA_OUTCOME_FAILED : DDA_OUTCOME_DONE,
+			      p->moves[i].quarantined ? why : NULL);
+	if (r == 0)
+		r = dda_tx_commit(&tx);
+	for (size_t i = 0; i < p->n && r == 0; i++)
+		p->moves[i].audit = 0;
+	return r;
+}
+
 int dda_pool_dismount(struct dda_state *s, struct dda_plan *p)
 {
 	char why[sizeof(dda_last_error()->message)] = "";
@@ -559,34 +583,13 @@ int dda_pool_dismount(struct dda_state *s, struct dda_plan *p)
 		if (r < 0)
 			goto undo;
 	}
-	r = dda_state_begin(s);
+	r = settle_pooled(s, p, why);
 	if (r < 0)
 		goto undo;
-	for (size_t i = 0; i < p->n && r == 0; i++) {
-		const struct dda_move *m = &p->moves[i];
-
-		if (m->quarantined)
-			r = quarantine(s, m->dev->name, "did not answer after the reset at dismount");
-		else if (!m->skip)
-			r = set_state(s, m->dev->name, "pooled", "");
-	}
-	if (r == 0)
-		r = dda_state_commit(s);
-	if (r == 0) {
-		/* A quarantined member is in the pool but cannot serve:
-		 * its dismount did not do what was asked. */
-		for (size_t i = 0; i < p->n; i++)
-			if (p->moves[i].quarantined) {
-				dda_audit_end(s, p->moves[i].audit, DDA_OUTCOME_FAILED, why);
-				p->moves[i].audit = 0;
-			}
-		audit_end(s, p, DDA_OUTCOME_DONE, NULL);
-		for (size_t i = 0; i < p->n; i++)
-			if (p->moves[i].quarantined)
-				return quarantined_error(p->moves[i].dev->name, why);
-		return 0;
-	}
-	dda_state_rollback(s);
+	for (size_t i = 0; i < p->n; i++)
+		if (p->moves[i].quarantined)
+			return quarantined_error(p->moves[i].dev->name, why);
+	return 0;
 undo:
 	/* Keep the first error for the user; put every member back. */
 	{
@@ -751,13 +754,16 @@ int dda_pool_mount(struct dda_state *s, struct dda_plan *p)
 		return r;
 	/* The whole group is marked first, in one transaction: if the run
 	 * dies after the first member, the next one finishes them all. */
-	r = dda_state_begin(s);
-	for (size_t i = 0; i < p->n && r == 0; i++)
-		r = set_state(s, p->moves[i].dev->name, "mounting", "recorded");
-	if (r == 0)
-		r = dda_state_commit(s);
+	{
+		_cleanup_tx_ struct dda_tx tx = { 0 };
+
+		r = dda_tx_begin(&tx, s);
+		for (size_t i = 0; i < p->n && r == 0; i++)
+			r = set_state(s, p->moves[i].dev->name, "mounting", "recorded");
+		if (r == 0)
+			r = dda_tx_commit(&tx);
+	}
 	if (r < 0) {
-		dda_state_rollback(s);
 		audit_end(s, p, DDA_OUTCOME_FAILED, dda_last_error()->message);
 		return r;
 	}
@@ -926,23 +932,11 @@ int dda_pool_restore(struct dda_host *h, struct dda_state *s, const char *only, 
 			    d->name, d->uses[0].what);
 			continue;
 		}
-		r = dda_driver_override_set(d->name, VFIO);
-		if (r == 0)
-			r = dda_driver_current(d->name, cur, sizeof(cur));
-		if (r == 0 && !strcmp(cur, VFIO)) {
+		r = dda_driver_claim_vfio(d->name, BIND_TIMEOUT_MS, cur, sizeof(cur));
+		if (r > 0) {
 			say(rep, "'%s' is already on vfio-pci", d->name);
 			continue;
 		}
-		/* Loading vfio-pci binds every unbound device whose override
-		 * names it; a device a host driver took first is unbound. */
-		if (r == 0)
-			r = dda_driver_load_vfio();
-		if (r == 0 && cur[0])
-			r = dda_driver_unbind(d->name);
-		if (r == 0 && dda_driver_wait(d->name, VFIO, 0) < 0)
-			r = dda_driver_probe(d->name);
-		if (r == 0)
-			r = dda_driver_wait(d->name, VFIO, BIND_TIMEOUT_MS);
 		if (r < 0) {
 			struct dda_error_info err = *dda_last_error();
 
