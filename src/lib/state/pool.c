@@ -117,7 +117,14 @@ static int set_state(struct dda_state *s, const char *address, const char *state
 static int step(struct dda_state *s, const char *op, const char *address, const char *state, const char *name)
 {
 	char point[64];
-	int r = set_state(s, address, state, name);
+	int r;
+
+	/* How far the move got, for the repair's message: the repair gives
+	 * the device back from any step, so an older one after a power cut
+	 * is harmless and this need not wait for the disk. */
+	dda_state_durable(s, false);
+	r = set_state(s, address, state, name);
+	dda_state_durable(s, true);
 
 	if (r < 0)
 		return r;
@@ -517,7 +524,11 @@ static int audit_start(struct dda_state *s, struct dda_plan *p, const char *op, 
 			 !strcmp(op, "mount") ? (m->to[0] ? m->to : "no driver") : (m->from[0] ? m->from : "no driver"),
 			 m->brought_by ? ", companion of " : "", m->brought_by ? m->brought_by->name : "",
 			 with_force && p->forced ? ", forced past: " : "", with_force && p->forced ? p->force_reasons : "");
+		/* The intent's commit, synced before the host is touched,
+		 * takes this row to the disk with it. */
+		dda_state_durable(s, false);
 		id = dda_audit_start(s, with_force && p->forced ? "dismount --force" : op, m->dev->name, detail);
+		dda_state_durable(s, true);
 		if (id < 0) {
 			audit_end(s, p, DDA_OUTCOME_FAILED, dda_last_error()->message);
 			return (int)id;

@@ -23,6 +23,7 @@ struct dda_state {
 	bool writable;		/* opened by a writer: publish on close */
 	bool migrated;
 	bool snapshot;		/* a non-root reader on the public copy */
+	bool wal;
 };
 
 static char state_dir[PATH_MAX];
@@ -555,8 +556,8 @@ static int open_writable(struct dda_state *s)
 	/* WAL keeps a crash mid-write harmless; synchronous=FULL makes each
 	 * committed intent durable before the host is touched. */
 	old = umask(077);
-	r = exec(s, network_fs(dda_state_dir())
-			    ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA journal_mode=DELETE;"
+	s->wal = !network_fs(dda_state_dir());
+	r = exec(s, !s->wal ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA journal_mode=DELETE;"
 			    : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
 	umask(old);
 	if (r < 0)
@@ -604,6 +605,17 @@ void dda_state_close(struct dda_state *s)
 sqlite3 *dda_state_db(struct dda_state *s)
 {
 	return s->db;
+}
+
+void dda_state_durable(struct dda_state *s, bool durable)
+{
+	/* Only in WAL mode: there a commit without a sync is still atomic (a
+	 * power cut loses it whole), and the next synced one writes every
+	 * frame before it to disk.  A rollback journal (the network file
+	 * systems) could be left torn without its syncs: always FULL. */
+	if (s->wal)
+		sqlite3_exec(s->db, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL, NULL,
+			     NULL);
 }
 
 int dda_tx_begin(struct dda_tx *tx, struct dda_state *s)

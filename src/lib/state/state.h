@@ -11,6 +11,7 @@
 #ifndef DDA_STATE_H
 #define DDA_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <sqlite3.h>
@@ -55,6 +56,13 @@ void dda_state_close(struct dda_state *s);
 DDA_DEFINE_CLEANUP(struct dda_state, dda_state_close)
 
 sqlite3 *dda_state_db(struct dda_state *s);
+
+/* Whether the commits that follow wait for the disk (the default).  Off
+ * for what only says how far a change got (a move's steps, an audit row
+ * a synced intent follows at once): with WAL each costs no fsync, and
+ * after a power cut the row shows an earlier step, from which the repair
+ * works the same.  Ignored without WAL. */
+void dda_state_durable(struct dda_state *s, bool durable);
 
 /*
  * A write transaction (BEGIN IMMEDIATE ... COMMIT), in a variable that
