@@ -91,6 +91,8 @@ static int named(int argc, char **argv)
 	if (r == 0 && !add)
 		r = dda_npool_create(ses.state, pool);
 	if (r == 0 && add) {
+		struct dda_tx tx = { 0 };
+
 		if (!dda_npool_exists(ses.state, pool))
 			r = dda_error_input(-ENOENT, "no-pool", pool, "no pool named '%s' ('ddactl pool create %s')", pool, pool);
 		if (r == 0)
@@ -107,14 +109,13 @@ static int named(int argc, char **argv)
 		}
 		/* all or none, should the database fail half way */
 		if (r == 0)
-			r = dda_state_begin(ses.state);
-		for (size_t i = 0; r == 0 && i < n; i++) {
+			r = dda_tx_begin(&tx, ses.state);
+		for (size_t i = 0; r == 0 && i < n; i++)
 			r = dda_npool_add(ses.state, pool, devs[i]->name);
-			if (r < 0)
-				dda_state_rollback(ses.state);
-		}
 		if (r == 0)
-			r = dda_state_commit(ses.state);
+			r = dda_tx_commit(&tx);
+		/* before the session closes the database */
+		dda_tx_rollback(&tx);
 	}
 	cli_session_close(&ses);
 	if (r < 0)

@@ -282,14 +282,15 @@ static void test_killed_dismount_repaired(void **state)
 static void test_no_start_inside_a_transaction(void **state)
 {
 	struct fx *f = *state;
+	struct dda_tx tx = { 0 };
 	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
 	_cleanup_free_ struct dda_audit_row *v = NULL;
 
 	host(f);
 	s = fx_state(f);
-	assert_int_equal(dda_state_begin(s), 0);
+	assert_int_equal(dda_tx_begin(&tx, s), 0);
 	assert_int_equal(dda_audit_start(s, "dismount", EP, NULL), -EBUSY);
-	dda_state_rollback(s);
+	dda_tx_rollback(&tx);
 	v = rows_of(s, EP, 0);
 	assert_int_equal(sl.n, 0);
 }

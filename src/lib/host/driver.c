@@ -3,7 +3,6 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libkmod.h>
@@ -12,6 +11,7 @@
 #include "driver.h"
 #include "error.h"
 #include "hostpath.h"
+#include "wait.h"
 
 #define DEV "sys/bus/pci/devices/%s/"
 
@@ -92,38 +92,41 @@ int dda_driver_bind(const char *bdf, const char *driver)
 	return 0;
 }
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+struct bound {
+	const char *bdf, *driver;
+	char cur[64];
+};
 
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+/* > 0 when the wait is over: bound to the driver, or to another one
+ * (that one will not let go by itself, so waiting only delays the
+ * caller's next step). */
+static int bound_check(void *data)
+{
+	struct bound *b = data;
+	int r = dda_driver_current(b->bdf, b->cur, sizeof(b->cur));
+
+	if (r < 0)
+		return r;
+	return !strcmp(b->cur, b->driver) || (b->driver[0] && b->cur[0]);
 }
 
 int dda_driver_wait(const char *bdf, const char *driver, int timeout_ms)
 {
-	char cur[64];
-	int waited = 0, r;
+	struct bound b = { .bdf = bdf, .driver = driver };
+	int r;
 
 	/* sysfs has no event for "bound"; binding is normally synchronous and
-	 * this loop ends at once.  Async probing drivers need the grace. */
-	for (;;) {
-		r = dda_driver_current(bdf, cur, sizeof(cur));
-		if (r < 0)
-			return r;
-		if (!strcmp(cur, driver))
-			return 0;
-		/* Bound to another driver: that one will not let go by itself,
-		 * so waiting only delays the caller's next step. */
-		if (waited >= timeout_ms || (driver[0] && cur[0]))
-			break;
-		sleep_ms(20);
-		waited += 20;
-	}
+	 * the first check ends the wait.  Async probing drivers need the
+	 * grace. */
+	r = dda_poll(bound_check, &b, timeout_ms > 0 ? (unsigned)timeout_ms : 0);
+	if (r < 0)
+		return r;
+	if (!strcmp(b.cur, driver))
+		return 0;
 	if (!driver[0])
-		return dda_error(-ETIMEDOUT, bdf, "'%s' is still bound to '%s'", bdf, cur);
+		return dda_error(-ETIMEDOUT, bdf, "'%s' is still bound to '%s'", bdf, b.cur);
 	return dda_error(-ETIMEDOUT, bdf, "'%s' did not bind to '%s' (driver now: %s)", bdf, driver,
-			 cur[0] ? cur : "none");
+			 b.cur[0] ? b.cur : "none");
 }
 
 int dda_driver_load_vfio(void)
@@ -157,6 +160,31 @@ int dda_driver_load_vfio(void)
 	if (!dda_exists("sys/bus/pci/drivers/vfio-pci"))
 		return dda_error(-ENOENT, "vfio-pci", "vfio-pci was loaded but registered no driver");
 	return 0;
+}
+
+int dda_driver_claim_vfio(const char *bdf, int timeout_ms, char *was, size_t size)
+{
+	int r;
+
+	r = dda_driver_override_set(bdf, "vfio-pci");
+	if (r == 0)
+		r = dda_driver_current(bdf, was, size);
+	if (r < 0)
+		return r;
+	if (!strcmp(was, "vfio-pci"))
+		return 1;
+	/* Loading vfio-pci binds every unbound device whose override names
+	 * it; a device a host driver took first is unbound. */
+	r = dda_driver_load_vfio();
+	if (r == 0 && was[0])
+		r = dda_driver_unbind(bdf);
+	if (r == 0 && dda_driver_wait(bdf, "vfio-pci", 0) < 0) {
+		dda_error_clear();
+		r = dda_driver_probe(bdf);
+	}
+	if (r == 0)
+		r = dda_driver_wait(bdf, "vfio-pci", timeout_ms);
+	return r;
 }
 
 /* A libkmod context for the host under the root: the running kernel's

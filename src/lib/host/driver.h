@@ -44,6 +44,12 @@ int dda_driver_wait(const char *bdf, const char *driver, int timeout_ms) _must_c
 /* Makes sure vfio-pci is registered, loading it with libkmod if needed. */
 int dda_driver_load_vfio(void) _must_check_;
 
+/* Puts a function on vfio-pci: the override, then (unless it is there
+ * already) vfio-pci loaded, the driver it has unbound and a probe unless
+ * loading bound it, waiting up to timeout_ms.  was gets the driver it had
+ * ("" none).  1 when it was on vfio-pci already, 0 when claimed now. */
+int dda_driver_claim_vfio(const char *bdf, int timeout_ms, char *was, size_t size) _must_check_;
+
 /* Resets through the kernel (sysfs `reset`) when the function has a reset
  * method, then checks it still answers (dda_driver_check_alive).
  * *ret_done says whether a reset happened. */

@@ -20,6 +20,7 @@
 #include "error.h"
 #include "hostpath.h"
 #include "vfnet.h"
+#include "wait.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -541,6 +542,17 @@ static bool link_up(const char *pf, const char *ifname, bool *ret_admin_up)
 	       !strcmp(state, "up");
 }
 
+struct pf_link {
+	const char *pf, *ifname;
+};
+
+static int link_check(void *data)
+{
+	const struct pf_link *l = data;
+
+	return link_up(l->pf, l->ifname, NULL);
+}
+
 /* Drivers such as igb refuse a rate while the PF has no link (EINVAL):
  * true when that is the likely reason. */
 static bool rate_needs_link(const char *pf, const char *ifname, unsigned opt, int kerr)
@@ -600,12 +612,7 @@ int dda_vfnet_apply(const char *pf, unsigned vf, const struct dda_vf_policy *p, 
 			bool admin_up = false;
 
 			(void)link_up(pf, ifname, &admin_up);
-			for (int waited = 0; admin_up && waited < 8000 && !link_up(pf, ifname, NULL); waited += 200) {
-				struct timespec ts = { .tv_nsec = 200 * 1000000L };
-
-				nanosleep(&ts, NULL);
-			}
-			if (admin_up && link_up(pf, ifname, NULL)) {
+			if (admin_up && dda_poll(link_check, &(struct pf_link){ pf, ifname }, 8000) > 0) {
 				r = set_one(sk, pf, ifindex, vf, opt, p, known ? before.min_tx_rate : 0, &kerr, extack,
 					    sizeof(extack));
 				if (r < 0)

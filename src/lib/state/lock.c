@@ -7,17 +7,25 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "hostpath.h"
 #include "lock.h"
 #include "state.h"
+#include "wait.h"
 
 struct dda_lock {
 	int fd;
 };
+
+/* > 0 once the lock is ours, 0 while another process holds it. */
+static int lock_check(void *data)
+{
+	if (flock(*(int *)data, LOCK_EX | LOCK_NB) == 0)
+		return 1;
+	return errno == EWOULDBLOCK ? 0 : -errno;
+}
 
 int dda_lock_take(struct dda_lock **ret, const char *what)
 {
@@ -26,7 +34,7 @@ int dda_lock_take(struct dda_lock **ret, const char *what)
 	struct dda_lock *l;
 	uint64_t timeout = 30;
 	const char *env = getenv("DDACTL_LOCK_TIMEOUT");
-	struct timespec start, now;
+	int r;
 
 	if (env && dda_parse_u64(env, 10, &timeout) < 0)
 		timeout = 30;
@@ -39,23 +47,17 @@ int dda_lock_take(struct dda_lock **ret, const char *what)
 	fd = dda_open_private_file(dirfd, dda_run_dir(), "lock", O_RDWR | O_CREAT, 0600);
 	if (fd < 0)
 		return fd == -ENOENT ? dda_error(fd, NULL, "cannot create lock file '%s'", path) : fd;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-			break;
-		if (errno != EWOULDBLOCK)
-			return dda_error(-errno, NULL, "cannot lock '%s': %m", path);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((uint64_t)(now.tv_sec - start.tv_sec) >= timeout) {
-			ssize_t n = pread(fd, holder, sizeof(holder) - 1, 0);
+	r = dda_poll(lock_check, &fd, timeout > UINT_MAX / 1000 ? UINT_MAX : (unsigned)timeout * 1000);
+	if (r < 0)
+		return dda_error(r, NULL, "cannot lock '%s': %s", path, strerror(-r));
+	if (r == 0) {
+		ssize_t n = pread(fd, holder, sizeof(holder) - 1, 0);
 
-			holder[n > 0 ? n : 0] = '\0';
-			dda_strip(holder);
-			return dda_error_code(-EBUSY, "locked", NULL,
-					      "another ddactl is changing the host (%s); waited %llus for lock '%s'",
-					      holder[0] ? holder : "holder unknown", (unsigned long long)timeout, path);
-		}
-		usleep(100 * 1000);
+		holder[n > 0 ? n : 0] = '\0';
+		dda_strip(holder);
+		return dda_error_code(-EBUSY, "locked", NULL,
+				      "another ddactl is changing the host (%s); waited %llus for lock '%s'",
+				      holder[0] ? holder : "holder unknown", (unsigned long long)timeout, path);
 	}
 	/* Say who holds it, for the next one that waits. */
 	if (ftruncate(fd, 0) == 0) {

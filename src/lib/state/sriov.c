@@ -17,17 +17,10 @@
 #include "text.h"
 #include "vfio.h"
 #include "vm.h"
+#include "wait.h"
 
 #define VFIO "vfio-pci"
 #define PFDEV "sys/bus/pci/devices/%s/"
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 /* --- the kept configuration ------------------------------------------ */
 
@@ -408,6 +401,18 @@ static bool count_is(const char *pf, int n)
 	return !dda_exists(PFDEV "virtfn%d", pf, n);
 }
 
+struct count_want {
+	const char *pf;
+	int n;
+};
+
+static int count_check(void *data)
+{
+	const struct count_want *w = data;
+
+	return count_is(w->pf, w->n);
+}
+
 static int write_count(const char *pf, int n)
 {
 	char num[16];
@@ -419,12 +424,7 @@ static int write_count(const char *pf, int n)
 		return dda_error_code(r, "sriov-refused", pf,
 				      "'%s' refused to set its VF count to %d: %s (the kernel log may say more)", pf, n,
 				      strerror(-r));
-	for (int waited = 0; waited < DDA_SRIOV_WAIT_MS; waited += 50) {
-		if (count_is(pf, n))
-			return 0;
-		sleep_ms(50);
-	}
-	if (count_is(pf, n))
+	if (dda_poll(count_check, &(struct count_want){ pf, n }, DDA_SRIOV_WAIT_MS) > 0)
 		return 0;
 	(void)read_numvfs(pf, &cur);
 	return dda_error_code(-ETIMEDOUT, "sriov-timeout", pf,
@@ -491,27 +491,6 @@ static struct dda_device *vf_of(struct dda_host *h, const struct dda_device *pf,
 	return NULL;
 }
 
-/* Binds a new VF to vfio-pci (it has no driver: autoprobe was off). */
-static int claim(const char *bdf)
-{
-	char cur[64];
-	int r;
-
-	r = dda_driver_override_set(bdf, VFIO);
-	if (r == 0)
-		r = dda_driver_current(bdf, cur, sizeof(cur));
-	if (r == 0 && !strcmp(cur, VFIO))
-		return 0;
-	if (r == 0)
-		r = dda_driver_load_vfio();
-	if (r == 0 && cur[0])
-		r = dda_driver_unbind(bdf);
-	if (r == 0)
-		r = dda_driver_probe(bdf);
-	if (r == 0)
-		r = dda_driver_wait(bdf, VFIO, DDA_SRIOV_WAIT_MS);
-	return r;
-}
 
 /* Checks that nothing holds a VF that a count change destroys; every
  * culprit goes into why. */
@@ -579,6 +558,23 @@ static bool in_place(struct dda_host *h, const struct dda_device *pf, int count,
  * The whole change for one PF (h scanned by the caller, with host use
  * for an interactive change).  See sriov.h for the sequence.
  */
+/* The count is already what was asked: kept as the configuration, in
+ * one transaction so that it is never seen 'changing'. */
+static int record_in_place(struct dda_state *s, const struct dda_device *pf, int count, bool pool)
+{
+	_cleanup_tx_ struct dda_tx tx = { 0 };
+	int r;
+
+	r = dda_tx_begin(&tx, s);
+	if (r == 0)
+		r = config_begin(s, pf, count, pool);
+	if (r == 0)
+		r = config_done(s, pf);
+	if (r == 0)
+		r = dda_tx_commit(&tx);
+	return r;
+}
+
 static int set_count(struct dda_state *s, struct dda_host *h, struct dda_device *pf, int count, bool pool,
 		     struct dda_repair *rep, bool *ret_changed, int64_t *ret_audit)
 {
@@ -632,15 +628,7 @@ static int set_count(struct dda_state *s, struct dda_host *h, struct dda_device 
 		cfg.changing = false;
 
 	if (!cfg.changing && saved < 0 && in_place(h, pf, count, pool, recs, nrecs)) {
-		r = dda_state_begin(s);
-		if (r == 0)
-			r = config_begin(s, pf, count, pool);
-		if (r == 0)
-			r = config_done(s, pf);
-		if (r == 0)
-			r = dda_state_commit(s);
-		else
-			dda_state_rollback(s);
+		r = record_in_place(s, pf, count, pool);
 		if (r < 0)
 			return r;
 		dda_pool_say(rep, "'%s' already has %d VF%s%s; kept as the configuration", pf->name, count, count == 1 ? "" : "s",
@@ -661,21 +649,23 @@ static int set_count(struct dda_state *s, struct dda_host *h, struct dda_device 
 	*ret_audit = dda_audit_start(s, "vf set", pf->name, detail);
 	if (*ret_audit < 0)
 		return (int)*ret_audit;
-	r = dda_state_begin(s);
-	if (r < 0)
-		return r;
-	r = config_begin(s, pf, count, pool);
-	for (size_t i = 0; r == 0 && i < nrecs; i++)
-		if (entry_vf_of(&recs[i], pf) >= count) {
-			r = dda_pool_forget(s, recs[i].address);
-			if (r == 0)
-				dda_pool_say(rep, "'%s' (VF %d) left the pool: it goes away", recs[i].address, entry_vf_of(&recs[i], pf));
-		}
-	if (r == 0)
-		r = dda_state_commit(s);
-	if (r < 0) {
-		dda_state_rollback(s);
-		return r;
+	{
+		_cleanup_tx_ struct dda_tx tx = { 0 };
+
+		r = dda_tx_begin(&tx, s);
+		if (r == 0)
+			r = config_begin(s, pf, count, pool);
+		for (size_t i = 0; r == 0 && i < nrecs; i++)
+			if (entry_vf_of(&recs[i], pf) >= count) {
+				r = dda_pool_forget(s, recs[i].address);
+				if (r == 0)
+					dda_pool_say(rep, "'%s' (VF %d) left the pool: it goes away", recs[i].address,
+					    entry_vf_of(&recs[i], pf));
+			}
+		if (r == 0)
+			r = dda_tx_commit(&tx);
+		if (r < 0)
+			return r;
 	}
 	*ret_changed = true;
 	dda_fault_point("vf-set:recorded");
@@ -748,7 +738,14 @@ static int set_count(struct dda_state *s, struct dda_host *h, struct dda_device 
 					(void)!dda_driver_probe(d->name);
 				continue;
 			}
-			r = claim(d->name);
+			{
+				char was[64];
+
+				/* A new VF has no driver (autoprobe was off). */
+				r = dda_driver_claim_vfio(d->name, DDA_SRIOV_WAIT_MS, was, sizeof(was));
+			}
+			if (r > 0)
+				r = 0;
 			if (r == 0 && !recorded)
 				r = dda_pool_record(s, d, "");
 			if (r < 0)
@@ -840,20 +837,29 @@ int dda_sriov_set(struct dda_state *s, const char *name, int count, unsigned fla
 	return do_set(s, h, pf, count, flags & DDA_SRIOV_POOL, rep, &changed);
 }
 
+/* Bound to any driver: pf->driver says which. */
+static int pf_bound(void *data)
+{
+	struct dda_device *pf = data;
+	char cur[64];
+
+	if (dda_driver_current(pf->name, cur, sizeof(cur)) < 0 || !cur[0])
+		return 0;
+	snprintf(pf->driver, sizeof(pf->driver), "%s", cur);
+	return 1;
+}
+
 /* At boot the PF's driver may not be bound yet (the unit can run before
  * udev's coldplug reaches it): wait a little, then load it by modalias
  * as udev would. */
 static int wait_pf_driver(struct dda_device *pf)
 {
-	char cur[64] = "", alias[256];
+	char alias[256];
 	struct kmod_ctx *ctx;
 	struct kmod_list *list = NULL, *it;
 
-	for (int waited = 0; waited < DDA_SRIOV_WAIT_MS; waited += 100) {
-		if (dda_driver_current(pf->name, cur, sizeof(cur)) == 0 && cur[0])
-			goto bound;
-		sleep_ms(100);
-	}
+	if (dda_poll(pf_bound, pf, DDA_SRIOV_WAIT_MS) > 0)
+		return 0;
 	if (strcmp(dda_root(), "/") || dda_read_line(alias, sizeof(alias), PFDEV "modalias", pf->name) < 0)
 		return -ENODEV;
 	ctx = kmod_new(NULL, NULL);
@@ -871,16 +877,10 @@ static int wait_pf_driver(struct dda_device *pf)
 	}
 	kmod_unref(ctx);
 	(void)!dda_driver_probe(pf->name);
-	for (int waited = 0; waited < DDA_SRIOV_WAIT_MS; waited += 100) {
-		if (dda_driver_current(pf->name, cur, sizeof(cur)) == 0 && cur[0])
-			goto bound;
-		sleep_ms(100);
-	}
+	if (dda_poll(pf_bound, pf, DDA_SRIOV_WAIT_MS) > 0)
+		return 0;
 	dda_error_clear();
 	return -ENODEV;
-bound:
-	snprintf(pf->driver, sizeof(pf->driver), "%s", cur);
-	return 0;
 }
 
 int dda_sriov_restore(struct dda_state *s, struct dda_host *h, const char *only, struct dda_repair *rep,

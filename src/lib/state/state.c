@@ -24,6 +24,7 @@ struct dda_state {
 	bool writable;		/* opened by a writer: publish on close */
 	bool migrated;
 	bool snapshot;		/* a non-root reader on the public copy */
+	bool wal;
 };
 
 static char state_dir[PATH_MAX];
@@ -244,6 +245,7 @@ static int publish(sqlite3 *db);
 
 static int migrate(struct dda_state *s)
 {
+	_cleanup_tx_ struct dda_tx tx = { 0 };
 	int version, r;
 
 	r = schema_version(s, &version);
@@ -262,7 +264,7 @@ static int migrate(struct dda_state *s)
 		if (r < 0)
 			return r;
 	}
-	r = dda_state_begin(s);
+	r = dda_tx_begin(&tx, s);
 	if (r < 0)
 		return r;
 	for (size_t i = (size_t)version; i < ARRAY_SIZE(migrations); i++) {
@@ -270,16 +272,15 @@ static int migrate(struct dda_state *s)
 
 		r = exec(s, migrations[i]);
 		if (r < 0)
-			goto fail;
+			return r;
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %zu", i + 1);
 		r = exec(s, pragma);
 		if (r < 0)
-			goto fail;
+			return r;
 	}
-	s->migrated = true;
-	return dda_state_commit(s);
-fail:
-	dda_state_rollback(s);
+	r = dda_tx_commit(&tx);
+	if (r == 0)
+		s->migrated = true;
 	return r;
 }
 
@@ -351,6 +352,7 @@ static int secure_db(bool create, char *path, size_t size)
  * backup API (a consistent copy, even of a WAL database in use). */
 static int backup_to(sqlite3 *src, const char *path, unsigned mode)
 {
+	_cleanup_close_ int fd = -1;
 	sqlite3 *dst = NULL;
 	sqlite3_backup *b;
 	mode_t old = umask(0777 & ~(mode_t)mode);
@@ -359,6 +361,11 @@ static int backup_to(sqlite3 *src, const char *path, unsigned mode)
 	unlink(path);
 	rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL);
 	umask(old);
+	/* A new file nobody opens before it is complete: no journal and no
+	 * syncs while it is written (each a round trip on a 9p state
+	 * directory), one fsync of the whole below. */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(dst, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;", NULL, NULL, NULL);
 	if (rc == SQLITE_OK) {
 		b = sqlite3_backup_init(dst, "main", src, "main");
 		if (!b)
@@ -380,6 +387,11 @@ static int backup_to(sqlite3 *src, const char *path, unsigned mode)
 	/* umask() cannot widen: 0644 for the snapshot needs a chmod. */
 	if (chmod(path, (mode_t)mode) < 0)
 		return dda_error(-errno, NULL, "cannot set the mode of '%s': %m", path);
+	/* Durable before the snapshot's rename or the migration that counts
+	 * on the backup: after a power cut either is whole or absent. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0)
+		return dda_error(-errno, NULL, "cannot write '%s' to disk: %m", path);
 	return 0;
 }
 
@@ -534,8 +546,8 @@ static int open_writable(struct dda_state *s)
 	/* WAL keeps a crash mid-write harmless; synchronous=FULL makes each
 	 * committed intent durable before the host is touched. */
 	old = umask(077);
-	r = exec(s, network_fs(dda_state_dir())
-			    ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA journal_mode=DELETE;"
+	s->wal = !network_fs(dda_state_dir());
+	r = exec(s, !s->wal ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA journal_mode=DELETE;"
 			    : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
 	umask(old);
 	if (r < 0)
@@ -585,26 +597,42 @@ sqlite3 *dda_state_db(struct dda_state *s)
 	return s->db;
 }
 
-int dda_state_begin(struct dda_state *s)
+void dda_state_durable(struct dda_state *s, bool durable)
 {
-	return exec(s, "BEGIN IMMEDIATE");
+	/* Only in WAL mode: there a commit without a sync is still atomic (a
+	 * power cut loses it whole), and the next synced one writes every
+	 * frame before it to disk.  A rollback journal (the network file
+	 * systems) could be left torn without its syncs: always FULL. */
+	if (s->wal)
+		sqlite3_exec(s->db, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL, NULL,
+			     NULL);
 }
 
-int dda_state_commit(struct dda_state *s)
+int dda_tx_begin(struct dda_tx *tx, struct dda_state *s)
 {
-	int r = exec(s, "COMMIT");
+	int r = exec(s, "BEGIN IMMEDIATE");
 
-	/* Non-root readers see each change as soon as it is made; should this
-	 * fail, the close publishes again, and until then they are told the
-	 * snapshot is stale rather than shown it. */
-	if (r == 0 && s->writable && publish(s->db) < 0)
-		dda_error_clear();
+	tx->s = r == 0 ? s : NULL;
 	return r;
 }
 
-void dda_state_rollback(struct dda_state *s)
+int dda_tx_commit(struct dda_tx *tx)
 {
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	int r = exec(tx->s, "COMMIT");
+
+	/* A COMMIT that failed (busy, I/O) leaves the transaction open: the
+	 * guard still rolls it back. */
+	if (r == 0)
+		tx->s = NULL;
+	return r;
+}
+
+void dda_tx_rollback(struct dda_tx *tx)
+{
+	if (!tx->s)
+		return;
+	sqlite3_exec(dda_state_db(tx->s), "ROLLBACK", NULL, NULL, NULL);
+	tx->s = NULL;
 }
 
 const char *dda_state_who(void)

@@ -11,6 +11,7 @@
 #ifndef DDA_STATE_H
 #define DDA_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <sqlite3.h>
@@ -46,9 +47,10 @@ int dda_state_paths_check(void) _must_check_;
  * (directory 0755, files 0600, checked as ssh's StrictModes does:
  * hostpath.h): no other user can lock them, and so none can block or
  * break a root ddactl.  Readers who are not root get snapshot.db, a copy
- * root publishes (0644, temp file + rename) after each commit and on
- * close, opened immutable; one older than the database is refused with
- * "not-root" rather than shown.  A writer backs the database up to
+ * root publishes (0644, temp file + rename) when a writer closes the
+ * database (once a run: a copy per commit cost more than the change on a
+ * 9p state directory), opened immutable; one older than the database, as
+ * it is while a writer runs, is refused with "not-root" rather than shown.  A writer backs the database up to
  * ddactl.db.bak-vN before migrating it from version N.
  */
 int dda_state_open(struct dda_state **ret, unsigned flags) _must_check_;
@@ -60,10 +62,35 @@ DDA_DEFINE_CLEANUP(struct dda_state, dda_state_close)
 
 sqlite3 *dda_state_db(struct dda_state *s);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK; errors recorded. */
-int dda_state_begin(struct dda_state *s) _must_check_;
-int dda_state_commit(struct dda_state *s) _must_check_;
-void dda_state_rollback(struct dda_state *s);
+/* Whether the commits that follow wait for the disk (the default).  Off
+ * for what only says how far a change got (a move's steps, an audit row
+ * a synced intent follows at once): with WAL each costs no fsync, and
+ * after a power cut the row shows an earlier step, from which the repair
+ * works the same.  Ignored without WAL. */
+void dda_state_durable(struct dda_state *s, bool durable);
+
+/*
+ * A write transaction (BEGIN IMMEDIATE ... COMMIT), in a variable that
+ * rolls it back when it leaves scope uncommitted, so that no way out of a
+ * function (an error, an early return, a failed COMMIT) leaves one open:
+ *
+ *	_cleanup_tx_ struct dda_tx tx = { 0 };
+ *
+ *	r = dda_tx_begin(&tx, s);
+ *	...on error: return r;	(rolled back)
+ *	return dda_tx_commit(&tx);
+ *
+ * Errors are recorded.
+ */
+struct dda_tx {
+	struct dda_state *s;	/* NULL: none open */
+};
+
+int dda_tx_begin(struct dda_tx *tx, struct dda_state *s) _must_check_;
+int dda_tx_commit(struct dda_tx *tx) _must_check_;
+/* Rolls back a transaction still open; nothing otherwise. */
+void dda_tx_rollback(struct dda_tx *tx);
+#define _cleanup_tx_ _cleanup_(dda_tx_rollback)
 
 /* Records an SQLite failure as a dda_error and returns -EIO. */
 int dda_state_error(struct dda_state *s, const char *what);

@@ -25,6 +25,7 @@
 #include "qmp.h"
 #include "sriov.h"
 #include "vmrun.h"
+#include "wait.h"
 
 #define QMP_TIMEOUT_MS 10000
 
@@ -189,7 +190,8 @@ static int put_device(struct dda_state *s, const char *vm, struct dda_device *d,
 /* Records d and its companions as the VM's, in one transaction. */
 static int record_assignment(struct dda_state *s, const char *vm, struct dda_device *d, const char *via)
 {
-	int r = dda_state_begin(s);
+	_cleanup_tx_ struct dda_tx tx = { 0 };
+	int r = dda_tx_begin(&tx, s);
 
 	if (r < 0)
 		return r;
@@ -206,11 +208,9 @@ static int record_assignment(struct dda_state *s, const char *vm, struct dda_dev
 				continue;
 			r = put_device(s, vm, m, false, via);
 		}
-	if (r < 0) {
-		dda_state_rollback(s);
+	if (r < 0)
 		return r;
-	}
-	return dda_state_commit(s);
+	return dda_tx_commit(&tx);
 }
 
 static void device_id(const char *address, char *buf, size_t size)
@@ -917,10 +917,14 @@ out:
 	return r;
 }
 
+static int vm_gone(void *data)
+{
+	return dda_vm_alive(*(pid_t *)data) <= 0;
+}
+
 int dda_vmrun_stop(struct dda_state *s, const char *name, int timeout_s, bool *ret_forced)
 {
 	_cleanup_(dda_qmp_closep) struct dda_qmp *q = NULL;
-	struct timespec start, now;
 	pid_t pid = dda_vm_pid(name);
 	int r;
 
@@ -930,35 +934,20 @@ int dda_vmrun_stop(struct dda_state *s, const char *name, int timeout_s, bool *r
 	r = qmp_open(name, &q);
 	if (r == 0)
 		r = dda_qmp_command(q, "system_powerdown", NULL, QMP_TIMEOUT_MS, NULL);
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		if (dda_vm_alive(pid) <= 0)
-			break;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		/* In milliseconds: whole seconds would give the guest anything
-		 * from timeout_s - 1 to timeout_s. */
-		if (r < 0 || (now.tv_sec - start.tv_sec) * 1000LL + (now.tv_nsec - start.tv_nsec) / 1000000 >=
-				     timeout_s * 1000LL) {
-			/* TurnOff: the guest had its chance. */
-			*ret_forced = true;
-			if (q)
-				(void)!dda_qmp_command(q, "quit", NULL, 2000, NULL);
-			for (int i = 0; i < 50 && dda_vm_alive(pid) > 0; i++)
-				usleep(100 * 1000);
-			if (dda_vm_alive(pid) > 0)
-				kill(pid, SIGKILL);
-			for (int i = 0; i < 100 && dda_vm_alive(pid) > 0; i++)
-				usleep(100 * 1000);
-			if (dda_vm_alive(pid) > 0) {
-				r = dda_error_code(-EBUSY, "still-running", name,
-						   "VM '%s' (QEMU pid %d) did not end even after SIGKILL (it may be unpinning its memory); try again shortly",
-						   name, (int)pid);
-				(void)!dda_audit(s, "vm stop (turned off)", name, DDA_OUTCOME_FAILED, dda_last_error()->message, NULL);
-				return r;
-			}
-			break;
+	if (r < 0 || dda_poll(vm_gone, &pid, timeout_s > 0 ? (unsigned)timeout_s * 1000 : 0) == 0) {
+		/* TurnOff: the guest had its chance. */
+		*ret_forced = true;
+		if (q)
+			(void)!dda_qmp_command(q, "quit", NULL, 2000, NULL);
+		if (dda_poll(vm_gone, &pid, 5000) == 0)
+			kill(pid, SIGKILL);
+		if (dda_poll(vm_gone, &pid, 10000) == 0) {
+			r = dda_error_code(-EBUSY, "still-running", name,
+					   "VM '%s' (QEMU pid %d) did not end even after SIGKILL (it may be unpinning its memory); try again shortly",
+					   name, (int)pid);
+			(void)!dda_audit(s, "vm stop (turned off)", name, DDA_OUTCOME_FAILED, dda_last_error()->message, NULL);
+			return r;
 		}
-		usleep(200 * 1000);
 	}
 	r = dda_vmrun_reconcile(s, name, NULL, 0);
 	if (r < 0)
