@@ -636,13 +636,14 @@ static int scan_drm(const struct devices *h)
 		if (dda_read_link(target, sizeof(target), "sys/class/drm/%s", e->d_name) < 0 ||
 		    !deepest_pci(target, &a) || !(nodes.v[nodes.n].d = dda_device_find(h->v, h->n, &a)))
 			continue;
-		/* fail rather than miss a holder of a node we could not name */
+		/* Fail rather than miss a holder of a node we could not name.
+		 * lint-ok: a /proc/PID/fd link's text, compared, never opened */
 		r = dda_pathf(nodes.v[nodes.n].node, sizeof(nodes.v[nodes.n].node), "/dev/dri/%s", e->d_name);
 		if (r < 0)
 			return r;
 		nodes.n++;
 	}
-	return nodes.n ? dda_procfd_walk("/dev/dri/", drm_holder, &nodes) : 0;
+	return nodes.n ? dda_procfd_walk("/dev/dri/", drm_holder, &nodes) : 0; /* lint-ok: a link prefix */
 }
 
 static bool fbcon_bound(void)

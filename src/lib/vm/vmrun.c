@@ -776,6 +776,7 @@ static int spawn(char **argv, const char *name)
 		return dda_error(-errno, name, "cannot start QEMU for VM '%s': %m", name);
 	}
 	if (pid == 0) {
+		/* lint-ok: QEMU's own stdin, not a host file ddactl reads */
 		int devnull = open("/dev/null", O_RDWR);
 
 		/* QEMU's QMP socket (full control of the VM), console log and
