@@ -27,10 +27,14 @@ quietly=$(dirname "$0")/quietly.sh
 # `meson setup` needs cmocka as much as it needs the libraries.
 build_pkgs=(gcc meson ninja-build pkg-config make
 	libpci-dev pci.ids libjson-c-dev libsqlite3-dev libkmod-dev
-	libnl-3-dev libnl-route-3-dev libcmocka-dev)
+	libnl-3-dev libnl-route-3-dev libcmocka-dev
+	scdoc)
+# scdoc: the man page (man/); its generator and the completion's run on
+# meson's own python3.
 # What the unit tests (meson test --suite unit, make check-fast) run besides
 # the build.  One package a line, so additions merge cleanly.
 test_pkgs=(
+	bash-completion
 	python3
 	python3-jsonschema
 	sqlite3

@@ -26,7 +26,8 @@ static void help(void)
 	       "  -f, --force     go past 'force' reasons (no reset method); never past\n"
 	       "                  'block' ones such as the host's root disk\n"
 	       "  -n, --dry-run   print the plan and change nothing\n"
-	       "  -j, --json      JSON output\n");
+	       "  -j, --json      JSON output\n"
+	       "  -h, --help      this help\n");
 }
 
 int cmd_dismount(int argc, char **argv)

@@ -41,9 +41,10 @@ static void help(void)
 	       "  -s, --since TIME     only changes from TIME on: 2026-12-02T04:00:00Z (UTC),\n"
 	       "                       a date (2026-12-02), or an age (90m, 12h, 2d, 1w)\n"
 	       "  -j, --json           JSON output\n"
+	       "  -h, --help           this help\n"
 	       "\n"
 	       "The trail is in the state database, which only root may read; the\n"
-	       "same lines are in the system log: journalctl -t ddactl.\n");
+	       "same lines are in the system log: 'journalctl -t ddactl'.\n");
 }
 
 /* Where the trail is read from: the one place to point at another source. */

@@ -24,7 +24,8 @@ static void help(void)
 	       "(libkmod lookup of its modalias), since its original one is not known.\n"
 	       "\n"
 	       "  -n, --dry-run   print the plan and change nothing\n"
-	       "  -j, --json      JSON output\n");
+	       "  -j, --json      JSON output\n"
+	       "  -h, --help      this help\n");
 }
 
 int cmd_mount(int argc, char **argv)

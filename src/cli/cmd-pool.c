@@ -44,7 +44,9 @@ static void help(void)
 	       "lost or replaced); 'ddactl mount DEVICE' gives such a device to the\n"
 	       "driver the kernel picks for it.\n"
 	       "\n"
-	       "  -j, --json      JSON output\n");
+	       "  -d, --device ADDRESS  (restore) only this device\n"
+	       "  -j, --json      JSON output\n"
+	       "  -h, --help      this help\n");
 }
 
 /* Pool names, devices and options are all checked before the first

@@ -45,7 +45,11 @@ static void help(void)
 	       "\n"
 	       "  -n, --count N   number of VFs (0 removes them all)\n"
 	       "  -p, --pool      the VFs go into the pool (vfio-pci)\n"
-	       "  -j, --json      JSON output\n");
+	       "  -j, --json      JSON output\n"
+	       "  -h, --help      this help\n"
+	       "\n"
+	       "config also takes the names ip-link uses: --spoofchk, --link-state,\n"
+	       "--max-tx-rate.\n");
 }
 
 /* --- vf list ------------------------------------------------------------ */

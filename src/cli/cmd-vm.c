@@ -48,6 +48,15 @@ static void help(void)
 	       "  --accel auto|kvm|tcg  --qemu-arg ARG (repeatable)  --hotplug-ports N\n"
 	       "  --mmio-below-4g SIZE --mmio-above-4g SIZE (default: computed from BARs)\n"
 	       "\n"
+	       "  -j, --json                 JSON output\n"
+	       "  -h, --help                 this help\n"
+	       "  -t, --timeout S            stop, remove-device: seconds to wait\n"
+	       "  -a, --all                  stop: every running VM\n"
+	       "  -q, --qemu-args, -l, --libvirt  show: the QEMU command line; <hostdev>\n"
+	       "  -A, --any VENDOR:DEVICE, -P, --pool POOL\n"
+	       "                             add-device: any free pooled device with\n"
+	       "                             these ids; a free member of a named pool\n"
+	       "\n"
 	       "A VM with assigned devices cannot be paused, saved, snapshotted or\n"
 	       "migrated: its devices' state lives in the hardware, not in QEMU.\n");
 }

@@ -22,7 +22,7 @@ static const struct cli_command commands[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: ddactl [--version] [--help] [--state-dir DIR] COMMAND [OPTIONS] [ARGS]\n"
+		"Usage: ddactl [-V|--version] [-h|--help] [--state-dir DIR] COMMAND [OPTIONS] [ARGS]\n"
 		"\n"
 		"Discrete Device Assignment for Linux/KVM: survey PCI devices, take them\n"
 		"from the host into a pool, and give them to QEMU virtual machines.\n"
