@@ -23,13 +23,7 @@
 #include <unistd.h>
 
 static const char *const attrs[] = {
-	"config",
-	"vendor",
-	"device",
-	"subsystem_vendor",
-	"subsystem_device",
-	"class",
-	"resource",
+	"config", "vendor", "device", "subsystem_vendor", "subsystem_device", "class", "resource",
 };
 
 static const char *const links[] = {
@@ -101,7 +95,6 @@ int main(int argc, char **argv)
 	}
 	closedir(d);
 
-	printf("%u functions (%u unreadable attributes, sum %llx)\n", functions, missing,
-	       (unsigned long long)sum);
+	printf("%u functions (%u unreadable attributes, sum %llx)\n", functions, missing, (unsigned long long)sum);
 	return functions ? EXIT_SUCCESS : EXIT_FAILURE;
 }

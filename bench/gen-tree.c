@@ -23,6 +23,10 @@
 #include "cleanup.h"
 #include "fakehost.h"
 
+/* The host trees here are tables of designated initialisers, a device to
+ * a line or two; clang-format would give every field a line of its own. */
+/* clang-format off */
+
 #define VFS_PER_PF 256
 #define NIC_PF_BAR (32ULL << 20)
 

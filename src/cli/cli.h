@@ -79,8 +79,7 @@ int cli_check_device_names(int argc, char **argv) _must_check_;
  * all of it when a name is a location path or no address. */
 int cli_scan_named(struct dda_host **h, unsigned flags, int argc, char **argv) _must_check_;
 /* Resolves each name (address or location path); errors name the input. */
-int cli_resolve_devices(struct dda_host *h, int argc, char **argv, struct dda_device ***ret,
-			size_t *ret_n) _must_check_;
+int cli_resolve_devices(struct dda_host *h, int argc, char **argv, struct dda_device ***ret, size_t *ret_n) _must_check_;
 void cli_print_plan(const struct dda_plan *p, const char *verb, bool dry_run);
 
 int cmd_survey(int argc, char **argv);

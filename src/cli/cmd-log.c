@@ -146,7 +146,8 @@ int cmd_log(int argc, char **argv)
 			char shown[200];
 
 			dda_text_escape(shown, sizeof(shown), device);
-			return cli_usage_error("log", "--device '%s' is neither a PCI address (0000:01:00.0) nor a VM name",
+			return cli_usage_error("log",
+					       "--device '%s' is neither a PCI address (0000:01:00.0) nor a VM name",
 					       shown);
 		}
 		f.device = dev;

@@ -79,12 +79,14 @@ static int named(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (argc < 1 || (add && argc < 2))
-		return cli_usage_error("pool", "'pool %s' needs %s", sub, add ? "a pool name and devices" : "a pool name");
+		return cli_usage_error("pool", "'pool %s' needs %s", sub,
+				       add ? "a pool name and devices" : "a pool name");
 	if (!add && argc > 1)
 		return cli_usage_error("pool", "unexpected argument '%s'", argv[1]);
 	pool = argv[0];
 	if (!dda_vm_name_valid(pool))
-		return cli_usage_error("pool", "'%s' is not a valid pool name (letters, digits, '-', '_', '.'; at most %d)",
+		return cli_usage_error("pool",
+				       "'%s' is not a valid pool name (letters, digits, '-', '_', '.'; at most %d)",
 				       pool, DDA_VM_NAME_MAX);
 	r = cli_check_device_names(argc - 1, argv + 1);
 	if (r < 0)
@@ -96,7 +98,8 @@ static int named(int argc, char **argv)
 		struct dda_tx tx = { 0 };
 
 		if (!dda_npool_exists(ses.state, pool))
-			r = dda_error_input(-ENOENT, "no-pool", pool, "no pool named '%s' ('ddactl pool create %s')", pool, pool);
+			r = dda_error_input(-ENOENT, "no-pool", pool, "no pool named '%s' ('ddactl pool create %s')",
+					    pool, pool);
 		if (r == 0)
 			r = dda_host_scan(&h, 0);
 		if (r == 0)
@@ -210,8 +213,8 @@ static int list(void)
 		const struct dda_device *d = pv.rows[i].dev;
 
 		printf("%-13s %-5d %-14s %-9s %-20s %s\n", e->address, e->group,
-		       e->original_driver[0] ? e->original_driver : "-", dda_pool_state_to_string(e->state), e->added_at,
-		       d ? (d->name_str ? d->name_str : "") : "(not present)");
+		       e->original_driver[0] ? e->original_driver : "-", dda_pool_state_to_string(e->state),
+		       e->added_at, d ? (d->name_str ? d->name_str : "") : "(not present)");
 		printf("              %s", e->location_path);
 		if (!e->requested)
 			printf("  companion of %s", e->brought_by);
@@ -246,8 +249,7 @@ static bool restore_concerns(const char *only)
 
 	if (r == -ENOENT)
 		return false;
-	if (r < 0 || dda_pool_needs_recovery(s) || dda_pool_list(s, &v, &n) < 0 ||
-	    dda_sriov_config_list(s, &c, &nc) < 0)
+	if (r < 0 || dda_pool_needs_recovery(s) || dda_pool_list(s, &v, &n) < 0 || dda_sriov_config_list(s, &c, &nc) < 0)
 		return true;
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(v[i].address, only) || !dda_device_ids_at(v[i].address, v[i].vendor, v[i].device))
@@ -283,8 +285,8 @@ static int release(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage_error("pool", optind >= argc ? "'pool release' needs a device"
-							       : "'pool release' takes one device");
+		return cli_usage_error("pool", optind >= argc ? "'pool release' needs a device" :
+								"'pool release' takes one device");
 	r = cli_check_device_names(1, argv + optind);
 	if (r < 0)
 		return cli_fail(r);

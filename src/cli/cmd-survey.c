@@ -17,13 +17,13 @@
 #include "host.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
-#define BOLD "\033[1m"
-#define DIM "\033[2m"
-#define RED "\033[31m"
-#define GREEN "\033[32m"
-#define YELLOW "\033[33m"
-#define CYAN "\033[36m"
-#define RESET "\033[0m"
+#define BOLD	   "\033[1m"
+#define DIM	   "\033[2m"
+#define RED	   "\033[31m"
+#define GREEN	   "\033[32m"
+#define YELLOW	   "\033[33m"
+#define CYAN	   "\033[36m"
+#define RESET	   "\033[0m"
 
 static void help(void)
 {
@@ -81,11 +81,15 @@ static void print_host(const struct dda_host *h)
 	printf("%sHost%s  Linux %s, %zu PCI functions\n", cli_sgr(o, BOLD), cli_sgr(o, RESET),
 	       i->osrelease[0] ? i->osrelease : "(unknown kernel)", h->nfunctions);
 	if (i->iommu_on)
-		printf("  IOMMU                on: %u groups, units %s%s%s\n", i->ngroups, i->units[0] ? i->units : "(none listed)",
-		       i->cmdline[0] ? ", kernel parameters " : "", i->cmdline);
+		printf("  IOMMU                on: %u groups, units %s%s%s\n", i->ngroups,
+		       i->units[0] ? i->units : "(none listed)", i->cmdline[0] ? ", kernel parameters " : "",
+		       i->cmdline);
 	else
 		printf("  IOMMU                %sOFF%s\n", cli_sgr(o, RED), cli_sgr(o, RESET));
-	printf("  interrupt remapping  %s%s%s%s\n", i->intremap < 0 ? "unknown" : i->intremap ? "on" : "off",
+	printf("  interrupt remapping  %s%s%s%s\n",
+	       i->intremap < 0 ? "unknown" :
+	       i->intremap     ? "on" :
+				 "off",
 	       i->intremap_note[0] ? " (" : "", i->intremap_note, i->intremap_note[0] ? ")" : "");
 	printf("  vfio-pci             %s\n", dda_vfio_state_name(i->vfio));
 }
@@ -109,12 +113,15 @@ static void print_host_reasons(struct json_object *host)
 			if (json_object_object_get_ex(r, "hint", &v))
 				hint = json_object_get_string(v);
 			printf("  %s%-5s %s%s: %s\n        %s-> %s%s\n",
-			       cli_sgr(o, !strcmp(sev, "block") ? RED : !strcmp(sev, "info") ? CYAN : YELLOW), sev, code,
-			       cli_sgr(o, RESET), msg, cli_sgr(o, DIM), hint, cli_sgr(o, RESET));
+			       cli_sgr(o, !strcmp(sev, "block") ? RED :
+					  !strcmp(sev, "info")	? CYAN :
+								  YELLOW),
+			       sev, code, cli_sgr(o, RESET), msg, cli_sgr(o, DIM), hint, cli_sgr(o, RESET));
 		}
 	if (json_object_object_get_ex(host, "ready", &ready))
 		printf("  %s%s%s\n\n", cli_sgr(o, json_object_get_boolean(ready) ? GREEN : RED),
-		       json_object_get_boolean(ready) ? "ready for device assignment" : "NOT ready for device assignment",
+		       json_object_get_boolean(ready) ? "ready for device assignment" :
+							"NOT ready for device assignment",
 		       cli_sgr(o, RESET));
 }
 
@@ -136,8 +143,8 @@ static void print_device(const struct dda_device *d)
 	dda_device_mmio(d, &below, &above);
 	human_size(below, low, sizeof(low));
 	human_size(above, high, sizeof(high));
-	printf("      %s  MMIO %s low, %s high  %s%s%s\n", d->location_path, low, high,
-	       cli_sgr(o, verdict_colour(d)), dda_device_verdict(d), cli_sgr(o, RESET));
+	printf("      %s  MMIO %s low, %s high  %s%s%s\n", d->location_path, low, high, cli_sgr(o, verdict_colour(d)),
+	       dda_device_verdict(d), cli_sgr(o, RESET));
 	for (size_t i = 0; i < d->nreasons; i++) {
 		const struct dda_reason *r = &d->reasons[i];
 
@@ -187,8 +194,8 @@ static void print_report(const struct dda_host *h, struct dda_device **only, siz
 		default: counts[0]++; break;
 		}
 	}
-	printf("\n%zu assignable, %zu assignable with --force, %zu not assignable (bridges not counted)\n",
-	       counts[0], counts[1], counts[2]);
+	printf("\n%zu assignable, %zu assignable with --force, %zu not assignable (bridges not counted)\n", counts[0],
+	       counts[1], counts[2]);
 }
 
 /* What the pool knows turns "on vfio-pci" into pooled, quarantined or

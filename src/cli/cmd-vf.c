@@ -11,7 +11,7 @@
 
 #include "cli.h"
 #include "error.h"
-#include "hostpath.h"	/* dda_parse_*: numbers as typed, no reads */
+#include "hostpath.h" /* dda_parse_*: numbers as typed, no reads */
 #include "pool.h"
 #include "report.h"
 #include "sriov.h"
@@ -99,7 +99,9 @@ static void pf_text(struct dda_state *s, struct dda_host *h, const struct dda_pf
 	if (v->has_cfg)
 		printf("  kept: %d VF%s%s, restored at boot%s\n", v->cfg.count, v->cfg.count == 1 ? "" : "s",
 		       v->cfg.pool ? " into the pool" : "",
-		       v->cfg.changing ? "  (A CHANGE WAS INTERRUPTED: run 'ddactl vf set' again or 'ddactl pool restore')" : "");
+		       v->cfg.changing ?
+			       "  (A CHANGE WAS INTERRUPTED: run 'ddactl vf set' again or 'ddactl pool restore')" :
+			       "");
 	else if (v->cfg_other_card)
 		printf("  kept: a VF count for another card that was in this slot (not applied)\n");
 	else
@@ -167,9 +169,10 @@ static int list(int argc, char **argv)
 	if (r == 0 && optind < argc) {
 		r = dda_host_resolve(h, argv[optind], &only);
 		if (r == 0 && (!only->has_sriov || only->physfn))
-			r = dda_error_input(-EINVAL, "not-sriov", only->name, "'%s' is not an SR-IOV physical function%s%s",
-					   only->name, only->physfn ? ": it is a VF of " : "",
-					   only->physfn ? only->physfn->name : "");
+			r = dda_error_input(-EINVAL, "not-sriov", only->name,
+					    "'%s' is not an SR-IOV physical function%s%s", only->name,
+					    only->physfn ? ": it is a VF of " : "",
+					    only->physfn ? only->physfn->name : "");
 	}
 	if (r < 0)
 		return cli_fail(r);
@@ -260,8 +263,8 @@ static int set(int argc, char **argv)
 		r = dda_sriov_set(ses.state, argv[optind], (int)count, pool ? DDA_SRIOV_POOL : 0, &rep);
 	cli_session_close(&ses);
 	if (arg_json && r == 0) {
-		_cleanup_json_ struct json_object *o =
-			dda_report_vf_set(canonical(argv[optind], pf), (int)count, pool, &rep);
+		_cleanup_json_ struct json_object *o = dda_report_vf_set(canonical(argv[optind], pf), (int)count, pool,
+									 &rep);
 
 		cli_print_json(o);
 	} else {
@@ -293,9 +296,9 @@ static int resolve_vf(struct dda_host *h, const struct dda_device *pf, const cha
 
 	if (dda_parse_u32(arg, 10, &idx) == 0) {
 		if ((int)idx >= pf->sriov_num)
-			return dda_error_input(-ENODEV, "no-vf", pf->name, "'%s' has %d VF%s: there is no VF %u%s", pf->name,
-					      pf->sriov_num, pf->sriov_num == 1 ? "" : "s", idx,
-					      pf->sriov_num ? "" : " ('ddactl vf set PF --count N' creates them)");
+			return dda_error_input(-ENODEV, "no-vf", pf->name, "'%s' has %d VF%s: there is no VF %u%s",
+					       pf->name, pf->sriov_num, pf->sriov_num == 1 ? "" : "s", idx,
+					       pf->sriov_num ? "" : " ('ddactl vf set PF --count N' creates them)");
 		*ret = idx;
 		return 0;
 	}
@@ -341,7 +344,8 @@ static int config(int argc, char **argv)
 		switch (c) {
 		case 'm':
 			if (dda_vf_mac_parse(optarg, p.mac) < 0 || (p.mac[0] & 1))
-				return cli_usage_error("vf", "bad --mac '%s' (a unicast MAC address, 52:54:00:12:34:56)", optarg);
+				return cli_usage_error("vf", "bad --mac '%s' (a unicast MAC address, 52:54:00:12:34:56)",
+						       optarg);
 			p.set |= DDA_VF_MAC;
 			break;
 		case 'v':
@@ -382,7 +386,8 @@ static int config(int argc, char **argv)
 	if (argc - optind > 2)
 		return cli_usage_error("vf", "unexpected argument '%s'", argv[optind + 2]);
 	if (!p.set && !forget)
-		return cli_usage_error("vf", "'vf config' needs at least one of --mac, --vlan, --spoof-check, --trust, --link, --rate, --forget");
+		return cli_usage_error("vf",
+				       "'vf config' needs at least one of --mac, --vlan, --spoof-check, --trust, --link, --rate, --forget");
 	if (p.set && forget)
 		return cli_usage_error("vf", "--forget cannot be combined with a setting");
 	r = cli_check_device_names(1, argv + optind);

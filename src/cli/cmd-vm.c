@@ -13,7 +13,7 @@
 
 #include "cli.h"
 #include "error.h"
-#include "hostpath.h"	/* dda_parse_*: numbers as typed, no reads */
+#include "hostpath.h" /* dda_parse_*: numbers as typed, no reads */
 #include "hostinfo.h"
 #include "pool.h"
 #include "qemu.h"
@@ -80,13 +80,16 @@ static int parse_mib(const char *s, int64_t *ret)
 	if (dda_parse_u64(num, 10, &v) < 0)
 		return -EINVAL;
 	switch (unit) {
-	case 'K': case 'k': v /= 1024; break;
-	case 'G': case 'g':
+	case 'K':
+	case 'k': v /= 1024; break;
+	case 'G':
+	case 'g':
 		if (v > INT64_MAX / 2 / 1024)
 			return -ERANGE;
 		v *= 1024;
 		break;
-	case 'T': case 't':
+	case 'T':
+	case 't':
 		if (v > INT64_MAX / 2 / (1024 * 1024))
 			return -ERANGE;
 		v *= 1024 * 1024;
@@ -104,8 +107,18 @@ static int parse_mib(const char *s, int64_t *ret)
 #define ARCH_LIMIT_MB (1ULL << (52 - 20))
 
 enum {
-	OPT_MEMORY = 256, OPT_CPUS, OPT_DISK, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_FIRMWARE, OPT_ACCEL,
-	OPT_QEMU_ARG, OPT_MMIO_BELOW, OPT_MMIO_ABOVE, OPT_HOTPLUG,
+	OPT_MEMORY = 256,
+	OPT_CPUS,
+	OPT_DISK,
+	OPT_KERNEL,
+	OPT_INITRD,
+	OPT_APPEND,
+	OPT_FIRMWARE,
+	OPT_ACCEL,
+	OPT_QEMU_ARG,
+	OPT_MMIO_BELOW,
+	OPT_MMIO_ABOVE,
+	OPT_HOTPLUG,
 };
 
 static const struct option def_opts[] = {
@@ -155,7 +168,8 @@ static int parse_definition(int argc, char **argv, struct dda_vm *vm)
 			uint64_t ram = dda_host_ram_mb();
 
 			if (parse_mib(optarg, &v) < 0 || v < 16 || (uint64_t)v > ARCH_LIMIT_MB)
-				rc = cli_usage_error("vm", "bad --memory '%s' (MiB, or with K/M/G/T; 16M to 4P)", optarg);
+				rc = cli_usage_error("vm", "bad --memory '%s' (MiB, or with K/M/G/T; 16M to 4P)",
+						     optarg);
 			else if (ram && (uint64_t)v > ram)
 				rc = cli_usage_error("vm",
 						     "--memory '%s' is more than this host's %llu MiB of RAM: VFIO pins all of a VM's memory, so it must fit",
@@ -203,7 +217,8 @@ static int parse_definition(int argc, char **argv, struct dda_vm *vm)
 			break;
 		case OPT_MMIO_ABOVE:
 			if (parse_mib(optarg, &v) < 0 || (uint64_t)v > ARCH_LIMIT_MB)
-				rc = cli_usage_error("vm", "bad --mmio-above-4g '%s' (MiB, or with K/M/G/T; at most 4P)", optarg);
+				rc = cli_usage_error("vm", "bad --mmio-above-4g '%s' (MiB, or with K/M/G/T; at most 4P)",
+						     optarg);
 			else
 				vm->mmio_above_mb = v;
 			break;
@@ -214,7 +229,10 @@ static int parse_definition(int argc, char **argv, struct dda_vm *vm)
 				vm->hotplug_ports = (unsigned)v;
 			break;
 		case 'j': arg_json = true; break;
-		case 'h': help(); rc = -1; break;
+		case 'h':
+			help();
+			rc = -1;
+			break;
 		default: rc = cli_usage_error("vm", "bad option '%s'", argv[optind - 1]); break;
 		}
 	}
@@ -297,11 +315,11 @@ static int resolve_one(struct dda_host **h, const char *name, struct dda_device 
 struct vm_call {
 	const char *sub, *name, *device, *any, *pool;
 	bool all, qemu_args, libvirt;
-	int timeout;			/* seconds; -1 for the default, 0: no wait */
-	uint16_t any_vendor, any_device;	/* --any, parsed */
-	struct dda_state *s;		/* read-only for looks, locked for changes */
-	struct dda_host *h;		/* scanned when a subcommand needs it */
-	struct json_object *stopped;	/* stop --all --json: the document of the VMs stopped */
+	int timeout;			 /* seconds; -1 for the default, 0: no wait */
+	uint16_t any_vendor, any_device; /* --any, parsed */
+	struct dda_state *s;		 /* read-only for looks, locked for changes */
+	struct dda_host *h;		 /* scanned when a subcommand needs it */
+	struct json_object *stopped;	 /* stop --all --json: the document of the VMs stopped */
 };
 
 /* What the user gave ddactl (--append, paths, QEMU arguments) echoed to
@@ -394,13 +412,14 @@ static int show_libvirt(struct vm_call *c)
 
 		if (!devs[i].requested || dda_pciaddr_parse(devs[i].address, &a) < 0)
 			continue;
-		fprintf(f, "<hostdev mode='subsystem' type='pci' managed='no'>\n"
-		       "  <driver name='vfio'/>\n"
-		       "  <source>\n"
-		       "    <address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>\n"
-		       "  </source>\n"
-		       "</hostdev>\n",
-		       a.domain, a.bus, a.dev, a.fn);
+		fprintf(f,
+			"<hostdev mode='subsystem' type='pci' managed='no'>\n"
+			"  <driver name='vfio'/>\n"
+			"  <source>\n"
+			"    <address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>\n"
+			"  </source>\n"
+			"</hostdev>\n",
+			a.domain, a.bus, a.dev, a.fn);
 	}
 	if (arg_json) {
 		fclose(f);
@@ -446,8 +465,9 @@ static int vm_show(struct vm_call *c)
 	if (c->libvirt)
 		return show_libvirt(c);
 	if (arg_json) {
-		_cleanup_json_ struct json_object *o = !strcmp(c->sub, "devices") ? dda_report_vm_devices(c->s, vm.name)
-										   : dda_report_vm(c->s, &vm);
+		_cleanup_json_ struct json_object *o = !strcmp(c->sub, "devices") ?
+							       dda_report_vm_devices(c->s, vm.name) :
+							       dda_report_vm(c->s, &vm);
 
 		cli_print_json(o);
 	} else if (!strcmp(c->sub, "devices")) {
@@ -494,8 +514,8 @@ static int vm_delete(struct vm_call *c)
 
 	r = dda_vm_get(c->s, c->name, &vm);
 	if (r == 0 && dda_vm_pid(c->name) > 0)
-		r = dda_error_code(-EBUSY, "running", c->name, "VM '%s' is running: stop it first ('ddactl vm stop %s')",
-				   c->name, c->name);
+		r = dda_error_code(-EBUSY, "running", c->name,
+				   "VM '%s' is running: stop it first ('ddactl vm stop %s')", c->name, c->name);
 	if (r == 0)
 		r = dda_vm_delete(c->s, c->name);
 	if (r == 0)
@@ -510,8 +530,8 @@ static int vm_start(struct vm_call *c)
 	if (r == 0)
 		r = dda_vmrun_start(c->s, c->h, c->name);
 	if (r == 0)
-		said(c->name, "start", "running", NULL, "VM '%s' started (pid %d); console: ddactl vm console %s", c->name,
-		     (int)dda_vm_pid(c->name), c->name);
+		said(c->name, "start", "running", NULL, "VM '%s' started (pid %d); console: ddactl vm console %s",
+		     c->name, (int)dda_vm_pid(c->name), c->name);
 	return r;
 }
 
@@ -579,7 +599,7 @@ static int add_from_pool(struct vm_call *c)
 
 	if (!dda_npool_exists(c->s, c->pool))
 		return dda_error_input(-ENOENT, "no-pool", c->pool, "no pool named '%s' ('ddactl pool create %s')",
-				      c->pool, c->pool);
+				       c->pool, c->pool);
 	r = dda_vm_pool_request_add(c->s, c->name, c->pool);
 	if (r == 0)
 		said(c->name, "add-device", "pool-requested", NULL,
@@ -613,8 +633,8 @@ static int vm_add_device(struct vm_call *c)
 		return r;
 	hot = dda_vm_pid(c->name) > 0;
 	if (res == DDA_ASSIGN_UNCHANGED)
-		said(c->name, "add-device", "unchanged", d->name, "'%s' is already assigned to VM '%s': nothing changed",
-		     d->name, c->name);
+		said(c->name, "add-device", "unchanged", d->name,
+		     "'%s' is already assigned to VM '%s': nothing changed", d->name, c->name);
 	else
 		said(c->name, "add-device", hot ? "hot-added" : "assigned", d->name, "'%s' assigned to VM '%s'%s",
 		     d->name, c->name, hot ? " (hot-added)" : "");
@@ -650,7 +670,7 @@ static int vm_remove_device(struct vm_call *c)
 static const struct {
 	const char *name;
 	int (*run)(struct vm_call *c);
-	bool change;			/* root, lock, state repair first */
+	bool change; /* root, lock, state repair first */
 } subcommands[] = {
 	{ "list", vm_list, false },
 	{ "show", vm_show, false },
@@ -691,17 +711,19 @@ static int vm_define(int argc, char **argv, const char *sub)
 	if (rc == 0 && optind < argc)
 		rc = cli_usage_error("vm", "unexpected argument '%s'", argv[optind]);
 	if (rc)
-		return rc < 0 ? EXIT_OK : rc;	/* -1: --help was printed */
+		return rc < 0 ? EXIT_OK : rc; /* -1: --help was printed */
 	cli_command_line(argc, argv, line, sizeof(line));
 	snprintf(cmd, sizeof(cmd), "vm %s", sub);
 	r = cli_session_open(&ses, cmd, line);
 	if (r == 0 && !strcmp(sub, "set")) {
 		r = dda_vm_get(ses.state, name, &vm);
 		if (r == 0 && dda_vm_pid(name) > 0)
-			r = dda_error_code(-EBUSY, "running", name, "VM '%s' is running: stop it before changing it", name);
+			r = dda_error_code(-EBUSY, "running", name, "VM '%s' is running: stop it before changing it",
+					   name);
 		optind = 2;
 		if (r == 0 && parse_definition(argc, argv, &vm))
-			r = dda_error_input(-EIO, "usage", name, "the options for VM '%s' could not be applied again", name);
+			r = dda_error_input(-EIO, "usage", name, "the options for VM '%s' could not be applied again",
+					    name);
 	}
 	if (r < 0) {
 		cli_session_close(&ses);
@@ -782,7 +804,8 @@ static int parse_call(int argc, char **argv, struct vm_call *c)
 	if (c->device && cli_check_device_names(1, (char **)&c->device) < 0)
 		return cli_fail(-EINVAL);
 	if (c->any && dda_pciid_parse(c->any, &c->any_vendor, &c->any_device) < 0)
-		return cli_usage_error("vm", "bad --any '%s' (VENDOR:DEVICE, each 4 hex digits, e.g. 8086:10d3)", c->any);
+		return cli_usage_error("vm", "bad --any '%s' (VENDOR:DEVICE, each 4 hex digits, e.g. 8086:10d3)",
+				       c->any);
 	if (c->pool && !dda_vm_name_valid(c->pool))
 		return cli_usage_error("vm", "'%s' is not a valid pool name", c->pool);
 	if (c->timeout >= 0 && strcmp(c->sub, "stop") && strcmp(c->sub, "remove-device"))

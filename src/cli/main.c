@@ -21,25 +21,23 @@ static const struct cli_command commands[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: ddactl [-V|--version] [-h|--help] [--state-dir DIR] COMMAND [OPTIONS] [ARGS]\n"
-		"\n"
-		"Discrete Device Assignment for Linux/KVM: survey PCI devices, take them\n"
-		"from the host into a pool, and give them to QEMU virtual machines.\n"
-		"\n"
-		"Commands:\n");
+	fprintf(f, "Usage: ddactl [-V|--version] [-h|--help] [--state-dir DIR] COMMAND [OPTIONS] [ARGS]\n"
+		   "\n"
+		   "Discrete Device Assignment for Linux/KVM: survey PCI devices, take them\n"
+		   "from the host into a pool, and give them to QEMU virtual machines.\n"
+		   "\n"
+		   "Commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f,
-		"\n"
-		"Devices are named by PCI address (0000:04:00.0 or 04:00.0) or by location\n"
-		"path (PCIROOT(0)#PCI(0300)#PCI(0000)).  'ddactl COMMAND --help' tells more.\n"
-		"\n"
-		"--state-dir DIR keeps the pool and VM database in DIR instead of\n"
-		"/var/lib/ddactl (also DDACTL_STATE_DIR); an absolute path, taken under\n"
-		"the root directory.\n"
-		"\n"
-		"Environment: DDACTL_ROOT reads the host under another root directory.\n");
+	fprintf(f, "\n"
+		   "Devices are named by PCI address (0000:04:00.0 or 04:00.0) or by location\n"
+		   "path (PCIROOT(0)#PCI(0300)#PCI(0000)).  'ddactl COMMAND --help' tells more.\n"
+		   "\n"
+		   "--state-dir DIR keeps the pool and VM database in DIR instead of\n"
+		   "/var/lib/ddactl (also DDACTL_STATE_DIR); an absolute path, taken under\n"
+		   "the root directory.\n"
+		   "\n"
+		   "Environment: DDACTL_ROOT reads the host under another root directory.\n");
 }
 
 static const struct cli_command *find_command(const char *name)
@@ -117,7 +115,8 @@ int main(int argc, char **argv)
 		}
 		/* '' would mean "the default" to dda_state_set_dir(). */
 		if (!*dir)
-			return cli_usage_error(NULL, "--state-dir is empty: name a directory, or leave it out for the default");
+			return cli_usage_error(NULL,
+					       "--state-dir is empty: name a directory, or leave it out for the default");
 		dda_state_set_dir(dir);
 	}
 	if (argc < 2) {

@@ -27,7 +27,7 @@ const char *cli_sgr(FILE *f, const char *code)
 void cli_print_json(struct json_object *o)
 {
 	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-							      JSON_C_TO_STRING_NOSLASHESCAPE);
+								  JSON_C_TO_STRING_NOSLASHESCAPE);
 
 	fputs(s ? s : "null", stdout);
 	fputc('\n', stdout);

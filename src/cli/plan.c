@@ -22,8 +22,8 @@ int cli_check_device_names(int argc, char **argv)
 			/* the same words as dda_host_resolve, which meets
 			 * them again with the host at hand */
 			return dda_error_input(-EINVAL, "bad-device", argv[i],
-					      "'%s' is neither a PCI address (0000:04:00.0 or 04:00.0) nor a location path (PCIROOT(0)#PCI(0300)#PCI(0000))",
-					      argv[i]);
+					       "'%s' is neither a PCI address (0000:04:00.0 or 04:00.0) nor a location path (PCIROOT(0)#PCI(0300)#PCI(0000))",
+					       argv[i]);
 	return 0;
 }
 
@@ -48,7 +48,8 @@ int cli_resolve_devices(struct dda_host *h, int argc, char **argv, struct dda_de
 	int r;
 
 	if (argc <= 0)
-		return dda_error_input(-EINVAL, "usage", NULL, "no device named (give a PCI address or a location path)");
+		return dda_error_input(-EINVAL, "usage", NULL,
+				       "no device named (give a PCI address or a location path)");
 	v = calloc((size_t)argc, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -82,9 +83,9 @@ void cli_print_plan(const struct dda_plan *p, const char *verb, bool dry_run)
 		if (m->brought_by)
 			printf("  companion of %s (IOMMU group %d)", m->brought_by->name, m->dev->group_id);
 		if (m->unrecorded)
-			printf(!strcmp(verb, "mount")
-				       ? "\n      unrecorded: its original driver was not recorded; %s is the driver the kernel picks for it"
-				       : "\n      unrecorded: it was on %s with driver_override set and no record; now recorded, original driver unknown",
+			printf(!strcmp(verb, "mount") ?
+				       "\n      unrecorded: its original driver was not recorded; %s is the driver the kernel picks for it" :
+				       "\n      unrecorded: it was on %s with driver_override set and no record; now recorded, original driver unknown",
 			       !strcmp(verb, "mount") ? (m->to[0] ? m->to : "(none)") : m->from);
 		printf("\n      %s  %s\n", m->dev->location_path, m->dev->name_str ? m->dev->name_str : "");
 	}

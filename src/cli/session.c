@@ -28,8 +28,8 @@ int cli_session_open(struct cli_session *ses, const char *cmd, const char *what)
 	memset(ses, 0, sizeof(*ses));
 	if (geteuid() != 0)
 		return dda_error_code(-EPERM, "not-root", NULL,
-				      "'ddactl %s' changes the host and must run as root (try: sudo ddactl %s ...)", cmd,
-				      cmd);
+				      "'ddactl %s' changes the host and must run as root (try: sudo ddactl %s ...)",
+				      cmd, cmd);
 	r = dda_lock_take(&ses->lock, what);
 	if (r < 0)
 		return r;
@@ -65,7 +65,8 @@ void cli_recover_if_needed(const char *cmd)
 	if (dda_state_open(&ro, DDA_STATE_READONLY) < 0 || !dda_pool_needs_recovery(ro))
 		return;
 	if (geteuid() != 0) {
-		fprintf(stderr, "ddactl: a previous dismount or mount was interrupted; run any ddactl command as root to repair it\n");
+		fprintf(stderr,
+			"ddactl: a previous dismount or mount was interrupted; run any ddactl command as root to repair it\n");
 		return;
 	}
 	dda_state_close(TAKE_PTR(ro));

@@ -95,8 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_ext(cfg, size, c.ari, PCI_EXT_CAP_ID_ARI);
 	/* the extended list is only read behind a PCIe capability */
 	if (!c.pcie)
-		CHECK(!c.acs && !c.sriov && !c.ari && !c.next &&
-		      !(c.flags & (DDA_CFG_EXT_LOOPED | DDA_CFG_EXT_BROKEN)));
+		CHECK(!c.acs && !c.sriov && !c.ari && !c.next && !(c.flags & (DDA_CFG_EXT_LOOPED | DDA_CFG_EXT_BROKEN)));
 	/* a dead device has no capabilities and no broken ones */
 	if (c.flags & DDA_CFG_ALL_ONES)
 		CHECK(!c.nstd && !c.next && !(c.flags & (DDA_CFG_LOOPED | DDA_CFG_BROKEN)));

@@ -25,7 +25,7 @@
 #include "fuzz.h"
 #include "../fixture/testpath.h"
 
-#define FN "0000:00:00.0"
+#define FN	"0000:00:00.0"
 #define SYSPATH "devices/pci0000:00/" FN
 
 static const char *const text_attrs[] = { "resource", "reset_method", "sriov_totalvfs", "sriov_numvfs", "boot_vga" };
@@ -159,7 +159,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(b->index > d.bars[i - 1].index);
 	}
 	CHECK(!(d.resets & ~(unsigned)(DDA_RESET_DEVICE_SPECIFIC | DDA_RESET_ACPI | DDA_RESET_FLR | DDA_RESET_AF_FLR |
-					DDA_RESET_PM | DDA_RESET_BUS | DDA_RESET_CXL_BUS)));
+				       DDA_RESET_PM | DDA_RESET_BUS | DDA_RESET_CXL_BUS)));
 	CHECK(d.sriov_total >= -1 && d.sriov_num >= -1 && d.boot_vga >= -1);
 	CHECK(d.intx_pin <= 4);
 	CHECK(d.config_len <= 4096);

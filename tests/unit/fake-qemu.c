@@ -50,7 +50,7 @@
 struct dev {
 	char id[64];
 	bool vfio;
-	bool pending;		/* device_del asked, the guest has not let go */
+	bool pending; /* device_del asked, the guest has not let go */
 };
 
 static char rundir[4096];

@@ -30,10 +30,10 @@
 
 /* The standard little host: a host bridge and a root port with full ACS,
  * each in a group of its own, and an endpoint slot below the port. */
-#define HB "0000:00:00.0"
-#define RP "0000:00:01.0"
-#define RP2 "0000:00:02.0"
-#define EP "0000:01:00.0"
+#define HB    "0000:00:00.0"
+#define RP    "0000:00:01.0"
+#define RP2   "0000:00:02.0"
+#define EP    "0000:01:00.0"
 #define EP_F1 "0000:01:00.1"
 
 /* PCI_ACS_CTRL_* that the kernel requires on a port: SV RR CR UF */
@@ -72,11 +72,11 @@ static inline int fx_teardown(void **state)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 /* A fakehost call that must work: a failure is a bug in the test table. */
-#define MUST(call)                                                             \
-	do {                                                                   \
-		int _r = (call);                                               \
-		if (_r < 0)                                                    \
-			fail_msg("%s: %s", #call, strerror(-_r));              \
+#define MUST(call)                                                \
+	do {                                                      \
+		int _r = (call);                                  \
+		if (_r < 0)                                       \
+			fail_msg("%s: %s", #call, strerror(-_r)); \
 	} while (0)
 
 static inline void add_dev(struct fx *f, const struct fh_dev *d)
@@ -101,8 +101,8 @@ static inline void base(struct fx *f)
 {
 	iommu_on(f);
 	ADD(f, .addr = HB, .type = FH_HOST_BRIDGE, .vendor = 0x8086, .device = 0x3e30, .group = FH_GROUP(0));
-	ADD(f, .addr = RP, .type = FH_ROOT_PORT, .vendor = 0x8086, .device = 0x1901,
-	    .caps = FH_PM | FH_MSI | FH_ACS, .acs_ctrl = ACS_FULL, .driver = "pcieport", .group = FH_GROUP(1));
+	ADD(f, .addr = RP, .type = FH_ROOT_PORT, .vendor = 0x8086, .device = 0x1901, .caps = FH_PM | FH_MSI | FH_ACS,
+	    .acs_ctrl = ACS_FULL, .driver = "pcieport", .group = FH_GROUP(1));
 }
 
 /* An endpoint nothing is wrong with: MSI-X, FLR, page-sized 64-bit BARs,
@@ -110,10 +110,20 @@ static inline void base(struct fx *f)
 static inline struct fh_dev good_ep(void)
 {
 	return (struct fh_dev){
-		.addr = EP, .parent = RP, .vendor = 0x8086, .device = 0x1572, .class = 0x020000,
-		.subvendor = 0x8086, .subdevice = 0x0001,
-		.caps = FH_PM | FH_MSIX | FH_FLR, .intx_pin = 1, .irq = 16,
-		.driver = "i40e", .group = FH_GROUP(2), .reset_method = "flr bus", .reset = true,
+		.addr = EP,
+		.parent = RP,
+		.vendor = 0x8086,
+		.device = 0x1572,
+		.class = 0x020000,
+		.subvendor = 0x8086,
+		.subdevice = 0x0001,
+		.caps = FH_PM | FH_MSIX | FH_FLR,
+		.intx_pin = 1,
+		.irq = 16,
+		.driver = "i40e",
+		.group = FH_GROUP(2),
+		.reset_method = "flr bus",
+		.reset = true,
 		.bars = { [0] = { 8 << 20, FH_BAR_64 | FH_BAR_PREF }, [3] = { 32 << 10, FH_BAR_64 | FH_BAR_PREF } },
 	};
 }
@@ -275,8 +285,7 @@ static inline void dump_reasons(const struct dda_device *d)
 }
 
 /* The reason, which must be there with this severity. */
-static inline const struct dda_reason *expect_reason(const struct dda_device *d, const char *code,
-						     enum dda_severity sev)
+static inline const struct dda_reason *expect_reason(const struct dda_device *d, const char *code, enum dda_severity sev)
 {
 	const struct dda_reason *r = find_reason(d, code);
 

@@ -114,8 +114,8 @@ static inline void pool_host(struct fx *f)
 
 	base(f);
 	add_dev(f, &e);
-	ADD(f, .addr = RP2, .type = FH_ROOT_PORT, .vendor = 0x8086, .device = 0x1901,
-	    .caps = FH_PM | FH_MSI | FH_ACS, .acs_ctrl = ACS_FULL, .driver = "pcieport", .group = FH_GROUP(3));
+	ADD(f, .addr = RP2, .type = FH_ROOT_PORT, .vendor = 0x8086, .device = 0x1901, .caps = FH_PM | FH_MSI | FH_ACS,
+	    .acs_ctrl = ACS_FULL, .driver = "pcieport", .group = FH_GROUP(3));
 	e.parent = RP2;
 	e.group = FH_GROUP(4);
 	e.addr = MF0;
@@ -158,7 +158,7 @@ static inline int mount(struct fx *f, struct dda_state *s, const char *addr)
 }
 
 static inline void expect_pooled(struct fx *f, struct dda_state *s, const char *addr, const char *original,
-			  const char *brought_by)
+				 const char *brought_by)
 {
 	struct dda_pool_entry e;
 

@@ -255,7 +255,7 @@ static void test_killed_dismount_repaired(void **state)
 	if (pid == 0) {
 		setenv("DDACTL_FAULT", "dismount:unbound", 1);
 		(void)!dismount(f, s, EP, 0);
-		_exit(0);	/* not reached: the fault point kills */
+		_exit(0); /* not reached: the fault point kills */
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
@@ -305,8 +305,8 @@ static void test_syslog_escapes(void **state)
 	host(f);
 	s = fx_state(f);
 	assert_int_equal(dda_audit(s, "vm create", "evil\033[2J", DDA_OUTCOME_FAILED, "bad\nline", NULL), 0);
-	snprintf(want, sizeof(want), "vm create of 'evil\\x1b[2J' by alice (via sudo): failed: bad\\x0aline [under root '%s']",
-		 dda_root());
+	snprintf(want, sizeof(want),
+		 "vm create of 'evil\\x1b[2J' by alice (via sudo): failed: bad\\x0aline [under root '%s']", dda_root());
 	assert_string_equal(sl.line[0], want);
 	/* on the real root, nothing to tell apart */
 	assert_int_equal(dda_root_set("/"), 0);
@@ -318,7 +318,9 @@ static void test_syslog_escapes(void **state)
 	assert_string_equal(buf, "a\\x09b\\x7f");
 	/* C1 controls too (a terminal may take U+009B as CSI), and bytes that
 	 * are not UTF-8; real UTF-8 text stays */
-	dda_text_escape(buf, sizeof(buf), "\xc2\x9b" "J\xff\xc3\xa9");
+	dda_text_escape(buf, sizeof(buf),
+			"\xc2\x9b"
+			"J\xff\xc3\xa9");
 	assert_string_equal(buf, "\\xc2\\x9bJ\\xff\xc3\xa9");
 	/* truncated at a whole escape, always terminated */
 	dda_text_escape(buf, 8, "\x01\x02\x03");
@@ -337,8 +339,9 @@ static void test_filters(void **state)
 	s = fx_state(f);
 	assert_int_equal(dda_audit(s, "vm create", "vm1", DDA_OUTCOME_DONE, NULL, NULL), 0);
 	assert_int_equal(dda_audit(s, "restore", EP, DDA_OUTCOME_DONE, NULL, "from i40e"), 0);
-	assert_int_equal(sqlite3_exec(dda_state_db(s), "UPDATE audit SET at = '2025-12-31T23:59:59Z' WHERE device = 'vm1'",
-				      NULL, NULL, NULL),
+	assert_int_equal(sqlite3_exec(dda_state_db(s),
+				      "UPDATE audit SET at = '2025-12-31T23:59:59Z' WHERE device = 'vm1'", NULL, NULL,
+				      NULL),
 			 SQLITE_OK);
 	free(rows_of(s, "vm1", 1));
 	assert_int_equal(dda_audit_list(s, &flt, &v, &n), 0);
@@ -354,7 +357,9 @@ static void test_parse_since(void **state)
 {
 	/* 2026-12-02T04:00:00Z */
 	const time_t now = 1796184000;
-	static const struct { const char *in, *out; } good[] = {
+	static const struct {
+		const char *in, *out;
+	} good[] = {
 		{ "2026-12-02T03:04:05Z", "2026-12-02T03:04:05Z" },
 		{ "2026-12-02T03:04:05", "2026-12-02T03:04:05Z" },
 		{ "2026-12-02 03:04", "2026-12-02T03:04:00Z" },
@@ -369,9 +374,24 @@ static void test_parse_since(void **state)
 		{ "999999999w", "1970-01-01T00:00:00Z" },
 	};
 	static const char *const bad[] = {
-		"", "yesterday", "2026-13-01", "2026-02-29", "2026-12-32", "2026-12-02T24:00", "2026-12-02T03:60",
-		"2026-12-02T03:04:05+02:00", "2026-12-02Z", "2026-1-2", "-1h", "1y", "h", "1.5h", "12345678901s",
-		"2026-12-02T03", "2026-12-02T03:04:05ZZ", "1969-12-31",
+		"",
+		"yesterday",
+		"2026-13-01",
+		"2026-02-29",
+		"2026-12-32",
+		"2026-12-02T24:00",
+		"2026-12-02T03:60",
+		"2026-12-02T03:04:05+02:00",
+		"2026-12-02Z",
+		"2026-1-2",
+		"-1h",
+		"1y",
+		"h",
+		"1.5h",
+		"12345678901s",
+		"2026-12-02T03",
+		"2026-12-02T03:04:05ZZ",
+		"1969-12-31",
 	};
 	char out[24];
 
@@ -409,9 +429,12 @@ static void test_migration_from_3(void **state)
 	for (unsigned ver = 1; ver <= 3; ver++)
 		assert_int_equal(sqlite3_exec(db, dda_state_migration(ver), NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
-				      "INSERT INTO audit VALUES (7, '2026-11-01T10:00:00Z', 'bob (via sudo)', 'dismount', '" EP "', 'i40e');"
-				      "INSERT INTO audit VALUES (8, '2026-11-01T10:05:00Z', 'bob (via sudo)', 'mount', '" EP "', 'i40e');"
-				      "INSERT INTO audit VALUES (9, '2026-11-01T10:06:00Z', 'root', 'vf set', '" EP "', '4 VFs');"
+				      "INSERT INTO audit VALUES (7, '2026-11-01T10:00:00Z', 'bob (via sudo)', 'dismount', '" EP
+				      "', 'i40e');"
+				      "INSERT INTO audit VALUES (8, '2026-11-01T10:05:00Z', 'bob (via sudo)', 'mount', '" EP
+				      "', 'i40e');"
+				      "INSERT INTO audit VALUES (9, '2026-11-01T10:06:00Z', 'root', 'vf set', '" EP
+				      "', '4 VFs');"
 				      "PRAGMA user_version = 3;",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
@@ -437,7 +460,8 @@ static void test_migration_from_3(void **state)
 	assert_int_equal(v[3].id, 10);
 	/* and refuses an outcome it does not know */
 	assert_int_not_equal(sqlite3_exec(dda_state_db(s),
-					  "INSERT INTO audit (who, op, outcome) VALUES ('x', 'y', 'fine')", NULL, NULL, NULL),
+					  "INSERT INTO audit (who, op, outcome) VALUES ('x', 'y', 'fine')", NULL, NULL,
+					  NULL),
 			     SQLITE_OK);
 }
 

@@ -433,7 +433,7 @@ static void test_group_host_in_use_absent(void **state)
 	expect_no_reason(dev(f, EP_F1), "group-host-in-use");
 }
 
-#define LPC "0000:00:1f.0"
+#define LPC   "0000:00:1f.0"
 #define SMBUS "0000:00:1f.4"
 
 static void add_pch(struct fx *f, const char *lpc_driver)
@@ -442,8 +442,8 @@ static void add_pch(struct fx *f, const char *lpc_driver)
 	/* Intel PCH: the LPC bridge and the SMBus controller share a group */
 	ADD(f, .addr = LPC, .type = FH_PCI, .vendor = 0x8086, .device = 0xa30e, .class = 0x060100,
 	    .multifunction = true, .driver = lpc_driver, .group = FH_GROUP(10));
-	ADD(f, .addr = SMBUS, .type = FH_PCI, .vendor = 0x8086, .device = 0xa323, .class = 0x0c0500,
-	    .intx_pin = 1, .irq = 16, .driver = "i801_smbus", .group = FH_GROUP(10), .reset_method = "",
+	ADD(f, .addr = SMBUS, .type = FH_PCI, .vendor = 0x8086, .device = 0xa323, .class = 0x0c0500, .intx_pin = 1,
+	    .irq = 16, .driver = "i801_smbus", .group = FH_GROUP(10), .reset_method = "",
 	    .bars = { [0] = { 256 }, [4] = { 32, FH_BAR_IO } });
 }
 
@@ -521,7 +521,7 @@ static unsigned find_cap(struct fx *f, const char *addr, uint8_t id)
 	return 0;
 }
 
-#define RCEC "0000:00:1e.0"
+#define RCEC  "0000:00:1e.0"
 #define RCIEP "0000:00:1d.0"
 
 /*
@@ -623,7 +623,7 @@ static void test_reserved_memory_absent(void **state)
 }
 
 /* A switch whose downstream ports lack ACS: everything below it shares a group. */
-#define UP "0000:01:00.0"
+#define UP  "0000:01:00.0"
 #define DS1 "0000:02:00.0"
 #define DS2 "0000:02:01.0"
 #define EP3 "0000:03:00.0"
@@ -635,12 +635,12 @@ static void add_switch(struct fx *f, unsigned ds1_caps, uint16_t ds1_ctrl, unsig
 	struct fh_dev e = good_ep();
 
 	base(f);
-	ADD(f, .addr = UP, .parent = RP, .type = FH_UPSTREAM, .vendor = 0x10b5, .device = 0x8747,
-	    .driver = "pcieport", .group = FH_GROUP(2));
-	ADD(f, .addr = DS1, .parent = UP, .type = FH_DOWNSTREAM, .vendor = 0x10b5, .device = 0x8747,
-	    .caps = ds1_caps, .acs_ctrl = ds1_ctrl, .driver = "pcieport", .group = FH_GROUP(one_group ? 2 : 3));
-	ADD(f, .addr = DS2, .parent = UP, .type = FH_DOWNSTREAM, .vendor = 0x10b5, .device = 0x8747,
-	    .caps = ds2_caps, .acs_ctrl = ds2_ctrl, .driver = "pcieport", .group = FH_GROUP(one_group ? 2 : 4));
+	ADD(f, .addr = UP, .parent = RP, .type = FH_UPSTREAM, .vendor = 0x10b5, .device = 0x8747, .driver = "pcieport",
+	    .group = FH_GROUP(2));
+	ADD(f, .addr = DS1, .parent = UP, .type = FH_DOWNSTREAM, .vendor = 0x10b5, .device = 0x8747, .caps = ds1_caps,
+	    .acs_ctrl = ds1_ctrl, .driver = "pcieport", .group = FH_GROUP(one_group ? 2 : 3));
+	ADD(f, .addr = DS2, .parent = UP, .type = FH_DOWNSTREAM, .vendor = 0x10b5, .device = 0x8747, .caps = ds2_caps,
+	    .acs_ctrl = ds2_ctrl, .driver = "pcieport", .group = FH_GROUP(one_group ? 2 : 4));
 	e.addr = EP3;
 	e.parent = DS1;
 	e.group = FH_GROUP(one_group ? 2 : 5);
@@ -778,7 +778,7 @@ static void test_group_shared_multifunction_with_acs(void **state)
 	expect_contains(r->explain, "DMA alias or a device quirk");
 }
 
-#define P2P "0000:01:00.0"
+#define P2P  "0000:01:00.0"
 #define OLD1 "0000:02:00.0"
 #define OLD2 "0000:02:01.0"
 
@@ -1174,8 +1174,8 @@ static void test_inferred_resets(void **state)
 	    .class = 0x088000);
 	ADD(f, .addr = "0000:00:0c.0", .type = FH_RCIEP, .caps = FH_PM, .reset = true, .group = FH_GROUP(12),
 	    .class = 0x088000);
-	ADD(f, .addr = "0000:00:0d.0", .type = FH_RCIEP, .caps = FH_PM_NOSOFTRST, .reset = true,
-	    .group = FH_GROUP(13), .class = 0x088000);
+	ADD(f, .addr = "0000:00:0d.0", .type = FH_RCIEP, .caps = FH_PM_NOSOFTRST, .reset = true, .group = FH_GROUP(13),
+	    .class = 0x088000);
 	/* alone below its port: the port's secondary bus reset only hits it */
 	ADD(f, .addr = EP, .parent = RP, .caps = FH_MSI, .reset = true, .group = FH_GROUP(2), .class = 0x020000);
 	/* two functions below a port: a bus reset would hit both */
@@ -1227,7 +1227,8 @@ static void test_reset_method_names(void **state)
 	add_dev(f, &e);
 	scan(f);
 	assert_int_equal(dev(f, EP)->resets, DDA_RESET_DEVICE_SPECIFIC | DDA_RESET_ACPI | DDA_RESET_FLR |
-						     DDA_RESET_AF_FLR | DDA_RESET_PM | DDA_RESET_BUS | DDA_RESET_CXL_BUS);
+						     DDA_RESET_AF_FLR | DDA_RESET_PM | DDA_RESET_BUS |
+						     DDA_RESET_CXL_BUS);
 }
 
 /* ---------------------------------------------------------------- legacy */
@@ -1335,8 +1336,8 @@ static void test_bar_one_page(void **state)
 	base(f);
 	e.bars[2] = (struct fh_bar){ 4096, 0, 0xd0100000 };
 	add_dev(f, &e);
-	ADD(f, .addr = EP_F1, .parent = RP, .class = 0x020000, .caps = FH_PM | FH_MSIX | FH_FLR,
-	    .group = FH_GROUP(2), .reset_method = "flr", .bars = { [2] = { 2048, 0, 0xd0200000 } });
+	ADD(f, .addr = EP_F1, .parent = RP, .class = 0x020000, .caps = FH_PM | FH_MSIX | FH_FLR, .group = FH_GROUP(2),
+	    .reset_method = "flr", .bars = { [2] = { 2048, 0, 0xd0200000 } });
 	scan(f);
 	assert_int_equal(dev(f, EP)->bars[1].size, 4096);
 	expect_no_reason(dev(f, EP), "bar-not-page-aligned");
@@ -1658,7 +1659,7 @@ static void test_bad_capabilities_loop(void **state)
 
 	base(f);
 	add_dev(f, &e);
-	patch8(f, EP, 0x90 + 1, 0x40);	/* PCIe -> PM: back to the start */
+	patch8(f, EP, 0x90 + 1, 0x40); /* PCIe -> PM: back to the start */
 	scan(f);
 	assert_true(dev(f, EP)->config_flags & DDA_CFG_LOOPED);
 	r = expect_reason(dev(f, EP), "bad-capabilities", DDA_SEV_WARN);
@@ -1676,7 +1677,7 @@ static void test_bad_capabilities_broken(void **state)
 
 	base(f);
 	add_dev(f, &e);
-	patch8(f, EP, 0x40 + 1, 0x24);	/* PM -> into the BARs */
+	patch8(f, EP, 0x40 + 1, 0x24); /* PM -> into the BARs */
 	scan(f);
 	assert_true(dev(f, EP)->config_flags & DDA_CFG_BROKEN);
 	r = expect_reason(dev(f, EP), "bad-capabilities", DDA_SEV_WARN);
@@ -1933,8 +1934,7 @@ static void test_add_reason_oom(void **state)
 	(void)state;
 	/* a failed message allocation is OOM, and the other strings are freed
 	 * (ASan's leak check makes this test fail otherwise) */
-	assert_int_equal(dda_device_add_reason(&d, "x", DDA_SEV_INFO, NULL, strdup("hint"), strdup("why")),
-			 -ENOMEM);
+	assert_int_equal(dda_device_add_reason(&d, "x", DDA_SEV_INFO, NULL, strdup("hint"), strdup("why")), -ENOMEM);
 	assert_int_equal(d.nreasons, 0);
 	dda_device_release(&d);
 }
@@ -2060,7 +2060,8 @@ static void test_types(void **state)
 		if (d->type != want[i].type)
 			fail_msg("%s is %s, expected %s", want[i].addr, dda_devtype_name(d->type), want[i].name);
 		assert_string_equal(dda_devtype_name(d->type), want[i].name);
-		assert_int_equal(dda_device_is_bridge(d), !strcmp(want[i].name, "bridge") || strstr(want[i].name, "port") ||
+		assert_int_equal(dda_device_is_bridge(d), !strcmp(want[i].name, "bridge") ||
+								  strstr(want[i].name, "port") ||
 								  strstr(want[i].name, "-bridge"));
 	}
 	/* the tree: each function's upstream bridge, and its path from the root */
@@ -2212,8 +2213,8 @@ static void proc_interrupts(struct fx *f, bool remapped)
 			    "  0:         44          0   IO-APIC   2-edge      timer\n"
 			    "  8:          0          0   IR-IO-APIC    8-edge      rtc0\n"
 			    " 24:          0          0   IR-PCI-MSIX-0000:01:00.0    0-edge      eth0-TxRx-0\n"
-			    "NMI:          0          0   Non-maskable interrupts\n"
-			  : "           CPU0       CPU1       \n"
+			    "NMI:          0          0   Non-maskable interrupts\n" :
+			    "           CPU0       CPU1       \n"
 			    "  0:         44          0   IO-APIC   2-edge      timer\n"
 			    "  8:          0          0   IO-APIC    8-edge      rtc0\n"
 			    " 24:          0          0   PCI-MSIX-0000:01:00.0    0-edge      eth0-TxRx-0\n"
@@ -2416,10 +2417,8 @@ static void test_host_intremap_params(void **state)
 		bool nosid;
 	} cases[] = {
 		/* a comma list, as Intel's parser reads it */
-		{ "intel_iommu=on intremap=nosid,off", 0, true },
-		{ "intel_iommu=on intremap=off", 0, false },
-		{ "intel_iommu=on intremap=off intremap=on", 1, false },
-		{ "intel_iommu=on intremap=nopost", 1, false },
+		{ "intel_iommu=on intremap=nosid,off", 0, true },	 { "intel_iommu=on intremap=off", 0, false },
+		{ "intel_iommu=on intremap=off intremap=on", 1, false }, { "intel_iommu=on intremap=nopost", 1, false },
 		{ "intel_iommu=on intremap=nosidx", 1, false },
 	};
 	struct fx *f = *state;

@@ -61,9 +61,9 @@ static _Noreturn void child_move(const char *point, bool mount_it)
 struct point {
 	const char *name;
 	bool mount;
-	const char *state;	/* MF0's row when the child died */
+	const char *state; /* MF0's row when the child died */
 	const char *step;
-	const char *driver;	/* MF0's driver then */
+	const char *driver; /* MF0's driver then */
 	const char *override;
 };
 
@@ -118,7 +118,8 @@ static void crash_at(struct fx *f, const struct point *pt)
 
 	assert_int_equal(dda_pool_recover(s, &rep), 0);
 	assert_int_equal(rep.n, 2);
-	expect_contains(rep.lines[0], pt->mount ? "interrupted mount of '" MF0 "'" : "interrupted dismount of '" MF0 "'");
+	expect_contains(rep.lines[0],
+			pt->mount ? "interrupted mount of '" MF0 "'" : "interrupted dismount of '" MF0 "'");
 	expect_contains(rep.lines[0], "it is back on i40e");
 	expect_contains(rep.lines[1], "'" MF1 "'");
 	expect_contains(rep.lines[1], "it is back on ixgbe");
@@ -133,10 +134,10 @@ static void crash_at(struct fx *f, const struct point *pt)
 	dda_state_close(s);
 }
 
-#define POINT(fn, i)                                                           \
-	static void fn(void **state)                                           \
-	{                                                                      \
-		crash_at(*state, &points[i]);                                  \
+#define POINT(fn, i)                          \
+	static void fn(void **state)          \
+	{                                     \
+		crash_at(*state, &points[i]); \
 	}
 POINT(test_dismount_recorded, 0)
 POINT(test_dismount_override, 1)
@@ -267,10 +268,10 @@ static void vf_crash_at(struct fx *f, const char *point, const char *numvfs, con
 	dda_state_close(s);
 }
 
-#define VF_POINT(fn, point, numvfs, autoprobe)                                 \
-	static void fn(void **state)                                           \
-	{                                                                      \
-		vf_crash_at(*state, point, numvfs, autoprobe);                 \
+#define VF_POINT(fn, point, numvfs, autoprobe)                 \
+	static void fn(void **state)                           \
+	{                                                      \
+		vf_crash_at(*state, point, numvfs, autoprobe); \
 	}
 VF_POINT(test_vf_set_recorded, "vf-set:recorded", "1\n", "1\n")
 VF_POINT(test_vf_set_zero, "vf-set:zero", "0\n", "1\n")
@@ -281,21 +282,11 @@ VF_POINT(test_vf_set_bound, "vf-set:bound", "2\n", "0\n")
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_dismount_recorded),
-		T(test_dismount_override),
-		T(test_dismount_unbound),
-		T(test_dismount_bound),
-		T(test_dismount_reset),
-		T(test_mount_recorded),
-		T(test_mount_reset),
-		T(test_mount_override_cleared),
-		T(test_mount_bound),
-		T(test_vf_set_pool),
-		T(test_vf_set_recorded),
-		T(test_vf_set_zero),
-		T(test_vf_set_autoprobe_off),
-		T(test_vf_set_created),
-		T(test_vf_set_bound),
+		T(test_dismount_recorded),    T(test_dismount_override),      T(test_dismount_unbound),
+		T(test_dismount_bound),	      T(test_dismount_reset),	      T(test_mount_recorded),
+		T(test_mount_reset),	      T(test_mount_override_cleared), T(test_mount_bound),
+		T(test_vf_set_pool),	      T(test_vf_set_recorded),	      T(test_vf_set_zero),
+		T(test_vf_set_autoprobe_off), T(test_vf_set_created),	      T(test_vf_set_bound),
 	};
 
 	_Static_assert(sizeof(points) / sizeof(points[0]) == 9, "a test per fault point");

@@ -175,8 +175,8 @@ static void test_vf_as_hardware_shows_it(void **state)
 	fclose(fp);
 	assert_int_equal(cfg[0] & cfg[1] & cfg[2] & cfg[3], 0xff);
 	for (unsigned off = 0x10; off < 0x28; off++)
-		assert_int_equal(cfg[off], 0);	/* VF BARs read 0 */
-	assert_int_equal(cfg[0x3d], 0);		/* no INTx */
+		assert_int_equal(cfg[off], 0); /* VF BARs read 0 */
+	assert_int_equal(cfg[0x3d], 0);	       /* no INTx */
 
 	/* a VF has no INTx whatever its pin byte says */
 	patch8(f, vf, 0x3d, 1);
@@ -443,9 +443,8 @@ static void add_unrecorded_xhci(struct fx *f)
 {
 	base(f);
 	ADD(f, .addr = EP, .parent = RP, .vendor = 0x1b21, .device = 0x2142, .class = 0x0c0330,
-	    .caps = FH_PM | FH_MSI | FH_MSIX, .driver = "vfio-pci", .driver_override = "vfio-pci",
-	    .group = FH_GROUP(2), .reset_method = "flr", .reset = true,
-	    .bars = { [0] = { 32 << 10, FH_BAR_64 } });
+	    .caps = FH_PM | FH_MSI | FH_MSIX, .driver = "vfio-pci", .driver_override = "vfio-pci", .group = FH_GROUP(2),
+	    .reset_method = "flr", .reset = true, .bars = { [0] = { 32 << 10, FH_BAR_64 } });
 	MUST(fh_driver(f->fh, "xhci_hcd"));
 	MUST(fh_model_native(f->fh, EP, "xhci_hcd"));
 }

@@ -107,10 +107,8 @@ static void test_save_restore(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_for_matching_record),
-		cmocka_unit_test(test_for_stale_record),
-		cmocka_unit_test(test_for_no_record),
-		cmocka_unit_test(test_class),
+		cmocka_unit_test(test_for_matching_record), cmocka_unit_test(test_for_stale_record),
+		cmocka_unit_test(test_for_no_record),	    cmocka_unit_test(test_class),
 		cmocka_unit_test(test_save_restore),
 	};
 

@@ -23,9 +23,9 @@
 #include "helpers.h"
 #include "hostuse.h"
 
-#define NVME1 "0000:02:00.0"
-#define AHCI "0000:00:17.0"
-#define XHCI "0000:00:14.0"
+#define NVME1  "0000:02:00.0"
+#define AHCI   "0000:00:17.0"
+#define XHCI   "0000:00:14.0"
 #define VIRTIO "0000:00:05.0"
 
 static void add_nvme_at(struct fx *f, const char *addr, const char *parent, int group)
@@ -127,8 +127,9 @@ static void test_critical_mounts(void **state)
 		const char *point;
 		bool critical;
 	} points[] = {
-		{ "/", true }, { "/boot", true }, { "/boot/efi", true }, { "/usr", true }, { "/var", true },
-		{ "/etc", true }, { "/srv", false }, { "/home", false }, { "/var/lib/libvirt", false },
+		{ "/", true },		 { "/boot", true },  { "/boot/efi", true },
+		{ "/usr", true },	 { "/var", true },   { "/etc", true },
+		{ "/srv", false },	 { "/home", false }, { "/var/lib/libvirt", false },
 		{ "/bootstrap", false }, { "/usr2", false },
 	};
 	char name[32], majmin[16], what[64];
@@ -207,7 +208,8 @@ static void test_mount_usb_storage(void **state)
 	 * component that only looks like an address ("2-1:1.0") */
 	iommu_on(f);
 	ADD(f, .addr = XHCI, .type = FH_RCIEP, .vendor = 0x8086, .device = 0xa36d, .class = 0x0c0330,
-	    .caps = FH_MSI | FH_PM, .driver = "xhci_hcd", .group = FH_GROUP(4), .bars = { [0] = { 64 << 10, FH_BAR_64 } });
+	    .caps = FH_MSI | FH_PM, .driver = "xhci_hcd", .group = FH_GROUP(4),
+	    .bars = { [0] = { 64 << 10, FH_BAR_64 } });
 	MUST(fh_block(f->fh, "sdb", XHCI, NULL, "8:16", "usb2/2-1/2-1:1.0/host6/target6:0:0/6:0:0:0/block"));
 	MUST(fh_block(f->fh, "sdb1", XHCI, "sdb", "8:17", NULL));
 	MUST(fh_mount(f->fh, "8:17", "/media/stick", "vfat", "/dev/sdb1"));
@@ -432,8 +434,7 @@ static void test_overlay_layer_critical(void **state)
 	mountinfo_line(f, "90 1 0:50 / / rw,relatime shared:40 - overlay overlay "
 			  "rw,lowerdir=/run/lower,upperdir=/run/upper/data,workdir=/run/upper/work\n");
 	scan_only(f);
-	expect_use(dev(f, EP), DDA_USE_MOUNT, true,
-		   "nvme0n1p1 is mounted on /run/lower, a layer of the overlay on /");
+	expect_use(dev(f, EP), DDA_USE_MOUNT, true, "nvme0n1p1 is mounted on /run/lower, a layer of the overlay on /");
 }
 
 /*
@@ -536,7 +537,8 @@ static void add_virtio_9p(struct fx *f)
 {
 	iommu_on(f);
 	ADD(f, .addr = VIRTIO, .type = FH_ENDPOINT, .vendor = 0x1af4, .device = 0x1049, .class = 0x000200,
-	    .caps = FH_MSIX, .driver = "virtio-pci", .group = FH_GROUP(5), .bars = { [4] = { 16 << 10, FH_BAR_64 | FH_BAR_PREF } });
+	    .caps = FH_MSIX, .driver = "virtio-pci", .group = FH_GROUP(5),
+	    .bars = { [4] = { 16 << 10, FH_BAR_64 | FH_BAR_PREF } });
 	MUST(fh_virtio(f->fh, "virtio0", VIRTIO, "rootfs"));
 }
 
@@ -585,8 +587,8 @@ static void add_virtiofs(struct fx *f, const char *pci, const char *vname, unsig
 {
 	char rel[PATH_MAX], dir[PATH_MAX], line[256];
 
-	ADD(f, .addr = pci, .type = FH_ENDPOINT, .vendor = 0x1af4, .device = 0x105a, .class = 0x018000,
-	    .caps = FH_MSIX, .driver = "virtio-pci", .group = FH_GROUP(5 + (int)n),
+	ADD(f, .addr = pci, .type = FH_ENDPOINT, .vendor = 0x1af4, .device = 0x105a, .class = 0x018000, .caps = FH_MSIX,
+	    .driver = "virtio-pci", .group = FH_GROUP(5 + (int)n),
 	    .bars = { [4] = { 16 << 10, FH_BAR_64 | FH_BAR_PREF } });
 	MUST(fh_virtio(f->fh, vname, pci, NULL));
 	snprintf(dir, sizeof(dir), "%s/%s", fh_dev_dir(f->fh, pci), vname);
@@ -915,8 +917,8 @@ static void test_drm_open_nodes(void **state)
 static void test_drm_nodes_closed(void **state)
 {
 	/* a path that only starts like a node is not that node */
-	static const char *const other[] = { "/dev/dri/card00", "/dev/dri/by-path/pci-0000:00:02.0-card", "/tmp/dev/dri/card1",
-					     NULL };
+	static const char *const other[] = { "/dev/dri/card00", "/dev/dri/by-path/pci-0000:00:02.0-card",
+					     "/tmp/dev/dri/card1", NULL };
 	struct fx *f = *state;
 
 	add_two_gpus(f);

@@ -287,15 +287,8 @@ static void test_short_write(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_override),
-		T(test_unbind_bind),
-		T(test_probe),
-		T(test_vfio_refuses),
-		T(test_reset),
-		T(test_numvfs),
-		T(test_remove_rescan),
-		T(test_passthrough),
-		T(test_short_write),
+		T(test_override), T(test_unbind_bind),	 T(test_probe),	      T(test_vfio_refuses), T(test_reset),
+		T(test_numvfs),	  T(test_remove_rescan), T(test_passthrough), T(test_short_write),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,8 +83,9 @@ static bool has_table(sqlite3 *h, const char *table)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 
-	assert_int_equal(sqlite3_prepare_v2(h, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", -1,
-					    &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", -1, &st,
+					    NULL),
+			 SQLITE_OK);
 	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
 	return sqlite3_step(st) == SQLITE_ROW;
 }
@@ -104,8 +105,11 @@ static char *schema(sqlite3 *h)
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	char *out = strdup("");
 
-	assert_int_equal(sqlite3_prepare_v2(h, "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE "
-					       "'sqlite_%' ORDER BY type, name", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h,
+					    "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE "
+					    "'sqlite_%' ORDER BY type, name",
+					    -1, &st, NULL),
+			 SQLITE_OK);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		char *n = NULL;
 
@@ -184,8 +188,8 @@ static int teardown(void **state)
 /* The rows of make_db(version), read through the library. */
 static void check_rows(struct dda_state *s, unsigned version)
 {
-	_cleanup_free_ char (*members)[DDA_PCIADDR_LEN] = NULL;
-	_cleanup_free_ char (*reqs)[64] = NULL;
+	_cleanup_free_ char(*members)[DDA_PCIADDR_LEN] = NULL;
+	_cleanup_free_ char(*reqs)[64] = NULL;
 	struct dda_pool_entry e;
 	struct dda_vm_device d;
 	struct dda_sriov_config c;
@@ -293,10 +297,12 @@ static void test_migrate_every_version(void **state)
 		assert_int_equal(sqlite3_prepare_v2(dda_state_db(s), "PRAGMA foreign_key_check", -1, &st, NULL),
 				 SQLITE_OK);
 		if (sqlite3_step(st) == SQLITE_ROW)
-			fail_msg("schema %u: migrated rows break a foreign key (table %s)", v, sqlite3_column_text(st, 0));
+			fail_msg("schema %u: migrated rows break a foreign key (table %s)", v,
+				 sqlite3_column_text(st, 0));
 		check_rows(s, v);
 		if (v >= 1)
-			assert_int_equal(count(s, "SELECT count(*) FROM audit WHERE op = 'dismount' AND who = 'admin'"), 1);
+			assert_int_equal(count(s, "SELECT count(*) FROM audit WHERE op = 'dismount' AND who = 'admin'"),
+					 1);
 		/* a second open finds nothing to do (a statement left open would
 		 * keep the first connection from closing) */
 		sqlite3_finalize(TAKE_PTR(st));

@@ -206,7 +206,7 @@ static void test_loop_same_dword(void **state)
 	(void)state;
 	header();
 	std_cap(0x40, PCI_CAP_ID_PM, 0x50);
-	std_cap(0x50, PCI_CAP_ID_MSI, 0x42);	/* masked to 0x40 */
+	std_cap(0x50, PCI_CAP_ID_MSI, 0x42); /* masked to 0x40 */
 	c = parse(256);
 	assert_true(c.flags & DDA_CFG_LOOPED);
 	assert_int_equal(c.nstd, 2);

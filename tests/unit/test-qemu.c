@@ -44,7 +44,7 @@
 #define TiB (1024 * GiB)
 
 #define RUNDIR "/run/ddactl/vm/web"
-#define QEMU "/usr/bin/qemu-system-x86_64"
+#define QEMU   "/usr/bin/qemu-system-x86_64"
 
 /* A GPU as dda_device_mmio reports it: BAR1 16 GiB and BAR3 32 MiB, both
  * 64-bit prefetchable, BAR0 16 MiB of 32-bit registers. */
@@ -97,9 +97,8 @@ static struct dda_qemu_sizing size_ok(const struct dda_vm *vm, const struct dda_
 	return s;
 }
 
-static void expect_refused(const struct dda_vm *vm, const struct dda_qemu_dev *devs, size_t n,
-			   uint64_t largest_above, uint64_t largest_below, unsigned host_bits, bool kvm_ok,
-			   const char *code)
+static void expect_refused(const struct dda_vm *vm, const struct dda_qemu_dev *devs, size_t n, uint64_t largest_above,
+			   uint64_t largest_below, unsigned host_bits, bool kvm_ok, const char *code)
 {
 	struct dda_qemu_sizing s;
 	const struct dda_error_info *e;
@@ -203,16 +202,9 @@ static void test_size_reserves(void **state)
 	static const struct {
 		uint64_t largest, reserve;
 	} cases[] = {
-		{ 0, 2 * MiB },
-		{ 4 * KiB, 2 * MiB },
-		{ 1 * MiB, 2 * MiB },
-		{ 2 * MiB, 2 * MiB },
-		{ 3 * MiB, 4 * MiB },
-		{ 2 * MiB + 1, 4 * MiB },
-		{ 256 * MiB, 256 * MiB },
-		{ NIC_ABOVE, 16 * MiB },
-		{ 16 * GiB, 16 * GiB },
-		{ GPU_ABOVE, 32 * GiB },
+		{ 0, 2 * MiB },		{ 4 * KiB, 2 * MiB },	  { 1 * MiB, 2 * MiB },	    { 2 * MiB, 2 * MiB },
+		{ 3 * MiB, 4 * MiB },	{ 2 * MiB + 1, 4 * MiB }, { 256 * MiB, 256 * MiB }, { NIC_ABOVE, 16 * MiB },
+		{ 16 * GiB, 16 * GiB }, { GPU_ABOVE, 32 * GiB },
 	};
 	struct dda_vm vm = vm_new();
 
@@ -373,14 +365,10 @@ static void test_size_top(void **state)
 	static const struct {
 		uint64_t ram_mb, hole_start;
 	} cases[] = {
-		{ 1024, 4 * GiB },
-		{ 2560, 4 * GiB },
-		{ 2815, 4 * GiB },
-		{ 2816, 5 * GiB },		/* 0.75 GiB above 4 GiB */
-		{ 3072, 5 * GiB },
-		{ 6656, 9 * GiB },		/* 4.5 GiB above: 8.5, up to 9 */
-		{ 16384, 18 * GiB },
-		{ 65536, 66 * GiB },
+		{ 1024, 4 * GiB },   { 2560, 4 * GiB },
+		{ 2815, 4 * GiB },   { 2816, 5 * GiB }, /* 0.75 GiB above 4 GiB */
+		{ 3072, 5 * GiB },   { 6656, 9 * GiB }, /* 4.5 GiB above: 8.5, up to 9 */
+		{ 16384, 18 * GiB }, { 65536, 66 * GiB },
 	};
 
 	(void)state;
@@ -577,8 +565,7 @@ static const char *device_arg(char **v, const char *id)
 	return NULL;
 }
 
-static char **build(const struct dda_vm *vm, const struct dda_qemu_sizing *s, const struct dda_qemu_dev *devs,
-		    size_t n)
+static char **build(const struct dda_vm *vm, const struct dda_qemu_sizing *s, const struct dda_qemu_dev *devs, size_t n)
 {
 	dda_strv_free(argv_built);
 	argv_built = dda_qemu_argv(QEMU, vm, s, devs, n, RUNDIR);
@@ -661,8 +648,7 @@ static void test_argv_devices(void **state)
 		}
 		assert_true(!strncmp(port, "pcie-root-port,", 15));
 		assert_string_equal(opt(port, "bus", buf, sizeof(buf)), "pcie.0");
-		snprintf(want, sizeof(want), "vfio-pci,host=%s,id=%s,bus=%s", devs[i].address, devs[i].id,
-			 devs[i].port);
+		snprintf(want, sizeof(want), "vfio-pci,host=%s,id=%s,bus=%s", devs[i].address, devs[i].id, devs[i].port);
 		assert_string_equal(dev, want);
 		/* the port comes first: QEMU resolves bus= in order */
 		assert_true(find_arg(v, 0, port) < find_arg(v, 0, dev));
@@ -901,9 +887,8 @@ static void test_strv_join(void **state)
 	expect_join((char *const[]){ NULL }, "");
 	expect_join((char *const[]){ "qemu", NULL }, "qemu");
 	/* what QEMU options look like needs no quotes */
-	expect_join((char *const[]){ "qemu", "-device", "vfio-pci,host=0000:01:00.0,id=hostdev0,bus=rp0",
-				     "-m", "1024M", "-qmp", "unix:/run/ddactl/vm/web/qmp.sock,server=on,wait=off",
-				     "a+b@c%d", NULL },
+	expect_join((char *const[]){ "qemu", "-device", "vfio-pci,host=0000:01:00.0,id=hostdev0,bus=rp0", "-m", "1024M",
+				     "-qmp", "unix:/run/ddactl/vm/web/qmp.sock,server=on,wait=off", "a+b@c%d", NULL },
 		    "qemu -device vfio-pci,host=0000:01:00.0,id=hostdev0,bus=rp0 -m 1024M -qmp "
 		    "unix:/run/ddactl/vm/web/qmp.sock,server=on,wait=off a+b@c%d");
 	expect_join((char *const[]){ "-append", "console=ttyS0 quiet", NULL }, "-append 'console=ttyS0 quiet'");
@@ -918,8 +903,9 @@ static void test_strv_join(void **state)
 /* What the join prints, pasted into a shell, is the same argv. */
 static void test_strv_join_shell(void **state)
 {
-	static char *const v[] = { "-append", "console=ttyS0 quiet", "it's", "", "'", "$HOME", "a\\b", "a\"b",
-				   "x\ny", "--", "-n", NULL };
+	static char *const v[] = {
+		"-append", "console=ttyS0 quiet", "it's", "", "'", "$HOME", "a\\b", "a\"b", "x\ny", "--", "-n", NULL
+	};
 	_cleanup_free_ char *joined = NULL, *cmd = NULL;
 	char out[1024], want[1024];
 	size_t n, off = 0;

@@ -47,8 +47,8 @@
 #define WHO "VM 'web'"
 
 /* What QEMU 8.2 sends; QMP lines end in CRLF. */
-#define GREETING                                                                                   \
-	"{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 2, \"minor\": 2, \"major\": 8}, "          \
+#define GREETING                                                                          \
+	"{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 2, \"minor\": 2, \"major\": 8}, " \
 	"\"package\": \"Debian 1:8.2.2+ds-0ubuntu1\"}, \"capabilities\": [\"oob\"]}}\r\n"
 #define RETURN_EMPTY "{\"return\": {}}\r\n"
 
@@ -56,41 +56,59 @@
 
 enum step_kind {
 	S_END,
-	S_SEND,		/* text, in one write */
-	S_SPLIT,	/* text, chunk bytes per write, each after the last was read */
-	S_EXPECT,	/* a command line: text is "execute", args the arguments */
-	S_SLEEP,	/* ms */
+	S_SEND,	  /* text, in one write */
+	S_SPLIT,  /* text, chunk bytes per write, each after the last was read */
+	S_EXPECT, /* a command line: text is "execute", args the arguments */
+	S_SLEEP,  /* ms */
 	S_CLOSE,
 };
 
 struct step {
 	enum step_kind kind;
 	const char *text;
-	const char *args;	/* S_EXPECT: JSON text, NULL: none or {} */
+	const char *args; /* S_EXPECT: JSON text, NULL: none or {} */
 	size_t chunk;
 	int ms;
 };
 
-#define SEND(s) { .kind = S_SEND, .text = (s) }
-#define SPLIT(s, n) { .kind = S_SPLIT, .text = (s), .chunk = (n) }
-#define EXPECT(cmd, a) { .kind = S_EXPECT, .text = (cmd), .args = (a) }
-#define SLEEP(n) { .kind = S_SLEEP, .ms = (n) }
-#define CLOSE { .kind = S_CLOSE }
-#define END { .kind = S_END }
+#define SEND(s)                             \
+	{                                   \
+		.kind = S_SEND, .text = (s) \
+	}
+#define SPLIT(s, n)                                        \
+	{                                                  \
+		.kind = S_SPLIT, .text = (s), .chunk = (n) \
+	}
+#define EXPECT(cmd, a)                                       \
+	{                                                    \
+		.kind = S_EXPECT, .text = (cmd), .args = (a) \
+	}
+#define SLEEP(n)                           \
+	{                                  \
+		.kind = S_SLEEP, .ms = (n) \
+	}
+#define CLOSE                   \
+	{                       \
+		.kind = S_CLOSE \
+	}
+#define END                   \
+	{                     \
+		.kind = S_END \
+	}
 /* The start every conversation with a working monitor has. */
 #define HANDSHAKE SEND(GREETING), EXPECT("qmp_capabilities", NULL), SEND(RETURN_EMPTY)
 
 struct fx {
-	int client_fd;			/* until dda_qmp_open_fd takes it */
+	int client_fd; /* until dda_qmp_open_fd takes it */
 	struct dda_qmp *q;
 
-	int fd;				/* the monitor's end */
+	int fd; /* the monitor's end */
 	const struct step *script;
 	pthread_t thread;
 	bool running;
 	size_t steps_done;
-	char error[512];		/* first thing that went wrong in the fake */
-	char line[65536];		/* what the client sent, not yet a whole line */
+	char error[512];  /* first thing that went wrong in the fake */
+	char line[65536]; /* what the client sent, not yet a whole line */
 	size_t linelen;
 };
 
@@ -217,9 +235,7 @@ static void *fake_main(void *arg)
 
 	for (st = f->script; st->kind != S_END && !f->error[0]; st++) {
 		switch (st->kind) {
-		case S_SEND:
-			fake_write(f, st->text, strlen(st->text));
-			break;
+		case S_SEND: fake_write(f, st->text, strlen(st->text)); break;
 		case S_SPLIT: {
 			/* The line end goes with the last chunk: a client that
 			 * has its object may close before reading it. */
@@ -237,18 +253,13 @@ static void *fake_main(void *arg)
 			}
 			break;
 		}
-		case S_EXPECT:
-			fake_expect(f, st);
-			break;
-		case S_SLEEP:
-			usleep((useconds_t)st->ms * 1000);
-			break;
+		case S_EXPECT: fake_expect(f, st); break;
+		case S_SLEEP: usleep((useconds_t)st->ms * 1000); break;
 		case S_CLOSE:
 			close(f->fd);
 			f->fd = -1;
 			break;
-		case S_END:
-			break;
+		case S_END: break;
 		}
 		if (!f->error[0])
 			f->steps_done++;
@@ -498,7 +509,8 @@ static void test_device_add_error(void **state)
 {
 	static const struct step script[] = {
 		HANDSHAKE,
-		EXPECT("device_add", "{\"driver\": \"vfio-pci\", \"host\": \"0000:01:00.0\", \"id\": \"hostdev0\", \"bus\": \"hp0\"}"),
+		EXPECT("device_add",
+		       "{\"driver\": \"vfio-pci\", \"host\": \"0000:01:00.0\", \"id\": \"hostdev0\", \"bus\": \"hp0\"}"),
 		SEND("{\"error\": {\"class\": \"GenericError\", \"desc\": \"vfio 0000:01:00.0: group 14 is not viable\"}}\r\n"),
 		EXPECT("device_del", "{\"id\": \"hostdev9\"}"),
 		SEND("{\"error\": {\"class\": \"DeviceNotFound\", \"desc\": \"Device 'hostdev9' not found\"}}\r\n"),
@@ -653,7 +665,8 @@ static void test_partial_reads(void **state)
 		EXPECT("qmp_capabilities", NULL),
 		SPLIT(RETURN_EMPTY, 1),
 		EXPECT("human-monitor-command", "{\"command-line\": \"info pci\"}"),
-		SPLIT("{\"return\": \"  Bus  0, device   1, function 0:\\r\\n    Ethernet controller: PCI device 8086:10d3\\r\\n\"}\r\n", 1),
+		SPLIT("{\"return\": \"  Bus  0, device   1, function 0:\\r\\n    Ethernet controller: PCI device 8086:10d3\\r\\n\"}\r\n",
+		      1),
 		EXPECT("query-status", NULL),
 		SPLIT("{\"return\": {\"status\": \"running\", \"running\": true}}\r\n", 3),
 		END,
@@ -670,7 +683,8 @@ static void test_partial_reads(void **state)
 	/* copied out first, so a failure leaks nothing under ASan */
 	snprintf(text, sizeof(text), "%s", json_object_get_string(ret));
 	json_object_put(ret);
-	assert_string_equal(text, "  Bus  0, device   1, function 0:\r\n    Ethernet controller: PCI device 8086:10d3\r\n");
+	assert_string_equal(text,
+			    "  Bus  0, device   1, function 0:\r\n    Ethernet controller: PCI device 8086:10d3\r\n");
 	assert_int_equal(dda_qmp_command(f->q, "query-status", NULL, OK_MS, &ret), 0);
 	assert_string_equal(str_at(ret, "status"), "running");
 	json_object_put(ret);
@@ -848,12 +862,7 @@ static void test_close_before_reply(void **state)
 static void test_close_mid_object(void **state)
 {
 	static const struct step script[] = {
-		HANDSHAKE,
-		EXPECT("query-status", NULL),
-		SEND("{\"return\": {\"status\": "),
-		SLEEP(10),
-		CLOSE,
-		END,
+		HANDSHAKE, EXPECT("query-status", NULL), SEND("{\"return\": {\"status\": "), SLEEP(10), CLOSE, END,
 	};
 	struct fx *f = *state;
 

@@ -123,9 +123,11 @@ static void test_survey_shape(void **state)
 	get(host, "iommu", json_type_object);
 	assert_true(get_bool(get(host, "iommu", json_type_object), "enabled"));
 	assert_int_equal(get_int(get(host, "iommu", json_type_object), "groups"), 4);
-	assert_int_equal(json_object_array_length(get(get(host, "iommu", json_type_object), "units", json_type_array)), 1);
-	assert_string_equal(json_object_get_string(json_object_array_get_idx(
-				    get(get(host, "iommu", json_type_object), "units", json_type_array), 0)),
+	assert_int_equal(json_object_array_length(get(get(host, "iommu", json_type_object), "units", json_type_array)),
+			 1);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(get(get(host, "iommu", json_type_object),
+										 "units", json_type_array),
+									     0)),
 			    "dmar0");
 	get(get(host, "iommu", json_type_object), "kernel_parameters", json_type_string);
 	get(get(host, "iommu", json_type_object), "passthrough", json_type_boolean);
@@ -474,7 +476,7 @@ static void test_error_from_resolve(void **state)
 static void test_json_hex(void **state)
 {
 	_cleanup_json_ struct json_object *a = dda_json_hex(0x8086, 4), *b = dda_json_hex(0x20000, 6),
-					   *c = dda_json_hex(0xab, 4);
+					  *c = dda_json_hex(0xab, 4);
 
 	(void)state;
 	assert_string_equal(json_object_get_string(a), "8086");
@@ -485,20 +487,13 @@ static void test_json_hex(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_survey_shape),
-		T(test_survey_device_fields),
-		T(test_survey_vf_fields),
-		T(test_survey_nulls),
-		T(test_survey_explain),
-		T(test_survey_only),
-		T(test_survey_serialises),
-		T(test_scoped_nic),
-		T(test_scoped_group),
-		T(test_scoped_absent),
-		T(test_host_section_iommu_off),
-		cmocka_unit_test(test_error_shape),
-		T(test_error_from_resolve),
-		cmocka_unit_test(test_json_hex),
+		T(test_survey_shape),		T(test_survey_device_fields),
+		T(test_survey_vf_fields),	T(test_survey_nulls),
+		T(test_survey_explain),		T(test_survey_only),
+		T(test_survey_serialises),	T(test_scoped_nic),
+		T(test_scoped_group),		T(test_scoped_absent),
+		T(test_host_section_iommu_off), cmocka_unit_test(test_error_shape),
+		T(test_error_from_resolve),	cmocka_unit_test(test_json_hex),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

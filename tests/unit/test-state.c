@@ -41,8 +41,8 @@
 #define NOBODY 65534
 
 struct t {
-	char dir[PATH_MAX];	/* the root */
-	char state[PATH_MAX];	/* <root>/var/lib/ddactl */
+	char dir[PATH_MAX];   /* the root */
+	char state[PATH_MAX]; /* <root>/var/lib/ddactl */
 };
 
 static int setup(void **state)

@@ -256,11 +256,7 @@ static void test_vm_holds_vf(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_host_counts),
-		T(test_too_many),
-		T(test_pool_counts),
-		T(test_host_to_pool),
-		T(test_vm_holds_vf),
+		T(test_host_counts), T(test_too_many), T(test_pool_counts), T(test_host_to_pool), T(test_vm_holds_vf),
 	};
 
 	return cmocka_run_group_tests(tests, vm_run_dir_setup, vm_run_dir_teardown);

@@ -184,7 +184,8 @@ static void test_assign_by_address(void **state)
 	assert_int_equal(dda_vm_devices(s, "lab1", &devs, &n), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(count(s, "SELECT count(*) FROM audit WHERE op = 'vm add-device' AND device = '0000:01:00.0' "
-				  "AND detail = 'to VM lab1' AND outcome = 'done'"), 1);
+				  "AND detail = 'to VM lab1' AND outcome = 'done'"),
+			 1);
 
 	assert_int_equal(assign(f, s, "lab1", EP), 1);
 	assert_int_equal(count(s, "SELECT count(*) FROM audit WHERE op = 'vm add-device'"), 1);
@@ -237,8 +238,8 @@ static void test_assign_not_in_pool(void **state)
 	assert_string_equal(owner(s, GPU), "");
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(sqlite3_exec(dda_state_db(s),
-					      i ? "UPDATE pool_device SET state = 'dismounting'"
-						: "UPDATE pool_device SET state = 'mounting'",
+					      i ? "UPDATE pool_device SET state = 'dismounting'" :
+						  "UPDATE pool_device SET state = 'mounting'",
 					      NULL, NULL, NULL),
 				 SQLITE_OK);
 		expect_error(assign(f, s, "lab1", EP), -ENOENT, "not-in-pool", "'0000:01:00.0' is not in the pool");
@@ -318,8 +319,10 @@ static void test_find_free(void **state)
 	assert_int_equal(dda_vmrun_find_free(s, f->h, 0x8086, 0x1572, &d), 0);
 	assert_string_equal(d->name, NIC2);
 	/* a move that is not finished is not free */
-	assert_int_equal(sqlite3_exec(dda_state_db(s), "UPDATE pool_device SET state = 'mounting' WHERE address = '"
-				      NIC2 "'", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(dda_state_db(s),
+				      "UPDATE pool_device SET state = 'mounting' WHERE address = '" NIC2 "'", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
 	expect_error(dda_vmrun_find_free(s, f->h, 0x8086, 0x1572, &d), -ENOENT, "none-free", "8086:1572");
 }
 
@@ -329,8 +332,8 @@ static void test_named_pool(void **state)
 {
 	struct fx *f = *state;
 	_cleanup_(dda_state_closep) struct dda_state *s = pooled(f, EP, NIC2, GPU, NULL);
-	_cleanup_free_ char (*members)[DDA_PCIADDR_LEN] = NULL;
-	_cleanup_free_ char (*reqs)[64] = NULL;
+	_cleanup_free_ char(*members)[DDA_PCIADDR_LEN] = NULL;
+	_cleanup_free_ char(*reqs)[64] = NULL;
 	char **argv = NULL;
 	size_t n;
 
@@ -396,7 +399,8 @@ static void test_unassign(void **state)
 	expect_error(unassign(f, s, "lab1", NIC2), -ENOENT, "not-assigned",
 		     "'0000:02:00.0' is not assigned to VM 'lab1'");
 	assert_string_equal(owner(s, NIC2), "lab2");
-	expect_error(unassign(f, s, "lab1", GPU), -ENOENT, "not-assigned", "'0000:03:00.0' is not assigned to VM 'lab1'");
+	expect_error(unassign(f, s, "lab1", GPU), -ENOENT, "not-assigned",
+		     "'0000:03:00.0' is not assigned to VM 'lab1'");
 
 	/* the device and the companion it brought go back; the pool keeps
 	 * them */
@@ -405,8 +409,9 @@ static void test_unassign(void **state)
 	assert_string_equal(owner(s, EP_F1), "");
 	assert_string_equal(owner(s, NIC2), "lab2");
 	assert_int_equal(count(s, "SELECT count(*) FROM pool_device WHERE state = 'pooled'"), 3);
-	assert_int_equal(count(s, "SELECT count(*) FROM audit WHERE op = 'vm remove-device' AND device = '"
-				  EP "' AND detail = 'from VM lab1' AND outcome = 'done'"), 1);
+	assert_int_equal(count(s, "SELECT count(*) FROM audit WHERE op = 'vm remove-device' AND device = '" EP
+				  "' AND detail = 'from VM lab1' AND outcome = 'done'"),
+			 1);
 	/* and can go to another VM */
 	assert_int_equal(assign(f, s, "lab2", EP), 0);
 	assert_string_equal(owner(s, EP_F1), "lab2");
@@ -453,16 +458,20 @@ static void test_preflight(void **state)
 	assert_int_equal(dda_vm_device_put(s, &d), 0);
 
 	/* taken out of the pool behind the VM's back */
-	assert_int_equal(sqlite3_exec(dda_state_db(s), "UPDATE pool_device SET state = 'mounting' WHERE address = '"
-				      NIC2 "'", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(dda_state_db(s),
+				      "UPDATE pool_device SET state = 'mounting' WHERE address = '" NIC2 "'", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
 	expect_error(dda_vmrun_preflight(s, f->h, "lab1"), -ENOENT, "not-in-pool",
 		     "'0000:02:00.0' is no longer in the pool");
 	assert_int_equal(sqlite3_exec(dda_state_db(s), "UPDATE pool_device SET state = 'pooled'", NULL, NULL, NULL),
 			 SQLITE_OK);
 
 	/* gone from the host (the records name a slot the scan did not see) */
-	assert_int_equal(sqlite3_exec(dda_state_db(s), "UPDATE pool_device SET address = '0000:09:00.0' WHERE address = '"
-				      NIC2 "'", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(dda_state_db(s),
+				      "UPDATE pool_device SET address = '0000:09:00.0' WHERE address = '" NIC2 "'",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
 	assert_string_equal(owner(s, "0000:09:00.0"), "lab1");
 	expect_error(dda_vmrun_preflight(s, f->h, "lab1"), -ENODEV, "missing", "'0000:09:00.0'");
 }
@@ -477,8 +486,9 @@ static void test_preflight_group(void **state)
 	assert_int_equal(assign(f, s, "lab1", EP), 0);
 	assert_int_equal(dda_vmrun_preflight(s, f->h, "lab1"), 0);
 	assert_int_equal(dda_vm_device_drop(s, EP_F1), 0);
-	assert_int_equal(sqlite3_exec(dda_state_db(s), "DELETE FROM pool_device WHERE address = '" EP_F1 "'", NULL, NULL,
-				      NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(dda_state_db(s), "DELETE FROM pool_device WHERE address = '" EP_F1 "'", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
 	expect_error(dda_vmrun_preflight(s, f->h, "lab1"), -EBUSY, "group-not-in-pool",
 		     "'0000:01:00.1', in the IOMMU group of '0000:01:00.0', is not in the pool");
 }

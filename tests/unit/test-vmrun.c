@@ -67,10 +67,10 @@ static void fail_with_error(const char *what, int r)
 	fail_msg("%s: %d: %s", what, r, dda_last_error()->message);
 }
 
-#define OK(call)                                  \
-	do {                                      \
-		int _r = (call);                  \
-		if (_r < 0)                       \
+#define OK(call)                                    \
+	do {                                        \
+		int _r = (call);                    \
+		if (_r < 0)                         \
 			fail_with_error(#call, _r); \
 	} while (0)
 
@@ -259,7 +259,8 @@ static void test_start_refused(void **state)
 	assert_string_equal(owner(s, NIC2), "");
 	/* QEMU ran and refused: the start is audited as failed, with its words */
 	assert_int_equal(count(s, "SELECT count(*) FROM audit WHERE op = 'vm start' AND outcome = 'failed' "
-				  "AND reason LIKE '%group 2 is not viable%'"), 1);
+				  "AND reason LIKE '%group 2 is not viable%'"),
+			 1);
 
 	/* it was asked with the pool's pick */
 	{

@@ -11,9 +11,9 @@
 #include "state.h"
 #include "vm.h"
 
-#define NIC2 "0000:02:00.0"
-#define RP3 "0000:00:03.0"
-#define GPU "0000:03:00.0"
+#define NIC2	   "0000:02:00.0"
+#define RP3	   "0000:00:03.0"
+#define GPU	   "0000:03:00.0"
 #define EP_LOCPATH "PCIROOT(0)#PCI(0100)#PCI(0000)"
 
 /*

@@ -12,13 +12,13 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define _cleanup_free_ _cleanup_(dda_freep)
-#define _cleanup_close_ _cleanup_(dda_closep)
-#define _cleanup_fclose_ _cleanup_(dda_fclosep)
+#define _cleanup_(f)	   __attribute__((cleanup(f)))
+#define _cleanup_free_	   _cleanup_(dda_freep)
+#define _cleanup_close_	   _cleanup_(dda_closep)
+#define _cleanup_fclose_   _cleanup_(dda_fclosep)
 #define _cleanup_closedir_ _cleanup_(dda_closedirp)
-#define _must_check_ __attribute__((warn_unused_result))
-#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _must_check_	   __attribute__((warn_unused_result))
+#define _printf_(a, b)	   __attribute__((format(printf, a, b)))
 
 static inline void dda_freep(void *p)
 {
@@ -44,25 +44,25 @@ static inline void dda_closedirp(DIR **d)
 }
 
 /* Defines freep-style helper NAME##p for a destructor NAME(TYPE *). */
-#define DDA_DEFINE_CLEANUP(type, func)                                         \
-	static inline void func##p(type **p)                                   \
-	{                                                                      \
-		if (*p)                                                        \
-			func(*p);                                              \
+#define DDA_DEFINE_CLEANUP(type, func)       \
+	static inline void func##p(type **p) \
+	{                                    \
+		if (*p)                      \
+			func(*p);            \
 	}
 
-#define TAKE_PTR(p)                                                            \
-	({                                                                     \
-		__typeof__(p) _tp = (p);                                       \
-		(p) = NULL;                                                    \
-		_tp;                                                           \
+#define TAKE_PTR(p)                      \
+	({                               \
+		__typeof__(p) _tp = (p); \
+		(p) = NULL;              \
+		_tp;                     \
 	})
 
-#define TAKE_FD(fd)                                                            \
-	({                                                                     \
-		int _tf = (fd);                                                \
-		(fd) = -1;                                                     \
-		_tf;                                                           \
+#define TAKE_FD(fd)             \
+	({                      \
+		int _tf = (fd); \
+		(fd) = -1;      \
+		_tf;            \
 	})
 
 /* json-c references, for _cleanup_(dda_json_put_ref). */

@@ -33,8 +33,7 @@ const char *dda_errno_code(int err)
 	}
 }
 
-static void record(int err, enum dda_error_class cls, const char *code,
-		   const char *device, const char *fmt, va_list ap)
+static void record(int err, enum dda_error_class cls, const char *code, const char *device, const char *fmt, va_list ap)
 {
 	last.err = err;
 	/* "no-device" from ENODEV: nothing there by the name given */
@@ -54,8 +53,7 @@ int dda_error(int err, const char *device, const char *fmt, ...)
 	return err;
 }
 
-int dda_error_code(int err, const char *code, const char *device,
-		   const char *fmt, ...)
+int dda_error_code(int err, const char *code, const char *device, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -65,8 +63,7 @@ int dda_error_code(int err, const char *code, const char *device,
 	return err;
 }
 
-int dda_error_input(int err, const char *code, const char *device,
-		    const char *fmt, ...)
+int dda_error_input(int err, const char *code, const char *device, const char *fmt, ...)
 {
 	va_list ap;
 

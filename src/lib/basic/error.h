@@ -20,29 +20,27 @@
 /* Which exit a front end gives the error: whether the command ran and
  * failed, or what was typed names nothing that could be done. */
 enum dda_error_class {
-	DDA_ERR_FAILED,		/* ran, and refused or failed */
-	DDA_ERR_INPUT,		/* a device, VM, pool or VF that is not there, a bad name or count */
+	DDA_ERR_FAILED, /* ran, and refused or failed */
+	DDA_ERR_INPUT,	/* a device, VM, pool or VF that is not there, a bad name or count */
 };
 
 struct dda_error_info {
-	int err;		/* negative errno */
+	int err; /* negative errno */
 	enum dda_error_class cls;
-	char code[48];		/* stable machine code: "no-device", "refused"... */
-	char device[128];	/* what it concerns ("0000:01:00.0", a VM name), may be "" */
-	char message[1024];	/* one line, names the device, no trailing full stop */
+	char code[48];	    /* stable machine code: "no-device", "refused"... */
+	char device[128];   /* what it concerns ("0000:01:00.0", a VM name), may be "" */
+	char message[1024]; /* one line, names the device, no trailing full stop */
 };
 
 /* Records the error and returns err (which must be negative). */
 int dda_error(int err, const char *device, const char *fmt, ...) _printf_(3, 4);
 
 /* Same, with an explicit stable code instead of the one derived from err. */
-int dda_error_code(int err, const char *code, const char *device,
-		   const char *fmt, ...) _printf_(4, 5);
+int dda_error_code(int err, const char *code, const char *device, const char *fmt, ...) _printf_(4, 5);
 
 /* Same, for an error in what the user typed (class DDA_ERR_INPUT).  A
  * code derived from -ENODEV ("no-device") is one too. */
-int dda_error_input(int err, const char *code, const char *device,
-		    const char *fmt, ...) _printf_(4, 5);
+int dda_error_input(int err, const char *code, const char *device, const char *fmt, ...) _printf_(4, 5);
 
 /* The last recorded error of this thread; err == 0 when there is none. */
 const struct dda_error_info *dda_last_error(void);

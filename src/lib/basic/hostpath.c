@@ -32,7 +32,9 @@ static int root_init(void)
 	}
 	root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0)
-		return dda_error(-errno, NULL, "cannot open root directory '%s': %m (DDACTL_ROOT must name an existing directory)", root);
+		return dda_error(-errno, NULL,
+				 "cannot open root directory '%s': %m (DDACTL_ROOT must name an existing directory)",
+				 root);
 	return 0;
 }
 
@@ -69,16 +71,16 @@ static int vrel(char *buf, size_t size, const char *fmt, va_list ap)
 	return root_init();
 }
 
-#define REL(buf, fmt)                                                          \
-	char buf[PATH_MAX];                                                    \
-	do {                                                                   \
-		va_list _ap;                                                   \
-		int _r;                                                        \
-		va_start(_ap, fmt);                                            \
-		_r = vrel(buf, sizeof(buf), fmt, _ap);                         \
-		va_end(_ap);                                                   \
-		if (_r < 0)                                                    \
-			return _r;                                             \
+#define REL(buf, fmt)                                  \
+	char buf[PATH_MAX];                            \
+	do {                                           \
+		va_list _ap;                           \
+		int _r;                                \
+		va_start(_ap, fmt);                    \
+		_r = vrel(buf, sizeof(buf), fmt, _ap); \
+		va_end(_ap);                           \
+		if (_r < 0)                            \
+			return _r;                     \
 	} while (0)
 
 char *dda_path(const char *fmt, ...)
@@ -409,8 +411,8 @@ static int check_trusted(const struct stat *st, const char *path, const char *wh
 {
 	if (st->st_uid != 0 && st->st_uid != geteuid())
 		return dda_error_code(-EPERM, "unsafe-path", NULL,
-				      "refusing %s '%s': it is owned by uid %u, not root (fix: chown root:root '%s')", what,
-				      path, (unsigned)st->st_uid, path);
+				      "refusing %s '%s': it is owned by uid %u, not root (fix: chown root:root '%s')",
+				      what, path, (unsigned)st->st_uid, path);
 	if (st->st_mode & (S_IWGRP | S_IWOTH))
 		return dda_error_code(-EPERM, "unsafe-path", NULL,
 				      "refusing %s '%s': it is writable by group or others (mode %04o; fix: chmod go-w '%s')",
@@ -505,7 +507,8 @@ int dda_open_private_file(int dirfd, const char *dir, const char *name, int flag
 	if (fd < 0) {
 		if (errno == ELOOP)
 			return dda_error_code(-ELOOP, "unsafe-path", NULL,
-					      "refusing '%s': it is a symbolic link (fix: remove it; ddactl makes its own)", path);
+					      "refusing '%s': it is a symbolic link (fix: remove it; ddactl makes its own)",
+					      path);
 		if (errno == ENOENT)
 			return -ENOENT;
 		return dda_error(-errno, NULL, "cannot open '%s': %m", path);
@@ -513,8 +516,8 @@ int dda_open_private_file(int dirfd, const char *dir, const char *name, int flag
 	if (fstat(fd, &st) < 0)
 		return dda_error(-errno, NULL, "cannot open '%s': %m", path);
 	if (!S_ISREG(st.st_mode))
-		return dda_error_code(-EPERM, "unsafe-path", NULL, "refusing '%s': it is not a regular file (fix: remove it)",
-				      path);
+		return dda_error_code(-EPERM, "unsafe-path", NULL,
+				      "refusing '%s': it is not a regular file (fix: remove it)", path);
 	r = check_trusted(&st, path, "file");
 	if (r < 0)
 		return r;
@@ -535,7 +538,8 @@ int dda_check_private_file(int dirfd, const char *dir, const char *name, unsigne
 		return errno == ENOENT ? 0 : dda_error(-errno, NULL, "cannot check '%s': %m", path);
 	if (!S_ISREG(st.st_mode))
 		return dda_error_code(-EPERM, "unsafe-path", NULL,
-				      "refusing '%s': it is a symbolic link or not a regular file (fix: remove it)", path);
+				      "refusing '%s': it is a symbolic link or not a regular file (fix: remove it)",
+				      path);
 	r = check_trusted(&st, path, "file");
 	if (r < 0)
 		return r;

@@ -42,27 +42,22 @@ int dda_pathf(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4) _must
 int dda_access(int mode, const char *fmt, ...) _printf_(2, 3) _must_check_;
 
 /* Reads at most size bytes of a file into buf; *ret_len gets the count. */
-int dda_read(void *buf, size_t size, size_t *ret_len, const char *fmt, ...)
-	_printf_(4, 5) _must_check_;
+int dda_read(void *buf, size_t size, size_t *ret_len, const char *fmt, ...) _printf_(4, 5) _must_check_;
 
 /* Reads a whole (small) file; *ret is NUL-terminated, caller frees. */
-int dda_read_alloc(char **ret, size_t *ret_len, const char *fmt, ...)
-	_printf_(3, 4) _must_check_;
+int dda_read_alloc(char **ret, size_t *ret_len, const char *fmt, ...) _printf_(3, 4) _must_check_;
 
 /* First line, without the newline. */
-int dda_read_line(char *buf, size_t size, const char *fmt, ...)
-	_printf_(3, 4) _must_check_;
+int dda_read_line(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4) _must_check_;
 
 /* A number in C notation (0x.. hex or decimal), strictly parsed. */
 int dda_read_u64(uint64_t *ret, const char *fmt, ...) _printf_(2, 3) _must_check_;
 
 /* Last component of a symlink's target ("vfio-pci" for driver links). */
-int dda_read_link_base(char *buf, size_t size, const char *fmt, ...)
-	_printf_(3, 4) _must_check_;
+int dda_read_link_base(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4) _must_check_;
 
 /* The raw target of a symlink. */
-int dda_read_link(char *buf, size_t size, const char *fmt, ...)
-	_printf_(3, 4) _must_check_;
+int dda_read_link(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4) _must_check_;
 
 /* Writes s (no newline added) with one write(); records an error naming
  * the path on failure, since every write is a change to the host. */

@@ -15,9 +15,9 @@
 struct dda_mount {
 	char majmin[24];
 	char fstype[32];
-	char *source;		/* an overlay's options instead: its layers matter */
+	char *source; /* an overlay's options instead: its layers matter */
 	char *point;
-	const char *backs;	/* mount point of an overlay this is a layer of */
+	const char *backs; /* mount point of an overlay this is a layer of */
 };
 
 /* Parses mountinfo text (cut up in place) and links overlay layers.

@@ -26,7 +26,9 @@ char *dda_strv_join(char *const *v)
 		return NULL;
 	p = out;
 	for (char *const *s = v; *s; s++) {
-		bool plain = **s != '\0' && strspn(*s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=,.:/+@%") == strlen(*s);
+		bool plain = **s != '\0' &&
+			     strspn(*s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=,.:/+@%") ==
+				     strlen(*s);
 
 		if (s != v)
 			*p++ = ' ';

@@ -27,14 +27,14 @@ int dda_text_index(const char *const *table, size_t n, const char *s);
 /* Defines name_to_string() (NULL outside the table) and
  * name_from_string() (-EINVAL when unknown) for an enum whose values
  * 0..n-1 index table, as systemd's DEFINE_STRING_TABLE_LOOKUP does. */
-#define DDA_DEFINE_STRING_TABLE(name, type, table)                                  \
-	const char *name##_to_string(type v)                                        \
-	{                                                                           \
+#define DDA_DEFINE_STRING_TABLE(name, type, table)                                     \
+	const char *name##_to_string(type v)                                           \
+	{                                                                              \
 		return (int)v >= 0 && (size_t)v < ARRAY_SIZE(table) ? table[v] : NULL; \
-	}                                                                           \
-	type name##_from_string(const char *s)                                      \
-	{                                                                           \
-		return (type)dda_text_index(table, ARRAY_SIZE(table), s);           \
+	}                                                                              \
+	type name##_from_string(const char *s)                                         \
+	{                                                                              \
+		return (type)dda_text_index(table, ARRAY_SIZE(table), s);              \
 	}
 
 #endif

@@ -144,11 +144,12 @@ int dda_driver_load_vfio(void)
 		return dda_error(-ENOMEM, "vfio-pci", "cannot start libkmod to load vfio-pci");
 	kmod_set_log_priority(ctx, 0);
 	if (kmod_module_new_from_lookup(ctx, "vfio-pci", &list) == 0 && list) {
-		kmod_list_foreach(it, list) {
+		kmod_list_foreach(it, list)
+		{
 			struct kmod_module *m = kmod_module_get_module(it);
 
-			r = kmod_module_probe_insert_module(m, KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY, NULL, NULL,
-							    NULL, NULL);
+			r = kmod_module_probe_insert_module(m, KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY, NULL, NULL, NULL,
+							    NULL);
 			kmod_module_unref(m);
 			break;
 		}
@@ -245,7 +246,8 @@ int dda_driver_native(const char *bdf, char *buf, size_t size)
 	/* udev loads the first module the alias resolves to, in the order
 	 * modprobe.d aliases, then modules.alias: do the same. */
 	r = kmod_module_new_from_lookup(ctx, alias, &list);
-	kmod_list_foreach(it, r == 0 ? list : NULL) {
+	kmod_list_foreach(it, r == 0 ? list : NULL)
+	{
 		struct kmod_module *m = kmod_module_get_module(it);
 		const char *name = kmod_module_get_name(m);
 
@@ -265,8 +267,8 @@ int dda_driver_native(const char *bdf, char *buf, size_t size)
 	kmod_unref(ctx);
 	if (!module[0])
 		return dda_error_code(-ENOENT, "no-driver", bdf,
-				      "no module of this kernel claims '%s' (modalias %s); it stays without a driver", bdf,
-				      alias);
+				      "no module of this kernel claims '%s' (modalias %s); it stays without a driver",
+				      bdf, alias);
 	if (buf[0])
 		return 0;
 	if (r < 0)

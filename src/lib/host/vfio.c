@@ -56,7 +56,7 @@ static int group_user(uint32_t pid, const char *target, void *data)
 		if (u->n < u->max)
 			u->pids[u->n] = (int)pid;
 		u->n++;
-		return 1;	/* counted once, however many nodes it holds */
+		return 1; /* counted once, however many nodes it holds */
 	}
 	return 0;
 }

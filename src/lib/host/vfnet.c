@@ -116,10 +116,10 @@ void dda_vf_policy_format(const struct dda_vf_policy *p, char *buf, size_t size)
 	char mac[18];
 
 	buf[0] = '\0';
-#define PUT(...)                                                                                             \
-	do {                                                                                                 \
-		if (off < size)                                                                              \
-			off += (size_t)snprintf(buf + off, size - off, __VA_ARGS__);                         \
+#define PUT(...)                                                                     \
+	do {                                                                         \
+		if (off < size)                                                      \
+			off += (size_t)snprintf(buf + off, size - off, __VA_ARGS__); \
 	} while (0)
 	if (p->set & DDA_VF_MAC) {
 		dda_vf_mac_format(p->mac, mac);
@@ -178,10 +178,10 @@ static int nle_errno(int nle)
 }
 
 struct nl_answer {
-	int err;			/* the kernel's negative errno, 0 = acked */
+	int err; /* the kernel's negative errno, 0 = acked */
 	bool done;
-	char extack[256];		/* NLMSGERR_ATTR_MSG, "" when none */
-	struct dda_vf_kstate *vfs;	/* GETLINK: where to put the VFs */
+	char extack[256];	   /* NLMSGERR_ATTR_MSG, "" when none */
+	struct dda_vf_kstate *vfs; /* GETLINK: where to put the VFs */
 	size_t max, n;
 };
 
@@ -258,10 +258,10 @@ static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 			struct nlattr *attr;
 			int rem;
 
-			nla_for_each_attr(attr, (struct nlattr *)((char *)e + off), (int)(total - off), rem)
-				if (nla_type(attr) == NLMSGERR_ATTR_MSG && nla_len(attr) > 0)
-					snprintf(a->extack, sizeof(a->extack), "%.*s", nla_len(attr),
-						 (const char *)nla_data(attr));
+			nla_for_each_attr(attr, (struct nlattr *)((char *)e + off), (int)(total - off),
+					  rem) if (nla_type(attr) == NLMSGERR_ATTR_MSG && nla_len(attr) > 0)
+				snprintf(a->extack, sizeof(a->extack), "%.*s", nla_len(attr),
+					 (const char *)nla_data(attr));
 		}
 	}
 	return NL_STOP;
@@ -334,7 +334,8 @@ static int on_link(struct nl_msg *m, void *arg)
 		return NL_OK;
 	if (nlmsg_parse(h, sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0 || !tb[IFLA_VFINFO_LIST])
 		return NL_OK;
-	nla_for_each_nested(vfi, tb[IFLA_VFINFO_LIST], rem) {
+	nla_for_each_nested(vfi, tb[IFLA_VFINFO_LIST], rem)
+	{
 		if (nla_type(vfi) != IFLA_VF_INFO || a->n >= a->max)
 			continue;
 		read_vf(vfi, &a->vfs[a->n]);
@@ -380,8 +381,7 @@ static int ifindex_of(const char *pf, const char *ifname, int *ret)
 	return 0;
 }
 
-static int query(struct nl_sock *sk, const char *pf, int ifindex, struct dda_vf_kstate *ret, size_t max,
-		 size_t *ret_n)
+static int query(struct nl_sock *sk, const char *pf, int ifindex, struct dda_vf_kstate *ret, size_t max, size_t *ret_n)
 {
 	_cleanup_(msg_freep) struct nl_msg *m = nlmsg_alloc_simple(RTM_GETLINK, 0);
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
@@ -455,7 +455,7 @@ static int set_one(struct nl_sock *sk, const char *pf, int ifindex, unsigned vf,
 		}
 		vl->vlans[0].vf_vlan = p->vlan;
 		vl->vlans[0].vf_vlan_qos = 0;
-		vl->vlans[0].vf_vlan_proto = 0x8100;	/* ETH_P_8021Q: sent as IFLA_VF_VLAN */
+		vl->vlans[0].vf_vlan_proto = 0x8100; /* ETH_P_8021Q: sent as IFLA_VF_VLAN */
 		rtnl_link_vf_set_vlans(v, vl);
 		rtnl_link_vf_vlan_put(vl);
 		break;
@@ -465,18 +465,17 @@ static int set_one(struct nl_sock *sk, const char *pf, int ifindex, unsigned vf,
 	case DDA_VF_LINK: rtnl_link_vf_set_linkstate(v, (uint32_t)p->link); break;
 	case DDA_VF_RATE: {
 		/* The new API sets both bounds: keep the minimum as it is. */
-		struct nl_vf_rate rate = { .api = RTNL_LINK_VF_RATE_API_NEW, .max_tx_rate = p->rate,
+		struct nl_vf_rate rate = { .api = RTNL_LINK_VF_RATE_API_NEW,
+					   .max_tx_rate = p->rate,
 					   .min_tx_rate = min_tx_rate > 0 ? (uint32_t)min_tx_rate : 0 };
 
 		rtnl_link_vf_set_rate(v, &rate);
 		break;
 	}
-	default:
-		rtnl_link_vf_put(v);
-		return dda_error(-EINVAL, pf, "unknown VF option %#x", opt);
+	default: rtnl_link_vf_put(v); return dda_error(-EINVAL, pf, "unknown VF option %#x", opt);
 	}
 	r = rtnl_link_vf_add(chg, v);
-	rtnl_link_vf_put(v);	/* the link holds its own reference now */
+	rtnl_link_vf_put(v); /* the link holds its own reference now */
 	if (r < 0)
 		return dda_error(nle_errno(r), pf, "cannot build a netlink request: %s", nl_geterror(r));
 	r = rtnl_link_build_change_request(orig, chg, 0, &m);
@@ -497,24 +496,12 @@ static bool previous(const struct dda_vf_kstate *k, unsigned opt, struct dda_vf_
 	memset(ret, 0, sizeof(*ret));
 	ret->set = opt;
 	switch (opt) {
-	case DDA_VF_MAC:
-		memcpy(ret->mac, k->mac, 6);
-		return k->has_mac;
-	case DDA_VF_VLAN:
-		ret->vlan = (uint16_t)(k->vlan > 0 ? k->vlan : 0);
-		return k->vlan >= 0 && k->qos <= 0;
-	case DDA_VF_SPOOFCHK:
-		ret->spoofchk = k->spoofchk > 0;
-		return k->spoofchk >= 0;
-	case DDA_VF_TRUST:
-		ret->trust = k->trust > 0;
-		return k->trust >= 0;
-	case DDA_VF_LINK:
-		ret->link = (enum dda_vf_link)k->link;
-		return k->link >= 0;
-	case DDA_VF_RATE:
-		ret->rate = (uint32_t)(k->max_tx_rate > 0 ? k->max_tx_rate : 0);
-		return k->max_tx_rate >= 0;
+	case DDA_VF_MAC: memcpy(ret->mac, k->mac, 6); return k->has_mac;
+	case DDA_VF_VLAN: ret->vlan = (uint16_t)(k->vlan > 0 ? k->vlan : 0); return k->vlan >= 0 && k->qos <= 0;
+	case DDA_VF_SPOOFCHK: ret->spoofchk = k->spoofchk > 0; return k->spoofchk >= 0;
+	case DDA_VF_TRUST: ret->trust = k->trust > 0; return k->trust >= 0;
+	case DDA_VF_LINK: ret->link = (enum dda_vf_link)k->link; return k->link >= 0;
+	case DDA_VF_RATE: ret->rate = (uint32_t)(k->max_tx_rate > 0 ? k->max_tx_rate : 0); return k->max_tx_rate >= 0;
 	}
 	return false;
 }
@@ -630,7 +617,8 @@ int dda_vfnet_apply(const char *pf, unsigned vf, const struct dda_vf_policy *p, 
 				res.deferred |= opt;
 				continue;
 			}
-			snprintf(hint, sizeof(hint), " (the link of %s is down: %s sets a VF rate only with link)", ifname, drv);
+			snprintf(hint, sizeof(hint), " (the link of %s is down: %s sets a VF rate only with link)",
+				 ifname, drv);
 		}
 		if (flags & DDA_VFNET_BEST_EFFORT) {
 			size_t off = strlen(refusals);
@@ -650,7 +638,8 @@ int dda_vfnet_apply(const char *pf, unsigned vf, const struct dda_vf_policy *p, 
 
 			if (!(res.applied & b) || !known || !previous(&before, b, &prev))
 				continue;
-			if (set_one(sk, pf, ifindex, vf, b, &prev, before.min_tx_rate, &e2, ignored, sizeof(ignored)) == 0 &&
+			if (set_one(sk, pf, ifindex, vf, b, &prev, before.min_tx_rate, &e2, ignored, sizeof(ignored)) ==
+				    0 &&
 			    e2 == 0) {
 				res.applied &= ~b;
 				rolled |= b;
@@ -667,9 +656,11 @@ int dda_vfnet_apply(const char *pf, unsigned vf, const struct dda_vf_policy *p, 
 				 rolled & (rolled - 1) ? "were" : "was");
 		else
 			snprintf(tail, sizeof(tail), "%s%s%s could not be rolled back and %s applied", undone,
-				 rolled ? " rolled back; " : "", kept, res.applied & (res.applied - 1) ? "stay" : "stays");
-		return dda_error_code(kerr, "vf-option-refused", pf, "'%s' (%s, driver %s) refused %s for VF %u: %s%s%s%s%s; %s",
-				      pf, ifname, drv, what, vf, strerror(-kerr), extack[0] ? " (kernel: " : "", extack,
+				 rolled ? " rolled back; " : "", kept,
+				 res.applied & (res.applied - 1) ? "stay" : "stays");
+		return dda_error_code(kerr, "vf-option-refused", pf,
+				      "'%s' (%s, driver %s) refused %s for VF %u: %s%s%s%s%s; %s", pf, ifname, drv,
+				      what, vf, strerror(-kerr), extack[0] ? " (kernel: " : "", extack,
 				      extack[0] ? ")" : "", hint, tail);
 	}
 	if (ret)
@@ -678,9 +669,9 @@ int dda_vfnet_apply(const char *pf, unsigned vf, const struct dda_vf_policy *p, 
 		char kept[128];
 
 		list_opts(res.applied, kept, sizeof(kept));
-		return dda_error_code(first_err, "vf-option-refused", pf, "'%s' (%s, driver %s) refused for VF %u %s; %s%s",
-				      pf, ifname, drv, vf, refusals, kept[0] ? kept : "nothing else",
-				      kept[0] ? " applied" : " was set");
+		return dda_error_code(first_err, "vf-option-refused", pf,
+				      "'%s' (%s, driver %s) refused for VF %u %s; %s%s", pf, ifname, drv, vf, refusals,
+				      kept[0] ? kept : "nothing else", kept[0] ? " applied" : " was set");
 	}
 	return 0;
 }

@@ -49,13 +49,13 @@ enum dda_vf_link {
 
 /* What the host wants for one VF.  Only fields named in `set` mean anything. */
 struct dda_vf_policy {
-	unsigned set;			/* enum dda_vf_opt */
+	unsigned set; /* enum dda_vf_opt */
 	uint8_t mac[6];
-	uint16_t vlan;			/* 0 = no VLAN (untagged) */
+	uint16_t vlan; /* 0 = no VLAN (untagged) */
 	bool spoofchk;
 	bool trust;
 	enum dda_vf_link link;
-	uint32_t rate;			/* maximum transmit rate in Mbit/s; 0 = no limit */
+	uint32_t rate; /* maximum transmit rate in Mbit/s; 0 = no limit */
 };
 
 /* What the kernel reports for one VF (RTM_GETLINK with RTEXT_FILTER_VF);
@@ -101,9 +101,9 @@ enum dda_vfnet_flags {
 };
 
 struct dda_vfnet_result {
-	unsigned applied;		/* options that are applied now */
-	unsigned refused;		/* best effort: options the driver refused */
-	unsigned deferred;		/* best effort: rate left for later (no link) */
+	unsigned applied;  /* options that are applied now */
+	unsigned refused;  /* best effort: options the driver refused */
+	unsigned deferred; /* best effort: rate left for later (no link) */
 };
 
 /* Applies the fields set in p to VF vf of the PF, one at a time in the

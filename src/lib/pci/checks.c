@@ -31,11 +31,11 @@ _printf_(1, 2) static char *fmt(const char *f, ...)
 	return r < 0 ? NULL : s;
 }
 
-#define ADD(d, code, sev, msg, hint, explain)                                  \
-	do {                                                                   \
+#define ADD(d, code, sev, msg, hint, explain)                                     \
+	do {                                                                      \
 		int _r = dda_device_add_reason(d, code, sev, msg, hint, explain); \
-		if (_r < 0)                                                    \
-			return _r;                                             \
+		if (_r < 0)                                                       \
+			return _r;                                                \
 	} while (0)
 
 void dda_device_mmio(const struct dda_device *d, uint64_t *ret_below, uint64_t *ret_above)
@@ -129,8 +129,7 @@ static char *explain_group(const struct dda_host *h, const struct dda_device *d)
 	}
 	if (!d->physfn && is_multifunction(h, d) && dda_checks_acs_missing(d, miss, sizeof(miss))[0])
 		SAY("%s'%s' is a function of a multifunction device without ACS (%s %s): its functions can reach each other directly",
-		    off ? "; " : "", d->name, d->has_acs ? "missing" : "no ACS capability, needs",
-		    miss);
+		    off ? "; " : "", d->name, d->has_acs ? "missing" : "no ACS capability, needs", miss);
 	for (const struct dda_device *p = d->parent; p; p = p->parent) {
 		if (p->type != DDA_TYPE_ROOT_PORT && p->type != DDA_TYPE_DOWNSTREAM)
 			continue;
@@ -178,8 +177,8 @@ static int check_group(const struct dda_host *h, struct dda_device *d)
 			    NULL);
 		else if (!strcmp(r->type, "direct-relaxable"))
 			ADD(d, "reserved-memory-relaxable", DDA_SEV_WARN,
-			    fmt("'%s' has a relaxable firmware memory region 0x%llx-0x%llx (IOMMU group %d)",
-				d->name, (unsigned long long)r->start, (unsigned long long)r->end, d->group->id),
+			    fmt("'%s' has a relaxable firmware memory region 0x%llx-0x%llx (IOMMU group %d)", d->name,
+				(unsigned long long)r->start, (unsigned long long)r->end, d->group->id),
 			    fmt("the kernel drops this mapping on assignment (USB/graphics RMRR); the firmware loses access to the device while a VM has it"),
 			    NULL);
 	}
@@ -210,8 +209,8 @@ static int check_group(const struct dda_host *h, struct dda_device *d)
 		return 0;
 	list = join_members(others, shown);
 	ADD(d, "group-shared", DDA_SEV_WARN,
-	    fmt("'%s' shares IOMMU group %d with %zu other device%s: %s%s", d->name, d->group->id, n,
-		n == 1 ? "" : "s", list ? list : "", n > shown ? ", ..." : ""),
+	    fmt("'%s' shares IOMMU group %d with %zu other device%s: %s%s", d->name, d->group->id, n, n == 1 ? "" : "s",
+		list ? list : "", n > shown ? ", ..." : ""),
 	    fmt("they move to the pool together and can only be given to the same VM; for a group of its own use a slot whose root or downstream port has ACS"),
 	    explain_group(h, d));
 	return 0;
@@ -268,23 +267,26 @@ static int check_reset(const struct dda_host *h, struct dda_device *d)
 			if (o == d)
 				continue;
 			if (d->in_slot) {
-				if (o->addr.domain != d->addr.domain || o->addr.bus != d->addr.bus || o->addr.dev != d->addr.dev)
+				if (o->addr.domain != d->addr.domain || o->addr.bus != d->addr.bus ||
+				    o->addr.dev != d->addr.dev)
 					continue;
 			} else {
-				for (p = o; p && !(p->addr.bus == d->addr.bus && p->addr.domain == d->addr.domain); p = p->parent)
+				for (p = o; p && !(p->addr.bus == d->addr.bus && p->addr.domain == d->addr.domain);
+				     p = p->parent)
 					;
 				if (!p)
 					continue;
 			}
 			n++;
 			if (off < sizeof(others))
-				off += (size_t)snprintf(others + off, sizeof(others) - off, "%s%s", n > 1 ? ", " : "", o->name);
+				off += (size_t)snprintf(others + off, sizeof(others) - off, "%s%s", n > 1 ? ", " : "",
+							o->name);
 		}
 		ADD(d, "bus-reset-only", DDA_SEV_WARN,
 		    n ? fmt("'%s' can only be reset by a %s reset%s%s, which also resets %s", d->name,
 			    d->in_slot ? "hotplug slot" : "secondary bus", d->parent ? " behind " : "",
-			    d->parent ? d->parent->name : "", others)
-		      : fmt("'%s' can only be reset by a %s reset%s%s (nothing else is reset with it)", d->name,
+			    d->parent ? d->parent->name : "", others) :
+			fmt("'%s' can only be reset by a %s reset%s%s (nothing else is reset with it)", d->name,
 			    d->in_slot ? "hotplug slot" : "secondary bus", d->parent ? " behind " : "",
 			    d->parent ? d->parent->name : ""),
 		    fmt("a bus or slot reset is slow and works only while everything it resets belongs to the same VM"),
@@ -341,10 +343,10 @@ static int check_interrupts(const struct dda_host *h, struct dda_device *d)
 	ADD(d, "intx-only", DDA_SEV_WARN,
 	    fmt("'%s' has no MSI or MSI-X, only line interrupt INT%c%s%.0d", d->name, 'A' + d->intx_pin - 1,
 		d->irq > 0 ? " on IRQ " : "", d->irq > 0 ? d->irq : 0),
-	    d->has_pcie
-		    ? fmt("VFIO can assign it but every interrupt exits to the host (slower); Hyper-V refuses such devices")
-		    : fmt("VFIO can assign it but every interrupt exits to the host (slower); a conventional PCI device that cannot mask INTx (PCI 2.3 interrupt disable) needs an exclusive IRQ line%s%s (vfio-pci fails with 'Failed to set up INTx' otherwise)",
-			  sharers[0] ? ": now shared with " : "", sharers),
+	    d->has_pcie ?
+		    fmt("VFIO can assign it but every interrupt exits to the host (slower); Hyper-V refuses such devices") :
+		    fmt("VFIO can assign it but every interrupt exits to the host (slower); a conventional PCI device that cannot mask INTx (PCI 2.3 interrupt disable) needs an exclusive IRQ line%s%s (vfio-pci fails with 'Failed to set up INTx' otherwise)",
+			sharers[0] ? ": now shared with " : "", sharers),
 	    NULL);
 	return 0;
 }
@@ -434,13 +436,14 @@ static int check_device(const struct dda_host *h, struct dda_device *d)
 			crit |= d->uses[i].critical;
 		}
 		ADD(d, "host-in-use", DDA_SEV_BLOCK, fmt("the host is using '%s': %s", d->name, what),
-		    crit ? fmt("it holds the host's own system (root, /boot, /usr or /var): it can never be taken, not even with --force")
-			 : fmt("stop using it first: unmount its file systems, swapoff, stop dm/md/LVM on it, or take its interfaces down (ip link set DEV down)"),
+		    crit ? fmt("it holds the host's own system (root, /boot, /usr or /var): it can never be taken, not even with --force") :
+			   fmt("stop using it first: unmount its file systems, swapoff, stop dm/md/LVM on it, or take its interfaces down (ip link set DEV down)"),
 		    NULL);
 	}
 	if (d->config_flags & DDA_CFG_SHORT)
 		ADD(d, "partial-config", DDA_SEV_WARN,
-		    fmt("only %zu bytes of '%s' config space were readable: capabilities unknown", d->config_len, d->name),
+		    fmt("only %zu bytes of '%s' config space were readable: capabilities unknown", d->config_len,
+			d->name),
 		    fmt("run the survey as root to read the whole config space"), NULL);
 	if (d->config_flags & (DDA_CFG_LOOPED | DDA_CFG_BROKEN | DDA_CFG_EXT_LOOPED | DDA_CFG_EXT_BROKEN))
 		ADD(d, "bad-capabilities", DDA_SEV_WARN,
@@ -465,9 +468,9 @@ static int check_device(const struct dda_host *h, struct dda_device *d)
 	 * conventional: say nothing rather than something false. */
 	if (!(d->config_flags & DDA_CFG_SHORT) && (d->type == DDA_TYPE_PCI || d->has_pcix || behind_conventional(d, &br)))
 		ADD(d, "legacy-pci", DDA_SEV_WARN,
-		    d->type == DDA_TYPE_PCI || d->has_pcix
-			    ? fmt("'%s' is a conventional PCI%s device", d->name, d->has_pcix ? "-X" : "")
-			    : fmt("'%s' is behind %s '%s'", d->name, conventional_bridge_kind(br), br->name),
+		    d->type == DDA_TYPE_PCI || d->has_pcix ?
+			    fmt("'%s' is a conventional PCI%s device", d->name, d->has_pcix ? "-X" : "") :
+			    fmt("'%s' is behind %s '%s'", d->name, conventional_bridge_kind(br), br->name),
 		    fmt("it shares isolation with everything behind its bridge and has no PCIe function reset; Hyper-V refuses such devices"),
 		    NULL);
 	r = check_bars(d);

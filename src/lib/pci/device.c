@@ -17,10 +17,10 @@
 #define SYSDEV "sys/bus/pci/devices/%s/"
 
 /* Kernel IORESOURCE_* bits as shown in the sysfs `resource` file. */
-#define IORESOURCE_IO 0x00000100
-#define IORESOURCE_MEM 0x00000200
+#define IORESOURCE_IO	    0x00000100
+#define IORESOURCE_MEM	    0x00000200
 #define IORESOURCE_PREFETCH 0x00002000
-#define IORESOURCE_MEM_64 0x00100000
+#define IORESOURCE_MEM_64   0x00100000
 
 bool dda_device_ids_at(const char *addr, uint16_t vendor, uint16_t device)
 {
@@ -68,9 +68,8 @@ const char *dda_severity_name(enum dda_severity s)
 
 bool dda_device_is_bridge(const struct dda_device *d)
 {
-	return d->type == DDA_TYPE_BRIDGE || d->type == DDA_TYPE_ROOT_PORT ||
-	       d->type == DDA_TYPE_UPSTREAM || d->type == DDA_TYPE_DOWNSTREAM ||
-	       d->type == DDA_TYPE_PCIE_TO_PCI;
+	return d->type == DDA_TYPE_BRIDGE || d->type == DDA_TYPE_ROOT_PORT || d->type == DDA_TYPE_UPSTREAM ||
+	       d->type == DDA_TYPE_DOWNSTREAM || d->type == DDA_TYPE_PCIE_TO_PCI;
 }
 
 int dda_device_cmp(const void *a, const void *b)
@@ -87,8 +86,7 @@ struct dda_device *dda_device_find(struct dda_device *devs, size_t n, const stru
 
 bool dda_device_in_pool_driver(const struct dda_device *d)
 {
-	return strcmp(d->driver, "vfio-pci") == 0 || strcmp(d->driver, "pci-stub") == 0 ||
-	       d->vfio_variant;
+	return strcmp(d->driver, "vfio-pci") == 0 || strcmp(d->driver, "pci-stub") == 0 || d->vfio_variant;
 }
 
 int dda_device_note(struct dda_device *d, const char *fmt, ...)
@@ -113,8 +111,7 @@ int dda_device_note(struct dda_device *d, const char *fmt, ...)
 	return 0;
 }
 
-int dda_device_add_use(struct dda_device *d, enum dda_use_kind kind, bool critical,
-		       const char *what)
+int dda_device_add_use(struct dda_device *d, enum dda_use_kind kind, bool critical, const char *what)
 {
 	struct dda_use *u = realloc(d->uses, (d->nuses + 1) * sizeof(*u));
 
@@ -128,8 +125,8 @@ int dda_device_add_use(struct dda_device *d, enum dda_use_kind kind, bool critic
 	return 0;
 }
 
-int dda_device_add_reason(struct dda_device *d, const char *code, enum dda_severity sev,
-			  char *message, char *hint, char *explain)
+int dda_device_add_reason(struct dda_device *d, const char *code, enum dda_severity sev, char *message, char *hint,
+			  char *explain)
 {
 	struct dda_reason *r;
 
@@ -147,7 +144,11 @@ int dda_device_add_reason(struct dda_device *d, const char *code, enum dda_sever
 	}
 	d->reasons = r;
 	d->reasons[d->nreasons++] = (struct dda_reason){
-		.code = code, .severity = sev, .message = message, .hint = hint, .explain = explain,
+		.code = code,
+		.severity = sev,
+		.message = message,
+		.hint = hint,
+		.explain = explain,
 	};
 	return 0;
 }
@@ -187,8 +188,7 @@ void dda_device_release(struct dda_device *d)
 	free(d->errors);
 }
 
-static enum dda_devtype classify(const struct dda_device *d, const uint8_t *cfg, size_t len,
-				 const struct dda_caps *c)
+static enum dda_devtype classify(const struct dda_device *d, const uint8_t *cfg, size_t len, const struct dda_caps *c)
 {
 	unsigned base = d->class >> 16, sub = (d->class >> 8) & 0xff;
 
@@ -307,8 +307,7 @@ static int read_resources(struct dda_device *d, int dir)
 		if (!parse_resource_line(&p, v))
 			return -EINVAL;
 		/* A range of all 2^64 bytes has no size that fits: no BAR is that. */
-		if (!(v[2] & (IORESOURCE_IO | IORESOURCE_MEM)) || v[1] == 0 || v[1] < v[0] ||
-		    v[1] - v[0] == UINT64_MAX)
+		if (!(v[2] & (IORESOURCE_IO | IORESOURCE_MEM)) || v[1] == 0 || v[1] < v[0] || v[1] - v[0] == UINT64_MAX)
 			continue;
 		b = &d->bars[d->nbars++];
 		b->index = (uint8_t)idx;
@@ -410,7 +409,8 @@ int dda_device_read(struct dda_device *d)
 	/* The kernel gives a reader without CAP_SYS_ADMIN only the header,
 	 * because some chips hang on reads of undefined registers. */
 	if (cfg_err == 0 && d->unprivileged) {
-		size_t cut = len > PCI_HEADER_TYPE && (cfg[PCI_HEADER_TYPE] & 0x7f) == PCI_HEADER_TYPE_CARDBUS ? 128 : 64;
+		size_t cut = len > PCI_HEADER_TYPE && (cfg[PCI_HEADER_TYPE] & 0x7f) == PCI_HEADER_TYPE_CARDBUS ? 128 :
+														 64;
 
 		if (len > cut)
 			len = cut;
@@ -455,7 +455,7 @@ int dda_device_read(struct dda_device *d)
 
 	r = dda_read_link_base_at(dir, "physfn", buf, sizeof(buf));
 	if (r == 0 && dda_pciaddr_parse(buf, &d->pf_addr) == 0)
-		d->vf_index = 0;	/* the exact index is set by the topology scan */
+		d->vf_index = 0; /* the exact index is set by the topology scan */
 	/* A VF's own config space reads 0xffff for its ids (SR-IOV 3.4.1.1),
 	 * and one in D3cold reads all ones: the kernel read them when it
 	 * enumerated the function (from the PF for a VF) and keeps them. */
@@ -475,7 +475,6 @@ int dda_device_read(struct dda_device *d)
 	/* Reading `config` resumes a runtime-suspended function, so all ones
 	 * (decode_config) is the one sign of a function that cannot answer. */
 	if (cfg_err < 0)
-		return dda_error(cfg_err, d->name, "cannot read config space of '%s': %s", d->name,
-				 strerror(-cfg_err));
+		return dda_error(cfg_err, d->name, "cannot read config space of '%s': %s", d->name, strerror(-cfg_err));
 	return 0;
 }

@@ -17,11 +17,11 @@
 #include "pciaddr.h"
 
 enum dda_devtype {
-	DDA_TYPE_ENDPOINT,		/* PCIe endpoint */
-	DDA_TYPE_RCIEP,			/* root-complex integrated endpoint */
-	DDA_TYPE_LEGACY_EP,		/* PCIe legacy endpoint */
-	DDA_TYPE_PCI,			/* conventional PCI / PCI-X function */
-	DDA_TYPE_BRIDGE,		/* host, ISA or PCI-PCI bridge without a PCIe role */
+	DDA_TYPE_ENDPOINT,  /* PCIe endpoint */
+	DDA_TYPE_RCIEP,	    /* root-complex integrated endpoint */
+	DDA_TYPE_LEGACY_EP, /* PCIe legacy endpoint */
+	DDA_TYPE_PCI,	    /* conventional PCI / PCI-X function */
+	DDA_TYPE_BRIDGE,    /* host, ISA or PCI-PCI bridge without a PCIe role */
 	DDA_TYPE_ROOT_PORT,
 	DDA_TYPE_UPSTREAM,
 	DDA_TYPE_DOWNSTREAM,
@@ -36,10 +36,10 @@ enum dda_bar_flags {
 };
 
 struct dda_bar {
-	uint8_t index;			/* 0-5, 6 for the ROM */
+	uint8_t index; /* 0-5, 6 for the ROM */
 	uint64_t start;
 	uint64_t size;
-	unsigned flags;			/* enum dda_bar_flags */
+	unsigned flags; /* enum dda_bar_flags */
 };
 
 /* The kernel's reset_method names, as bits. */
@@ -64,8 +64,8 @@ enum dda_use_kind {
 /* Something of the host that lives on a device right now. */
 struct dda_use {
 	enum dda_use_kind kind;
-	bool critical;			/* root, /boot, /usr...: never taken, even with --force */
-	char what[192];			/* "nvme0n1p2 mounted on /", "eth0 is up with a route" */
+	bool critical;	/* root, /boot, /usr...: never taken, even with --force */
+	char what[192]; /* "nvme0n1p2 mounted on /", "eth0 is up with a route" */
 };
 
 enum dda_severity {
@@ -76,59 +76,59 @@ enum dda_severity {
 };
 
 struct dda_reason {
-	const char *code;		/* stable: "host-in-use", "no-reset"... static string */
+	const char *code; /* stable: "host-in-use", "no-reset"... static string */
 	enum dda_severity severity;
-	char *message;			/* one line naming the device */
-	char *hint;			/* what the user can do */
-	char *explain;			/* why (group-shared), or NULL */
+	char *message; /* one line naming the device */
+	char *hint;    /* what the user can do */
+	char *explain; /* why (group-shared), or NULL */
 };
 
 struct dda_group;
 
 struct dda_device {
 	struct dda_pciaddr addr;
-	char name[DDA_PCIADDR_LEN];	/* "0000:01:00.0" */
-	char *syspath;			/* "devices/pci0000:00/0000:00:02.0/0000:01:00.0", under sys/ */
+	char name[DDA_PCIADDR_LEN]; /* "0000:01:00.0" */
+	char *syspath;		    /* "devices/pci0000:00/0000:00:02.0/0000:01:00.0", under sys/ */
 	struct dda_locpath loc;
 	char location_path[DDA_LOCPATH_LEN];
 
-	struct dda_device *parent;	/* upstream bridge; NULL on a root bus */
-	struct dda_device *physfn;	/* PF of a VF */
-	struct dda_pciaddr pf_addr;	/* its address, valid when vf_index >= 0 */
-	int vf_index;			/* -1 unless a VF */
-	struct dda_group *group;	/* NULL without an IOMMU group */
-	int group_id;			/* -1 without */
+	struct dda_device *parent;  /* upstream bridge; NULL on a root bus */
+	struct dda_device *physfn;  /* PF of a VF */
+	struct dda_pciaddr pf_addr; /* its address, valid when vf_index >= 0 */
+	int vf_index;		    /* -1 unless a VF */
+	struct dda_group *group;    /* NULL without an IOMMU group */
+	int group_id;		    /* -1 without */
 
 	uint16_t vendor, device, subvendor, subdevice;
-	uint32_t class;			/* 0xBBSSPP */
-	uint8_t header_type;		/* without the multifunction bit */
+	uint32_t class;	     /* 0xBBSSPP */
+	uint8_t header_type; /* without the multifunction bit */
 	bool multifunction;
 	enum dda_devtype type;
 
 	/* Decoded from config space; the bytes themselves are not kept. */
-	bool unprivileged;		/* set before dda_device_read(): read as non-root */
+	bool unprivileged; /* set before dda_device_read(): read as non-root */
 	size_t config_len;
-	unsigned config_flags;		/* enum dda_config_flags */
+	unsigned config_flags; /* enum dda_config_flags */
 	bool has_pcie, has_pcix, has_msi, has_msix, has_pm, has_af;
 	bool flr, af_flr, pm_no_soft_reset;
 	bool has_acs;
 	uint16_t acs_cap, acs_ctrl;
 	bool has_sriov;
 	uint16_t sriov_offset, sriov_stride, sriov_vf_device;
-	uint8_t intx_pin;		/* 0 = none, 1..4 = INTA..INTD */
-	uint8_t secondary_bus, subordinate_bus;	/* bridges */
+	uint8_t intx_pin;			/* 0 = none, 1..4 = INTA..INTD */
+	uint8_t secondary_bus, subordinate_bus; /* bridges */
 
-	char driver[64];		/* "" when unbound */
-	bool vfio_variant;		/* a driver that exposes vfio-dev/ */
+	char driver[64];   /* "" when unbound */
+	bool vfio_variant; /* a driver that exposes vfio-dev/ */
 	struct dda_bar bars[7];
 	unsigned nbars;
 
-	bool reset_method_known;	/* the kernel's reset_method attribute exists */
-	bool in_slot;			/* in a hotplug slot: "bus" reset is a slot reset */
-	unsigned resets;		/* enum dda_reset */
-	int irq;			/* -1 unknown */
-	int sriov_total, sriov_num;	/* -1 unless a PF */
-	int boot_vga;			/* -1 unknown */
+	bool reset_method_known;    /* the kernel's reset_method attribute exists */
+	bool in_slot;		    /* in a hotplug slot: "bus" reset is a slot reset */
+	unsigned resets;	    /* enum dda_reset */
+	int irq;		    /* -1 unknown */
+	int sriov_total, sriov_num; /* -1 unless a PF */
+	int boot_vga;		    /* -1 unknown */
 	bool d3cold;
 
 	/* What the pool knows of a device on vfio-pci or pci-stub; set by
@@ -139,15 +139,15 @@ struct dda_device {
 		DDA_POOL_QUARANTINED,
 		DDA_POOL_UNRECORDED,
 	} pool_mark;
-	char *quarantine;		/* "since T: reason" when QUARANTINED */
+	char *quarantine; /* "since T: reason" when QUARANTINED */
 
-	const char *name_str;		/* pci.ids name, borrowed from the names db, or NULL */
+	const char *name_str; /* pci.ids name, borrowed from the names db, or NULL */
 
 	struct dda_use *uses;
 	size_t nuses;
 	struct dda_reason *reasons;
 	size_t nreasons;
-	char **errors;			/* unreadable sysfs entries, one message each */
+	char **errors; /* unreadable sysfs entries, one message each */
 	size_t nerrors;
 };
 
@@ -177,8 +177,8 @@ bool dda_device_in_pool_driver(const struct dda_device *d);
  * card, not another one put in its slot since.  The one check behind
  * every "is it still the recorded device" (pool restore, SR-IOV restore,
  * VM start). */
-static inline bool dda_device_same_ids(const struct dda_device *d, uint16_t vendor, uint16_t device,
-				       uint16_t subvendor, uint16_t subdevice)
+static inline bool dda_device_same_ids(const struct dda_device *d, uint16_t vendor, uint16_t device, uint16_t subvendor,
+				       uint16_t subdevice)
 {
 	return d->vendor == vendor && d->device == device && d->subvendor == subvendor && d->subdevice == subdevice;
 }
@@ -194,10 +194,9 @@ int dda_device_autoprobe(const char *addr);
 
 /* Adds a note / use / reason; they only fail on OOM (-ENOMEM). */
 int dda_device_note(struct dda_device *d, const char *fmt, ...) _printf_(2, 3) _must_check_;
-int dda_device_add_use(struct dda_device *d, enum dda_use_kind kind, bool critical,
-		       const char *what) _must_check_;
-int dda_device_add_reason(struct dda_device *d, const char *code, enum dda_severity sev,
-			  char *message, char *hint, char *explain) _must_check_;
+int dda_device_add_use(struct dda_device *d, enum dda_use_kind kind, bool critical, const char *what) _must_check_;
+int dda_device_add_reason(struct dda_device *d, const char *code, enum dda_severity sev, char *message, char *hint,
+			  char *explain) _must_check_;
 
 /* Worst severity among the reasons, or -1 when there are none. */
 int dda_device_worst(const struct dda_device *d);

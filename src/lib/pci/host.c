@@ -155,8 +155,9 @@ static void scope_expand(struct scope *sc, size_t i)
 	struct dirent *e;
 	char *p, *slash;
 
-	for (size_t j = i; j > 0 && sc->all[j - 1].addr.domain == sc->all[i].addr.domain &&
-			   sc->all[j - 1].addr.bus == sc->all[i].addr.bus && sc->all[j - 1].addr.dev == sc->all[i].addr.dev;
+	for (size_t j = i;
+	     j > 0 && sc->all[j - 1].addr.domain == sc->all[i].addr.domain &&
+	     sc->all[j - 1].addr.bus == sc->all[i].addr.bus && sc->all[j - 1].addr.dev == sc->all[i].addr.dev;
 	     j--)
 		sc->want[j - 1] = true;
 	for (size_t j = i + 1; j < sc->n && sc->all[j].addr.domain == sc->all[i].addr.domain &&
@@ -405,8 +406,7 @@ static bool alone_on_bus(const struct dda_host *h, const struct dda_device *d)
 
 	if (i > 0 && h->devs[i - 1].addr.domain == d->addr.domain && h->devs[i - 1].addr.bus == d->addr.bus)
 		return false;
-	if (i + 1 < h->ndevs && h->devs[i + 1].addr.domain == d->addr.domain &&
-	    h->devs[i + 1].addr.bus == d->addr.bus)
+	if (i + 1 < h->ndevs && h->devs[i + 1].addr.domain == d->addr.domain && h->devs[i + 1].addr.bus == d->addr.bus)
 		return false;
 	return true;
 }
@@ -460,8 +460,7 @@ static void mark_slots(struct dda_host *h)
 	}
 }
 
-static int scan(struct dda_host **ret, unsigned flags, const struct dda_pciaddr *targets, size_t ntargets,
-		bool scoped)
+static int scan(struct dda_host **ret, unsigned flags, const struct dda_pciaddr *targets, size_t ntargets, bool scoped)
 {
 	_cleanup_(dda_host_freep) struct dda_host *h = calloc(1, sizeof(*h));
 	_cleanup_free_ bool *primary = NULL;
@@ -595,18 +594,19 @@ int dda_host_resolve(const struct dda_host *h, const char *name, struct dda_devi
 	if (dda_is_locpath(name)) {
 		if (dda_locpath_parse(name, &l) < 0)
 			return dda_error_input(-EINVAL, "bad-device", name,
-					      "'%s' is not a valid location path (expected e.g. PCIROOT(0)#PCI(0300)#PCI(0000))",
-					      name);
+					       "'%s' is not a valid location path (expected e.g. PCIROOT(0)#PCI(0300)#PCI(0000))",
+					       name);
 		d = dda_host_find_locpath(h, name);
 		if (!d)
-			return dda_error_input(-ENODEV, "no-device", name, "no PCI function at location path '%s'", name);
+			return dda_error_input(-ENODEV, "no-device", name, "no PCI function at location path '%s'",
+					       name);
 		*ret = d;
 		return 0;
 	}
 	if (dda_pciaddr_parse(name, &a) < 0)
 		return dda_error_input(-EINVAL, "bad-device", name,
-				      "'%s' is neither a PCI address (0000:04:00.0 or 04:00.0) nor a location path",
-				      name);
+				       "'%s' is neither a PCI address (0000:04:00.0 or 04:00.0) nor a location path",
+				       name);
 	d = dda_host_find(h, &a);
 	if (!d)
 		return dda_error_input(-ENODEV, "no-device", name, "no PCI function '%s' on this host", name);

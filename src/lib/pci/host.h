@@ -17,30 +17,30 @@
 
 struct dda_resv {
 	uint64_t start, end;
-	char type[24];			/* direct, direct-relaxable, reserved, msi */
+	char type[24]; /* direct, direct-relaxable, reserved, msi */
 };
 
 struct dda_group {
 	int id;
-	struct dda_device **members;	/* in address order */
+	struct dda_device **members; /* in address order */
 	size_t nmembers;
 	struct dda_resv *resv;
 	size_t nresv;
 };
 
 struct dda_host {
-	struct dda_device *devs;	/* in address order */
+	struct dda_device *devs; /* in address order */
 	size_t ndevs;
-	size_t nfunctions;		/* on the host: more than ndevs after dda_host_scan_for */
-	struct dda_group *groups;	/* in id order */
+	size_t nfunctions;	  /* on the host: more than ndevs after dda_host_scan_for */
+	struct dda_group *groups; /* in id order */
 	size_t ngroups;
 	struct dda_hostinfo info;
 	struct dda_names *names;
 };
 
 enum dda_scan_flags {
-	DDA_SCAN_NAMES = 1 << 0,	/* look names up in pci.ids */
-	DDA_SCAN_HOST_USE = 1 << 1,	/* mounts, swap, holders, interfaces, console */
+	DDA_SCAN_NAMES = 1 << 0,    /* look names up in pci.ids */
+	DDA_SCAN_HOST_USE = 1 << 1, /* mounts, swap, holders, interfaces, console */
 	/* Read the host as a user without CAP_SYS_ADMIN sees it, whoever
 	 * runs the scan: config space cut to 64 bytes (128 for CardBus), as
 	 * the kernel's sysfs cuts it, and the host says so ("not-root").  A
@@ -68,8 +68,7 @@ int dda_host_scan(struct dda_host **ret, unsigned flags) _must_check_;
  * other functions are absent (ndevs < nfunctions).  When that cannot hold
  * (an INTx-only target, a bus reset of a root bus) it reads everything.
  * Targets that are no function of the host are left out. */
-int dda_host_scan_for(struct dda_host **ret, unsigned flags, const struct dda_pciaddr *targets,
-		      size_t n) _must_check_;
+int dda_host_scan_for(struct dda_host **ret, unsigned flags, const struct dda_pciaddr *targets, size_t n) _must_check_;
 void dda_host_free(struct dda_host *h);
 DDA_DEFINE_CLEANUP(struct dda_host, dda_host_free)
 
@@ -89,8 +88,7 @@ struct dda_device *dda_host_find_locpath(const struct dda_host *h, const char *l
 /* Finds a device by address ("0000:04:00.0", "04:00.0") or location path.
  * -EINVAL for a name that is neither (code "bad-device"), -ENODEV for one
  * that names no function of this host; both recorded naming the input. */
-int dda_host_resolve(const struct dda_host *h, const char *name,
-		     struct dda_device **ret) _must_check_;
+int dda_host_resolve(const struct dda_host *h, const char *name, struct dda_device **ret) _must_check_;
 
 /* Other members of d's IOMMU group that are not bridges. */
 size_t dda_group_endpoints(const struct dda_device *d, struct dda_device **out, size_t max);

@@ -96,9 +96,8 @@ static void read_cmdline(struct dda_hostinfo *h)
 {
 	_cleanup_free_ char *cmd = NULL;
 	static const char *const keys[] = {
-		"intel_iommu=", "amd_iommu=", "iommu=", "iommu.passthrough=", "iommu.strict=",
-		"intremap=", "amd_iommu_intr=", "vfio-pci.", "vfio_pci.", "pcie_acs_override=",
-		"vfio_iommu_type1.", "pci=",
+		"intel_iommu=",	   "amd_iommu=", "iommu=",    "iommu.passthrough=", "iommu.strict=",	 "intremap=",
+		"amd_iommu_intr=", "vfio-pci.",	 "vfio_pci.", "pcie_acs_override=", "vfio_iommu_type1.", "pci=",
 	};
 	char *tok, *save = NULL;
 	size_t off = 0;
@@ -186,8 +185,8 @@ static void read_intremap(struct dda_hostinfo *h)
 	}
 	if (intel && ir < intel) {
 		h->intremap = 0;
-		snprintf(h->intremap_note, sizeof(h->intremap_note),
-			 "%d of %d DMAR units cannot remap interrupts", intel - ir, intel);
+		snprintf(h->intremap_note, sizeof(h->intremap_note), "%d of %d DMAR units cannot remap interrupts",
+			 intel - ir, intel);
 	} else if (intel) {
 		snprintf(h->intremap_note, sizeof(h->intremap_note),
 			 "supported by every DMAR unit, but no interrupt is remapped now");
@@ -201,9 +200,9 @@ static void read_vfio(struct dda_hostinfo *h)
 	struct kmod_ctx *ctx;
 
 	if (dda_exists("sys/bus/pci/drivers/vfio-pci")) {
-		h->vfio = dda_exists("sys/module/vfio_pci/initstate") || !dda_exists("sys/module/vfio_pci")
-				  ? DDA_VFIO_LOADED
-				  : DDA_VFIO_BUILTIN;
+		h->vfio = dda_exists("sys/module/vfio_pci/initstate") || !dda_exists("sys/module/vfio_pci") ?
+				  DDA_VFIO_LOADED :
+				  DDA_VFIO_BUILTIN;
 		return;
 	}
 	if (!h->osrelease[0])
@@ -223,7 +222,8 @@ static void read_vfio(struct dda_hostinfo *h)
 		return;
 	kmod_set_log_priority(ctx, 0);
 	if (kmod_module_new_from_lookup(ctx, "vfio-pci", &list) == 0) {
-		kmod_list_foreach(it, list) {
+		kmod_list_foreach(it, list)
+		{
 			struct kmod_module *m = kmod_module_get_module(it);
 
 			h->vfio = kmod_module_get_path(m) ? DDA_VFIO_MODULE : DDA_VFIO_BUILTIN;

@@ -12,9 +12,9 @@
 #include "cleanup.h"
 
 enum dda_vfio_state {
-	DDA_VFIO_MISSING,		/* neither loaded, built in, nor installed */
-	DDA_VFIO_MODULE,		/* installed as a module, not loaded */
-	DDA_VFIO_LOADED,		/* the vfio-pci driver is registered */
+	DDA_VFIO_MISSING, /* neither loaded, built in, nor installed */
+	DDA_VFIO_MODULE,  /* installed as a module, not loaded */
+	DDA_VFIO_LOADED,  /* the vfio-pci driver is registered */
 	DDA_VFIO_BUILTIN,
 };
 
@@ -27,19 +27,19 @@ enum dda_cpu_vendor {
 struct dda_hostinfo {
 	char osrelease[128];
 	enum dda_cpu_vendor cpu;
-	bool iommu_on;			/* the kernel made IOMMU groups */
+	bool iommu_on; /* the kernel made IOMMU groups */
 	unsigned ngroups;
-	char units[256];		/* /sys/class/iommu entries, space separated */
+	char units[256]; /* /sys/class/iommu entries, space separated */
 	unsigned nunits;
-	char cmdline[1024];		/* IOMMU-related kernel parameters found */
-	bool passthrough;		/* iommu=pt / iommu.passthrough=1: host DMA identity-mapped */
-	int intremap;			/* 1 on, 0 off, -1 cannot tell */
+	char cmdline[1024]; /* IOMMU-related kernel parameters found */
+	bool passthrough;   /* iommu=pt / iommu.passthrough=1: host DMA identity-mapped */
+	int intremap;	    /* 1 on, 0 off, -1 cannot tell */
 	char intremap_note[160];
-	bool intremap_nosid;		/* intremap=nosid: the source of an interrupt is not checked */
-	bool unsafe_interrupts;		/* vfio_iommu_type1 allow_unsafe_interrupts=1 */
+	bool intremap_nosid;	/* intremap=nosid: the source of an interrupt is not checked */
+	bool unsafe_interrupts; /* vfio_iommu_type1 allow_unsafe_interrupts=1 */
 	enum dda_vfio_state vfio;
-	bool full_config;		/* config reads return the whole space (set by dda_host_scan) */
-	char *fix;			/* what to do when the IOMMU is off, or NULL */
+	bool full_config; /* config reads return the whole space (set by dda_host_scan) */
+	char *fix;	  /* what to do when the IOMMU is off, or NULL */
 };
 
 int dda_hostinfo_read(struct dda_hostinfo *ret) _must_check_;

@@ -20,9 +20,9 @@
 struct facts {
 	struct dda_mount *mounts;
 	size_t nmounts;
-	char *swaps;		/* "\nname\nname\n": basenames of swap devices */
-	char *route_ifs;	/* "\nif\n" for every interface with a route */
-	char *addr_ifs;		/* "\nif\n" for every interface with a non-link-local address */
+	char *swaps;	 /* "\nname\nname\n": basenames of swap devices */
+	char *route_ifs; /* "\nif\n" for every interface with a route */
+	char *addr_ifs;	 /* "\nif\n" for every interface with a non-link-local address */
 };
 
 /* The functions uses are attached to: the host scan's, in address order. */
@@ -223,8 +223,7 @@ static bool anon_source_is(const struct dda_mount *m, const char *blk, const cha
 
 /* Adds the mounts of one block device (or its dm/md holders, a few levels
  * down) as uses of d. */
-static int block_uses(struct dda_device *d, const struct facts *f, const char *blk,
-		      const char *via, int depth)
+static int block_uses(struct dda_device *d, const struct facts *f, const char *blk, const char *via, int depth)
 {
 	_cleanup_closedir_ DIR *dir = NULL;
 	char majmin[24], what[192];
@@ -310,8 +309,8 @@ static int exclusive_use(struct dda_device *d, const char *blk)
 	}
 	if (errno != EBUSY)
 		return 0;
-	dda_textf(what, sizeof(what), "%s is held open exclusively (a file system, pool or volume manager: ZFS, btrfs, md, dm...)",
-		 blk);
+	dda_textf(what, sizeof(what),
+		  "%s is held open exclusively (a file system, pool or volume manager: ZFS, btrfs, md, dm...)", blk);
 	return dda_device_add_use(d, DDA_USE_HOLDER, false, what);
 }
 
@@ -384,8 +383,7 @@ static int scan_block(const struct devices *h, const struct facts *f)
 
 /* The mounts of a file system that comes over a virtio device and is
  * mounted by its tag (9p's mount_tag, virtiofs's tag) as uses of d. */
-static int tag_uses(struct dda_device *d, const struct facts *f, const char *fstype, const char *tag,
-		    const char *note)
+static int tag_uses(struct dda_device *d, const struct facts *f, const char *fstype, const char *tag, const char *note)
 {
 	char what[256];
 	int r;
@@ -440,9 +438,8 @@ static int virtiofs_untagged(const struct devices *h, const struct facts *f)
 		struct dda_device *d;
 		uint64_t id;
 
-		if (e->d_name[0] == '.' ||
-		    dda_read_u64(&id, "sys/bus/virtio/devices/%s/device", e->d_name) < 0 || id != VIRTIO_ID_FS ||
-		    !(d = virtio_function(h, "sys/bus/virtio/devices/%s", e->d_name)))
+		if (e->d_name[0] == '.' || dda_read_u64(&id, "sys/bus/virtio/devices/%s/device", e->d_name) < 0 ||
+		    id != VIRTIO_ID_FS || !(d = virtio_function(h, "sys/bus/virtio/devices/%s", e->d_name)))
 			continue;
 		for (size_t i = 0; i < f->nmounts; i++) {
 			if (strcmp(f->mounts[i].fstype, "virtiofs"))
@@ -489,8 +486,7 @@ static int scan_virtio_fs(const struct devices *h, const struct facts *f)
 		char tag[256];
 		struct dda_device *d;
 
-		if (e->d_name[0] == '.' ||
-		    dda_read_line(tag, sizeof(tag), "sys/fs/virtiofs/%s/tag", e->d_name) < 0 ||
+		if (e->d_name[0] == '.' || dda_read_line(tag, sizeof(tag), "sys/fs/virtiofs/%s/tag", e->d_name) < 0 ||
 		    !(d = virtio_function(h, "sys/fs/virtiofs/%s/device", e->d_name)))
 			continue;
 		r = tag_uses(d, f, "virtiofs", tag, "");
@@ -570,10 +566,12 @@ static int scan_net(const struct devices *h, const struct facts *f)
 		addr = in_set(f->addr_ifs, e->d_name);
 		if (if_up(e->d_name) && (route || addr)) {
 			dda_textf(what, sizeof(what), "%s is up with %s", e->d_name,
-				 route && addr ? "an address and a route" : route ? "a route" : "an address");
+				  route && addr ? "an address and a route" :
+				  route		? "a route" :
+						  "an address");
 		} else if (upper_in_use(f, e->d_name, 0, via, sizeof(via))) {
 			dda_textf(what, sizeof(what), "%s carries %s, which is up with an address or a route",
-				 e->d_name, via);
+				  e->d_name, via);
 		} else {
 			continue;
 		}
@@ -631,7 +629,7 @@ static int scan_drm(const struct devices *h)
 
 		if (strncmp(e->d_name, "card", 4) && strncmp(e->d_name, "renderD", 7))
 			continue;
-		if (strchr(e->d_name, '-'))	/* connectors: card0-HDMI-A-1 */
+		if (strchr(e->d_name, '-')) /* connectors: card0-HDMI-A-1 */
 			continue;
 		if (dda_read_link(target, sizeof(target), "sys/class/drm/%s", e->d_name) < 0 ||
 		    !deepest_pci(target, &a) || !(nodes.v[nodes.n].d = dda_device_find(h->v, h->n, &a)))
@@ -660,8 +658,7 @@ static bool fbcon_bound(void)
 			continue;
 		if (dda_read_line(name, sizeof(name), "sys/class/vtconsole/%s/name", e->d_name) == 0 &&
 		    strstr(name, "frame buffer") &&
-		    dda_read_line(bind, sizeof(bind), "sys/class/vtconsole/%s/bind", e->d_name) == 0 &&
-		    bind[0] == '1')
+		    dda_read_line(bind, sizeof(bind), "sys/class/vtconsole/%s/bind", e->d_name) == 0 && bind[0] == '1')
 			return true;
 	}
 	return false;
@@ -692,7 +689,7 @@ static int scan_console(const struct devices *h)
 			if (!deepest_pci(target, &a) || !(d = dda_device_find(h->v, h->n, &a)))
 				continue;
 			dda_textf(what, sizeof(what), "framebuffer %s%s is on it", e->d_name,
-				 con ? " with the text console" : "");
+				  con ? " with the text console" : "");
 			r = dda_device_add_use(d, DDA_USE_CONSOLE, false, what);
 			if (r < 0)
 				return r;

@@ -77,10 +77,10 @@ const char *dda_names_device(struct dda_names *n, uint16_t vendor, uint16_t devi
 	/* pci.ids only, never udev's hwdb: a machine without udev (a container,
 	 * a minimal install) has no hwdb.bin, and libpci 3.9 then makes a new
 	 * udev context on every lookup and frees only the last. */
-	v = pci_lookup_name(n->pacc, vbuf, sizeof(vbuf), PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS |
-			    PCI_LOOKUP_NO_HWDB, vendor);
-	d = pci_lookup_name(n->pacc, dbuf, sizeof(dbuf), PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS |
-			    PCI_LOOKUP_NO_HWDB, vendor, device);
+	v = pci_lookup_name(n->pacc, vbuf, sizeof(vbuf), PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
+			    vendor);
+	d = pci_lookup_name(n->pacc, dbuf, sizeof(dbuf), PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
+			    vendor, device);
 	if (v && d && asprintf(&name, "%s %s", v, d) < 0)
 		name = NULL;
 	else if (v && !d)

@@ -78,11 +78,9 @@ int dda_pciid_parse(const char *s, uint16_t *vendor, uint16_t *device)
 
 void dda_pciaddr_format(const struct dda_pciaddr *a, char buf[static DDA_PCIADDR_LEN])
 {
-	snprintf(buf, DDA_PCIADDR_LEN, "%04x:%02x:%02x.%u", a->domain & 0xffff,
-		 a->bus, a->dev, a->fn);
+	snprintf(buf, DDA_PCIADDR_LEN, "%04x:%02x:%02x.%u", a->domain & 0xffff, a->bus, a->dev, a->fn);
 	if (a->domain > 0xffff)
-		snprintf(buf, DDA_PCIADDR_LEN, "%05x:%02x:%02x.%u", a->domain & 0xfffff,
-			 a->bus, a->dev, a->fn);
+		snprintf(buf, DDA_PCIADDR_LEN, "%05x:%02x:%02x.%u", a->domain & 0xfffff, a->bus, a->dev, a->fn);
 }
 
 int dda_pciaddr_cmp(const struct dda_pciaddr *a, const struct dda_pciaddr *b)
@@ -169,12 +167,12 @@ int dda_locpath_format(const struct dda_locpath *l, char *buf, size_t size)
 	size_t off = 0;
 	int n;
 
-#define PUT(...)                                                               \
-	do {                                                                   \
-		n = snprintf(buf + off, size - off, __VA_ARGS__);              \
-		if (n < 0 || (size_t)n >= size - off)                          \
-			return -ENAMETOOLONG;                                  \
-		off += (size_t)n;                                              \
+#define PUT(...)                                                  \
+	do {                                                      \
+		n = snprintf(buf + off, size - off, __VA_ARGS__); \
+		if (n < 0 || (size_t)n >= size - off)             \
+			return -ENAMETOOLONG;                     \
+		off += (size_t)n;                                 \
 	} while (0)
 
 	if (size == 0)

@@ -23,26 +23,26 @@
 
 #include "cleanup.h"
 
-#define DDA_PCIADDR_LEN 16	/* "0000:00:00.0" + NUL, with room for 5-digit domains */
+#define DDA_PCIADDR_LEN	     16 /* "0000:00:00.0" + NUL, with room for 5-digit domains */
 #define DDA_LOCPATH_MAX_HOPS 32
-#define DDA_LOCPATH_LEN (24 + DDA_LOCPATH_MAX_HOPS * 10 + 16)	/* "#PCI(XXXX)" is 10 */
+#define DDA_LOCPATH_LEN	     (24 + DDA_LOCPATH_MAX_HOPS * 10 + 16) /* "#PCI(XXXX)" is 10 */
 
 struct dda_pciaddr {
 	uint32_t domain;
 	uint8_t bus;
-	uint8_t dev;		/* 0..31 */
-	uint8_t fn;		/* 0..7 */
+	uint8_t dev; /* 0..31 */
+	uint8_t fn;  /* 0..7 */
 };
 
 struct dda_locpath {
 	uint32_t domain;
-	uint8_t bus;		/* root bus number */
+	uint8_t bus; /* root bus number */
 	unsigned nhops;
 	struct {
 		uint8_t dev;
 		uint8_t fn;
 	} hop[DDA_LOCPATH_MAX_HOPS];
-	int vf;			/* VF index, or -1 */
+	int vf; /* VF index, or -1 */
 };
 
 /* "0000:04:00.0" or "04:00.0"; -EINVAL on anything else. */

@@ -7,9 +7,9 @@
 #include "pcicfg.h"
 
 #define STD_CAP_START 0x40
-#define STD_CAP_END 0x100
+#define STD_CAP_END   0x100
 #define EXT_CAP_START 0x100
-#define EXT_CAP_END 0x1000
+#define EXT_CAP_END   0x1000
 
 uint8_t dda_cfg8(const uint8_t *cfg, size_t len, size_t off)
 {
@@ -18,7 +18,7 @@ uint8_t dda_cfg8(const uint8_t *cfg, size_t len, size_t off)
 
 uint16_t dda_cfg16(const uint8_t *cfg, size_t len, size_t off)
 {
-	if (off > SIZE_MAX - 2)		/* off + 1 would wrap to the start */
+	if (off > SIZE_MAX - 2) /* off + 1 would wrap to the start */
 		return 0xffff;
 	return (uint16_t)(dda_cfg8(cfg, len, off) | dda_cfg8(cfg, len, off + 1) << 8);
 }
@@ -73,12 +73,30 @@ static void walk_std(const uint8_t *cfg, size_t len, struct dda_caps *c)
 		c->nstd++;
 		/* The first instance wins, as in the kernel's pci_find_capability. */
 		switch (id) {
-		case PCI_CAP_ID_PM: if (!c->pm) c->pm = (uint16_t)pos; break;
-		case PCI_CAP_ID_MSI: if (!c->msi) c->msi = (uint16_t)pos; break;
-		case PCI_CAP_ID_MSIX: if (!c->msix) c->msix = (uint16_t)pos; break;
-		case PCI_CAP_ID_EXP: if (!c->pcie) c->pcie = (uint16_t)pos; break;
-		case PCI_CAP_ID_PCIX: if (!c->pcix) c->pcix = (uint16_t)pos; break;
-		case PCI_CAP_ID_AF: if (!c->af) c->af = (uint16_t)pos; break;
+		case PCI_CAP_ID_PM:
+			if (!c->pm)
+				c->pm = (uint16_t)pos;
+			break;
+		case PCI_CAP_ID_MSI:
+			if (!c->msi)
+				c->msi = (uint16_t)pos;
+			break;
+		case PCI_CAP_ID_MSIX:
+			if (!c->msix)
+				c->msix = (uint16_t)pos;
+			break;
+		case PCI_CAP_ID_EXP:
+			if (!c->pcie)
+				c->pcie = (uint16_t)pos;
+			break;
+		case PCI_CAP_ID_PCIX:
+			if (!c->pcix)
+				c->pcix = (uint16_t)pos;
+			break;
+		case PCI_CAP_ID_AF:
+			if (!c->af)
+				c->af = (uint16_t)pos;
+			break;
 		default: break;
 		}
 		pos = cfg[pos + PCI_CAP_LIST_NEXT] & ~3u;
@@ -118,9 +136,18 @@ static void walk_ext(const uint8_t *cfg, size_t len, struct dda_caps *c)
 		}
 		c->next++;
 		switch (hdr & 0xffff) {
-		case PCI_EXT_CAP_ID_ACS: if (!c->acs) c->acs = (uint16_t)pos; break;
-		case PCI_EXT_CAP_ID_SRIOV: if (!c->sriov) c->sriov = (uint16_t)pos; break;
-		case PCI_EXT_CAP_ID_ARI: if (!c->ari) c->ari = (uint16_t)pos; break;
+		case PCI_EXT_CAP_ID_ACS:
+			if (!c->acs)
+				c->acs = (uint16_t)pos;
+			break;
+		case PCI_EXT_CAP_ID_SRIOV:
+			if (!c->sriov)
+				c->sriov = (uint16_t)pos;
+			break;
+		case PCI_EXT_CAP_ID_ARI:
+			if (!c->ari)
+				c->ari = (uint16_t)pos;
+			break;
 		default: break;
 		}
 		pos = (hdr >> 20) & ~3u;

@@ -20,20 +20,20 @@
 #include "cleanup.h"
 
 enum dda_config_flags {
-	DDA_CFG_ALL_ONES = 1 << 0,	/* vendor id 0xffff and header all ones: D3cold/removed */
-	DDA_CFG_LOOPED = 1 << 1,	/* a capability list points back into itself */
-	DDA_CFG_BROKEN = 1 << 2,	/* a pointer out of range or into the header */
-	DDA_CFG_SHORT = 1 << 3,		/* fewer bytes than the device has (not root) */
+	DDA_CFG_ALL_ONES = 1 << 0, /* vendor id 0xffff and header all ones: D3cold/removed */
+	DDA_CFG_LOOPED = 1 << 1,   /* a capability list points back into itself */
+	DDA_CFG_BROKEN = 1 << 2,   /* a pointer out of range or into the header */
+	DDA_CFG_SHORT = 1 << 3,	   /* fewer bytes than the device has (not root) */
 	DDA_CFG_EXT_LOOPED = 1 << 4,
 	DDA_CFG_EXT_BROKEN = 1 << 5,
 };
 
 /* Offsets of the capabilities ddactl decides on; 0 means absent. */
 struct dda_caps {
-	uint16_t pm, msi, msix, pcie, pcix, af;		/* standard list */
-	uint16_t acs, sriov, ari;			/* extended list */
-	unsigned nstd, next;				/* entries seen */
-	unsigned flags;					/* enum dda_config_flags */
+	uint16_t pm, msi, msix, pcie, pcix, af; /* standard list */
+	uint16_t acs, sriov, ari;		/* extended list */
+	unsigned nstd, next;			/* entries seen */
+	unsigned flags;				/* enum dda_config_flags */
 };
 
 /* Walks both capability lists.  Never fails: what cannot be trusted is

@@ -53,8 +53,8 @@ struct json_object *dda_report_plan(const struct dda_plan *p, const char *verb, 
 /* One pool record with what the live host adds to it. */
 struct dda_pool_row {
 	const struct dda_pool_entry *e;
-	const struct dda_device *dev;	/* the function at its address now; NULL: not present */
-	char vm[DDA_VM_NAME_MAX + 1];	/* the VM that holds it, "" for none */
+	const struct dda_device *dev; /* the function at its address now; NULL: not present */
+	char vm[DDA_VM_NAME_MAX + 1]; /* the VM that holds it, "" for none */
 };
 
 /* The pool as `ddactl pool` shows it, text or JSON.  Borrows the records
@@ -62,7 +62,7 @@ struct dda_pool_row {
 struct dda_pool_view {
 	struct dda_pool_row *rows;
 	size_t n;
-	const struct dda_host *h;	/* NULL when the host could not be scanned */
+	const struct dda_host *h; /* NULL when the host could not be scanned */
 };
 
 /* Matches each record to the host (h may be NULL) and finds its VM (s may
@@ -107,11 +107,11 @@ int dda_report_vm_console(const char *vm, FILE *f, struct json_object **ret) _mu
 /* An SR-IOV PF as `ddactl vf list` shows it, text or JSON. */
 struct dda_pf_view {
 	struct dda_device *pf;
-	char netdev[64];		/* "" when it has none */
-	int autoprobe;			/* sriov_drivers_autoprobe, -1 unknown */
-	bool has_cfg, cfg_other_card;	/* a kept count for this card / for another card in the slot */
+	char netdev[64];	      /* "" when it has none */
+	int autoprobe;		      /* sriov_drivers_autoprobe, -1 unknown */
+	bool has_cfg, cfg_other_card; /* a kept count for this card / for another card in the slot */
 	struct dda_sriov_config cfg;
-	struct dda_vf_kstate ks[256];	/* the kernel's view of each VF */
+	struct dda_vf_kstate ks[256]; /* the kernel's view of each VF */
 	size_t nks;
 	bool ks_ok;
 };

@@ -18,8 +18,7 @@ static struct json_object *str_or_null(const char *s)
 	return s && *s ? json_object_new_string(s) : NULL;
 }
 
-static void add_reason(struct json_object *arr, const char *code, const char *sev, const char *msg,
-		       const char *hint)
+static void add_reason(struct json_object *arr, const char *code, const char *sev, const char *msg, const char *hint)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -71,9 +70,9 @@ struct json_object *dda_report_host(const struct dda_host *h)
 		snprintf(msg, sizeof(msg), "interrupt remapping is off (%s): a VM could forge interrupts",
 			 i->intremap_note);
 		add_reason(reasons, "no-interrupt-remapping", i->unsafe_interrupts ? "warn" : "block", msg,
-			   i->unsafe_interrupts
-				   ? "vfio_iommu_type1 allow_unsafe_interrupts=1 lets VFIO go on without it; remove intremap=off to be safe"
-				   : "remove intremap=off / amd_iommu_intr=legacy from the kernel command line; VFIO refuses to assign devices without it unless vfio_iommu_type1.allow_unsafe_interrupts=1");
+			   i->unsafe_interrupts ?
+				   "vfio_iommu_type1 allow_unsafe_interrupts=1 lets VFIO go on without it; remove intremap=off to be safe" :
+				   "remove intremap=off / amd_iommu_intr=legacy from the kernel command line; VFIO refuses to assign devices without it unless vfio_iommu_type1.allow_unsafe_interrupts=1");
 		if (!i->unsafe_interrupts)
 			ready = false;
 	}
@@ -83,7 +82,8 @@ struct json_object *dda_report_host(const struct dda_host *h)
 			   "remove intremap=nosid from the kernel command line; it works around firmware with wrong device scopes, which a firmware update may fix");
 	if (i->vfio == DDA_VFIO_MISSING) {
 		ready = false;
-		add_reason(reasons, "vfio-missing", "block", "the vfio-pci driver is neither loaded, built in, nor installed",
+		add_reason(reasons, "vfio-missing", "block",
+			   "the vfio-pci driver is neither loaded, built in, nor installed",
 			   "install the kernel's modules package (vfio-pci ships with every distribution kernel) or build the kernel with CONFIG_VFIO_PCI");
 	}
 	if (i->iommu_on && !i->passthrough)
@@ -105,9 +105,13 @@ static struct json_object *reset_list(const struct dda_device *d)
 		unsigned bit;
 		const char *name;
 	} map[] = {
-		{ DDA_RESET_DEVICE_SPECIFIC, "device_specific" }, { DDA_RESET_ACPI, "acpi" },
-		{ DDA_RESET_FLR, "flr" }, { DDA_RESET_AF_FLR, "af_flr" }, { DDA_RESET_PM, "pm" },
-		{ DDA_RESET_BUS, "bus" }, { DDA_RESET_CXL_BUS, "cxl_bus" },
+		{ DDA_RESET_DEVICE_SPECIFIC, "device_specific" },
+		{ DDA_RESET_ACPI, "acpi" },
+		{ DDA_RESET_FLR, "flr" },
+		{ DDA_RESET_AF_FLR, "af_flr" },
+		{ DDA_RESET_PM, "pm" },
+		{ DDA_RESET_BUS, "bus" },
+		{ DDA_RESET_CXL_BUS, "cxl_bus" },
 	};
 	struct json_object *a = json_object_new_array();
 
@@ -152,9 +156,10 @@ struct json_object *dda_report_device(const struct dda_device *d)
 		x = json_object_new_object();
 		json_object_object_add(x, "index", json_object_new_int(b->index));
 		json_object_object_add(x, "size_bytes", json_object_new_int64((int64_t)b->size));
-		json_object_object_add(x, "type", json_object_new_string(b->flags & DDA_BAR_IO ? "io"
-									 : b->flags & DDA_BAR_ROM ? "rom"
-												   : "memory"));
+		json_object_object_add(x, "type",
+				       json_object_new_string(b->flags & DDA_BAR_IO  ? "io" :
+							      b->flags & DDA_BAR_ROM ? "rom" :
+										       "memory"));
 		json_object_object_add(x, "64bit", json_object_new_boolean(!!(b->flags & DDA_BAR_64)));
 		json_object_object_add(x, "prefetchable", json_object_new_boolean(!!(b->flags & DDA_BAR_PREF)));
 		json_object_array_add(a, x);

@@ -58,7 +58,8 @@ struct json_object *dda_report_vf_policy(const struct dda_vf_policy *p)
 	json_object_object_add(o, "vlan", p->set & DDA_VF_VLAN ? json_object_new_int(p->vlan) : NULL);
 	json_object_object_add(o, "spoof_check", p->set & DDA_VF_SPOOFCHK ? json_object_new_boolean(p->spoofchk) : NULL);
 	json_object_object_add(o, "trust", p->set & DDA_VF_TRUST ? json_object_new_boolean(p->trust) : NULL);
-	json_object_object_add(o, "link", p->set & DDA_VF_LINK ? json_object_new_string(dda_vf_link_name(p->link)) : NULL);
+	json_object_object_add(o, "link",
+			       p->set & DDA_VF_LINK ? json_object_new_string(dda_vf_link_name(p->link)) : NULL);
 	json_object_object_add(o, "max_tx_rate_mbps", p->set & DDA_VF_RATE ? json_object_new_int64(p->rate) : NULL);
 	return o;
 }
@@ -75,8 +76,10 @@ static struct json_object *kstate_json(const struct dda_vf_kstate *k)
 	json_object_object_add(o, "spoof_check", k->spoofchk >= 0 ? json_object_new_boolean(k->spoofchk) : NULL);
 	json_object_object_add(o, "trust", k->trust >= 0 ? json_object_new_boolean(k->trust) : NULL);
 	json_object_object_add(o, "link", k->link >= 0 ? json_object_new_string(dda_vf_link_name(k->link)) : NULL);
-	json_object_object_add(o, "max_tx_rate_mbps", k->max_tx_rate >= 0 ? json_object_new_int64(k->max_tx_rate) : NULL);
-	json_object_object_add(o, "min_tx_rate_mbps", k->min_tx_rate >= 0 ? json_object_new_int64(k->min_tx_rate) : NULL);
+	json_object_object_add(o, "max_tx_rate_mbps",
+			       k->max_tx_rate >= 0 ? json_object_new_int64(k->max_tx_rate) : NULL);
+	json_object_object_add(o, "min_tx_rate_mbps",
+			       k->min_tx_rate >= 0 ? json_object_new_int64(k->min_tx_rate) : NULL);
 	return o;
 }
 
@@ -99,12 +102,15 @@ static struct json_object *vf_json(struct dda_state *s, const struct dda_host *h
 		json_object_object_add(x, "iommu_group", d->group_id >= 0 ? json_object_new_int(d->group_id) : NULL);
 		json_object_object_add(x, "driver", d->driver[0] ? json_object_new_string(d->driver) : NULL);
 		json_object_object_add(x, "pool_state",
-				       dda_pool_get(s, d->name, &e) == 0 ? json_object_new_string(dda_pool_state_to_string(e.state)) : NULL);
+				       dda_pool_get(s, d->name, &e) == 0 ?
+					       json_object_new_string(dda_pool_state_to_string(e.state)) :
+					       NULL);
 		json_object_object_add(x, "vm",
 				       s && dda_vm_owner(s, d->name, owner) == 0 ? json_object_new_string(owner) : NULL);
 	} else {
 		/* an absent VF has the same keys, null */
-		static const char *const keys[] = { "vendor_id", "device_id", "iommu_group", "driver", "pool_state", "vm" };
+		static const char *const keys[] = { "vendor_id", "device_id",  "iommu_group",
+						    "driver",	 "pool_state", "vm" };
 
 		for (size_t j = 0; j < ARRAY_SIZE(keys); j++)
 			json_object_object_add(x, keys[j], NULL);
@@ -137,7 +143,9 @@ struct json_object *dda_report_pf(struct dda_state *s, const struct dda_host *h,
 
 		json_object_object_add(c, "count", json_object_new_int(v->cfg.count));
 		json_object_object_add(c, "pool", json_object_new_boolean(v->cfg.pool));
-		json_object_object_add(c, "state", json_object_new_string(dda_sriov_state_to_string(v->cfg.changing ? DDA_SRIOV_CHANGING : DDA_SRIOV_DONE)));
+		json_object_object_add(c, "state",
+				       json_object_new_string(dda_sriov_state_to_string(
+					       v->cfg.changing ? DDA_SRIOV_CHANGING : DDA_SRIOV_DONE)));
 		json_object_object_add(c, "updated_at", json_object_new_string(v->cfg.updated_at));
 		json_object_object_add(o, "persisted", c);
 	} else {

@@ -39,7 +39,8 @@ static struct json_object *device_json(struct dda_state *s, const struct dda_vm_
 	json_object_object_add(x, "from_pool", d->via_pool[0] ? json_object_new_string(d->via_pool) : NULL);
 	json_object_object_add(x, "qemu_id", d->qemu_id[0] ? json_object_new_string(d->qemu_id) : NULL);
 	json_object_object_add(x, "state",
-			       json_object_new_string(d->state == DDA_VM_DEVICE_REMOVING ? "removal-pending" : "assigned"));
+			       json_object_new_string(d->state == DDA_VM_DEVICE_REMOVING ? "removal-pending" :
+											   "assigned"));
 	return x;
 }
 

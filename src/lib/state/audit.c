@@ -14,12 +14,9 @@
 #include "hostpath.h"
 
 static const char *const outcomes[] = {
-	[DDA_OUTCOME_STARTED] = "started",
-	[DDA_OUTCOME_DONE] = "done",
-	[DDA_OUTCOME_ROLLED_BACK] = "rolled-back",
-	[DDA_OUTCOME_FAILED] = "failed",
-	[DDA_OUTCOME_INTERRUPTED] = "interrupted",
-	[DDA_OUTCOME_REPAIRED] = "repaired",
+	[DDA_OUTCOME_STARTED] = "started",	   [DDA_OUTCOME_DONE] = "done",
+	[DDA_OUTCOME_ROLLED_BACK] = "rolled-back", [DDA_OUTCOME_FAILED] = "failed",
+	[DDA_OUTCOME_INTERRUPTED] = "interrupted", [DDA_OUTCOME_REPAIRED] = "repaired",
 	[DDA_OUTCOME_UNKNOWN] = "unknown",
 };
 
@@ -37,11 +34,10 @@ const char *dda_outcome_name(enum dda_outcome o)
  * not in the credentials log.  journald keeps the sender's _UID, so a
  * line some other user forged with ident "ddactl" can be told apart.
  */
-static void to_syslog(const char *op, const char *device, enum dda_outcome o, const char *reason,
-		      const char *detail)
+static void to_syslog(const char *op, const char *device, enum dda_outcome o, const char *reason, const char *detail)
 {
 	static const int prio[] = {
-		[DDA_OUTCOME_STARTED] = LOG_INFO,	[DDA_OUTCOME_DONE] = LOG_NOTICE,
+		[DDA_OUTCOME_STARTED] = LOG_INFO,	 [DDA_OUTCOME_DONE] = LOG_NOTICE,
 		[DDA_OUTCOME_ROLLED_BACK] = LOG_WARNING, [DDA_OUTCOME_FAILED] = LOG_ERR,
 		[DDA_OUTCOME_INTERRUPTED] = LOG_WARNING, [DDA_OUTCOME_REPAIRED] = LOG_NOTICE,
 		[DDA_OUTCOME_UNKNOWN] = LOG_INFO,
@@ -135,7 +131,7 @@ void dda_audit_end(struct dda_state *s, int64_t id, enum dda_outcome o, const ch
 		}
 	}
 	if (!written) {
-		char what[80];	/* fits any row id */
+		char what[80]; /* fits any row id */
 
 		snprintf(what, sizeof(what), "audit row %" PRId64 " (not written to the state database)", id);
 		to_syslog(what, NULL, o, why, NULL);
@@ -172,8 +168,9 @@ void dda_audit_settle(struct dda_state *s, const char *device, enum dda_outcome 
 	_cleanup_free_ int64_t *ids = NULL;
 	size_t n = 0, cap = 0;
 
-	if (sqlite3_prepare_v2(dda_state_db(s), "SELECT id FROM audit WHERE device = ? AND outcome = 'started' ORDER BY id",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(dda_state_db(s),
+			       "SELECT id FROM audit WHERE device = ? AND outcome = 'started' ORDER BY id", -1, &st,
+			       NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -263,7 +260,7 @@ static int parse_absolute(const char *t, time_t *ret)
 	    !field(t + 5, 2, 1, 12, &tm.tm_mon) || t[7] != '-' || !field(t + 8, 2, 1, 31, &tm.tm_mday))
 		return -EINVAL;
 	if (len == 10 && t[10] == 'Z')
-		return -EINVAL;	/* a date has no zone */
+		return -EINVAL; /* a date has no zone */
 	if (len > 10 && ((t[10] != 'T' && t[10] != ' ') || !field(t + 11, 2, 0, 23, &tm.tm_hour) || t[13] != ':' ||
 			 !field(t + 14, 2, 0, 59, &tm.tm_min)))
 		return -EINVAL;
@@ -282,7 +279,10 @@ static int parse_absolute(const char *t, time_t *ret)
 
 static int parse_age(const char *t, time_t now, time_t *ret)
 {
-	static const struct { char unit; long long seconds; } units[] = {
+	static const struct {
+		char unit;
+		long long seconds;
+	} units[] = {
 		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 },
 	};
 	long long n = 0;
@@ -315,8 +315,8 @@ int dda_audit_parse_since(const char *text, time_t now, char ret[24])
 	if (!text || (parse_absolute(text, &when) < 0 && parse_age(text, now, &when) < 0) || !gmtime_r(&when, &tm)) {
 		dda_text_escape(shown, sizeof(shown), text);
 		return dda_error_input(-EINVAL, "usage", NULL,
-				      "'%s' is not a time: give an ISO 8601 UTC time (2026-12-02T04:00:00Z), a date (2026-12-02) or an age (90m, 12h, 2d, 1w)",
-				      shown);
+				       "'%s' is not a time: give an ISO 8601 UTC time (2026-12-02T04:00:00Z), a date (2026-12-02) or an age (90m, 12h, 2d, 1w)",
+				       shown);
 	}
 	strftime(ret, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return 0;

@@ -24,13 +24,13 @@
 #include "state.h"
 
 enum dda_outcome {
-	DDA_OUTCOME_STARTED,		/* no outcome yet: running, waiting, or killed */
+	DDA_OUTCOME_STARTED, /* no outcome yet: running, waiting, or killed */
 	DDA_OUTCOME_DONE,
-	DDA_OUTCOME_ROLLED_BACK,	/* failed part way, and what was done is undone */
-	DDA_OUTCOME_FAILED,		/* failed; see the reason for what is left */
-	DDA_OUTCOME_INTERRUPTED,	/* the run died; a repair could not finish it yet */
-	DDA_OUTCOME_REPAIRED,		/* the run died; a later run put the device back */
-	DDA_OUTCOME_UNKNOWN,		/* written before ddactl kept outcomes (schema 3) */
+	DDA_OUTCOME_ROLLED_BACK, /* failed part way, and what was done is undone */
+	DDA_OUTCOME_FAILED,	 /* failed; see the reason for what is left */
+	DDA_OUTCOME_INTERRUPTED, /* the run died; a repair could not finish it yet */
+	DDA_OUTCOME_REPAIRED,	 /* the run died; a later run put the device back */
+	DDA_OUTCOME_UNKNOWN,	 /* written before ddactl kept outcomes (schema 3) */
 };
 
 /* "done", "rolled-back"...; NULL for a value out of range. */
@@ -64,19 +64,19 @@ void dda_audit_settle(struct dda_state *s, const char *device, enum dda_outcome 
 
 struct dda_audit_row {
 	int64_t id;
-	char at[24];			/* opened, UTC, 2026-12-02T04:01:02Z */
-	char ended_at[24];		/* closed ("" while started) */
+	char at[24];	   /* opened, UTC, 2026-12-02T04:01:02Z */
+	char ended_at[24]; /* closed ("" while started) */
 	char who[96];
 	char op[48];
-	char device[128];		/* "" when none */
+	char device[128]; /* "" when none */
 	char outcome[16];
 	char reason[1024];
 	char detail[512];
 };
 
 struct dda_audit_filter {
-	const char *device;		/* NULL: all; else exactly this device (or VM) */
-	const char *since;		/* NULL: all; else rows opened at or after it (dda_audit_parse_since) */
+	const char *device; /* NULL: all; else exactly this device (or VM) */
+	const char *since;  /* NULL: all; else rows opened at or after it (dda_audit_parse_since) */
 };
 
 /* Rows matching f, oldest first. */

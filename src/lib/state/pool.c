@@ -17,10 +17,10 @@
 #include "vfio.h"
 #include "vm.h"
 
-#define VFIO "vfio-pci"
+#define VFIO		"vfio-pci"
 #define BIND_TIMEOUT_MS 5000
 
-#define ENTRY_COLS                                                                                           \
+#define ENTRY_COLS                                                                                            \
 	"address, location_path, vendor, device, subvendor, subdevice, class, iommu_group, original_driver, " \
 	"requested, brought_by, forced, forced_by, forced_reasons, added_at, state, step"
 /* What a read sees besides what a dismount writes. */
@@ -104,9 +104,9 @@ int dda_pool_get(struct dda_state *s, const char *address, struct dda_pool_entry
 	int rc;
 
 	if (!s)
-		return -ENOENT;	/* no state yet: an empty pool */
-	if (sqlite3_prepare_v2(dda_state_db(s), "SELECT " SELECT_COLS " FROM pool_device WHERE address = ?", -1,
-			       &st, NULL) != SQLITE_OK)
+		return -ENOENT; /* no state yet: an empty pool */
+	if (sqlite3_prepare_v2(dda_state_db(s), "SELECT " SELECT_COLS " FROM pool_device WHERE address = ?", -1, &st,
+			       NULL) != SQLITE_OK)
 		return dda_state_error(s, "reading the pool");
 	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -122,8 +122,8 @@ static int set_state(struct dda_state *s, const char *address, enum dda_pool_sta
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 
-	if (sqlite3_prepare_v2(dda_state_db(s), "UPDATE pool_device SET state = ?, step = ? WHERE address = ?", -1,
-			       &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(dda_state_db(s), "UPDATE pool_device SET state = ?, step = ? WHERE address = ?", -1, &st,
+			       NULL) != SQLITE_OK)
 		return dda_state_error(s, "updating the pool");
 	sqlite3_bind_text(st, 1, dda_pool_state_to_string(state), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, step, -1, SQLITE_STATIC);
@@ -135,8 +135,7 @@ static int set_state(struct dda_state *s, const char *address, enum dda_pool_sta
 
 /* A step: noted in the row (autocommit, durable) and offered to the fault
  * injector, so the crash tests can stop right there. */
-static int step(struct dda_state *s, const char *op, const char *address, enum dda_pool_state state,
-		const char *name)
+static int step(struct dda_state *s, const char *op, const char *address, enum dda_pool_state state, const char *name)
 {
 	char point[64];
 	int r;
@@ -159,8 +158,7 @@ static int delete_entry(struct dda_state *s, const char *address)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 
-	if (sqlite3_prepare_v2(dda_state_db(s), "DELETE FROM pool_device WHERE address = ?", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_prepare_v2(dda_state_db(s), "DELETE FROM pool_device WHERE address = ?", -1, &st, NULL) != SQLITE_OK)
 		return dda_state_error(s, "updating the pool");
 	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
@@ -259,7 +257,8 @@ int dda_pool_mark(struct dda_host *h, struct dda_state *s)
 			if (dda_pool_entry_quarantined(e)) {
 				d->pool_mark = DDA_POOL_QUARANTINED;
 				free(d->quarantine);
-				if (asprintf(&d->quarantine, "since %s: %s", e->quarantined_at, e->quarantine_reason) < 0) {
+				if (asprintf(&d->quarantine, "since %s: %s", e->quarantined_at, e->quarantine_reason) <
+				    0) {
 					d->quarantine = NULL;
 					return -ENOMEM;
 				}
@@ -314,7 +313,7 @@ int dda_pool_plan_dismount(struct dda_host *h, struct dda_state *s, struct dda_d
 	struct dda_plan p = { 0 };
 	int r;
 
-	(void)h;	/* the devices carry their host; kept for symmetry with mount */
+	(void)h; /* the devices carry their host; kept for symmetry with mount */
 	for (size_t i = 0; i < n; i++) {
 		struct dda_device *d = devs[i];
 		struct dda_pool_entry e;
@@ -363,7 +362,8 @@ int dda_pool_plan_dismount(struct dda_host *h, struct dda_state *s, struct dda_d
 			else
 				r = dda_error_code(-ECANCELED, "refused", m->brought_by->name,
 						   "refusing to dismount '%s': its IOMMU group companion '%s' cannot go: %s (%s)",
-						   m->brought_by->name, m->dev->name, b->message, b->hint ? b->hint : "");
+						   m->brought_by->name, m->dev->name, b->message,
+						   b->hint ? b->hint : "");
 			goto fail;
 		}
 		b = worst_reason(m->dev, DDA_SEV_FORCE);
@@ -557,7 +557,8 @@ static int audit_start(struct dda_state *s, struct dda_plan *p, const char *op, 
 		snprintf(detail, sizeof(detail), "%s %s%s%s%s%s", !strcmp(op, "mount") ? "to" : "from",
 			 !strcmp(op, "mount") ? (m->to[0] ? m->to : "no driver") : (m->from[0] ? m->from : "no driver"),
 			 m->brought_by ? ", companion of " : "", m->brought_by ? m->brought_by->name : "",
-			 with_force && p->forced ? ", forced past: " : "", with_force && p->forced ? p->force_reasons : "");
+			 with_force && p->forced ? ", forced past: " : "",
+			 with_force && p->forced ? p->force_reasons : "");
 		/* The intent's commit, synced before the host is touched,
 		 * takes this row to the disk with it. */
 		dda_state_durable(s, false);
@@ -658,11 +659,11 @@ undo:
 			/* Its row stays 'dismounting': the next run's repair
 			 * finishes giving it back. */
 			dda_textf(failed, sizeof(failed), "%s; giving it back failed too: %s", first.message,
-				 dda_last_error()->message);
+				  dda_last_error()->message);
 			dda_audit_end(s, m->audit, DDA_OUTCOME_FAILED, failed);
 		}
-		dda_error_code(first.err ? first.err : r, first.code, first.device, "%s (the group was given back to the host)",
-			       first.message);
+		dda_error_code(first.err ? first.err : r, first.code, first.device,
+			       "%s (the group was given back to the host)", first.message);
 	}
 	return r;
 }
@@ -740,8 +741,8 @@ int dda_pool_plan_mount(struct dda_host *h, struct dda_state *s, struct dda_devi
 			snprintf(p.moves[i].to, sizeof(p.moves[i].to), "%s", e.original_driver);
 		/* Nobody wrote down where it came from: the kernel's own choice
 		 * is the best guess, and the one a reboot would make. */
-		else if (p.moves[i].unrecorded && dda_driver_native(p.moves[i].dev->name, p.moves[i].to,
-								      sizeof(p.moves[i].to)) < 0) {
+		else if (p.moves[i].unrecorded &&
+			 dda_driver_native(p.moves[i].dev->name, p.moves[i].to, sizeof(p.moves[i].to)) < 0) {
 			struct dda_error_info why = *dda_last_error();
 
 			r = dda_error_code(why.err, why.code, p.moves[i].dev->name,
@@ -878,7 +879,7 @@ int dda_pool_recover(struct dda_state *s, struct dda_repair *rep)
 			continue;
 		if (!dda_exists("sys/bus/pci/devices/%s", e->address)) {
 			dda_pool_say(rep, "'%s' was being %s but is gone from the host; its record is kept", e->address,
-			    e->state == DDA_POOL_DISMOUNTING ? "dismounted" : "mounted");
+				     e->state == DDA_POOL_DISMOUNTING ? "dismounted" : "mounted");
 			continue;
 		}
 		/* Unbinding vfio-pci under a process that holds it would block. */
@@ -889,8 +890,10 @@ int dda_pool_recover(struct dda_state *s, struct dda_repair *rep)
 
 			if (dda_read_link_base(grp, sizeof(grp), "sys/bus/pci/devices/%s/iommu_group", e->address) == 0 &&
 			    dda_parse_u32(grp, 10, &g) == 0 && dda_vfio_group_users((int)g, pids, ARRAY_SIZE(pids))) {
-				dda_pool_say(rep, "'%s' was being %s, but process %d holds it: left as it is until it lets go",
-				    e->address, e->state == DDA_POOL_DISMOUNTING ? "dismounted" : "mounted", pids[0]);
+				dda_pool_say(rep,
+					     "'%s' was being %s, but process %d holds it: left as it is until it lets go",
+					     e->address, e->state == DDA_POOL_DISMOUNTING ? "dismounted" : "mounted",
+					     pids[0]);
 				continue;
 			}
 		}
@@ -908,8 +911,10 @@ int dda_pool_recover(struct dda_state *s, struct dda_repair *rep)
 						first = r;
 					continue;
 				}
-				dda_pool_say(rep, "'%s' was being %s and does not answer: kept on vfio-pci, quarantined ('ddactl pool release %s' once it is fixed)",
-				    e->address, e->state == DDA_POOL_DISMOUNTING ? "dismounted" : "mounted", e->address);
+				dda_pool_say(rep,
+					     "'%s' was being %s and does not answer: kept on vfio-pci, quarantined ('ddactl pool release %s' once it is fixed)",
+					     e->address, e->state == DDA_POOL_DISMOUNTING ? "dismounted" : "mounted",
+					     e->address);
 				continue;
 			}
 			dda_error_clear();
@@ -941,8 +946,8 @@ int dda_pool_recover(struct dda_state *s, struct dda_repair *rep)
 			continue;
 		}
 		dda_pool_say(rep, "repaired an interrupted %s of '%s' (stopped after step '%s'): it is back on %s",
-		    e->state == DDA_POOL_DISMOUNTING ? "dismount" : "mount", e->address, e->step,
-		    e->original_driver[0] ? e->original_driver : "no driver, as before");
+			     e->state == DDA_POOL_DISMOUNTING ? "dismount" : "mount", e->address, e->step,
+			     e->original_driver[0] ? e->original_driver : "no driver, as before");
 	}
 	return first;
 }
@@ -973,22 +978,24 @@ int dda_pool_restore(struct dda_host *h, struct dda_state *s, const char *only, 
 		if (only && (!d || strcmp(d->name, only)))
 			continue;
 		if (!d) {
-			dda_pool_say(rep, "'%s' (%s) is not on this host now: left in the pool, not claimed", e->address,
-			    e->location_path);
+			dda_pool_say(rep, "'%s' (%s) is not on this host now: left in the pool, not claimed",
+				     e->address, e->location_path);
 			continue;
 		}
 		if (!same_hardware(e, d)) {
-			dda_pool_say(rep, "hardware changed at %s: the pool had %04x:%04x (%04x:%04x), found %04x:%04x (%04x:%04x) at '%s'; not claimed",
-			    e->location_path, e->vendor, e->device, e->subvendor, e->subdevice, d->vendor, d->device,
-			    d->subvendor, d->subdevice, d->name);
+			dda_pool_say(rep,
+				     "hardware changed at %s: the pool had %04x:%04x (%04x:%04x), found %04x:%04x (%04x:%04x) at '%s'; not claimed",
+				     e->location_path, e->vendor, e->device, e->subvendor, e->subdevice, d->vendor,
+				     d->device, d->subvendor, d->subdevice, d->name);
 			continue;
 		}
 		/* Something of the host came up on it first (a volume group on a
 		 * disk a guest used): taking it now would pull it from under the
 		 * host. */
 		if (d->nuses) {
-			dda_pool_say(rep, "'%s' is in use by the host (%s): left on its driver; dismount it again once it is free",
-			    d->name, d->uses[0].what);
+			dda_pool_say(rep,
+				     "'%s' is in use by the host (%s): left on its driver; dismount it again once it is free",
+				     d->name, d->uses[0].what);
 			continue;
 		}
 		r = dda_driver_claim_vfio(d->name, BIND_TIMEOUT_MS, cur, sizeof(cur));
@@ -1006,7 +1013,7 @@ int dda_pool_restore(struct dda_host *h, struct dda_state *s, const char *only, 
 			continue;
 		}
 		dda_pool_say(rep, "'%s' claimed for the pool%s%s%s", d->name, cur[0] ? " (taken from " : "", cur,
-		    cur[0] ? ")" : "");
+			     cur[0] ? ")" : "");
 		{
 			char detail[128];
 
@@ -1040,7 +1047,8 @@ int dda_pool_record(struct dda_state *s, const struct dda_device *d, const char 
 	r = record(s, &p, DDA_POOL_POOLED);
 	if (r < 0)
 		return r;
-	return dda_audit(s, "pool", d->name, DDA_OUTCOME_DONE, NULL, d->physfn ? "a new VF, straight into the pool" : NULL);
+	return dda_audit(s, "pool", d->name, DDA_OUTCOME_DONE, NULL,
+			 d->physfn ? "a new VF, straight into the pool" : NULL);
 }
 
 int dda_pool_release(struct dda_state *s, struct dda_device *d, bool *ret_reset)

@@ -31,7 +31,7 @@ enum dda_pool_state {
 	DDA_POOL_POOLED,
 	DDA_POOL_MOUNTING,
 	_DDA_POOL_STATE_MAX,
-	_DDA_POOL_STATE_INVALID = -EINVAL,	/* not a state the schema allows */
+	_DDA_POOL_STATE_INVALID = -EINVAL, /* not a state the schema allows */
 };
 
 /* The column's text; NULL for a value outside the enum. */
@@ -44,16 +44,16 @@ struct dda_pool_entry {
 	uint16_t vendor, device, subvendor, subdevice;
 	uint32_t class;
 	int group;
-	char original_driver[64];	/* "" = it had none */
-	bool requested;			/* false: moved as a group companion */
+	char original_driver[64]; /* "" = it had none */
+	bool requested;		  /* false: moved as a group companion */
 	char brought_by[DDA_PCIADDR_LEN];
 	bool forced;
 	char forced_by[64];
 	char forced_reasons[512];
 	char added_at[32];
 	enum dda_pool_state state;
-	char step[32];			/* last step begun, for the repair message */
-	char quarantined_at[32];	/* "" unless quarantined */
+	char step[32];		 /* last step begun, for the repair message */
+	char quarantined_at[32]; /* "" unless quarantined */
 	char quarantine_reason[256];
 };
 
@@ -63,33 +63,33 @@ int dda_pool_list(struct dda_state *s, struct dda_pool_entry **ret, size_t *ret_
 int dda_pool_get(struct dda_state *s, const char *address, struct dda_pool_entry *ret) _must_check_;
 
 enum dda_move_flags {
-	DDA_MOVE_FORCE = 1 << 0,	/* go past 'force' reasons (never past 'block') */
-	DDA_MOVE_DRY_RUN = 1 << 1,	/* plan only */
+	DDA_MOVE_FORCE = 1 << 0,   /* go past 'force' reasons (never past 'block') */
+	DDA_MOVE_DRY_RUN = 1 << 1, /* plan only */
 };
 
 /* One function of a planned move. */
 struct dda_move {
 	struct dda_device *dev;
-	bool requested;			/* named by the user */
-	struct dda_device *brought_by;	/* companion of */
-	char from[64];			/* driver before */
-	char to[64];			/* driver after ("" = none) */
-	bool reset;			/* a reset was done */
-	bool skip;			/* already where it should be */
+	bool requested;		       /* named by the user */
+	struct dda_device *brought_by; /* companion of */
+	char from[64];		       /* driver before */
+	char to[64];		       /* driver after ("" = none) */
+	bool reset;		       /* a reset was done */
+	bool skip;		       /* already where it should be */
 	/* On vfio-pci or pci-stub with driver_override set, and no record:
 	 * the state database was lost or replaced.  A mount gives it to the
 	 * driver its modalias names (dda_driver_native). */
 	bool unrecorded;
 	/* Did not answer after its reset: kept on vfio-pci, quarantined. */
 	bool quarantined;
-	int64_t audit;			/* its audit row while it moves */
+	int64_t audit; /* its audit row while it moves */
 };
 
 struct dda_plan {
 	struct dda_move *moves;
 	size_t n;
 	bool forced;
-	char force_reasons[512];	/* the 'force' reasons --force went past */
+	char force_reasons[512]; /* the 'force' reasons --force went past */
 };
 
 void dda_plan_release(struct dda_plan *p);
@@ -98,8 +98,8 @@ void dda_plan_release(struct dda_plan *p);
  * Refuses (-ECANCELED, code "refused", message naming the device, the
  * reason and the fix) on any 'block' reason of any member, and on 'force'
  * reasons without DDA_MOVE_FORCE; -EALREADY when already pooled. */
-int dda_pool_plan_dismount(struct dda_host *h, struct dda_state *s, struct dda_device *const *devs,
-			   size_t n, unsigned flags, struct dda_plan *ret) _must_check_;
+int dda_pool_plan_dismount(struct dda_host *h, struct dda_state *s, struct dda_device *const *devs, size_t n,
+			   unsigned flags, struct dda_plan *ret) _must_check_;
 int dda_pool_dismount(struct dda_state *s, struct dda_plan *p) _must_check_;
 
 /* Plans giving the devices' whole groups back to the host.  Refuses a

@@ -19,13 +19,13 @@
 #include "vm.h"
 #include "wait.h"
 
-#define VFIO "vfio-pci"
+#define VFIO  "vfio-pci"
 #define PFDEV "sys/bus/pci/devices/%s/"
 
 /* --- the kept configuration ------------------------------------------ */
 
-#define CONFIG_COLS                                                                                         \
-	"location_path, address, vendor, device, subvendor, subdevice, num_vfs, pool, state, "               \
+#define CONFIG_COLS                                                                            \
+	"location_path, address, vendor, device, subvendor, subdevice, num_vfs, pool, state, " \
 	"autoprobe_saved, updated_at"
 
 static const char *const pf_states[_DDA_SRIOV_STATE_MAX] = {
@@ -58,8 +58,8 @@ int dda_sriov_config_get(struct dda_state *s, const char *location_path, struct 
 
 	if (!s)
 		return -ENOENT;
-	if (sqlite3_prepare_v2(dda_state_db(s), "SELECT " CONFIG_COLS " FROM sriov_pf WHERE location_path = ?", -1,
-			       &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(dda_state_db(s), "SELECT " CONFIG_COLS " FROM sriov_pf WHERE location_path = ?", -1, &st,
+			       NULL) != SQLITE_OK)
 		return dda_state_error(s, "reading the SR-IOV configuration");
 	sqlite3_bind_text(st, 1, location_path, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -109,8 +109,8 @@ static int config_begin(struct dda_state *s, const struct dda_device *pf, int co
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 
 	if (sqlite3_prepare_v2(dda_state_db(s),
-			       "INSERT INTO sriov_pf (" CONFIG_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'changing', NULL, "
-			       DDA_SQL_NOW ") "
+			       "INSERT INTO sriov_pf (" CONFIG_COLS
+			       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'changing', NULL, " DDA_SQL_NOW ") "
 			       "ON CONFLICT (location_path) DO UPDATE SET address = excluded.address, "
 			       "vendor = excluded.vendor, device = excluded.device, subvendor = excluded.subvendor, "
 			       "subdevice = excluded.subdevice, num_vfs = excluded.num_vfs, pool = excluded.pool, "
@@ -333,7 +333,8 @@ int dda_sriov_vf_forget(struct dda_state *s, const struct dda_device *pf, unsign
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return dda_state_error(s, "forgetting the VF policy");
 	if (sqlite3_changes(dda_state_db(s)) == 0)
-		return dda_error_code(-ENOENT, "no-policy", pf->name, "no policy is stored for VF %u of '%s'", vf, pf->name);
+		return dda_error_code(-ENOENT, "no-policy", pf->name, "no policy is stored for VF %u of '%s'", vf,
+				      pf->name);
 	snprintf(detail, sizeof(detail), "VF %u", vf);
 	return dda_state_log(s, "vf forget", pf->name, detail);
 }
@@ -507,7 +508,8 @@ static int check_vfs_free(struct dda_state *s, struct dda_host *h, const struct 
 		if (d->physfn != pf)
 			continue;
 		if (dda_vm_owner(s, d->name, owner) == 0 && dda_vm_pid(owner) > 0)
-			append(why, size, "VF %d '%s' is in use by running VM '%s' (stop it, or 'ddactl vm remove-device %s %s')",
+			append(why, size,
+			       "VF %d '%s' is in use by running VM '%s' (stop it, or 'ddactl vm remove-device %s %s')",
 			       d->vf_index, d->name, owner, owner, d->name);
 		else if ((users = dda_vfio_group_users(d->group_id, pids, ARRAY_SIZE(pids))) > 0) {
 			char comm[64] = "";
@@ -526,7 +528,8 @@ static int check_vfs_free(struct dda_state *s, struct dda_host *h, const struct 
 		int vf = entry_vf_of(&recs[i], pf);
 
 		if (vf >= count && dda_vm_owner(s, recs[i].address, owner) == 0 && dda_vm_pid(owner) <= 0)
-			append(why, size, "VF %d '%s' is assigned to VM '%s' and would not come back ('ddactl vm remove-device %s %s' first)",
+			append(why, size,
+			       "VF %d '%s' is assigned to VM '%s' and would not come back ('ddactl vm remove-device %s %s' first)",
 			       vf, recs[i].address, owner, owner, recs[i].address);
 	}
 	return why[0] ? -EBUSY : 0;
@@ -590,16 +593,17 @@ static int set_count(struct dda_state *s, struct dda_host *h, struct dda_device 
 	bool quiet, keep_any = false;
 
 	if (!pf->has_sriov)
-		return dda_error_input(-ENOTSUP, "not-sriov", pf->name, "'%s' is not SR-IOV capable (no SR-IOV capability)",
-				      pf->name);
+		return dda_error_input(-ENOTSUP, "not-sriov", pf->name,
+				       "'%s' is not SR-IOV capable (no SR-IOV capability)", pf->name);
 	if (pf->physfn)
 		return dda_error_input(-ENOTSUP, "not-sriov", pf->name, "'%s' is itself a VF of '%s'", pf->name,
-				      pf->physfn->name);
+				       pf->physfn->name);
 	if (pf->sriov_total < 0 || pf->sriov_num < 0)
 		return dda_error(-EIO, pf->name, "cannot read sriov_totalvfs / sriov_numvfs of '%s'", pf->name);
 	if (count > pf->sriov_total)
-		return dda_error_input(-ERANGE, "too-many-vfs", pf->name, "'%s' supports at most %d VFs (sriov_totalvfs); %d asked",
-				      pf->name, pf->sriov_total, count);
+		return dda_error_input(-ERANGE, "too-many-vfs", pf->name,
+				       "'%s' supports at most %d VFs (sriov_totalvfs); %d asked", pf->name,
+				       pf->sriov_total, count);
 	if (dda_pool_get(s, pf->name, &e) == 0 || dda_device_in_pool_driver(pf))
 		return dda_error_code(-EBUSY, "refused", pf->name,
 				      "'%s' is in the pool (on %s): its VFs are made by its host driver; 'ddactl mount %s' first",
@@ -631,8 +635,8 @@ static int set_count(struct dda_state *s, struct dda_host *h, struct dda_device 
 		r = record_in_place(s, pf, count, pool);
 		if (r < 0)
 			return r;
-		dda_pool_say(rep, "'%s' already has %d VF%s%s; kept as the configuration", pf->name, count, count == 1 ? "" : "s",
-		    pool ? ", all in the pool" : "");
+		dda_pool_say(rep, "'%s' already has %d VF%s%s; kept as the configuration", pf->name, count,
+			     count == 1 ? "" : "s", pool ? ", all in the pool" : "");
 		goto policies;
 	}
 
@@ -660,7 +664,7 @@ static int set_count(struct dda_state *s, struct dda_host *h, struct dda_device 
 				r = dda_pool_forget(s, recs[i].address);
 				if (r == 0)
 					dda_pool_say(rep, "'%s' (VF %d) left the pool: it goes away", recs[i].address,
-					    entry_vf_of(&recs[i], pf));
+						     entry_vf_of(&recs[i], pf));
 			}
 		if (r == 0)
 			r = dda_tx_commit(&tx);
@@ -726,8 +730,8 @@ static int set_count(struct dda_state *s, struct dda_host *h, struct dda_device 
 			bool recorded = false;
 
 			if (!d) {
-				r = dda_error_code(-ENODEV, "vf-missing", pf->name, "VF %d of '%s' is not on the PCI bus", i,
-						   pf->name);
+				r = dda_error_code(-ENODEV, "vf-missing", pf->name,
+						   "VF %d of '%s' is not on the PCI bus", i, pf->name);
 				break;
 			}
 			for (size_t k = 0; k < nrecs; k++)
@@ -752,7 +756,7 @@ static int set_count(struct dda_state *s, struct dda_host *h, struct dda_device 
 				break;
 			dda_fault_point("vf-set:bound");
 			dda_pool_say(rep, "'%s' (VF %d, %s) on vfio-pci, %s", d->name, i, d->location_path,
-			    recorded ? "still in the pool" : "in the pool");
+				     recorded ? "still in the pool" : "in the pool");
 		}
 	}
 
@@ -765,7 +769,7 @@ restore_autoprobe:
 			r2 = config_autoprobe_saved(s, pf, -1);
 		if (r2 < 0 && r == 0)
 			r = r2;
-		else if (r < 0)	/* the first failure is the one to tell */
+		else if (r < 0) /* the first failure is the one to tell */
 			dda_error_restore(&err, r);
 	}
 	if (r < 0)
@@ -781,7 +785,9 @@ policies:
 
 		if (rp > 0)
 			dda_pool_say(rep, "'%s': the network policy of VF %d is applied again%s", pf->name, i,
-			    deferred ? " (its rate waits for the PF's link: it is applied again before a VM starts)" : "");
+				     deferred ?
+					     " (its rate waits for the PF's link: it is applied again before a VM starts)" :
+					     "");
 		if (rp < 0) {
 			dda_pool_say(rep, "%s", dda_last_error()->message);
 			if (!fail) {
@@ -867,7 +873,8 @@ static int wait_pf_driver(struct dda_device *pf)
 		return -ENOMEM;
 	kmod_set_log_priority(ctx, 0);
 	if (kmod_module_new_from_lookup(ctx, alias, &list) == 0 && list) {
-		kmod_list_foreach(it, list) {
+		kmod_list_foreach(it, list)
+		{
 			struct kmod_module *m = kmod_module_get_module(it);
 
 			(void)kmod_module_probe_insert_module(m, KMOD_PROBE_APPLY_BLACKLIST, NULL, NULL, NULL, NULL);
@@ -904,29 +911,32 @@ int dda_sriov_restore(struct dda_state *s, struct dda_host *h, const char *only,
 		if (only && (!pf || strcmp(pf->name, only)))
 			continue;
 		if (!pf) {
-			dda_pool_say(rep, "SR-IOV PF %s (%s) is not on this host now: its %d VFs are not created", c->location_path,
-			    c->address, c->count);
+			dda_pool_say(rep, "SR-IOV PF %s (%s) is not on this host now: its %d VFs are not created",
+				     c->location_path, c->address, c->count);
 			continue;
 		}
 		if (!dda_sriov_config_matches(c, pf)) {
-			dda_pool_say(rep, "hardware changed at %s: the VF configuration was for %04x:%04x (%04x:%04x), found %04x:%04x (%04x:%04x) at '%s'; its VFs are not created",
-			    c->location_path, c->vendor, c->device, c->subvendor, c->subdevice, pf->vendor, pf->device,
-			    pf->subvendor, pf->subdevice, pf->name);
+			dda_pool_say(rep,
+				     "hardware changed at %s: the VF configuration was for %04x:%04x (%04x:%04x), found %04x:%04x (%04x:%04x) at '%s'; its VFs are not created",
+				     c->location_path, c->vendor, c->device, c->subvendor, c->subdevice, pf->vendor,
+				     pf->device, pf->subvendor, pf->subdevice, pf->name);
 			continue;
 		}
 		if (dda_driver_current(pf->name, cur, sizeof(cur)) == 0 && !cur[0]) {
 			/* udev, before the PF's driver: the unit comes later. */
 			if (only) {
-				dda_pool_say(rep, "'%s' has no driver yet: its %d VFs are created once it has one (ddactl-pool.service)",
-				    pf->name, c->count);
+				dda_pool_say(rep,
+					     "'%s' has no driver yet: its %d VFs are created once it has one (ddactl-pool.service)",
+					     pf->name, c->count);
 				continue;
 			}
 			if (wait_pf_driver(pf) < 0) {
-				dda_pool_say(rep, "'%s' has no driver: its %d VFs could not be created", pf->name, c->count);
+				dda_pool_say(rep, "'%s' has no driver: its %d VFs could not be created", pf->name,
+					     c->count);
 				if (!first)
 					first = dda_error_code(-ENODEV, "no-driver", pf->name,
-							       "'%s' has no driver: its %d VFs could not be created", pf->name,
-							       c->count);
+							       "'%s' has no driver: its %d VFs could not be created",
+							       pf->name, c->count);
 				continue;
 			}
 		}
@@ -948,7 +958,8 @@ int dda_sriov_restore(struct dda_state *s, struct dda_host *h, const char *only,
 					 c->count, c->count == 1 ? "" : "s", c->pool ? ", in the pool" : "");
 		}
 		if (r < 0) {
-			dda_pool_say(rep, "'%s': its VFs could not be restored: %s", pf->name, dda_last_error()->message);
+			dda_pool_say(rep, "'%s': its VFs could not be restored: %s", pf->name,
+				     dda_last_error()->message);
 			if (!first)
 				first = r;
 		}

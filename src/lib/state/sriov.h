@@ -52,7 +52,7 @@ enum dda_sriov_state {
 	DDA_SRIOV_DONE,
 	DDA_SRIOV_CHANGING,
 	_DDA_SRIOV_STATE_MAX,
-	_DDA_SRIOV_STATE_INVALID = -EINVAL,	/* not a state the schema allows */
+	_DDA_SRIOV_STATE_INVALID = -EINVAL, /* not a state the schema allows */
 };
 
 /* The column's text; NULL for a value outside the enum. */
@@ -61,13 +61,13 @@ enum dda_sriov_state dda_sriov_state_from_string(const char *s);
 
 /* What is kept for one PF. */
 struct dda_sriov_config {
-	char location_path[DDA_LOCPATH_LEN];	/* the identity, with the ids */
-	char address[DDA_PCIADDR_LEN];		/* where it was last seen */
+	char location_path[DDA_LOCPATH_LEN]; /* the identity, with the ids */
+	char address[DDA_PCIADDR_LEN];	     /* where it was last seen */
 	uint16_t vendor, device, subvendor, subdevice;
-	int count;				/* VFs wanted */
-	bool pool;				/* new VFs go straight into the pool */
-	bool changing;				/* a change was begun and not finished */
-	int autoprobe_saved;			/* -1, or sriov_drivers_autoprobe to put back */
+	int count;	     /* VFs wanted */
+	bool pool;	     /* new VFs go straight into the pool */
+	bool changing;	     /* a change was begun and not finished */
+	int autoprobe_saved; /* -1, or sriov_drivers_autoprobe to put back */
 	char updated_at[32];
 };
 
@@ -80,10 +80,10 @@ bool dda_sriov_config_matches(const struct dda_sriov_config *c, const struct dda
 /* The stored network policy of VF vf of pf; -ENOENT when there is none
  * (or it was stored for another card in the slot). */
 int dda_sriov_vf_policy_get(struct dda_state *s, const struct dda_device *pf, unsigned vf,
-		      struct dda_vf_policy *ret) _must_check_;
+			    struct dda_vf_policy *ret) _must_check_;
 
 enum dda_sriov_flags {
-	DDA_SRIOV_POOL = 1 << 0,	/* the VFs go into the pool, never to a host driver */
+	DDA_SRIOV_POOL = 1 << 0, /* the VFs go into the pool, never to a host driver */
 };
 
 /*

@@ -21,14 +21,14 @@
 
 struct dda_state {
 	sqlite3 *db;
-	bool writable;		/* opened by a writer: publish on close */
+	bool writable; /* opened by a writer: publish on close */
 	bool migrated;
-	bool snapshot;		/* a non-root reader on the public copy */
+	bool snapshot; /* a non-root reader on the public copy */
 	bool wal;
 };
 
 static char state_dir[PATH_MAX];
-static char run_dir[PATH_MAX];	/* only DDACTL_RUN_DIR sets it */
+static char run_dir[PATH_MAX]; /* only DDACTL_RUN_DIR sets it */
 
 /*
  * The schema, one migration per version: a database at user_version N
@@ -47,8 +47,8 @@ static const char *const migrations[] = {
 	/* The driver to give it back to ('' = none).  Written before the
 	 * device is touched: a crash can never lose it. */
 	"  original_driver TEXT NOT NULL,"
-	"  requested INTEGER NOT NULL,"		/* named by the user; 0 = group companion */
-	"  brought_by TEXT,"			/* for companions: the device that needed it */
+	"  requested INTEGER NOT NULL," /* named by the user; 0 = group companion */
+	"  brought_by TEXT,"		/* for companions: the device that needed it */
 	"  forced INTEGER NOT NULL DEFAULT 0,"
 	"  forced_by TEXT, forced_reasons TEXT,"
 	"  added_at TEXT NOT NULL,"
@@ -68,8 +68,8 @@ static const char *const migrations[] = {
 	"  disk TEXT NOT NULL DEFAULT '', kernel TEXT NOT NULL DEFAULT '',"
 	"  initrd TEXT NOT NULL DEFAULT '', append TEXT NOT NULL DEFAULT '',"
 	"  firmware TEXT NOT NULL DEFAULT 'bios', accel TEXT NOT NULL DEFAULT 'auto',"
-	"  qemu_args TEXT NOT NULL DEFAULT '[]',"	/* JSON array of strings */
-	"  mmio_below_mb INTEGER NOT NULL DEFAULT -1,"	/* -1: computed from the BARs */
+	"  qemu_args TEXT NOT NULL DEFAULT '[]',"      /* JSON array of strings */
+	"  mmio_below_mb INTEGER NOT NULL DEFAULT -1," /* -1: computed from the BARs */
 	"  mmio_above_mb INTEGER NOT NULL DEFAULT -1,"
 	"  hotplug_ports INTEGER NOT NULL DEFAULT 2,"
 	"  created_at TEXT NOT NULL"
@@ -81,9 +81,9 @@ static const char *const migrations[] = {
 	"  location_path TEXT NOT NULL,"
 	"  vendor INTEGER NOT NULL, device INTEGER NOT NULL,"
 	"  subvendor INTEGER NOT NULL, subdevice INTEGER NOT NULL,"
-	"  requested INTEGER NOT NULL,"		/* 0: a group companion, kept out of QEMU */
-	"  via_pool TEXT,"			/* picked from a named pool at start */
-	"  qemu_id TEXT, port TEXT,"		/* while the VM runs */
+	"  requested INTEGER NOT NULL," /* 0: a group companion, kept out of QEMU */
+	"  via_pool TEXT,"		/* picked from a named pool at start */
+	"  qemu_id TEXT, port TEXT,"	/* while the VM runs */
 	"  state TEXT NOT NULL DEFAULT 'assigned' CHECK (state IN ('assigned', 'removing'))"
 	");"
 	"CREATE TABLE named_pool (name TEXT PRIMARY KEY, created_at TEXT NOT NULL);"
@@ -103,7 +103,7 @@ static const char *const migrations[] = {
 	 * left alone. */
 	"CREATE TABLE sriov_pf ("
 	"  location_path TEXT PRIMARY KEY,"
-	"  address TEXT NOT NULL,"			/* where it was last seen */
+	"  address TEXT NOT NULL," /* where it was last seen */
 	"  vendor INTEGER NOT NULL, device INTEGER NOT NULL,"
 	"  subvendor INTEGER NOT NULL, subdevice INTEGER NOT NULL,"
 	"  num_vfs INTEGER NOT NULL CHECK (num_vfs >= 0),"
@@ -111,18 +111,18 @@ static const char *const migrations[] = {
 	/* The intent: 'changing' from before the first sysfs write until the
 	 * count is verified, so a re-run or the boot restore finishes it. */
 	"  state TEXT NOT NULL DEFAULT 'done' CHECK (state IN ('changing', 'done')),"
-	"  autoprobe_saved INTEGER,"			/* sriov_drivers_autoprobe to put back, while it is 0 */
+	"  autoprobe_saved INTEGER," /* sriov_drivers_autoprobe to put back, while it is 0 */
 	"  updated_at TEXT NOT NULL"
 	");"
 	"CREATE TABLE sriov_vf_policy ("
 	"  pf_location_path TEXT NOT NULL,"
 	"  vf INTEGER NOT NULL CHECK (vf >= 0),"
-	"  vendor INTEGER NOT NULL, device INTEGER NOT NULL,"	/* the PF's */
+	"  vendor INTEGER NOT NULL, device INTEGER NOT NULL," /* the PF's */
 	"  subvendor INTEGER NOT NULL, subdevice INTEGER NOT NULL,"
 	/* NULL: not set by the host, left to the driver */
 	"  mac TEXT, vlan INTEGER, spoof_check INTEGER, trust INTEGER,"
 	"  link_state TEXT CHECK (link_state IN ('auto', 'enable', 'disable')),"
-	"  max_tx_rate INTEGER,"			/* Mbit/s, 0 = no limit */
+	"  max_tx_rate INTEGER," /* Mbit/s, 0 = no limit */
 	"  updated_at TEXT NOT NULL,"
 	"  PRIMARY KEY (pf_location_path, vf)"
 	");",
@@ -139,11 +139,11 @@ static const char *const migrations[] = {
 	"CREATE TABLE audit_v4 ("
 	"  id INTEGER PRIMARY KEY,"
 	"  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),"
-	"  ended_at TEXT,"				/* NULL while started */
+	"  ended_at TEXT," /* NULL while started */
 	"  who TEXT NOT NULL, op TEXT NOT NULL, device TEXT,"
 	"  outcome TEXT NOT NULL DEFAULT 'unknown' CHECK (outcome IN"
 	"    ('started', 'done', 'rolled-back', 'failed', 'interrupted', 'repaired', 'unknown')),"
-	"  reason TEXT,"				/* why it failed, or how it was repaired */
+	"  reason TEXT," /* why it failed, or how it was repaired */
 	"  detail TEXT"
 	");"
 	"INSERT INTO audit_v4 (id, at, ended_at, who, op, device, outcome, reason, detail)"
@@ -199,8 +199,8 @@ static int check_dir_name(const char *v, const char *what)
 	if (!*v)
 		return dda_error(-EINVAL, NULL, "%s is empty: name a directory, or leave it out for the default", what);
 	if (v[0] != '/')
-		return dda_error(-EINVAL, NULL, "%s '%s' is not an absolute path (it is taken under the root directory)",
-				 what, v);
+		return dda_error(-EINVAL, NULL,
+				 "%s '%s' is not an absolute path (it is taken under the root directory)", what, v);
 	return 0;
 }
 
@@ -221,8 +221,8 @@ int dda_state_paths_check(void)
 
 int dda_state_error(struct dda_state *s, const char *what)
 {
-	return dda_error_code(-EIO, "state-error", NULL, "state database %s/ddactl.db: %s: %s", dda_state_dir(),
-			      what, s && s->db ? sqlite3_errmsg(s->db) : "cannot open");
+	return dda_error_code(-EIO, "state-error", NULL, "state database %s/ddactl.db: %s: %s", dda_state_dir(), what,
+			      s && s->db ? sqlite3_errmsg(s->db) : "cannot open");
 }
 
 static int exec(struct dda_state *s, const char *sql)
@@ -230,8 +230,8 @@ static int exec(struct dda_state *s, const char *sql)
 	char *msg = NULL;
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		int r = dda_error_code(-EIO, "state-error", NULL, "state database %s/ddactl.db: %s",
-				       dda_state_dir(), msg ? msg : "error");
+		int r = dda_error_code(-EIO, "state-error", NULL, "state database %s/ddactl.db: %s", dda_state_dir(),
+				       msg ? msg : "error");
 
 		sqlite3_free(msg);
 		return r;
@@ -441,7 +441,8 @@ static bool snapshot_fresh(const char *dir)
 	struct stat snap, st;
 
 	snprintf(path, sizeof(path), "%s/" SNAPSHOT_NAME, dir);
-	if (lstat(path, &snap) < 0 || !S_ISREG(snap.st_mode) || (snap.st_uid != 0 && snap.st_uid != geteuid()) || (snap.st_mode & 022))
+	if (lstat(path, &snap) < 0 || !S_ISREG(snap.st_mode) || (snap.st_uid != 0 && snap.st_uid != geteuid()) ||
+	    (snap.st_mode & 022))
 		return false;
 	for (size_t i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, db_files[i]);
@@ -482,7 +483,8 @@ static int schema_version(struct dda_state *s, int *ret)
 	*ret = sqlite3_column_int(st, 0);
 	if (*ret > (int)ARRAY_SIZE(migrations))
 		return dda_error_code(-EPROTO, "state-too-new", NULL,
-				      "state database %s/" DB_NAME " has schema version %d, newer than this ddactl knows (%zu): upgrade ddactl",
+				      "state database %s/" DB_NAME
+				      " has schema version %d, newer than this ddactl knows (%zu): upgrade ddactl",
 				      dda_state_dir(), *ret, ARRAY_SIZE(migrations));
 	return 0;
 }
@@ -497,7 +499,8 @@ static int open_readonly(struct dda_state *s)
 		dda_error_clear();
 		r = open_snapshot(s);
 		s->snapshot = true;
-	} else if (r == 0 && sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK)
+	} else if (r == 0 &&
+		   sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK)
 		r = dda_state_error(s, "opening read-only");
 	if (r < 0)
 		return r;
@@ -547,8 +550,8 @@ static int open_writable(struct dda_state *s)
 	 * committed intent durable before the host is touched. */
 	old = umask(077);
 	s->wal = !network_fs(dda_state_dir());
-	r = exec(s, !s->wal ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA journal_mode=DELETE;"
-			    : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+	r = exec(s, !s->wal ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA journal_mode=DELETE;" :
+			      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
 	umask(old);
 	if (r < 0)
 		return r;
@@ -604,8 +607,7 @@ void dda_state_durable(struct dda_state *s, bool durable)
 	 * frame before it to disk.  A rollback journal (the network file
 	 * systems) could be left torn without its syncs: always FULL. */
 	if (s->wal)
-		sqlite3_exec(s->db, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL, NULL,
-			     NULL);
+		sqlite3_exec(s->db, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
 }
 
 int dda_tx_begin(struct dda_tx *tx, struct dda_state *s)

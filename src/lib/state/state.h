@@ -26,7 +26,7 @@
 struct dda_state;
 
 enum dda_state_flags {
-	DDA_STATE_READONLY = 1 << 0,	/* never create; fail with -ENOENT when absent */
+	DDA_STATE_READONLY = 1 << 0, /* never create; fail with -ENOENT when absent */
 };
 
 /* Sets the state directory (NULL: DDACTL_STATE_DIR or the default). */
@@ -83,7 +83,7 @@ void dda_state_durable(struct dda_state *s, bool durable);
  * Errors are recorded.
  */
 struct dda_tx {
-	struct dda_state *s;	/* NULL: none open */
+	struct dda_state *s; /* NULL: none open */
 };
 
 int dda_tx_begin(struct dda_tx *tx, struct dda_state *s) _must_check_;

@@ -14,7 +14,7 @@
 #include "text.h"
 #include "vm.h"
 
-#define VM_COLS                                                                                              \
+#define VM_COLS                                                                                            \
 	"name, memory_mb, cpus, disk, kernel, initrd, append, firmware, accel, qemu_args, mmio_below_mb, " \
 	"mmio_above_mb, hotplug_ports, created_at"
 #define DEV_COLS \
@@ -110,9 +110,10 @@ int dda_vm_create(struct dda_state *s, const struct dda_vm *vm)
 int dda_vm_update(struct dda_state *s, const struct dda_vm *vm)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int r = prepare(s, "UPDATE vm SET memory_mb = ?2, cpus = ?3, disk = ?4, kernel = ?5, initrd = ?6, append = ?7, "
-			   "firmware = ?8, accel = ?9, qemu_args = ?10, mmio_below_mb = ?11, mmio_above_mb = ?12, "
-			   "hotplug_ports = ?13 WHERE name = ?1",
+	int r = prepare(s,
+			"UPDATE vm SET memory_mb = ?2, cpus = ?3, disk = ?4, kernel = ?5, initrd = ?6, append = ?7, "
+			"firmware = ?8, accel = ?9, qemu_args = ?10, mmio_below_mb = ?11, mmio_above_mb = ?12, "
+			"hotplug_ports = ?13 WHERE name = ?1",
 			&st);
 
 	if (r < 0)
@@ -354,7 +355,7 @@ int dda_npool_add(struct dda_state *s, const char *name, const char *address)
 int dda_npool_members(struct dda_state *s, const char *name, char (**ret)[DDA_PCIADDR_LEN], size_t *ret_n)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	char (*v)[DDA_PCIADDR_LEN] = NULL;
+	char(*v)[DDA_PCIADDR_LEN] = NULL;
 	size_t n = 0;
 	int r = prepare(s, "SELECT address FROM named_pool_member WHERE pool = ? ORDER BY address", &st);
 
@@ -362,7 +363,7 @@ int dda_npool_members(struct dda_state *s, const char *name, char (**ret)[DDA_PC
 		return r;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		char (*nv)[DDA_PCIADDR_LEN] = realloc(v, (n + 1) * sizeof(*v));
+		char(*nv)[DDA_PCIADDR_LEN] = realloc(v, (n + 1) * sizeof(*v));
 
 		if (!nv) {
 			free(v);
@@ -397,7 +398,7 @@ int dda_vm_pool_request_add(struct dda_state *s, const char *vm, const char *poo
 int dda_vm_pool_requests(struct dda_state *s, const char *vm, char (**ret)[64], size_t *ret_n)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	char (*v)[64] = NULL;
+	char(*v)[64] = NULL;
 	size_t n = 0;
 	int r;
 
@@ -410,7 +411,7 @@ int dda_vm_pool_requests(struct dda_state *s, const char *vm, char (**ret)[64], 
 		return r;
 	sqlite3_bind_text(st, 1, vm, -1, SQLITE_STATIC);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		char (*nv)[64] = realloc(v, (n + 1) * sizeof(*v));
+		char(*nv)[64] = realloc(v, (n + 1) * sizeof(*v));
 
 		if (!nv) {
 			free(v);
@@ -477,7 +478,8 @@ static int is_qemu(pid_t pid)
 static int vm_pid_unknown(const char *name, const char *why)
 {
 	return dda_error_code(-EACCES, "not-root", name,
-			      "cannot tell whether VM '%s' is running: %s; run this as root (sudo ddactl ...)", name, why);
+			      "cannot tell whether VM '%s' is running: %s; run this as root (sudo ddactl ...)", name,
+			      why);
 }
 
 pid_t dda_vm_pid(const char *name)

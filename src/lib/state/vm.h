@@ -31,11 +31,11 @@ struct dda_vm {
 	char kernel[PATH_MAX];
 	char initrd[PATH_MAX];
 	char append[1024];
-	char firmware[8];		/* bios, uefi */
-	char accel[8];			/* auto, kvm, tcg */
-	char qemu_args[4096];		/* JSON array of extra arguments */
-	int64_t mmio_below_mb;		/* -1: computed */
-	int64_t mmio_above_mb;		/* -1: computed */
+	char firmware[8];      /* bios, uefi */
+	char accel[8];	       /* auto, kvm, tcg */
+	char qemu_args[4096];  /* JSON array of extra arguments */
+	int64_t mmio_below_mb; /* -1: computed */
+	int64_t mmio_above_mb; /* -1: computed */
 	unsigned hotplug_ports;
 	char created_at[32];
 };
@@ -43,10 +43,10 @@ struct dda_vm {
 /* A vm_device row's state column (state.c keeps its CHECK): removing is
  * a hot removal asked of the guest and not yet seen done. */
 enum dda_vm_device_state {
-	DDA_VM_DEVICE_ASSIGNED,		/* 0, so that a zeroed row is assigned */
+	DDA_VM_DEVICE_ASSIGNED, /* 0, so that a zeroed row is assigned */
 	DDA_VM_DEVICE_REMOVING,
 	_DDA_VM_DEVICE_STATE_MAX,
-	_DDA_VM_DEVICE_STATE_INVALID = -EINVAL,	/* not a state the schema allows */
+	_DDA_VM_DEVICE_STATE_INVALID = -EINVAL, /* not a state the schema allows */
 };
 
 /* The column's text; NULL for a value outside the enum. */
@@ -58,9 +58,9 @@ struct dda_vm_device {
 	char vm[DDA_VM_NAME_MAX + 1];
 	char location_path[DDA_LOCPATH_LEN];
 	uint16_t vendor, device, subvendor, subdevice;
-	bool requested;			/* false: a group companion, not given to QEMU */
-	char via_pool[64];		/* named pool it was picked from at start, or "" */
-	char qemu_id[32];		/* while running */
+	bool requested;	   /* false: a group companion, not given to QEMU */
+	char via_pool[64]; /* named pool it was picked from at start, or "" */
+	char qemu_id[32];  /* while running */
 	char port[32];
 	enum dda_vm_device_state state;
 };
@@ -90,8 +90,7 @@ int dda_npool_create(struct dda_state *s, const char *name) _must_check_;
 int dda_npool_add(struct dda_state *s, const char *name, const char *address) _must_check_;
 int dda_npool_exists(struct dda_state *s, const char *name);
 /* Members as "\n"-free array of addresses; caller frees array. */
-int dda_npool_members(struct dda_state *s, const char *name, char (**ret)[DDA_PCIADDR_LEN],
-		      size_t *ret_n) _must_check_;
+int dda_npool_members(struct dda_state *s, const char *name, char (**ret)[DDA_PCIADDR_LEN], size_t *ret_n) _must_check_;
 int dda_vm_pool_request_add(struct dda_state *s, const char *vm, const char *pool) _must_check_;
 int dda_vm_pool_requests(struct dda_state *s, const char *vm, char (**ret)[64], size_t *ret_n) _must_check_;
 

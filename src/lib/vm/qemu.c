@@ -228,7 +228,8 @@ char **dda_qemu_argv(const char *qemu, const struct dda_vm *vm, const struct dda
 	 * boot: without a reserve a hot-added device finds no room. */
 	for (unsigned i = 0; i < vm->hotplug_ports; i++) {
 		add(&a, "-device");
-		add(&a, "pcie-root-port,id=hp%u,bus=pcie.0,chassis=%u,slot=%u,pref64-reserve=%lluM,mem-reserve=%lluM,io-reserve=0",
+		add(&a,
+		    "pcie-root-port,id=hp%u,bus=pcie.0,chassis=%u,slot=%u,pref64-reserve=%lluM,mem-reserve=%lluM,io-reserve=0",
 		    i, 100 + i, 100 + i, (unsigned long long)(sz->pref64_reserve / DDA_MiB),
 		    (unsigned long long)(sz->mem_reserve / DDA_MiB));
 	}

@@ -21,19 +21,19 @@
 
 /* A device QEMU gets (companions never do). */
 struct dda_qemu_dev {
-	const char *address;		/* host address for vfio-pci */
-	const char *id;			/* QEMU device id ("hostdev0") */
-	const char *port;		/* root port id it sits behind ("rp0") */
-	uint64_t below, above;		/* MMIO it needs (dda_device_mmio) */
+	const char *address;   /* host address for vfio-pci */
+	const char *id;	       /* QEMU device id ("hostdev0") */
+	const char *port;      /* root port id it sits behind ("rp0") */
+	uint64_t below, above; /* MMIO it needs (dda_device_mmio) */
 };
 
 struct dda_qemu_sizing {
-	uint64_t memlock;		/* RLIMIT_MEMLOCK for the QEMU process */
-	uint64_t hole64;		/* q35 pci-hole64-size */
-	uint64_t pref64_reserve;	/* per hot-add root port */
-	uint64_t mem_reserve;		/* per hot-add root port, 32-bit window */
-	unsigned phys_bits;		/* guest physical address bits assumed */
-	uint64_t top;			/* highest guest physical address used */
+	uint64_t memlock;	 /* RLIMIT_MEMLOCK for the QEMU process */
+	uint64_t hole64;	 /* q35 pci-hole64-size */
+	uint64_t pref64_reserve; /* per hot-add root port */
+	uint64_t mem_reserve;	 /* per hot-add root port, 32-bit window */
+	unsigned phys_bits;	 /* guest physical address bits assumed */
+	uint64_t top;		 /* highest guest physical address used */
 	bool kvm;
 };
 

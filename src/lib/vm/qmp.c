@@ -20,10 +20,10 @@ struct dda_qmp {
 	int fd;
 	char name[64];
 	struct json_tokener *tok;
-	char buf[4096];			/* bytes read but not yet tokenized */
+	char buf[4096]; /* bytes read but not yet tokenized */
 	size_t off, len;
-	bool partial;			/* the tokenizer is inside an object */
-	bool desync;			/* a reply timed out: a late one would be misread */
+	bool partial; /* the tokenizer is inside an object */
+	bool desync;  /* a reply timed out: a late one would be misread */
 	struct json_object *events[MAX_QUEUED_EVENTS];
 	size_t nevents;
 	char error_class[64];
@@ -48,8 +48,8 @@ static int read_object(struct dda_qmp *q, long long deadline, struct json_object
 
 			/* Skip the newlines between objects so the tokenizer
 			 * never sees an object boundary mid-whitespace. */
-			while (!q->partial && q->off < q->len && (q->buf[q->off] == '\n' || q->buf[q->off] == '\r' ||
-						    q->buf[q->off] == ' '))
+			while (!q->partial && q->off < q->len &&
+			       (q->buf[q->off] == '\n' || q->buf[q->off] == '\r' || q->buf[q->off] == ' '))
 				q->off++;
 			if (q->off == q->len)
 				break;
@@ -57,7 +57,7 @@ static int read_object(struct dda_qmp *q, long long deadline, struct json_object
 			o = json_tokener_parse_ex(q->tok, q->buf + start, (int)(q->len - start));
 			jerr = json_tokener_get_error(q->tok);
 			if (jerr == json_tokener_continue) {
-				q->off = q->len;	/* all consumed into the tokenizer's state */
+				q->off = q->len; /* all consumed into the tokenizer's state */
 				q->partial = true;
 				break;
 			}
@@ -69,7 +69,8 @@ static int read_object(struct dda_qmp *q, long long deadline, struct json_object
 						 json_tokener_error_desc(jerr));
 			if (!json_object_is_type(o, json_type_object)) {
 				json_object_put(o);
-				return dda_error(-EPROTO, q->name, "%s sent a JSON value that is not an object", q->name);
+				return dda_error(-EPROTO, q->name, "%s sent a JSON value that is not an object",
+						 q->name);
 			}
 			*ret = o;
 			return 0;
@@ -112,7 +113,8 @@ static int write_all(struct dda_qmp *q, const char *s, size_t len)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return dda_error(errno == EPIPE ? -ECONNRESET : -errno, q->name, "cannot write to %s: %m", q->name);
+			return dda_error(errno == EPIPE ? -ECONNRESET : -errno, q->name, "cannot write to %s: %m",
+					 q->name);
 		}
 		s += n;
 		len -= (size_t)n;

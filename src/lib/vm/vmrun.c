@@ -90,7 +90,8 @@ int dda_vmrun_reconcile(struct dda_state *s, const char *name, char *note, size_
 			if (r < 0)
 				return r;
 			if (note && off < size)
-				off += (size_t)snprintf(note + off, size - off, "%sthe pending removal of '%s' from VM '%s' is complete",
+				off += (size_t)snprintf(note + off, size - off,
+							"%sthe pending removal of '%s' from VM '%s' is complete",
 							off ? "; " : "", d->address, name);
 			continue;
 		}
@@ -134,15 +135,14 @@ static int group_free_for(struct dda_state *s, struct dda_device *d, const char 
 		if (dda_device_is_bridge(m))
 			continue;
 		if (dda_vm_owner(s, m->name, owner) == 0 && strcmp(owner, vm))
-			return dda_error_code(-EBUSY, "held", m->name,
-					      "'%s'%s%s is held by VM '%s'", m->name, m == d ? "" : ", in the IOMMU group of ",
-					      m == d ? "" : d->name, owner);
+			return dda_error_code(-EBUSY, "held", m->name, "'%s'%s%s is held by VM '%s'", m->name,
+					      m == d ? "" : ", in the IOMMU group of ", m == d ? "" : d->name, owner);
 	}
 	return 0;
 }
 
 int dda_vmrun_find_free(struct dda_state *s, struct dda_host *h, uint16_t vendor, uint16_t device,
-		     struct dda_device **ret)
+			struct dda_device **ret)
 {
 	_cleanup_free_ struct dda_pool_entry *pool = NULL;
 	size_t n;
@@ -167,7 +167,8 @@ int dda_vmrun_find_free(struct dda_state *s, struct dda_host *h, uint16_t vendor
 		return 0;
 	}
 	return dda_error_code(-ENOENT, "none-free", NULL,
-			      "no free device %04x:%04x in the pool (dismount one, or free one from its VM)", vendor, device);
+			      "no free device %04x:%04x in the pool (dismount one, or free one from its VM)", vendor,
+			      device);
 }
 
 static int put_device(struct dda_state *s, const char *vm, struct dda_device *d, bool requested, const char *via)
@@ -341,7 +342,7 @@ static int hot_add(struct dda_state *s, const char *vm, struct dda_device *d)
 }
 
 int dda_vmrun_assign(struct dda_state *s, struct dda_host *h, const char *vm, struct dda_device *d,
-		  enum dda_assign_result *ret)
+		     enum dda_assign_result *ret)
 {
 	_cleanup_free_ bool *had = NULL;
 	struct dda_pool_entry e;
@@ -491,8 +492,8 @@ static int unassign(struct dda_state *s, const char *vm, struct dda_device *d, i
 	return r;
 }
 
-int dda_vmrun_unassign(struct dda_state *s, struct dda_host *h, const char *vm, struct dda_device *d,
-		    int timeout_ms, bool *ret_pending)
+int dda_vmrun_unassign(struct dda_state *s, struct dda_host *h, const char *vm, struct dda_device *d, int timeout_ms,
+		       bool *ret_pending)
 {
 	int64_t audit = 0;
 	int r;
@@ -519,7 +520,7 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
  * resource pools): the first free member of each requested pool. */
 static int resolve_pools(struct dda_state *s, struct dda_host *h, const char *name)
 {
-	_cleanup_free_ char (*reqs)[64] = NULL;
+	_cleanup_free_ char(*reqs)[64] = NULL;
 	size_t nreq;
 	int r;
 
@@ -527,7 +528,7 @@ static int resolve_pools(struct dda_state *s, struct dda_host *h, const char *na
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < nreq; i++) {
-		_cleanup_free_ char (*members)[DDA_PCIADDR_LEN] = NULL;
+		_cleanup_free_ char(*members)[DDA_PCIADDR_LEN] = NULL;
 		size_t nm;
 		bool got = false;
 
@@ -684,8 +685,8 @@ static int command_line(struct dda_state *s, struct dda_host *h, const char *nam
 			  dda_access(R_OK | W_OK, "dev/kvm") == 0, &sz);
 	if (r < 0)
 		return r;
-	argv = dda_qemu_argv(getenv("DDACTL_QEMU") ? getenv("DDACTL_QEMU") : "qemu-system-x86_64", &vm, &sz, qd,
-			     k, dda_vm_rundir(name));
+	argv = dda_qemu_argv(getenv("DDACTL_QEMU") ? getenv("DDACTL_QEMU") : "qemu-system-x86_64", &vm, &sz, qd, k,
+			     dda_vm_rundir(name));
 	if (!argv)
 		return -ENOMEM;
 	*ret = argv;
@@ -715,7 +716,7 @@ static uint64_t mib(rlim_t v)
 }
 
 int dda_vmrun_memlock_plan(const char *name, uint64_t need, const struct rlimit *have, bool cap_ipc_lock,
-			bool cap_sys_resource, struct rlimit *ret)
+			   bool cap_sys_resource, struct rlimit *ret)
 {
 	*ret = *have;
 	if (have->rlim_cur == RLIM_INFINITY || have->rlim_cur >= need)
@@ -795,8 +796,8 @@ static int spawn(char **argv, const char *name)
 	 * keeping the first 4 KiB. */
 	for (;;) {
 		char sink[512];
-		ssize_t n = len < sizeof(err) - 1 ? read(pipefd[0], err + len, sizeof(err) - 1 - len)
-						  : read(pipefd[0], sink, sizeof(sink));
+		ssize_t n = len < sizeof(err) - 1 ? read(pipefd[0], err + len, sizeof(err) - 1 - len) :
+						    read(pipefd[0], sink, sizeof(sink));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -946,7 +947,8 @@ int dda_vmrun_stop(struct dda_state *s, const char *name, int timeout_s, bool *r
 			r = dda_error_code(-EBUSY, "still-running", name,
 					   "VM '%s' (QEMU pid %d) did not end even after SIGKILL (it may be unpinning its memory); try again shortly",
 					   name, (int)pid);
-			(void)!dda_audit(s, "vm stop (turned off)", name, DDA_OUTCOME_FAILED, dda_last_error()->message, NULL);
+			(void)!dda_audit(s, "vm stop (turned off)", name, DDA_OUTCOME_FAILED, dda_last_error()->message,
+					 NULL);
 			return r;
 		}
 	}

@@ -21,7 +21,7 @@
  * capabilities: *ret (unchanged when enough), or -EPERM recorded
  * ("memlock") naming the capability that is missing. */
 int dda_vmrun_memlock_plan(const char *name, uint64_t need, const struct rlimit *have, bool cap_ipc_lock,
-			bool cap_sys_resource, struct rlimit *ret) _must_check_;
+			   bool cap_sys_resource, struct rlimit *ret) _must_check_;
 
 /* Brings the state in line with the processes: a VM that is not running
  * holds no runtime ids, devices it got from named pools go back, and
@@ -33,7 +33,7 @@ int dda_vmrun_reconcile(struct dda_state *s, const char *name, char *note, size_
  * `vm show --qemu-args`).  Resolves named-pool requests only if resolve
  * is set (start does, show does not).  *ret is freed with dda_strv_free. */
 int dda_vmrun_command_line(struct dda_state *s, struct dda_host *h, const char *name, bool resolve,
-			char ***ret) _must_check_;
+			   char ***ret) _must_check_;
 
 /* Checks every device of the VM is still what was assigned and usable;
  * the first failure is recorded naming the device and the fix. */
@@ -49,23 +49,23 @@ int dda_vmrun_stop(struct dda_state *s, const char *name, int timeout_s, bool *r
 
 enum dda_assign_result {
 	DDA_ASSIGN_DONE,
-	DDA_ASSIGN_UNCHANGED,		/* already this VM's: nothing changed */
+	DDA_ASSIGN_UNCHANGED, /* already this VM's: nothing changed */
 };
 
 /* Gives a pooled device (and its group companions) to a VM; hot-adds it
  * when the VM runs.  Refuses a device another VM holds, naming it. */
 int dda_vmrun_assign(struct dda_state *s, struct dda_host *h, const char *vm, struct dda_device *d,
-		  enum dda_assign_result *ret) _must_check_;
+		     enum dda_assign_result *ret) _must_check_;
 
 /* Finds a free pooled device with these ids (for --any). */
 int dda_vmrun_find_free(struct dda_state *s, struct dda_host *h, uint16_t vendor, uint16_t device,
-		     struct dda_device **ret) _must_check_;
+			struct dda_device **ret) _must_check_;
 
 /* Takes a device (and its companions) from a VM back to the pool.  On a
  * running VM: device_del and wait for DEVICE_DELETED up to timeout_ms;
  * *ret_pending is set, and the device stays the VM's, when the guest has
  * not let go in time. */
-int dda_vmrun_unassign(struct dda_state *s, struct dda_host *h, const char *vm, struct dda_device *d,
-		    int timeout_ms, bool *ret_pending) _must_check_;
+int dda_vmrun_unassign(struct dda_state *s, struct dda_host *h, const char *vm, struct dda_device *d, int timeout_ms,
+		       bool *ret_pending) _must_check_;
 
 #endif
