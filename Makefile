@@ -5,7 +5,7 @@
 #
 #   make            build build/ddactl
 #   make survey     survey this host (root gives the full picture)
-#   make check      every test: unit (plain and ASan+UBSan), fuzz smoke,
+#   make check      every test: the lint, unit (plain and ASan+UBSan), fuzz smoke,
 #                   the real /sys, the QEMU lab on a real kernel, and the
 #                   clean room (a fresh Debian 12 runs survey and check-fast)
 #   make check-lint the source rules (scripts/lint.sh): host paths only
@@ -82,7 +82,7 @@ check-lint:
 	@bash scripts/deps.sh lint
 	bash scripts/lint.sh
 
-check: check-deps check-unit check-asan check-fuzz check-sys check-lab \
+check: check-deps check-lint check-unit check-asan check-fuzz check-sys check-lab \
 	check-cleanroom
 
 bench: build
