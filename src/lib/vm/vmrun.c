@@ -936,7 +936,9 @@ int dda_vmrun_stop(struct dda_state *s, const char *name, int timeout_s, bool *r
 	r = qmp_open(name, &q);
 	if (r == 0)
 		r = dda_qmp_command(q, "system_powerdown", NULL, QMP_TIMEOUT_MS, NULL);
-	if (r < 0 || dda_poll(vm_gone, &pid, timeout_s > 0 ? (unsigned)timeout_s * 1000 : 0) == 0) {
+	/* A guest that powers off at once can close QMP before its reply is
+	 * read (r < 0): it is gone, not turned off. */
+	if (r < 0 ? !vm_gone(&pid) : !dda_poll(vm_gone, &pid, timeout_s > 0 ? (unsigned)timeout_s * 1000 : 0)) {
 		/* TurnOff: the guest had its chance. */
 		*ret_forced = true;
 		if (q)
