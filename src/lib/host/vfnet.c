@@ -19,6 +19,7 @@
 
 #include "error.h"
 #include "hostpath.h"
+#include "text.h"
 #include "vfnet.h"
 #include "wait.h"
 
@@ -617,8 +618,8 @@ int dda_vfnet_apply(const char *pf, unsigned vf, const struct dda_vf_policy *p, 
 				res.deferred |= opt;
 				continue;
 			}
-			snprintf(hint, sizeof(hint), " (the link of %s is down: %s sets a VF rate only with link)",
-				 ifname, drv);
+			dda_textf(hint, sizeof(hint), " (the link of %s is down: %s sets a VF rate only with link)",
+				  ifname, drv);
 		}
 		if (flags & DDA_VFNET_BEST_EFFORT) {
 			size_t off = strlen(refusals);
