@@ -55,9 +55,7 @@ done | sort
 comp() {
 	out=$(bash -c "$comp_script" bash "$completion" "$1" 2>"$tmp/err")
 }
-# nobody must be able to walk into the fake root, under mktemp's 0700 dir
 comp_user() {
-	chmod 0755 "$tmp"
 	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
 		bash -c "$comp_script" bash "$completion" "$1" 2>"$tmp/err")
 }
