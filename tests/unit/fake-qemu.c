@@ -231,6 +231,10 @@ static bool command(int fd, struct json_object *cmd)
 		send_return(fd, NULL);
 	} else if (!strcmp(name, "system_powerdown")) {
 		note("log", "system_powerdown\n");
+		/* A real QEMU can close the socket before the reply is out and
+		 * end a moment later; the main loop lingers before exiting. */
+		if (scripted("powerdown-lost-reply"))
+			return false;
 		send_return(fd, NULL);
 		if (!scripted("ignore-powerdown")) {
 			send_event(fd, "POWERDOWN", NULL);
@@ -437,6 +441,8 @@ int main(int argc, char **argv)
 		if (!more)
 			break;
 	}
+	if (scripted("powerdown-lost-reply"))
+		usleep(300 * 1000);
 	/* QEMU removes its socket and pidfile when it ends (not when killed) */
 	unlink(sa.sun_path);
 	unlink(pidfile);

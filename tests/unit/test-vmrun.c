@@ -321,6 +321,25 @@ static void test_stop_powerdown(void **state)
 	assert_int_equal(count(s, "SELECT count(*) FROM audit WHERE op = 'vm stop' AND device = 'lab1'"), 1);
 }
 
+/* QMP closes before the reply and QEMU ends a moment later: the guest
+ * powered off; it was not turned off. */
+static void test_stop_lost_reply(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_(dda_state_closep) struct dda_state *s = setup_vm(f, 2);
+	bool forced = true;
+	pid_t pid;
+
+	OK(dda_vmrun_start(s, f->h, VM));
+	pid = dda_vm_pid(VM);
+	script("powerdown-lost-reply", "");
+	OK(dda_vmrun_stop(s, VM, 60, &forced));
+	assert_false(forced);
+	wait_gone(pid);
+	assert_int_equal(count(s, "SELECT count(*) FROM audit WHERE op = 'vm stop' AND device = 'lab1'"), 1);
+	assert_int_equal(count(s, "SELECT count(*) FROM audit WHERE op = 'vm stop (turned off)'"), 0);
+}
+
 /* The guest ignores the power button: after the timeout, 'quit'. */
 static void test_stop_timeout(void **state)
 {
@@ -631,21 +650,14 @@ static void test_vf_set_running_vm(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TR(test_start),
-		TR(test_start_memlock),
-		TR(test_start_refused),
-		TR(test_start_preflight),
-		TR(test_stop_powerdown),
-		TR(test_stop_timeout),
-		TR(test_stop_kill),
-		TR(test_hot_add),
-		TR(test_hot_add_no_room),
-		TR(test_hot_add_refused),
-		TR(test_hot_add_refused_companion),
-		TR(test_hot_remove),
-		TR(test_hot_remove_pending),
-		TR(test_dead_qemu),
-		TR(test_vf_set_running_vm),
+		TR(test_start),		  TR(test_start_memlock),
+		TR(test_start_refused),	  TR(test_start_preflight),
+		TR(test_stop_powerdown),  TR(test_stop_lost_reply),
+		TR(test_stop_timeout),	  TR(test_stop_kill),
+		TR(test_hot_add),	  TR(test_hot_add_no_room),
+		TR(test_hot_add_refused), TR(test_hot_add_refused_companion),
+		TR(test_hot_remove),	  TR(test_hot_remove_pending),
+		TR(test_dead_qemu),	  TR(test_vf_set_running_vm),
 	};
 	char vmdir[PATH_MAX];
 	int r;

@@ -919,6 +919,9 @@ out:
 	return r;
 }
 
+/* How long a QEMU whose QMP socket closed under a command may take to end. */
+#define LOST_REPLY_MS 3000
+
 static int vm_gone(void *data)
 {
 	return dda_vm_alive(*(pid_t *)data) <= 0;
@@ -928,6 +931,7 @@ int dda_vmrun_stop(struct dda_state *s, const char *name, int timeout_s, bool *r
 {
 	_cleanup_(dda_qmp_closep) struct dda_qmp *q = NULL;
 	pid_t pid = dda_vm_pid(name);
+	unsigned wait_ms;
 	int r;
 
 	*ret_forced = false;
@@ -937,8 +941,13 @@ int dda_vmrun_stop(struct dda_state *s, const char *name, int timeout_s, bool *r
 	if (r == 0)
 		r = dda_qmp_command(q, "system_powerdown", NULL, QMP_TIMEOUT_MS, NULL);
 	/* A guest that powers off at once can close QMP before its reply is
-	 * read (r < 0): it is gone, not turned off. */
-	if (r < 0 ? !vm_gone(&pid) : !dda_poll(vm_gone, &pid, timeout_s > 0 ? (unsigned)timeout_s * 1000 : 0)) {
+	 * read (r < 0).  QEMU closes the socket a moment before its process
+	 * ends, so give it a short while; without a QMP socket at all (no
+	 * power button was pressed) that while is all it gets. */
+	wait_ms = timeout_s > 0 ? (unsigned)timeout_s * 1000 : 0;
+	if (r < 0 && wait_ms > LOST_REPLY_MS)
+		wait_ms = LOST_REPLY_MS;
+	if (!dda_poll(vm_gone, &pid, wait_ms)) {
 		/* TurnOff: the guest had its chance. */
 		*ret_forced = true;
 		if (q)
