@@ -157,8 +157,8 @@ static void test_dismount_mount_done(void **state)
 	assert_int_equal(sl.n, 4);
 }
 
-/* A reset that fails after the device reached vfio-pci: the dismount is
- * undone, and says so with the reset's error. */
+/* The kernel refuses the move: the dismount is undone, and says so with
+ * the kernel's error. */
 static void test_dismount_rolled_back(void **state)
 {
 	struct fx *f = *state;
@@ -168,7 +168,7 @@ static void test_dismount_rolled_back(void **state)
 	int i;
 
 	host(f);
-	MUST(fh_model_reset(f->fh, EP, EIO, false));
+	MUST(fh_model_override(f->fh, EP, EIO));
 	s = fx_state(f);
 	assert_int_equal(dismount(f, s, EP, 0), -EIO);
 	assert_string_equal(driver_of(f, EP), "i40e");
@@ -178,7 +178,7 @@ static void test_dismount_rolled_back(void **state)
 	assert_string_equal(v[0].op, "dismount");
 	assert_string_equal(v[0].outcome, "rolled-back");
 	expect_contains(v[0].reason, EP);
-	expect_contains(v[0].reason, "reset");
+	expect_contains(v[0].reason, "driver_override");
 	i = sl_find("dismount of '" EP "'", ": rolled-back: ");
 	assert_int_equal(sl.prio[i], LOG_WARNING);
 }

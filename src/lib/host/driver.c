@@ -290,7 +290,7 @@ static bool cfg_dead(const uint8_t *cfg)
 	return !memcmp(cfg + PCI_VENDOR_ID, ones, 4) && !memcmp(cfg + PCI_CLASS_REVISION, ones, 4);
 }
 
-int dda_driver_check_alive(const char *bdf)
+int dda_driver_check_alive(const char *bdf, const char *when)
 {
 	uint8_t cfg[PCI_CLASS_REVISION + 4];
 	size_t len;
@@ -298,10 +298,10 @@ int dda_driver_check_alive(const char *bdf)
 
 	r = dda_read(cfg, sizeof(cfg), &len, DEV "config", bdf);
 	if (r < 0 || len < sizeof(cfg))
-		return dda_error(r < 0 ? r : -EIO, bdf, "cannot read the config space of '%s' after its reset", bdf);
+		return dda_error(r < 0 ? r : -EIO, bdf, "cannot read the config space of '%s' %s", bdf, when);
 	if (cfg_dead(cfg))
 		return dda_error_code(-ENXIO, "no-answer", bdf,
-				      "'%s' does not answer after its reset (its config space reads all ones)", bdf);
+				      "'%s' does not answer %s (its config space reads all ones)", bdf, when);
 	return 0;
 }
 
@@ -321,5 +321,5 @@ int dda_driver_reset(const char *bdf, bool *ret_done)
 	if (r < 0)
 		return dda_error(r, bdf, "reset of '%s' failed: %s", bdf, strerror(-r));
 	*ret_done = true;
-	return dda_driver_check_alive(bdf);
+	return dda_driver_check_alive(bdf, "after its reset");
 }

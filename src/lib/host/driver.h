@@ -57,8 +57,9 @@ int dda_driver_reset(const char *bdf, bool *ret_done) _must_check_;
 
 /* 0 when the function answers config reads; -ENXIO (code "no-answer",
  * recorded) when the dwords at 0x00 and 0x08 both read all ones, as a
- * function that fell off the bus or never came back from a reset does. */
-int dda_driver_check_alive(const char *bdf) _must_check_;
+ * function that fell off the bus or never came back from a reset does.
+ * when ends the message: "after its reset". */
+int dda_driver_check_alive(const char *bdf, const char *when) _must_check_;
 
 /* The driver the kernel would pick for the function without an override:
  * the first module its sysfs modalias resolves to through libkmod (loaded

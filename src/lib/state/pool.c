@@ -524,16 +524,14 @@ static int take_from_host(struct dda_state *s, struct dda_move *m)
 	r = step(s, "dismount", bdf, DDA_POOL_DISMOUNTING, "bound");
 	if (r < 0)
 		return r;
-	/* Entering the pool: wipe what the host driver left in the device.
-	 * vfio-pci resets it again when a VM opens it, so for the guest's
-	 * sake this one is a duplicate (about 100-130 ms in the lab, a third
-	 * of the bare sysfs cycle); it stays because it is the test that
-	 * finds a device that does not come back from a reset while it is
-	 * still ours to quarantine, before a VM's start depends on it. */
-	r = dda_driver_reset(bdf, &m->reset);
-	if (r < 0)
-		return r;
-	return step(s, "dismount", bdf, DDA_POOL_DISMOUNTING, "reset");
+	/* Entering the pool: no reset of ddactl's own.  vfio-pci resets the
+	 * function when a VM opens it and again at its release, which is what
+	 * wipes the host driver's state before a guest sees it (libvirt skips
+	 * its own reset of a vfio-pci device for the same reason).  One here
+	 * cost a third of the bare sysfs cycle in the lab (docs/PERFORMANCE.md).
+	 * What stays is the check that the function answers on vfio-pci: one
+	 * that is gone is quarantined before a VM depends on it. */
+	return dda_driver_check_alive(bdf, "once bound to vfio-pci");
 }
 
 static void audit_end(struct dda_state *s, struct dda_plan *p, enum dda_outcome o, const char *reason)
@@ -587,7 +585,7 @@ static int settle_pooled(struct dda_state *s, struct dda_plan *p, const char *wh
 		const struct dda_move *m = &p->moves[i];
 
 		if (m->quarantined)
-			r = quarantine(s, m->dev->name, "did not answer after the reset at dismount");
+			r = quarantine(s, m->dev->name, "did not answer on vfio-pci at dismount");
 		else if (!m->skip)
 			r = set_state(s, m->dev->name, DDA_POOL_POOLED, "");
 	}
@@ -904,7 +902,7 @@ int dda_pool_recover(struct dda_state *s, struct dda_repair *rep)
 			char cur[64];
 
 			if (dda_driver_current(e->address, cur, sizeof(cur)) == 0 && !strcmp(cur, VFIO) &&
-			    dead_after_reset(dda_driver_check_alive(e->address))) {
+			    dead_after_reset(dda_driver_check_alive(e->address, "after an interrupted move"))) {
 				r = quarantine(s, e->address, "did not answer after an interrupted move");
 				if (r < 0) {
 					if (!first)
@@ -1075,7 +1073,7 @@ int dda_pool_release(struct dda_state *s, struct dda_device *d, bool *ret_reset)
 	r = dda_driver_reset(d->name, ret_reset);
 	/* Without a reset method, reading it is all that can be checked. */
 	if (r == 0 && !*ret_reset)
-		r = dda_driver_check_alive(d->name);
+		r = dda_driver_check_alive(d->name, "on vfio-pci");
 	if (dead_after_reset(r)) {
 		(void)!dda_audit(s, "release", d->name, DDA_OUTCOME_FAILED, "still does not answer", NULL);
 		return dda_error_code(-ENXIO, "no-answer", d->name,
