@@ -57,13 +57,17 @@ END {
 	print "|---|---:|---:|---:|---:|---:|"
 	for (i = 1; i <= nt; i++) {
 		t = tool[i]
-		name = t == "bare" ? "bare sysfs writes" : t == "ddactl" ? "ddactl dismount + mount" : \
+		name = t == "bare" ? "bare sysfs writes" : t == "ddactl" ? "ddactl dismount + mount (state on the 9p share)" : \
+			t == "ddactl_local" ? "ddactl dismount + mount (state on a local ext4)" : \
 			t == "driverctl" ? "driverctl set-override + unset-override" : t
 		printf "| %s | %s | %s | %s | %s | %s |\n", name, cyc[t], to[t], back[t], n[t], ratio(cyc[t], cyc["bare"])
 	}
 	if ("ddactl" in cyc && "driverctl" in cyc)
 		printf "\nddactl / driverctl: %s (target: below 1); ddactl / bare: %s (target: <= 1.5)\n", \
 			ratio(cyc["ddactl"], cyc["driverctl"]), ratio(cyc["ddactl"], cyc["bare"])
+	if ("ddactl_local" in cyc && "driverctl" in cyc)
+		printf "state on ext4: ddactl / driverctl: %s; ddactl / bare: %s\n", \
+			ratio(cyc["ddactl_local"], cyc["driverctl"]), ratio(cyc["ddactl_local"], cyc["bare"])
 	print ""
 	print "| command | ms (median) |"
 	print "|---|---:|"

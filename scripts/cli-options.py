@@ -24,6 +24,7 @@ ROUTES = {
     'dismount': {'': 'cmd_dismount'},
     'mount': {'': 'cmd_mount'},
     'log': {'': 'cmd_log'},
+    'metrics': {'': 'cmd_metrics'},
     'pool': {'': 'cmd_pool', 'restore': 'restore', 'create': 'named', 'add': 'named',
              'release': 'release'},
     'vf': {'list': 'list', 'set': 'set', 'config': 'config'},

@@ -48,7 +48,9 @@ lint_pkgs=(
 # Fuzzing (clang's libFuzzer), the real-/sys survey and the lab's initramfs
 # and disk images; the lab's QEMU and kernel are lab_backports below.
 lab_pkgs=(clang libclang-rt-14-dev pciutils iproute2
-	busybox-static cpio kmod xz-utils zstd udev e2fsprogs)
+	busybox-static cpio kmod xz-utils zstd udev e2fsprogs
+	prometheus)
+# prometheus: its promtool checks `ddactl metrics` (tests/unit/test-metrics.sh)
 lab_backports=(qemu-system-x86 linux-image-amd64)
 # tests/cleanroom/run.sh: a Debian 12 root to build in, and the clone
 cleanroom_pkgs=(debootstrap debian-archive-keyring git)

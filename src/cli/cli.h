@@ -89,5 +89,6 @@ int cmd_pool(int argc, char **argv);
 int cmd_vm(int argc, char **argv);
 int cmd_vf(int argc, char **argv);
 int cmd_log(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 
 #endif

@@ -336,6 +336,52 @@ int dda_write(const char *s, const char *fmt, ...)
 	return 0;
 }
 
+int dda_write_replace(const char *dir, const char *name, const void *data, size_t len, mode_t mode)
+{
+	_cleanup_close_ int dfd = -1, fd = -1;
+	char rel[PATH_MAX], tmp[NAME_MAX + 1];
+	size_t done = 0;
+	int r;
+
+	r = dda_pathf(rel, sizeof(rel), "%s", dir[0] == '/' ? dir + 1 : dir);
+	if (r == 0)
+		r = root_init();
+	if (r < 0)
+		return r;
+	dfd = openat(root_fd, rel[0] ? rel : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return dda_error(-errno, NULL, "cannot open directory '/%s': %m", rel);
+	/* O_EXCL | O_NOFOLLOW: whoever owns the directory may have put a
+	 * file or a link under any name; a fresh name is tried instead. */
+	for (unsigned i = 0; fd < 0 && i < 64; i++) {
+		r = dda_pathf(tmp, sizeof(tmp), ".%s.%d.%u", name, (int)getpid(), i);
+		if (r < 0)
+			return r;
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd < 0 && errno != EEXIST)
+			return dda_error(-errno, NULL, "cannot create '/%s/%s': %m", rel, tmp);
+	}
+	if (fd < 0)
+		return dda_error(-EEXIST, NULL, "cannot create a temporary file in '/%s': every name is taken", rel);
+	/* the umask must not take away what readers need */
+	r = fchmod(fd, mode) < 0 ? -errno : 0;
+	while (r == 0 && done < len) {
+		ssize_t n = write(fd, (const char *)data + done, len - done);
+
+		if (n < 0 && errno != EINTR)
+			r = -errno;
+		else if (n > 0)
+			done += (size_t)n;
+	}
+	if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
+		r = -errno;
+	if (r < 0) {
+		(void)unlinkat(dfd, tmp, 0);
+		return dda_error(r, NULL, "cannot write '/%s/%s': %s", rel, name, strerror(-r));
+	}
+	return 0;
+}
+
 int dda_exists(const char *fmt, ...)
 {
 	REL(rel, fmt);

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cleanup.h"
 
@@ -62,6 +63,12 @@ int dda_read_link(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4) _
 /* Writes s (no newline added) with one write(); records an error naming
  * the path on failure, since every write is a change to the host. */
 int dda_write(const char *s, const char *fmt, ...) _printf_(2, 3) _must_check_;
+
+/* Replaces dir/name (dir root-relative) with data, mode bits as given:
+ * written under a fresh temporary name in dir, then renamed over it, so a
+ * reader sees the old file or the new one, never part of one.  Records
+ * an error naming the path. */
+int dda_write_replace(const char *dir, const char *name, const void *data, size_t len, mode_t mode) _must_check_;
 
 /* 1 when the path exists, 0 when not. */
 int dda_exists(const char *fmt, ...) _printf_(1, 2);

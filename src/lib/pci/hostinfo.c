@@ -295,3 +295,8 @@ void dda_hostinfo_release(struct dda_hostinfo *h)
 	free(h->fix);
 	h->fix = NULL;
 }
+
+bool dda_hostinfo_ready(const struct dda_hostinfo *i)
+{
+	return i->iommu_on && !(i->intremap == 0 && !i->unsafe_interrupts) && i->vfio != DDA_VFIO_MISSING;
+}

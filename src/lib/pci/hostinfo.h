@@ -49,4 +49,9 @@ uint64_t dda_host_ram_mb(void);
 void dda_hostinfo_release(struct dda_hostinfo *h);
 const char *dda_vfio_state_name(enum dda_vfio_state s);
 
+/* Whether the host can give a VM a device at all: the IOMMU is on,
+ * interrupts are remapped (or VFIO was told to go on without), and
+ * vfio-pci is there.  The survey's host "ready"; each is a block reason. */
+bool dda_hostinfo_ready(const struct dda_hostinfo *i);
+
 #endif

@@ -142,4 +142,10 @@ struct json_object *dda_report_vf_config(const char *physfn, unsigned vf, const 
 /* "8086", "020000": ids print as lspci -n does. */
 struct json_object *dda_json_hex(unsigned v, int width);
 
+/* The pool, the VMs, the VFs, the last changes and the host's readiness
+ * in Prometheus' text format (version 0.0.4), for node-exporter's textfile
+ * collector.  s may be NULL (no database yet); h must have pool marks
+ * (dda_pool_mark).  *ret is the caller's to free. */
+int dda_metrics_text(struct dda_state *s, const struct dda_host *h, char **ret) _must_check_;
+
 #endif

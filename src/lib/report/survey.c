@@ -33,7 +33,6 @@ struct json_object *dda_report_host(const struct dda_host *h)
 {
 	const struct dda_hostinfo *i = &h->info;
 	struct json_object *o = json_object_new_object(), *iommu, *ir, *units, *reasons;
-	bool ready = true;
 	char msg[512];
 
 	json_object_object_add(o, "kernel", str_or_null(i->osrelease));
@@ -61,11 +60,9 @@ struct json_object *dda_report_host(const struct dda_host *h)
 	json_object_object_add(o, "pci_functions", json_object_new_int((int)h->nfunctions));
 
 	reasons = json_object_new_array();
-	if (!i->iommu_on) {
-		ready = false;
+	if (!i->iommu_on)
 		add_reason(reasons, "iommu-off", "block", "no IOMMU is enabled: no device can be isolated for a VM",
 			   i->fix ? i->fix : "enable the IOMMU");
-	}
 	if (i->iommu_on && i->intremap == 0) {
 		snprintf(msg, sizeof(msg), "interrupt remapping is off (%s): a VM could forge interrupts",
 			 i->intremap_note);
@@ -73,15 +70,12 @@ struct json_object *dda_report_host(const struct dda_host *h)
 			   i->unsafe_interrupts ?
 				   "vfio_iommu_type1 allow_unsafe_interrupts=1 lets VFIO go on without it; remove intremap=off to be safe" :
 				   "remove intremap=off / amd_iommu_intr=legacy from the kernel command line; VFIO refuses to assign devices without it unless vfio_iommu_type1.allow_unsafe_interrupts=1");
-		if (!i->unsafe_interrupts)
-			ready = false;
 	}
 	if (i->iommu_on && i->intremap != 0 && i->intremap_nosid)
 		add_reason(reasons, "interrupt-source-unchecked", "warn",
 			   "interrupt remapping does not check which device raised an interrupt (intremap=nosid): a VM's device can raise interrupts the host gave to others",
 			   "remove intremap=nosid from the kernel command line; it works around firmware with wrong device scopes, which a firmware update may fix");
 	if (i->vfio == DDA_VFIO_MISSING) {
-		ready = false;
 		add_reason(reasons, "vfio-missing", "block",
 			   "the vfio-pci driver is neither loaded, built in, nor installed",
 			   "install the kernel's modules package (vfio-pci ships with every distribution kernel) or build the kernel with CONFIG_VFIO_PCI");
@@ -94,7 +88,7 @@ struct json_object *dda_report_host(const struct dda_host *h)
 		add_reason(reasons, "not-root", "warn",
 			   "not running as root: only the first 64 bytes of config space are readable, so capabilities, interrupts and resets are unknown",
 			   "run the survey as root (sudo ddactl survey)");
-	json_object_object_add(o, "ready", json_object_new_boolean(ready));
+	json_object_object_add(o, "ready", json_object_new_boolean(dda_hostinfo_ready(i)));
 	json_object_object_add(o, "reasons", reasons);
 	return o;
 }

@@ -326,3 +326,26 @@ int dda_state_log(struct dda_state *s, const char *op, const char *device, const
 {
 	return dda_audit(s, op, device, DDA_OUTCOME_DONE, NULL, detail);
 }
+
+int dda_audit_last_times(struct dda_state *s, int64_t *ret_ok, int64_t *ret_failed)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	*ret_ok = *ret_failed = 0;
+	if (!s)
+		return 0;
+	/* A row still 'started' or written before outcomes were kept tells
+	 * neither. */
+	if (sqlite3_prepare_v2(dda_state_db(s),
+			       "SELECT"
+			       "  max(CASE WHEN outcome IN ('done', 'repaired') THEN strftime('%s', coalesce(ended_at, at)) END),"
+			       "  max(CASE WHEN outcome IN ('rolled-back', 'failed', 'interrupted')"
+			       "    THEN strftime('%s', coalesce(ended_at, at)) END) FROM audit",
+			       -1, &st, NULL) != SQLITE_OK)
+		return dda_state_error(s, "reading the audit log");
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return dda_state_error(s, "reading the audit log");
+	*ret_ok = sqlite3_column_int64(st, 0);
+	*ret_failed = sqlite3_column_int64(st, 1);
+	return 0;
+}

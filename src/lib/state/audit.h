@@ -54,6 +54,11 @@ void dda_audit_end(struct dda_state *s, int64_t id, enum dda_outcome o, const ch
  * the last error's message as the reason. */
 void dda_audit_end_r(struct dda_state *s, int64_t id, int r, enum dda_outcome failed);
 
+/* When the last change ended that succeeded (done, or repaired after a
+ * crash) and the last that did not (rolled back, failed, interrupted), in
+ * seconds since the epoch; 0 when there is none. */
+int dda_audit_last_times(struct dda_state *s, int64_t *ret_ok, int64_t *ret_failed) _must_check_;
+
 /* A row that is complete when written (a change made in one step). */
 int dda_audit(struct dda_state *s, const char *op, const char *device, enum dda_outcome o, const char *reason,
 	      const char *detail) _must_check_;

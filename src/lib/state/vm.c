@@ -352,33 +352,51 @@ int dda_npool_add(struct dda_state *s, const char *name, const char *address)
 	return 0;
 }
 
-int dda_npool_members(struct dda_state *s, const char *name, char (**ret)[DDA_PCIADDR_LEN], size_t *ret_n)
+/* The first column of every row of sql (with ?1 bound to arg when not
+ * NULL), each copied into a slot of width bytes: the lists below all have
+ * this one shape. */
+static int column_list(struct dda_state *s, const char *sql, const char *arg, size_t width, void **ret, size_t *ret_n,
+		       const char *what)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	char(*v)[DDA_PCIADDR_LEN] = NULL;
+	_cleanup_free_ char *v = NULL;
 	size_t n = 0;
-	int r = prepare(s, "SELECT address FROM named_pool_member WHERE pool = ? ORDER BY address", &st);
+	int r;
 
+	*ret = NULL;
+	*ret_n = 0;
+	if (!s)
+		return 0;
+	r = prepare(s, sql, &st);
 	if (r < 0)
 		return r;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (arg)
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		char(*nv)[DDA_PCIADDR_LEN] = realloc(v, (n + 1) * sizeof(*v));
+		char *nv = realloc(v, (n + 1) * width);
 
-		if (!nv) {
-			free(v);
+		if (!nv)
 			return -ENOMEM;
-		}
 		v = nv;
-		dda_state_text(v[n++], DDA_PCIADDR_LEN, st, 0);
+		dda_state_text(v + n++ * width, width, st, 0);
 	}
-	if (r != SQLITE_DONE) {
-		free(v);
-		return dda_state_error(s, "listing the pool");
-	}
-	*ret = v;
+	if (r != SQLITE_DONE)
+		return dda_state_error(s, what);
+	*ret = TAKE_PTR(v);
 	*ret_n = n;
 	return 0;
+}
+
+int dda_npool_members(struct dda_state *s, const char *name, char (**ret)[DDA_PCIADDR_LEN], size_t *ret_n)
+{
+	return column_list(s, "SELECT address FROM named_pool_member WHERE pool = ?1 ORDER BY address", name,
+			   DDA_PCIADDR_LEN, (void **)ret, ret_n, "listing the pool");
+}
+
+int dda_npool_list(struct dda_state *s, char (**ret)[DDA_NPOOL_NAME_LEN], size_t *ret_n)
+{
+	return column_list(s, "SELECT name FROM named_pool ORDER BY name", NULL, DDA_NPOOL_NAME_LEN, (void **)ret,
+			   ret_n, "listing the named pools");
 }
 
 int dda_vm_pool_request_add(struct dda_state *s, const char *vm, const char *pool)
@@ -395,38 +413,10 @@ int dda_vm_pool_request_add(struct dda_state *s, const char *vm, const char *poo
 	return 0;
 }
 
-int dda_vm_pool_requests(struct dda_state *s, const char *vm, char (**ret)[64], size_t *ret_n)
+int dda_vm_pool_requests(struct dda_state *s, const char *vm, char (**ret)[DDA_NPOOL_NAME_LEN], size_t *ret_n)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	char(*v)[64] = NULL;
-	size_t n = 0;
-	int r;
-
-	*ret = NULL;
-	*ret_n = 0;
-	if (!s)
-		return 0;
-	r = prepare(s, "SELECT pool FROM vm_pool_request WHERE vm = ? ORDER BY id", &st);
-	if (r < 0)
-		return r;
-	sqlite3_bind_text(st, 1, vm, -1, SQLITE_STATIC);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		char(*nv)[64] = realloc(v, (n + 1) * sizeof(*v));
-
-		if (!nv) {
-			free(v);
-			return -ENOMEM;
-		}
-		v = nv;
-		dda_state_text(v[n++], 64, st, 0);
-	}
-	if (r != SQLITE_DONE) {
-		free(v);
-		return dda_state_error(s, "listing pool requests");
-	}
-	*ret = v;
-	*ret_n = n;
-	return 0;
+	return column_list(s, "SELECT pool FROM vm_pool_request WHERE vm = ?1 ORDER BY id", vm, DDA_NPOOL_NAME_LEN,
+			   (void **)ret, ret_n, "listing pool requests");
 }
 
 const char *dda_vm_rundir(const char *name)

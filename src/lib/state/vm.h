@@ -22,6 +22,8 @@
 #include "state.h"
 
 #define DDA_VM_NAME_MAX 48
+/* A named pool's name, with its NUL. */
+#define DDA_NPOOL_NAME_LEN 64
 
 struct dda_vm {
 	char name[DDA_VM_NAME_MAX + 1];
@@ -58,9 +60,9 @@ struct dda_vm_device {
 	char vm[DDA_VM_NAME_MAX + 1];
 	char location_path[DDA_LOCPATH_LEN];
 	uint16_t vendor, device, subvendor, subdevice;
-	bool requested;	   /* false: a group companion, not given to QEMU */
-	char via_pool[64]; /* named pool it was picked from at start, or "" */
-	char qemu_id[32];  /* while running */
+	bool requested;			   /* false: a group companion, not given to QEMU */
+	char via_pool[DDA_NPOOL_NAME_LEN]; /* named pool it was picked from at start, or "" */
+	char qemu_id[32];		   /* while running */
 	char port[32];
 	enum dda_vm_device_state state;
 };
@@ -89,10 +91,13 @@ int dda_vm_device_drop(struct dda_state *s, const char *address) _must_check_;
 int dda_npool_create(struct dda_state *s, const char *name) _must_check_;
 int dda_npool_add(struct dda_state *s, const char *name, const char *address) _must_check_;
 int dda_npool_exists(struct dda_state *s, const char *name);
+/* Every named pool, in name order.  Caller frees *ret. */
+int dda_npool_list(struct dda_state *s, char (**ret)[DDA_NPOOL_NAME_LEN], size_t *ret_n) _must_check_;
 /* Members as "\n"-free array of addresses; caller frees array. */
 int dda_npool_members(struct dda_state *s, const char *name, char (**ret)[DDA_PCIADDR_LEN], size_t *ret_n) _must_check_;
 int dda_vm_pool_request_add(struct dda_state *s, const char *vm, const char *pool) _must_check_;
-int dda_vm_pool_requests(struct dda_state *s, const char *vm, char (**ret)[64], size_t *ret_n) _must_check_;
+int dda_vm_pool_requests(struct dda_state *s, const char *vm, char (**ret)[DDA_NPOOL_NAME_LEN],
+			 size_t *ret_n) _must_check_;
 
 /*
  * The runtime side of a VM as the store sees it: where its files are and

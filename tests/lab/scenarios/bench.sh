@@ -40,6 +40,15 @@ on() { [ "$(pci_driver "$DEV")" = "$1" ]; }
 ddactl_to() { "$DDACTL" dismount "$DEV" >/dev/null; }
 ddactl_back() { "$DDACTL" mount "$DEV" >/dev/null; }
 
+# The same with the state on a local file system, as a real host's
+# /var/lib is: the lab's own state directory is a 9p share (so that it
+# survives lab_reboot), where SQLite keeps a rollback journal and every
+# sync is a round trip to the host.  ext4 on a loop device over the
+# guest's RAM journals and syncs for real, without a disk's latency.
+LOCAL_STATE=/run/ddactl-bench-state
+ddactl_local_to() { DDACTL_STATE_DIR=$LOCAL_STATE "$DDACTL" dismount "$DEV" >/dev/null; }
+ddactl_local_back() { DDACTL_STATE_DIR=$LOCAL_STATE "$DDACTL" mount "$DEV" >/dev/null; }
+
 # The least the kernel needs: the writes ddactl and driverctl wrap, made by
 # the shell itself (echo is a builtin: no process is started).
 bare_to() {
@@ -108,12 +117,19 @@ on "$HOME_DRV" || { _lab_fail "$DEV starts on $HOME_DRV" "driver: $(pci_driver "
 check "vfio-pci loads" modprobe vfio-pci
 have_driverctl=1
 command -v driverctl >/dev/null || { have_driverctl=; skip "driverctl" "not installed on the host (scripts/deps.sh bench installs it)"; }
+have_local=1
+if ! { modprobe loop 2>/dev/null; truncate -s 64M /tmp/state.img && mkfs.ext4 -q /tmp/state.img &&
+	mkdir -p "$LOCAL_STATE" && mount -o loop /tmp/state.img "$LOCAL_STATE"; }; then
+	have_local=
+	skip "ddactl, state on ext4" "cannot make an ext4 file system on a loop device here"
+fi
 have_strace=1
 command -v strace >/dev/null || { have_strace=; skip "phases" "strace not installed on the host"; }
-out "meta kernel=$(uname -r) ddactl=$("$DDACTL" --version 2>&1 | head -n1 | tr ' ' '_') runs=$RUNS device=$DEV"
+out "meta kernel=$(uname -r) ddactl=$("$DDACTL" --version 2>&1 | head -n1 | tr ' ' '_') runs=$RUNS device=$DEV state=$(awk '$2 == "/var/lib/ddactl" { t = $3 } END { print t }' /proc/mounts)"
 
 step "cycles"
 tools=(bare ddactl)
+[ -z "$have_local" ] || tools+=(ddactl_local)
 [ -z "$have_driverctl" ] || tools+=(driverctl)
 for tool in "${tools[@]}"; do
 	cycle "$tool" "$RUNS"
