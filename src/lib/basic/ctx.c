@@ -148,11 +148,6 @@ const char *dda_ctx_root(const struct dda_ctx *ctx)
 	return ctx->root;
 }
 
-int dda_ctx_root_fd(const struct dda_ctx *ctx)
-{
-	return ctx->root_fd;
-}
-
 const char *dda_ctx_state_dir(const struct dda_ctx *ctx)
 {
 	return ctx->state_dir;

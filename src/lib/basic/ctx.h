@@ -25,7 +25,9 @@
 
 /* Public so that hostpath.c and fault.c, below ctx.c in the call graph
  * (ctx.c builds its paths with hostpath.c), read it without calling up.
- * Everything else uses the accessors; nobody writes it but ctx.c. */
+ * Everything else uses the accessors; nobody writes it but ctx.c (and
+ * test-audit.c, which renames the root to see how the syslog line tells
+ * it). */
 struct dda_ctx {
 	char root[PATH_MAX];
 	int root_fd; /* O_PATH | O_DIRECTORY */
@@ -69,8 +71,6 @@ DDA_DEFINE_CLEANUP(struct dda_ctx, dda_ctx_free)
 
 /* All borrowed, valid while the context is. */
 const char *dda_ctx_root(const struct dda_ctx *ctx);
-/* O_PATH | O_DIRECTORY fd of the root. */
-int dda_ctx_root_fd(const struct dda_ctx *ctx);
 const char *dda_ctx_state_dir(const struct dda_ctx *ctx);
 const char *dda_ctx_run_dir(const struct dda_ctx *ctx);
 const char *dda_ctx_qemu(const struct dda_ctx *ctx);
