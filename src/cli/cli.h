@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "cleanup.h"
+#include "ctx.h"
 #include "lock.h"
 #include "state.h"
 #include "text.h"
@@ -28,7 +29,8 @@ enum {
 
 struct cli_command {
 	const char *name;
-	int (*run)(int argc, char **argv);
+	/* ctx may be NULL for --help, which reads nothing. */
+	int (*run)(struct dda_ctx *ctx, int argc, char **argv);
 	const char *summary;
 };
 
@@ -60,11 +62,11 @@ struct cli_session {
 	struct dda_lock *lock;
 	struct dda_state *state;
 };
-int cli_session_open(struct cli_session *ses, const char *cmd, const char *what) _must_check_;
+int cli_session_open(struct dda_ctx *ctx, struct cli_session *ses, const char *cmd, const char *what) _must_check_;
 void cli_session_close(struct cli_session *ses);
 
 /* For commands that only read: repair if root, else say a repair is due. */
-void cli_recover_if_needed(const char *cmd);
+void cli_recover_if_needed(struct dda_ctx *ctx, const char *cmd);
 
 /* "ddactl dismount 01:00.0 02:00.0", for the lock holder line. */
 void cli_command_line(int argc, char **argv, char *buf, size_t size);
@@ -77,18 +79,18 @@ struct dda_plan;
 int cli_check_device_names(int argc, char **argv) _must_check_;
 /* The host as far as the named devices need it (dda_host_scan_for), or
  * all of it when a name is a location path or no address. */
-int cli_scan_named(struct dda_host **h, unsigned flags, int argc, char **argv) _must_check_;
+int cli_scan_named(struct dda_ctx *ctx, struct dda_host **h, unsigned flags, int argc, char **argv) _must_check_;
 /* Resolves each name (address or location path); errors name the input. */
 int cli_resolve_devices(struct dda_host *h, int argc, char **argv, struct dda_device ***ret, size_t *ret_n) _must_check_;
 void cli_print_plan(const struct dda_plan *p, const char *verb, bool dry_run);
 
-int cmd_survey(int argc, char **argv);
-int cmd_dismount(int argc, char **argv);
-int cmd_mount(int argc, char **argv);
-int cmd_pool(int argc, char **argv);
-int cmd_vm(int argc, char **argv);
-int cmd_vf(int argc, char **argv);
-int cmd_log(int argc, char **argv);
-int cmd_metrics(int argc, char **argv);
+int cmd_survey(struct dda_ctx *ctx, int argc, char **argv);
+int cmd_dismount(struct dda_ctx *ctx, int argc, char **argv);
+int cmd_mount(struct dda_ctx *ctx, int argc, char **argv);
+int cmd_pool(struct dda_ctx *ctx, int argc, char **argv);
+int cmd_vm(struct dda_ctx *ctx, int argc, char **argv);
+int cmd_vf(struct dda_ctx *ctx, int argc, char **argv);
+int cmd_log(struct dda_ctx *ctx, int argc, char **argv);
+int cmd_metrics(struct dda_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -31,7 +31,7 @@ static void help(void)
 	       "  -h, --help      this help\n");
 }
 
-int cmd_dismount(int argc, char **argv)
+int cmd_dismount(struct dda_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "force", no_argument, NULL, 'f' },
@@ -68,15 +68,15 @@ int cmd_dismount(int argc, char **argv)
 	/* A dry run changes nothing, so it needs neither root nor the lock;
 	 * without a state database the pool is simply empty. */
 	if (flags & DDA_MOVE_DRY_RUN) {
-		r = dda_state_open(&ro, DDA_STATE_READONLY);
+		r = dda_state_open(ctx, &ro, DDA_STATE_READONLY);
 		if (r == -ENOENT)
 			r = 0;
 	} else {
-		r = cli_session_open(&ses, "dismount", what);
+		r = cli_session_open(ctx, &ses, "dismount", what);
 	}
 	if (r < 0)
 		goto out;
-	r = cli_scan_named(&h, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE, argc - optind, argv + optind);
+	r = cli_scan_named(ctx, &h, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE, argc - optind, argv + optind);
 	if (r == 0)
 		r = cli_resolve_devices(h, argc - optind, argv + optind, &devs, &n);
 	if (r == 0)

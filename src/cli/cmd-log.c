@@ -48,7 +48,7 @@ static void help(void)
 }
 
 /* Where the trail is read from: the one place to point at another source. */
-static int open_trail(struct dda_state **ret)
+static int open_trail(struct dda_ctx *ctx, struct dda_state **ret)
 {
 	int r;
 
@@ -56,14 +56,14 @@ static int open_trail(struct dda_state **ret)
 		return dda_error_code(-EPERM, "not-root", NULL,
 				      "'ddactl log' needs root: the audit trail is in the state database, which only root may read (try: sudo ddactl log, or journalctl -t ddactl)");
 	/* Nothing recorded yet, and nothing to create for reading it. */
-	r = dda_state_open(ret, DDA_STATE_READONLY);
+	r = dda_state_open(ctx, ret, DDA_STATE_READONLY);
 	if (r < 0)
 		return r;
 	/* A database from an older ddactl gets the outcome columns the way
 	 * any root command would give them to it. */
 	dda_state_close(*ret);
 	*ret = NULL;
-	return dda_state_open(ret, 0);
+	return dda_state_open(ctx, ret, 0);
 }
 
 /* The device filter in the form the trail uses: a canonical PCI address,
@@ -108,7 +108,7 @@ static void print_text(const struct dda_audit_row *v, size_t n)
 	}
 }
 
-int cmd_log(int argc, char **argv)
+int cmd_log(struct dda_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "device", required_argument, NULL, 'd' },
@@ -158,7 +158,7 @@ int cmd_log(int argc, char **argv)
 			return cli_usage_error("log", "--since %s", dda_last_error()->message);
 		f.since = from;
 	}
-	r = open_trail(&s);
+	r = open_trail(ctx, &s);
 	if (r == -ENOENT) {
 		/* No database: nothing has been done on this host yet. */
 		r = 0;

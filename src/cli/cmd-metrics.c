@@ -37,7 +37,7 @@ static void help(void)
 	       "  -h, --help          this help\n");
 }
 
-int cmd_metrics(int argc, char **argv)
+int cmd_metrics(struct dda_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "textfile", required_argument, NULL, 't' },
@@ -63,17 +63,17 @@ int cmd_metrics(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("metrics", "unexpected argument '%s'", argv[optind]);
-	r = dda_state_open(&s, DDA_STATE_READONLY);
+	r = dda_state_open(ctx, &s, DDA_STATE_READONLY);
 	/* no database yet: an empty pool, no VMs */
 	if (r < 0 && r != -ENOENT)
 		return cli_fail(r);
-	r = dda_host_scan(&h, 0);
+	r = dda_host_scan(ctx, &h, 0);
 	if (r == 0)
 		r = dda_pool_mark(h, s);
 	if (r == 0)
 		r = dda_metrics_text(s, h, &text);
 	if (r == 0 && dir)
-		r = dda_write_replace(dir, PROM_NAME, text, strlen(text), 0644);
+		r = dda_write_replace(ctx, dir, PROM_NAME, text, strlen(text), 0644);
 	if (r < 0)
 		return cli_fail(r);
 	if (!dir)

@@ -28,7 +28,7 @@ static void help(void)
 	       "  -h, --help      this help\n");
 }
 
-int cmd_mount(int argc, char **argv)
+int cmd_mount(struct dda_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
@@ -63,14 +63,14 @@ int cmd_mount(int argc, char **argv)
 	/* Like dismount's: a dry run reads, so needs neither root nor the
 	 * lock; without a database nothing is pooled. */
 	if (dry_run) {
-		r = dda_state_open(&ro, DDA_STATE_READONLY);
+		r = dda_state_open(ctx, &ro, DDA_STATE_READONLY);
 		if (r == -ENOENT)
 			r = 0;
 	} else {
-		r = cli_session_open(&ses, "mount", what);
+		r = cli_session_open(ctx, &ses, "mount", what);
 	}
 	if (r == 0)
-		r = dda_host_scan(&h, DDA_SCAN_NAMES);
+		r = dda_host_scan(ctx, &h, DDA_SCAN_NAMES);
 	if (r == 0)
 		r = cli_resolve_devices(h, argc - optind, argv + optind, &devs, &n);
 	if (r == 0)

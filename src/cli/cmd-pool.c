@@ -51,7 +51,7 @@ static void help(void)
 
 /* Pool names, devices and options are all checked before the first
  * change: `pool add p2 03:00.0 bogus` adds nothing. */
-static int named(int argc, char **argv)
+static int named(struct dda_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -91,7 +91,7 @@ static int named(int argc, char **argv)
 	r = cli_check_device_names(argc - 1, argv + 1);
 	if (r < 0)
 		return cli_fail(r);
-	r = cli_session_open(&ses, cmd, line);
+	r = cli_session_open(ctx, &ses, cmd, line);
 	if (r == 0 && !add)
 		r = dda_npool_create(ses.state, pool);
 	if (r == 0 && add) {
@@ -101,7 +101,7 @@ static int named(int argc, char **argv)
 			r = dda_error_input(-ENOENT, "no-pool", pool, "no pool named '%s' ('ddactl pool create %s')",
 					    pool, pool);
 		if (r == 0)
-			r = dda_host_scan(&h, 0);
+			r = dda_host_scan(ctx, &h, 0);
 		if (r == 0)
 			r = cli_resolve_devices(h, argc - 1, argv + 1, &devs, &n);
 		for (size_t i = 0; r == 0 && i < n; i++) {
@@ -156,7 +156,7 @@ static void print_unrecorded(const struct dda_host *h)
 	}
 }
 
-static int scan_listed(struct dda_host **h, const struct dda_pool_entry *v, size_t n)
+static int scan_listed(struct dda_ctx *ctx, struct dda_host **h, const struct dda_pool_entry *v, size_t n)
 {
 	_cleanup_free_ struct dda_pciaddr *a = calloc(n + 1, sizeof(*a));
 	size_t k = 0;
@@ -166,10 +166,10 @@ static int scan_listed(struct dda_host **h, const struct dda_pool_entry *v, size
 	for (size_t i = 0; i < n; i++)
 		if (dda_pciaddr_parse(v[i].address, &a[k]) == 0)
 			k++;
-	return dda_host_scan_for(h, DDA_SCAN_TARGETS_ONLY | DDA_SCAN_POOL_DRIVERS, a, k);
+	return dda_host_scan_for(ctx, h, DDA_SCAN_TARGETS_ONLY | DDA_SCAN_POOL_DRIVERS, a, k);
 }
 
-static int list(void)
+static int list(struct dda_ctx *ctx)
 {
 	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
 	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
@@ -178,7 +178,7 @@ static int list(void)
 	size_t n = 0;
 	int r;
 
-	r = dda_state_open(&s, DDA_STATE_READONLY);
+	r = dda_state_open(ctx, &s, DDA_STATE_READONLY);
 	if (r < 0 && r != -ENOENT)
 		return cli_fail(r);
 	if (s) {
@@ -189,7 +189,7 @@ static int list(void)
 	/* The live host adds names and the current driver, and shows what
 	 * sits on vfio-pci without a record: the pool's devices and those on
 	 * its drivers are all it reads. */
-	if (scan_listed(&h, v, n) < 0 || dda_pool_mark(h, s) < 0) {
+	if (scan_listed(ctx, &h, v, n) < 0 || dda_pool_mark(h, s) < 0) {
 		dda_host_free(TAKE_PTR(h));
 		dda_error_clear();
 	}
@@ -239,28 +239,28 @@ static int list(void)
  * timeout.  X needs nothing when no record names its address and every
  * record still sits where it was recorded (so none can have moved to X).
  * Whenever that cannot be told, the full restore runs. */
-static bool restore_concerns(const char *only)
+static bool restore_concerns(struct dda_ctx *ctx, const char *only)
 {
 	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
 	_cleanup_free_ struct dda_pool_entry *v = NULL;
 	_cleanup_free_ struct dda_sriov_config *c = NULL;
 	size_t n = 0, nc = 0;
-	int r = dda_state_open(&s, DDA_STATE_READONLY);
+	int r = dda_state_open(ctx, &s, DDA_STATE_READONLY);
 
 	if (r == -ENOENT)
 		return false;
 	if (r < 0 || dda_pool_needs_recovery(s) || dda_pool_list(s, &v, &n) < 0 || dda_sriov_config_list(s, &c, &nc) < 0)
 		return true;
 	for (size_t i = 0; i < n; i++)
-		if (!strcmp(v[i].address, only) || !dda_device_ids_at(v[i].address, v[i].vendor, v[i].device))
+		if (!strcmp(v[i].address, only) || !dda_device_ids_at(ctx, v[i].address, v[i].vendor, v[i].device))
 			return true;
 	for (size_t i = 0; i < nc; i++)
-		if (!strcmp(c[i].address, only) || !dda_device_ids_at(c[i].address, c[i].vendor, c[i].device))
+		if (!strcmp(c[i].address, only) || !dda_device_ids_at(ctx, c[i].address, c[i].vendor, c[i].device))
 			return true;
 	return false;
 }
 
-static int release(int argc, char **argv)
+static int release(struct dda_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
 	struct cli_session ses = { 0 };
@@ -290,9 +290,9 @@ static int release(int argc, char **argv)
 	r = cli_check_device_names(1, argv + optind);
 	if (r < 0)
 		return cli_fail(r);
-	r = cli_session_open(&ses, "pool release", line);
+	r = cli_session_open(ctx, &ses, "pool release", line);
 	if (r == 0)
-		r = dda_host_scan(&h, 0);
+		r = dda_host_scan(ctx, &h, 0);
 	if (r == 0)
 		r = dda_host_resolve(h, argv[optind], &d);
 	if (r == 0)
@@ -321,7 +321,7 @@ static void restore_said(const char *only, const struct dda_repair *rep)
 		printf("%s\n", rep->lines[i]);
 }
 
-static int restore(int argc, char **argv)
+static int restore(struct dda_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "device", required_argument, NULL, 'd' },
@@ -354,14 +354,14 @@ static int restore(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("pool", "unexpected argument '%s'", argv[optind]);
-	if (only && !restore_concerns(only)) {
+	if (only && !restore_concerns(ctx, only)) {
 		restore_said(only, &rep);
 		return EXIT_OK;
 	}
-	r = cli_session_open(&ses, "pool restore", "ddactl pool restore");
+	r = cli_session_open(ctx, &ses, "pool restore", "ddactl pool restore");
 	/* With host use: a device the host took meanwhile is left alone. */
 	if (r == 0)
-		r = dda_host_scan(&h, DDA_SCAN_HOST_USE);
+		r = dda_host_scan(ctx, &h, DDA_SCAN_HOST_USE);
 	/* SR-IOV first: the VFs must exist before pooled ones are claimed. */
 	if (r == 0) {
 		bool vfs_changed = false;
@@ -371,7 +371,7 @@ static int restore(int argc, char **argv)
 			sriov_err = dda_error_save();
 		if (vfs_changed) {
 			dda_host_free(TAKE_PTR(h));
-			r = dda_host_scan(&h, DDA_SCAN_HOST_USE);
+			r = dda_host_scan(ctx, &h, DDA_SCAN_HOST_USE);
 		}
 	}
 	if (r == 0)
@@ -390,7 +390,7 @@ static int restore(int argc, char **argv)
 	return EXIT_OK;
 }
 
-int cmd_pool(int argc, char **argv)
+int cmd_pool(struct dda_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -403,11 +403,11 @@ int cmd_pool(int argc, char **argv)
 	while (i < argc && (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")))
 		i++;
 	if (i < argc && !strcmp(argv[i], "restore"))
-		return restore(argc - i, argv + i);
+		return restore(ctx, argc - i, argv + i);
 	if (i < argc && (!strcmp(argv[i], "create") || !strcmp(argv[i], "add")))
-		return named(argc - i, argv + i);
+		return named(ctx, argc - i, argv + i);
 	if (i < argc && !strcmp(argv[i], "release"))
-		return release(argc - i, argv + i);
+		return release(ctx, argc - i, argv + i);
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': arg_json = true; break;
@@ -417,6 +417,6 @@ int cmd_pool(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("pool", "unknown pool command '%s'", argv[optind]);
-	cli_recover_if_needed("pool");
-	return list();
+	cli_recover_if_needed(ctx, "pool");
+	return list(ctx);
 }

@@ -204,7 +204,7 @@ static void print_report(const struct dda_host *h, struct dda_device **only, siz
 static int mark_pool(struct dda_host *h)
 {
 	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
-	int r = dda_state_open(&s, DDA_STATE_READONLY);
+	int r = dda_state_open(h->ctx, &s, DDA_STATE_READONLY);
 
 	if (r < 0 && r != -ENOENT) {
 		dda_error_clear();
@@ -213,7 +213,7 @@ static int mark_pool(struct dda_host *h)
 	return dda_pool_mark(h, s);
 }
 
-int cmd_survey(int argc, char **argv)
+int cmd_survey(struct dda_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -232,11 +232,11 @@ int cmd_survey(int argc, char **argv)
 		default: return cli_usage_error("survey", "bad option '%s'", argv[optind - 1]);
 		}
 	}
-	cli_recover_if_needed("survey");
+	cli_recover_if_needed(ctx, "survey");
 	if (optind < argc)
-		r = cli_scan_named(&h, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE, argc - optind, argv + optind);
+		r = cli_scan_named(ctx, &h, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE, argc - optind, argv + optind);
 	else
-		r = dda_host_scan(&h, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE);
+		r = dda_host_scan(ctx, &h, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE);
 	if (r < 0)
 		return cli_fail(r);
 	if (optind < argc) {

@@ -137,7 +137,7 @@ static void pf_text(struct dda_state *s, struct dda_host *h, const struct dda_pf
 	dda_error_clear();
 }
 
-static int list(int argc, char **argv)
+static int list(struct dda_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -161,11 +161,11 @@ static int list(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return cli_usage_error("vf", "unexpected argument '%s'", argv[optind + 1]);
-	cli_recover_if_needed("vf");
-	r = dda_state_open(&s, DDA_STATE_READONLY);
+	cli_recover_if_needed(ctx, "vf");
+	r = dda_state_open(ctx, &s, DDA_STATE_READONLY);
 	if (r < 0 && r != -ENOENT)
 		return cli_fail(r);
-	r = dda_host_scan(&h, DDA_SCAN_NAMES);
+	r = dda_host_scan(ctx, &h, DDA_SCAN_NAMES);
 	if (r == 0 && optind < argc) {
 		r = dda_host_resolve(h, argv[optind], &only);
 		if (r == 0 && (!only->has_sriov || only->physfn))
@@ -186,7 +186,7 @@ static int list(int argc, char **argv)
 
 		if (!pf->has_sriov || pf->physfn || (only && pf != only))
 			continue;
-		dda_pf_view_read(s, pf, v);
+		dda_pf_view_read(ctx, s, pf, v);
 		if (arg_json) {
 			dda_report_vf_list_add(o, dda_report_pf(s, h, v));
 		} else {
@@ -206,12 +206,12 @@ static int list(int argc, char **argv)
 /* --- vf set ------------------------------------------------------------- */
 
 /* The PF's address as the documents spell it, however it was named. */
-static const char *canonical(const char *name, char buf[static DDA_PCIADDR_LEN])
+static const char *canonical(struct dda_ctx *ctx, const char *name, char buf[static DDA_PCIADDR_LEN])
 {
 	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
 	struct dda_device *d;
 
-	if (dda_host_scan(&h, 0) < 0 || dda_host_resolve(h, name, &d) < 0) {
+	if (dda_host_scan(ctx, &h, 0) < 0 || dda_host_resolve(h, name, &d) < 0) {
 		dda_error_clear();
 		return name;
 	}
@@ -219,7 +219,7 @@ static const char *canonical(const char *name, char buf[static DDA_PCIADDR_LEN])
 	return buf;
 }
 
-static int set(int argc, char **argv)
+static int set(struct dda_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "count", required_argument, NULL, 'n' },
@@ -258,13 +258,13 @@ static int set(int argc, char **argv)
 		return cli_usage_error("vf", "'vf set' needs --count N");
 	r = cli_check_device_names(1, argv + optind);
 	if (r == 0)
-		r = cli_session_open(&ses, cmd, what);
+		r = cli_session_open(ctx, &ses, cmd, what);
 	if (r == 0)
 		r = dda_sriov_set(ses.state, argv[optind], (int)count, pool ? DDA_SRIOV_POOL : 0, &rep);
 	cli_session_close(&ses);
 	if (arg_json && r == 0) {
-		_cleanup_json_ struct json_object *o = dda_report_vf_set(canonical(argv[optind], pf), (int)count, pool,
-									 &rep);
+		_cleanup_json_ struct json_object *o = dda_report_vf_set(canonical(ctx, argv[optind], pf), (int)count,
+									 pool, &rep);
 
 		cli_print_json(o);
 	} else {
@@ -311,7 +311,7 @@ static int resolve_vf(struct dda_host *h, const struct dda_device *pf, const cha
 	return 0;
 }
 
-static int config(int argc, char **argv)
+static int config(struct dda_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "mac", required_argument, NULL, 'm' },
@@ -394,9 +394,9 @@ static int config(int argc, char **argv)
 	if (r == 0 && dda_parse_u32(argv[optind + 1], 10, &v) < 0)
 		r = cli_check_device_names(1, argv + optind + 1);
 	if (r == 0)
-		r = cli_session_open(&ses, cmd, what);
+		r = cli_session_open(ctx, &ses, cmd, what);
 	if (r == 0)
-		r = dda_host_scan(&h, 0);
+		r = dda_host_scan(ctx, &h, 0);
 	if (r == 0)
 		r = dda_host_resolve(h, argv[optind], &pf);
 	if (r == 0 && (!pf->has_sriov || pf->physfn))
@@ -425,7 +425,7 @@ static int config(int argc, char **argv)
 	return EXIT_OK;
 }
 
-int cmd_vf(int argc, char **argv)
+int cmd_vf(struct dda_ctx *ctx, int argc, char **argv)
 {
 	const char *sub;
 
@@ -436,10 +436,10 @@ int cmd_vf(int argc, char **argv)
 	sub = argv[1];
 	optind = 1;
 	if (!strcmp(sub, "list"))
-		return list(argc - 1, argv + 1);
+		return list(ctx, argc - 1, argv + 1);
 	if (!strcmp(sub, "set"))
-		return set(argc - 1, argv + 1);
+		return set(ctx, argc - 1, argv + 1);
 	if (!strcmp(sub, "config"))
-		return config(argc - 1, argv + 1);
+		return config(ctx, argc - 1, argv + 1);
 	return cli_usage_error("vf", "unknown vf command '%s'", sub);
 }

@@ -150,7 +150,7 @@ static int absolute(char *dst, size_t size, const char *path, const char *what)
 }
 
 /* Applies create/set options to vm; returns 0 or an exit status. */
-static int parse_definition(int argc, char **argv, struct dda_vm *vm)
+static int parse_definition(struct dda_ctx *ctx, int argc, char **argv, struct dda_vm *vm)
 {
 	struct json_object *extra = json_tokener_parse(vm->qemu_args);
 	bool extra_reset = false;
@@ -165,7 +165,9 @@ static int parse_definition(int argc, char **argv, struct dda_vm *vm)
 	while (rc == 0 && (c = getopt_long(argc, argv, "jh", def_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_MEMORY: {
-			uint64_t ram = dda_host_ram_mb();
+			/* No context: --help under an unusable root, which has
+			 * no RAM to read (as dda_host_ram_mb's 0). */
+			uint64_t ram = ctx ? dda_host_ram_mb(ctx) : 0;
 
 			if (parse_mib(optarg, &v) < 0 || v < 16 || (uint64_t)v > ARCH_LIMIT_MB)
 				rc = cli_usage_error("vm", "bad --memory '%s' (MiB, or with K/M/G/T; 16M to 4P)",
@@ -302,9 +304,9 @@ static int reconcile_all(struct dda_state *s, const char *only)
 	return r;
 }
 
-static int resolve_one(struct dda_host **h, const char *name, struct dda_device **ret)
+static int resolve_one(struct dda_ctx *ctx, struct dda_host **h, const char *name, struct dda_device **ret)
 {
-	int r = *h ? 0 : dda_host_scan(h, DDA_SCAN_NAMES);
+	int r = *h ? 0 : dda_host_scan(ctx, h, DDA_SCAN_NAMES);
 
 	if (r < 0)
 		return r;
@@ -334,7 +336,7 @@ static void print_escaped(const char *prefix, const char *s)
 	printf("%s%s\n", prefix, safe ? safe : "");
 }
 
-static int vm_list(struct vm_call *c)
+static int vm_list(struct dda_ctx *ctx, struct vm_call *c)
 {
 	_cleanup_free_ struct dda_vm *vms = NULL;
 	size_t n = 0;
@@ -352,7 +354,7 @@ static int vm_list(struct vm_call *c)
 	if (!n)
 		printf("no VMs (create one with 'ddactl vm create NAME')\n");
 	for (size_t i = 0; i < n; i++) {
-		pid_t pid = dda_vm_pid(vms[i].name);
+		pid_t pid = dda_vm_pid(ctx, vms[i].name);
 
 		printf("%-20s %-8s %6llu MiB %3u CPUs\n", vms[i].name, pid > 0 ? "running" : "stopped",
 		       (unsigned long long)vms[i].memory_mb, vms[i].cpus);
@@ -361,13 +363,13 @@ static int vm_list(struct vm_call *c)
 	return 0;
 }
 
-static int show_qemu_args(struct vm_call *c)
+static int show_qemu_args(struct dda_ctx *ctx, struct vm_call *c)
 {
 	_cleanup_free_ char *line = NULL;
 	char **qv = NULL;
 	int r;
 
-	r = dda_host_scan(&c->h, 0);
+	r = dda_host_scan(ctx, &c->h, 0);
 	if (r == 0)
 		r = dda_vmrun_command_line(c->s, c->h, c->name, false, &qv);
 	if (r < 0)
@@ -430,9 +432,9 @@ static int show_libvirt(struct vm_call *c)
 	return 0;
 }
 
-static void show_text(struct vm_call *c, const struct dda_vm *vm)
+static void show_text(struct dda_ctx *ctx, struct vm_call *c, const struct dda_vm *vm)
 {
-	printf("VM %s: %s\n", vm->name, dda_vm_pid(vm->name) > 0 ? "running" : "stopped");
+	printf("VM %s: %s\n", vm->name, dda_vm_pid(ctx, vm->name) > 0 ? "running" : "stopped");
 	printf("  memory %llu MiB, %u CPUs, firmware %s, accel %s, %u hot-add ports\n",
 	       (unsigned long long)vm->memory_mb, vm->cpus, vm->firmware, vm->accel, vm->hotplug_ports);
 	if (vm->kernel[0])
@@ -452,7 +454,7 @@ static void show_text(struct vm_call *c, const struct dda_vm *vm)
 }
 
 /* show and devices (Get-VMAssignableDevice). */
-static int vm_show(struct vm_call *c)
+static int vm_show(struct dda_ctx *ctx, struct vm_call *c)
 {
 	struct dda_vm vm;
 	int r;
@@ -461,7 +463,7 @@ static int vm_show(struct vm_call *c)
 	if (r < 0)
 		return r;
 	if (c->qemu_args)
-		return show_qemu_args(c);
+		return show_qemu_args(ctx, c);
 	if (c->libvirt)
 		return show_libvirt(c);
 	if (arg_json) {
@@ -473,12 +475,12 @@ static int vm_show(struct vm_call *c)
 	} else if (!strcmp(c->sub, "devices")) {
 		print_devices(c->s, c->name, "");
 	} else {
-		show_text(c, &vm);
+		show_text(ctx, c, &vm);
 	}
 	return 0;
 }
 
-static int vm_console(struct vm_call *c)
+static int vm_console(struct dda_ctx *ctx, struct vm_call *c)
 {
 	_cleanup_fclose_ FILE *f = NULL;
 	char path[PATH_MAX], buf[4096];
@@ -489,7 +491,7 @@ static int vm_console(struct vm_call *c)
 	r = dda_vm_get(c->s, c->name, &vm);
 	if (r < 0)
 		return r;
-	snprintf(path, sizeof(path), "%s/console.log", dda_vm_rundir(c->name));
+	snprintf(path, sizeof(path), "%s/console.log", dda_vm_rundir(ctx, c->name));
 	f = fopen(path, "re");
 	if (!f)
 		return dda_error(-errno, c->name, "VM '%s' has no console log yet (%s)", c->name, path);
@@ -507,13 +509,13 @@ static int vm_console(struct vm_call *c)
 	return 0;
 }
 
-static int vm_delete(struct vm_call *c)
+static int vm_delete(struct dda_ctx *ctx, struct vm_call *c)
 {
 	struct dda_vm vm;
 	int r;
 
 	r = dda_vm_get(c->s, c->name, &vm);
-	if (r == 0 && dda_vm_pid(c->name) > 0)
+	if (r == 0 && dda_vm_pid(ctx, c->name) > 0)
 		r = dda_error_code(-EBUSY, "running", c->name,
 				   "VM '%s' is running: stop it first ('ddactl vm stop %s')", c->name, c->name);
 	if (r == 0)
@@ -523,15 +525,15 @@ static int vm_delete(struct vm_call *c)
 	return r;
 }
 
-static int vm_start(struct vm_call *c)
+static int vm_start(struct dda_ctx *ctx, struct vm_call *c)
 {
-	int r = dda_host_scan(&c->h, DDA_SCAN_NAMES);
+	int r = dda_host_scan(ctx, &c->h, DDA_SCAN_NAMES);
 
 	if (r == 0)
 		r = dda_vmrun_start(c->s, c->h, c->name);
 	if (r == 0)
 		said(c->name, "start", "running", NULL, "VM '%s' started (pid %d); console: ddactl vm console %s",
-		     c->name, (int)dda_vm_pid(c->name), c->name);
+		     c->name, (int)dda_vm_pid(ctx, c->name), c->name);
 	return r;
 }
 
@@ -551,7 +553,7 @@ static int stop_one(struct vm_call *c, const char *name)
 
 /* One VM, or --all (host shutdown): every running VM, each tried even
  * when another failed. */
-static int vm_stop(struct vm_call *c)
+static int vm_stop(struct dda_ctx *ctx, struct vm_call *c)
 {
 	_cleanup_free_ struct dda_vm *vms = NULL;
 	struct dda_error_info first = { 0 };
@@ -571,7 +573,7 @@ static int vm_stop(struct vm_call *c)
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		struct dda_error_info e;
 
-		if (dda_vm_pid(vms[i].name) <= 0)
+		if (dda_vm_pid(ctx, vms[i].name) <= 0)
 			continue;
 		if (stop_one(c, vms[i].name) < 0) {
 			e = dda_error_save();
@@ -607,7 +609,7 @@ static int add_from_pool(struct vm_call *c)
 	return r;
 }
 
-static int vm_add_device(struct vm_call *c)
+static int vm_add_device(struct dda_ctx *ctx, struct vm_call *c)
 {
 	enum dda_assign_result res = DDA_ASSIGN_DONE;
 	struct dda_device *d = NULL;
@@ -621,17 +623,17 @@ static int vm_add_device(struct vm_call *c)
 	if (c->pool)
 		return add_from_pool(c);
 	if (c->any) {
-		r = dda_host_scan(&c->h, DDA_SCAN_NAMES);
+		r = dda_host_scan(ctx, &c->h, DDA_SCAN_NAMES);
 		if (r == 0)
 			r = dda_vmrun_find_free(c->s, c->h, c->any_vendor, c->any_device, &d);
 	} else {
-		r = resolve_one(&c->h, c->device, &d);
+		r = resolve_one(ctx, &c->h, c->device, &d);
 	}
 	if (r == 0)
 		r = dda_vmrun_assign(c->s, c->h, c->name, d, &res);
 	if (r < 0)
 		return r;
-	hot = dda_vm_pid(c->name) > 0;
+	hot = dda_vm_pid(ctx, c->name) > 0;
 	if (res == DDA_ASSIGN_UNCHANGED)
 		said(c->name, "add-device", "unchanged", d->name,
 		     "'%s' is already assigned to VM '%s': nothing changed", d->name, c->name);
@@ -643,7 +645,7 @@ static int vm_add_device(struct vm_call *c)
 
 /* The result is honest: removed, or pending while the guest holds on
  * (the device stays the VM's; a later command completes it). */
-static int vm_remove_device(struct vm_call *c)
+static int vm_remove_device(struct dda_ctx *ctx, struct vm_call *c)
 {
 	struct dda_device *d = NULL;
 	bool pending = false, hot;
@@ -652,7 +654,7 @@ static int vm_remove_device(struct vm_call *c)
 
 	r = dda_vm_get(c->s, c->name, &vm);
 	if (r == 0)
-		r = resolve_one(&c->h, c->device, &d);
+		r = resolve_one(ctx, &c->h, c->device, &d);
 	if (r == 0)
 		r = dda_vmrun_unassign(c->s, c->h, c->name, d, c->timeout >= 0 ? c->timeout * 1000 : 30000, &pending);
 	if (r < 0)
@@ -661,7 +663,7 @@ static int vm_remove_device(struct vm_call *c)
 		return dda_error_code(-EINPROGRESS, "pending", d->name,
 				      "removal of '%s' from VM '%s' is pending: the guest has not released it yet; it stays the VM's until it does ('ddactl vm devices %s' tells)",
 				      d->name, c->name, c->name);
-	hot = dda_vm_pid(c->name) > 0;
+	hot = dda_vm_pid(ctx, c->name) > 0;
 	said(c->name, "remove-device", hot ? "hot-removed" : "removed", d->name,
 	     "'%s' removed from VM '%s'%s; it is back in the pool", d->name, c->name, hot ? " (hot-removed)" : "");
 	return 0;
@@ -669,7 +671,7 @@ static int vm_remove_device(struct vm_call *c)
 
 static const struct {
 	const char *name;
-	int (*run)(struct vm_call *c);
+	int (*run)(struct dda_ctx *ctx, struct vm_call *c);
 	bool change; /* root, lock, state repair first */
 } subcommands[] = {
 	{ "list", vm_list, false },
@@ -684,7 +686,7 @@ static const struct {
 };
 
 /* create and set: the definition options. */
-static int vm_define(int argc, char **argv, const char *sub)
+static int vm_define(struct dda_ctx *ctx, int argc, char **argv, const char *sub)
 {
 	struct cli_session ses = { 0 };
 	const char *name;
@@ -707,21 +709,21 @@ static int vm_define(int argc, char **argv, const char *sub)
 	 * the stored definition. */
 	dda_vm_init(&vm, name);
 	optind = 2;
-	rc = parse_definition(argc, argv, &vm);
+	rc = parse_definition(ctx, argc, argv, &vm);
 	if (rc == 0 && optind < argc)
 		rc = cli_usage_error("vm", "unexpected argument '%s'", argv[optind]);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc; /* -1: --help was printed */
 	cli_command_line(argc, argv, line, sizeof(line));
 	snprintf(cmd, sizeof(cmd), "vm %s", sub);
-	r = cli_session_open(&ses, cmd, line);
+	r = cli_session_open(ctx, &ses, cmd, line);
 	if (r == 0 && !strcmp(sub, "set")) {
 		r = dda_vm_get(ses.state, name, &vm);
-		if (r == 0 && dda_vm_pid(name) > 0)
+		if (r == 0 && dda_vm_pid(ctx, name) > 0)
 			r = dda_error_code(-EBUSY, "running", name, "VM '%s' is running: stop it before changing it",
 					   name);
 		optind = 2;
-		if (r == 0 && parse_definition(argc, argv, &vm))
+		if (r == 0 && parse_definition(ctx, argc, argv, &vm))
 			r = dda_error_input(-EIO, "usage", name, "the options for VM '%s' could not be applied again",
 					    name);
 	}
@@ -819,7 +821,7 @@ static int parse_call(int argc, char **argv, struct vm_call *c)
 	return 0;
 }
 
-int cmd_vm(int argc, char **argv)
+int cmd_vm(struct dda_ctx *ctx, int argc, char **argv)
 {
 	static const char *const refused[] = { "pause", "suspend", "save", "restore", "snapshot", "migrate" };
 	_cleanup_(dda_state_closep) struct dda_state *ro = NULL;
@@ -848,7 +850,7 @@ int cmd_vm(int argc, char **argv)
 			return cli_fail(-ENOTSUP);
 		}
 	if (!strcmp(c.sub, "create") || !strcmp(c.sub, "set"))
-		return vm_define(argc - 1, argv + 1, c.sub);
+		return vm_define(ctx, argc - 1, argv + 1, c.sub);
 	for (i = 0; i < ARRAY_SIZE(subcommands) && strcmp(subcommands[i].name, c.sub); i++)
 		;
 	if (i == ARRAY_SIZE(subcommands))
@@ -863,12 +865,12 @@ int cmd_vm(int argc, char **argv)
 		char cmd[32];
 
 		snprintf(cmd, sizeof(cmd), "vm %s", c.sub);
-		r = cli_session_open(&ses, cmd, line);
+		r = cli_session_open(ctx, &ses, cmd, line);
 		c.s = ses.state;
 		if (r == 0)
 			r = reconcile_all(c.s, c.all ? NULL : c.name);
 	} else {
-		r = dda_state_open(&ro, DDA_STATE_READONLY);
+		r = dda_state_open(ctx, &ro, DDA_STATE_READONLY);
 		if (r == -ENOENT)
 			r = 0;
 		c.s = ro;
@@ -877,7 +879,7 @@ int cmd_vm(int argc, char **argv)
 			r = dda_vm_pids_known(ro);
 	}
 	if (r == 0)
-		r = subcommands[i].run(&c);
+		r = subcommands[i].run(ctx, &c);
 	dda_host_free(c.h);
 	cli_session_close(&ses);
 	return r < 0 ? cli_fail(r) : EXIT_OK;

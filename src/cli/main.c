@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ctx.h"
 #include "ddactl-config.h"
 #include "error.h"
 #include "report.h"
@@ -84,11 +85,13 @@ static int help_command(int argc, char **argv)
 	if (argc > 2)
 		return cli_usage_error(NULL, "unexpected argument '%s'", argv[2]);
 	optind = 1;
-	return cmd->run(argc > 1 ? 3 : 2, args);
+	return cmd->run(NULL, argc > 1 ? 3 : 2, args);
 }
 
 int main(int argc, char **argv)
 {
+	_cleanup_(dda_ctx_freep) struct dda_ctx *ctx = NULL;
+	struct dda_ctx_options opts = { 0 };
 	const struct cli_command *cmd;
 	const char *name;
 
@@ -114,11 +117,11 @@ int main(int argc, char **argv)
 		} else {
 			return cli_usage_error(NULL, "--state-dir needs a directory");
 		}
-		/* '' would mean "the default" to dda_state_set_dir(). */
+		/* '' would mean "the default" to dda_ctx_new(). */
 		if (!*dir)
 			return cli_usage_error(NULL,
 					       "--state-dir is empty: name a directory, or leave it out for the default");
-		dda_state_set_dir(dir);
+		opts.state_dir = dir;
 	}
 	if (argc < 2) {
 		usage(stderr);
@@ -140,12 +143,16 @@ int main(int argc, char **argv)
 	if (cmd) {
 		/* Before anything reads or writes: a root or state directory that
 		 * is not there must never fall back to the real host's.  Help
-		 * reads nothing, so it is given whatever the environment says. */
-		if (!asks_help(argc - 1, argv + 1) && dda_state_paths_check() < 0)
-			return cli_usage_error(NULL, "%s", dda_last_error()->message);
+		 * reads nothing, so it is given whatever the environment says:
+		 * a context, or NULL when that names no usable root. */
+		if (dda_ctx_new_from_env(&ctx, &opts) < 0) {
+			if (!asks_help(argc - 1, argv + 1))
+				return cli_usage_error(NULL, "%s", dda_last_error()->message);
+			dda_error_clear();
+		}
 		/* Each command parses its own options, getopt_long style. */
 		optind = 1;
-		return cmd->run(argc - 1, argv + 1);
+		return cmd->run(ctx, argc - 1, argv + 1);
 	}
 	if (name[0] == '-')
 		return cli_usage_error(NULL, "unknown option '%s'", name);

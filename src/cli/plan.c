@@ -27,7 +27,7 @@ int cli_check_device_names(int argc, char **argv)
 	return 0;
 }
 
-int cli_scan_named(struct dda_host **h, unsigned flags, int argc, char **argv)
+int cli_scan_named(struct dda_ctx *ctx, struct dda_host **h, unsigned flags, int argc, char **argv)
 {
 	_cleanup_free_ struct dda_pciaddr *a = calloc((size_t)argc + 1, sizeof(*a));
 
@@ -37,8 +37,8 @@ int cli_scan_named(struct dda_host **h, unsigned flags, int argc, char **argv)
 	 * addresses can be looked up without reading the whole host. */
 	for (int i = 0; i < argc; i++)
 		if (dda_is_locpath(argv[i]) || dda_pciaddr_parse(argv[i], &a[i]) < 0)
-			return dda_host_scan(h, flags);
-	return dda_host_scan_for(h, flags, a, (size_t)argc);
+			return dda_host_scan(ctx, h, flags);
+	return dda_host_scan_for(ctx, h, flags, a, (size_t)argc);
 }
 
 int cli_resolve_devices(struct dda_host *h, int argc, char **argv, struct dda_device ***ret, size_t *ret_n)

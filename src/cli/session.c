@@ -20,7 +20,7 @@ static void tell_repairs(const struct dda_repair *rep)
 		fprintf(stderr, "ddactl: %s\n", rep->lines[i]);
 }
 
-int cli_session_open(struct cli_session *ses, const char *cmd, const char *what)
+int cli_session_open(struct dda_ctx *ctx, struct cli_session *ses, const char *cmd, const char *what)
 {
 	struct dda_repair rep = { 0 };
 	int r;
@@ -30,10 +30,10 @@ int cli_session_open(struct cli_session *ses, const char *cmd, const char *what)
 		return dda_error_code(-EPERM, "not-root", NULL,
 				      "'ddactl %s' changes the host and must run as root (try: sudo ddactl %s ...)",
 				      cmd, cmd);
-	r = dda_lock_take(&ses->lock, what);
+	r = dda_lock_take(ctx, &ses->lock, what);
 	if (r < 0)
 		return r;
-	r = dda_state_open(&ses->state, 0);
+	r = dda_state_open(ctx, &ses->state, 0);
 	if (r < 0)
 		return r;
 	/* A repair that cannot finish (a driver that is gone) is told and
@@ -57,12 +57,12 @@ void cli_session_close(struct cli_session *ses)
 	memset(ses, 0, sizeof(*ses));
 }
 
-void cli_recover_if_needed(const char *cmd)
+void cli_recover_if_needed(struct dda_ctx *ctx, const char *cmd)
 {
 	_cleanup_(dda_state_closep) struct dda_state *ro = NULL;
 	struct cli_session ses;
 
-	if (dda_state_open(&ro, DDA_STATE_READONLY) < 0 || !dda_pool_needs_recovery(ro))
+	if (dda_state_open(ctx, &ro, DDA_STATE_READONLY) < 0 || !dda_pool_needs_recovery(ro))
 		return;
 	if (geteuid() != 0) {
 		fprintf(stderr,
@@ -70,7 +70,7 @@ void cli_recover_if_needed(const char *cmd)
 		return;
 	}
 	dda_state_close(TAKE_PTR(ro));
-	if (cli_session_open(&ses, cmd, "ddactl repair") < 0)
+	if (cli_session_open(ctx, &ses, cmd, "ddactl repair") < 0)
 		fprintf(stderr, "ddactl: could not repair an interrupted move: %s\n", dda_last_error()->message);
 	cli_session_close(&ses);
 }

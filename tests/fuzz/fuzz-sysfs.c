@@ -30,11 +30,14 @@
 
 static const char *const text_attrs[] = { "resource", "reset_method", "sriov_totalvfs", "sriov_numvfs", "boot_vga" };
 static char root[64], dir[128];
+/* The fuzzer's one context, on its tree, for the whole run. */
+static struct dda_ctx *ctx;
 
 static void cleanup(void)
 {
 	char p[256];
 
+	dda_ctx_free(ctx);
 	for (size_t i = 0; i < sizeof(text_attrs) / sizeof(*text_attrs); i++) {
 		snprintf(p, sizeof(p), "%s/%s", dir, text_attrs[i]);
 		unlink(p);
@@ -64,9 +67,9 @@ static void setup(void)
 	snprintf(root, sizeof(root), "%s/fuzz-sysfs-XXXXXX", tmp);
 	if (!mkdtemp(root))
 		abort();
-	CHECK(dda_root_set(root) == 0);
+	CHECK(dda_ctx_new(&ctx, &(struct dda_ctx_options){ .root = root }) == 0);
 	snprintf(p, sizeof(p), "%s/sys/" SYSPATH, root);
-	fd = dda_open_private_dir(p, 0755, true);
+	fd = dda_open_private_dir(ctx, p, 0755, true);
 	CHECK(fd >= 0);
 	close(fd);
 	test_pathf(dir, sizeof(dir), "%s", p);
@@ -145,7 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(d.name, sizeof(d.name), FN);
 	d.syspath = strdup(SYSPATH);
 	CHECK(d.syspath);
-	r = dda_device_read(&d);
+	r = dda_device_read(ctx, &d);
 	CHECK(r <= 0);
 	CHECK(d.nbars <= 7);
 	for (unsigned i = 0; i < d.nbars; i++) {

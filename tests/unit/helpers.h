@@ -22,7 +22,9 @@
 #include <unistd.h>
 
 #include "checks.h"
+#include "ctx.h"
 #include "device.h"
+#include "error.h"
 #include "fakehost.h"
 #include "hostpath.h"
 #include "state.h"
@@ -41,8 +43,30 @@
 
 struct fx {
 	struct fh_host *fh;
+	struct dda_ctx *ctx; /* on the tree, its state in /state */
 	struct dda_host *h;
 };
+
+/* A context on the fixture's tree, with what the environment says for the
+ * rest (DDACTL_FAULT, DDACTL_RUN_DIR...); the state directory under it. */
+static inline int fx_ctx_new(struct fx *f, struct dda_ctx **ret)
+{
+	/* under the root, as every state directory is */
+	return dda_ctx_new_from_env(ret,
+				    &(const struct dda_ctx_options){ .root = fh_root(f->fh), .state_dir = "/state" });
+}
+
+/* Makes f->ctx again, for a test that changed the environment it reads
+ * (a fault point, a run directory).  Nothing may hold the old one. */
+static inline void fx_ctx_renew(struct fx *f)
+{
+	dda_host_free(f->h);
+	f->h = NULL;
+	dda_ctx_free(f->ctx);
+	f->ctx = NULL;
+	if (fx_ctx_new(f, &f->ctx) < 0)
+		fail_msg("dda_ctx_new_from_env: %s", dda_last_error()->message);
+}
 
 static inline int fx_setup(void **state)
 {
@@ -55,6 +79,11 @@ static inline int fx_setup(void **state)
 		free(f);
 		return -1;
 	}
+	if (fx_ctx_new(f, &f->ctx) < 0) {
+		fh_destroy(f->fh);
+		free(f);
+		return -1;
+	}
 	*state = f;
 	return 0;
 }
@@ -64,6 +93,7 @@ static inline int fx_teardown(void **state)
 	struct fx *f = *state;
 
 	dda_host_free(f->h);
+	dda_ctx_free(f->ctx);
 	fh_destroy(f->fh);
 	free(f);
 	return 0;
@@ -207,17 +237,14 @@ static inline void patch32(struct fx *f, const char *addr, unsigned off, uint32_
 	patch_config(f, addr, off, b, 4);
 }
 
-/* A fresh state database under the tree (state/), the library pointed at
- * the tree and at it. */
+/* A fresh state database under the tree (state/), through the fixture's
+ * context. */
 static inline struct dda_state *fx_state(struct fx *f)
 {
 	struct dda_state *s = NULL;
 	int r;
 
-	assert_int_equal(dda_root_set(fh_root(f->fh)), 0);
-	/* under the root, as every state directory is */
-	dda_state_set_dir("/state");
-	r = dda_state_open(&s, 0);
+	r = dda_state_open(f->ctx, &s, 0);
 	if (r < 0)
 		fail_msg("dda_state_open: %s", strerror(-r));
 	return s;
@@ -228,8 +255,7 @@ static inline void scan_only(struct fx *f)
 {
 	int r;
 
-	assert_int_equal(dda_root_set(fh_root(f->fh)), 0);
-	r = dda_host_scan(&f->h, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE);
+	r = dda_host_scan(f->ctx, &f->h, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE);
 	if (r < 0)
 		fail_msg("dda_host_scan: %s", strerror(-r));
 }

@@ -1318,6 +1318,7 @@ static void test_bar_not_page_aligned_start(void **state)
 	fh_destroy(f->fh);
 	f->fh = fh_new(NULL);
 	assert_non_null(f->fh);
+	fx_ctx_renew(f);
 	base(f);
 	e.bars[0] = (struct fh_bar){ 8192, 0, 0xd0000800 };
 	add_dev(f, &e);
@@ -2261,8 +2262,7 @@ static void scan_flags(struct fx *f, unsigned flags)
 {
 	int r;
 
-	assert_int_equal(dda_root_set(fh_root(f->fh)), 0);
-	r = dda_host_scan(&f->h, flags);
+	r = dda_host_scan(f->ctx, &f->h, flags);
 	if (r < 0)
 		fail_msg("dda_host_scan: %s", strerror(-r));
 	assert_int_equal(dda_checks_run(f->h), 0);

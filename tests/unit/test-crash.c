@@ -35,8 +35,9 @@
  * status, and being killed is success. */
 enum { CHILD_NOT_KILLED = 1, CHILD_STATE, CHILD_SCAN, CHILD_FIND, CHILD_PLAN };
 
-static _Noreturn void child_move(const char *point, bool mount_it)
+static _Noreturn void child_move(struct fx *f, const char *point, bool mount_it)
 {
+	struct dda_ctx *ctx = NULL;
 	struct dda_state *s = NULL;
 	struct dda_host *h = NULL;
 	struct dda_device *d;
@@ -45,9 +46,9 @@ static _Noreturn void child_move(const char *point, bool mount_it)
 	int r;
 
 	setenv("DDACTL_FAULT", point, 1);
-	if (dda_state_open(&s, 0) < 0)
+	if (fx_ctx_new(f, &ctx) < 0 || dda_state_open(ctx, &s, 0) < 0)
 		_exit(CHILD_STATE);
-	if (dda_host_scan(&h, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE) < 0 || dda_checks_run(h) < 0)
+	if (dda_host_scan(ctx, &h, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE) < 0 || dda_checks_run(h) < 0)
 		_exit(CHILD_SCAN);
 	if (dda_pciaddr_parse(MF0, &a) < 0 || !(d = dda_host_find(h, &a)))
 		_exit(CHILD_FIND);
@@ -98,7 +99,7 @@ static void crash_at(struct fx *f, const struct point *pt)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0)
-		child_move(pt->name, pt->mount);
+		child_move(f, pt->name, pt->mount);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
 		fail_msg("%s: the child was not killed there (exit status %d)", pt->name,
@@ -149,12 +150,13 @@ POINT(test_mount_bound, 7)
 
 /* ------------------------------------------------------------ vf set */
 
-static _Noreturn void child_vf_set(const char *point)
+static _Noreturn void child_vf_set(struct fx *f, const char *point)
 {
+	struct dda_ctx *ctx = NULL;
 	struct dda_state *s = NULL;
 
 	setenv("DDACTL_FAULT", point, 1);
-	if (dda_state_open(&s, 0) < 0)
+	if (fx_ctx_new(f, &ctx) < 0 || dda_state_open(ctx, &s, 0) < 0)
 		_exit(CHILD_STATE);
 	(void)!dda_sriov_set(s, EP, 2, DDA_SRIOV_POOL, NULL);
 	_exit(CHILD_NOT_KILLED);
@@ -242,7 +244,7 @@ static void vf_crash_at(struct fx *f, const char *point, const char *numvfs, con
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0)
-		child_vf_set(point);
+		child_vf_set(f, point);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
 		fail_msg("%s: the child was not killed there (exit status %d)", point,

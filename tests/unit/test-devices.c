@@ -34,11 +34,9 @@ static struct dda_state *open_state(struct fx *f)
 {
 	struct dda_state *s = NULL;
 
-	assert_int_equal(dda_root_set(fh_root(f->fh)), 0);
 	/* loaded, as a dismount would have it */
 	MUST(fh_driver(f->fh, "vfio-pci"));
-	dda_state_set_dir("/state");
-	assert_int_equal(dda_state_open(&s, 0), 0);
+	assert_int_equal(dda_state_open(f->ctx, &s, 0), 0);
 	return s;
 }
 
@@ -191,7 +189,7 @@ static void test_vf_as_hardware_shows_it(void **state)
 	assert_int_equal(d->nbars, 1);
 	assert_int_equal(d->bars[0].size, 64 << 10);
 	expect_no_reason(d, "intx-only");
-	assert_int_equal(dda_driver_check_alive(vf, "now"), 0);
+	assert_int_equal(dda_driver_check_alive(f->ctx, vf, "now"), 0);
 }
 
 static void test_vf_dismount_mount(void **state)
@@ -237,14 +235,13 @@ static void test_liveness_dwords(void **state)
 
 	base(f);
 	add_dev(f, &e);
-	assert_int_equal(dda_root_set(fh_root(f->fh)), 0);
 	patch32(f, EP, 0x00, 0xffffffff);
-	assert_int_equal(dda_driver_check_alive(EP, "now"), 0);
+	assert_int_equal(dda_driver_check_alive(f->ctx, EP, "now"), 0);
 	patch32(f, EP, 0x00, 0x15728086);
 	patch32(f, EP, 0x08, 0xffffffff);
-	assert_int_equal(dda_driver_check_alive(EP, "now"), 0);
+	assert_int_equal(dda_driver_check_alive(f->ctx, EP, "now"), 0);
 	patch32(f, EP, 0x00, 0xffffffff);
-	assert_int_equal(dda_driver_check_alive(EP, "now"), -ENXIO);
+	assert_int_equal(dda_driver_check_alive(f->ctx, EP, "now"), -ENXIO);
 	expect_error("no-answer", EP);
 }
 
@@ -375,9 +372,15 @@ static void test_repair_keeps_a_dead_device(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct dda_plan plan = { 0 };
-		struct dda_device *d = dev(f, EP);
+		struct dda_device *d;
 
+		/* the fault point is read with the context, as a new process
+		 * makes it: one of its own, on the state and host again */
 		setenv("DDACTL_FAULT", "dismount:bound", 1);
+		fx_ctx_renew(f);
+		s = open_state(f);
+		rescan(f, s);
+		d = dev(f, EP);
 		if (dda_pool_plan_dismount(f->h, s, &d, 1, 0, &plan) == 0)
 			(void)!dda_pool_dismount(s, &plan);
 		_exit(3);
@@ -432,7 +435,7 @@ static void test_unrecorded_marks(void **state)
 
 	/* recorded (adopted by a dismount): no longer unrecorded */
 	s = open_state(f);
-	assert_true(dda_pool_unrecorded(s, dev(f, EP)));
+	assert_true(dda_pool_unrecorded(f->ctx, s, dev(f, EP)));
 	assert_int_equal(dda_pool_record(s, dev(f, EP), ""), 0);
 	rescan(f, s);
 	assert_int_equal(dev(f, EP)->pool_mark, DDA_POOL_RECORDED);
@@ -530,7 +533,7 @@ static void test_dismount_names_unrecorded(void **state)
 	/* adopted: recorded now, with no original driver to claim */
 	assert_int_equal(dda_pool_get(s, EP, &e), 0);
 	assert_string_equal(e.original_driver, "");
-	assert_false(dda_pool_unrecorded(s, dev(f, EP)));
+	assert_false(dda_pool_unrecorded(f->ctx, s, dev(f, EP)));
 }
 
 /* An unrecorded companion is named as such when its group moves. */

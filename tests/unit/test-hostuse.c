@@ -936,9 +936,8 @@ static void test_no_host_use_flag(void **state)
 
 	add_nvme(f);
 	MUST(fh_mount(f->fh, "259:1", "/", "ext4", "/dev/nvme0n1p1"));
-	assert_int_equal(dda_root_set(fh_root(f->fh)), 0);
 	/* without DDA_SCAN_HOST_USE nothing is looked at */
-	assert_int_equal(dda_host_scan(&f->h, 0), 0);
+	assert_int_equal(dda_host_scan(f->ctx, &f->h, 0), 0);
 	expect_unused(dev(f, EP));
 	assert_null(dev(f, EP)->name_str);
 }

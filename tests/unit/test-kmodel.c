@@ -268,7 +268,6 @@ static void test_short_write(void **state)
 	int r;
 
 	base(f);
-	assert_int_equal(dda_root_set(fh_root(f->fh)), 0);
 	snprintf(path, sizeof(path), "%s/short", fh_root(f->fh));
 	fp = fopen(path, "w");
 	assert_non_null(fp);
@@ -277,11 +276,11 @@ static void test_short_write(void **state)
 	lim.rlim_max = old.rlim_max;
 	signal(SIGXFSZ, SIG_IGN);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-	r = dda_write("abcdef", "short");
+	r = dda_write(f->ctx, "abcdef", "short");
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
 	signal(SIGXFSZ, SIG_DFL);
 	assert_int_equal(r, -EIO);
-	assert_int_equal(dda_write("ab", "short"), 0);
+	assert_int_equal(dda_write(f->ctx, "ab", "short"), 0);
 }
 
 int main(void)

@@ -70,6 +70,7 @@ static const struct {
 };
 
 static char root[PATH_MAX - 16], dir[PATH_MAX], db[PATH_MAX + 16];
+static struct dda_ctx *ctx; /* on root, its state in dir */
 
 static void must_exec(sqlite3 *h, const char *sql)
 {
@@ -147,13 +148,12 @@ static int setup(void **state)
 	(void)state;
 	/* the state directory is always under the root */
 	snprintf(root, sizeof(root), "/tmp/ddactl-test-state-XXXXXX");
-	if (!mkdtemp(root) || dda_root_set(root) < 0)
+	if (!mkdtemp(root) || dda_ctx_new(&ctx, &(struct dda_ctx_options){ .root = root, .state_dir = "/state" }) < 0)
 		return -1;
 	snprintf(dir, sizeof(dir), "%s/state", root);
 	if (mkdir(dir, 0700) < 0)
 		return -1;
 	snprintf(db, sizeof(db), "%s/ddactl.db", dir);
-	dda_state_set_dir("/state");
 	return 0;
 }
 
@@ -163,6 +163,8 @@ static int teardown(void **state)
 	char p[sizeof(db) + 16];
 
 	(void)state;
+	dda_ctx_free(ctx);
+	ctx = NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(suffix); i++) {
 		snprintf(p, sizeof(p), "%s%s", db, suffix[i]);
 		unlink(p);
@@ -276,7 +278,7 @@ static void test_migrate_every_version(void **state)
 		_cleanup_(dda_state_closep) struct dda_state *s = NULL;
 
 		unlink(db);
-		assert_int_equal(dda_state_open(&s, 0), 0);
+		assert_int_equal(dda_state_open(ctx, &s, 0), 0);
 		assert_int_equal(user_version(dda_state_db(s)), (int)current);
 		fresh = schema(dda_state_db(s));
 	}
@@ -287,7 +289,7 @@ static void test_migrate_every_version(void **state)
 		int r;
 
 		make_db(v, true);
-		r = dda_state_open(&s, 0);
+		r = dda_state_open(ctx, &s, 0);
 		if (r < 0)
 			fail_msg("opening a schema %u database: %s", v, dda_last_error()->message);
 		assert_int_equal(user_version(dda_state_db(s)), (int)current);
@@ -307,7 +309,7 @@ static void test_migrate_every_version(void **state)
 		 * keep the first connection from closing) */
 		sqlite3_finalize(TAKE_PTR(st));
 		dda_state_close(TAKE_PTR(s));
-		assert_int_equal(dda_state_open(&s, 0), 0);
+		assert_int_equal(dda_state_open(ctx, &s, 0), 0);
 		check_rows(s, v);
 	}
 }
@@ -329,7 +331,7 @@ static void test_newer_refused(void **state)
 	must_exec(h, pragma);
 	sqlite3_close(h);
 
-	assert_int_equal(dda_state_open(&s, 0), -EPROTO);
+	assert_int_equal(dda_state_open(ctx, &s, 0), -EPROTO);
 	assert_null(s);
 	assert_string_equal(dda_last_error()->code, "state-too-new");
 	snprintf(want, sizeof(want), "has schema version %u, newer than this ddactl knows (%u)", current + 1, current);
@@ -354,7 +356,7 @@ static void test_failed_migration_rolls_back(void **state)
 	must_exec(h, "CREATE TABLE named_pool (x TEXT)");
 	sqlite3_close(h);
 
-	assert_int_equal(dda_state_open(&s, 0), -EIO);
+	assert_int_equal(dda_state_open(ctx, &s, 0), -EIO);
 	assert_null(s);
 	expect_contains(dda_last_error()->message, "named_pool already exists");
 	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
@@ -363,7 +365,7 @@ static void test_failed_migration_rolls_back(void **state)
 	must_exec(h, "DROP TABLE named_pool");
 	sqlite3_close(h);
 
-	assert_int_equal(dda_state_open(&s, 0), 0);
+	assert_int_equal(dda_state_open(ctx, &s, 0), 0);
 	check_rows(s, 1);
 	dda_state_close(s);
 }

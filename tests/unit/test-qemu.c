@@ -56,17 +56,21 @@
 /* What a test built, freed in teardown even when the test fails. */
 static char **argv_built;
 static char tmp_root[64];
+/* The real root: a command line reads no file, it only names some. */
+static struct dda_ctx *ctx;
 
 static int setup(void **state)
 {
 	(void)state;
 	dda_error_clear();
-	return 0;
+	return dda_ctx_new(&ctx, NULL);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
+	dda_ctx_free(ctx);
+	ctx = NULL;
 	dda_strv_free(argv_built);
 	argv_built = NULL;
 	if (tmp_root[0]) {
@@ -568,7 +572,7 @@ static const char *device_arg(char **v, const char *id)
 static char **build(const struct dda_vm *vm, const struct dda_qemu_sizing *s, const struct dda_qemu_dev *devs, size_t n)
 {
 	dda_strv_free(argv_built);
-	argv_built = dda_qemu_argv(QEMU, vm, s, devs, n, RUNDIR);
+	argv_built = dda_qemu_argv(ctx, QEMU, vm, s, devs, n, RUNDIR);
 	assert_non_null(argv_built);
 	return argv_built;
 }
@@ -798,7 +802,8 @@ static void test_argv_uefi(void **state)
 		tmp_root[0] = '\0';
 		fail_msg("mkdtemp: %s", strerror(errno));
 	}
-	assert_int_equal(dda_root_set(tmp_root), 0);
+	dda_ctx_free(ctx);
+	assert_int_equal(dda_ctx_new(&ctx, &(struct dda_ctx_options){ .root = tmp_root }), 0);
 	s = size_ok(&vm, NULL, 0, 0, 0, 46, true);
 	v = build(&vm, &s, NULL, 0);
 	expect_no_flag(v, "-drive");

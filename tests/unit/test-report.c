@@ -349,7 +349,9 @@ static void expect_scoped_equal(struct fx *f)
 		_cleanup_json_ struct json_object *one = NULL, *host = NULL;
 		struct dda_device *d;
 
-		assert_int_equal(dda_host_scan_for(&hs, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE, &f->h->devs[i].addr, 1), 0);
+		assert_int_equal(dda_host_scan_for(f->ctx, &hs, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE, &f->h->devs[i].addr,
+						   1),
+				 0);
 		assert_int_equal(dda_checks_run(hs), 0);
 		assert_true(hs->ndevs <= f->h->ndevs);
 		d = dda_host_find(hs, &f->h->devs[i].addr);
@@ -384,9 +386,8 @@ static void test_scoped_absent(void **state)
 	struct dda_pciaddr a;
 
 	nic_host(f);
-	assert_int_equal(dda_root_set(fh_root(f->fh)), 0);
 	assert_int_equal(dda_pciaddr_parse("0000:7f:1f.7", &a), 0);
-	assert_int_equal(dda_host_scan_for(&hs, 0, &a, 1), 0);
+	assert_int_equal(dda_host_scan_for(f->ctx, &hs, 0, &a, 1), 0);
 	assert_null(dda_host_find(hs, &a));
 	assert_true(hs->nfunctions > 0);
 }

@@ -43,6 +43,7 @@
 struct t {
 	char dir[PATH_MAX];   /* the root */
 	char state[PATH_MAX]; /* <root>/var/lib/ddactl */
+	struct dda_ctx *ctx;  /* on it, with the default directories */
 };
 
 static int setup(void **state)
@@ -57,8 +58,7 @@ static int setup(void **state)
 	test_pathf(t->state, sizeof(t->state), "%s/var/lib/ddactl", t->dir);
 	unsetenv("DDACTL_STATE_DIR");
 	unsetenv("DDACTL_RUN_DIR");
-	dda_state_set_dir(NULL);
-	if (dda_root_set(t->dir) < 0)
+	if (dda_ctx_new(&t->ctx, &(struct dda_ctx_options){ .root = t->dir }) < 0)
 		return -1;
 	dda_error_clear();
 	*state = t;
@@ -71,6 +71,7 @@ static int teardown(void **state)
 	char cmd[PATH_MAX + 16];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
+	dda_ctx_free(t->ctx);
 	if (system(cmd) != 0)
 		return -1;
 	free(t);
@@ -114,12 +115,12 @@ static void sh(const char *fmt, ...)
 }
 
 /* A writer that makes one change (a named pool) and closes, publishing. */
-static void write_pool(const char *name)
+static void write_pool(const struct t *t, const char *name)
 {
 	struct dda_state *s = NULL;
 	char sql[128];
 
-	assert_int_equal(dda_state_open(&s, 0), 0);
+	assert_int_equal(dda_state_open(t->ctx, &s, 0), 0);
 	snprintf(sql, sizeof(sql), "INSERT INTO named_pool VALUES ('%s', 'now')", name);
 	assert_int_equal(sqlite3_exec(dda_state_db(s), sql, NULL, NULL, NULL), SQLITE_OK);
 	dda_state_close(s);
@@ -138,38 +139,56 @@ static void expect_refused(int r, const char *code, const char *needle)
 static void test_state_dir_under_root(void **state)
 {
 	struct t *t = *state;
+	_cleanup_(dda_ctx_freep) struct dda_ctx *c = NULL, *e = NULL;
 	char want[PATH_MAX];
 
-	assert_string_equal(dda_state_dir(), t->state);
-	dda_state_set_dir("/srv/dda");
+	assert_string_equal(dda_ctx_state_dir(t->ctx), t->state);
+	assert_int_equal(dda_ctx_new(&c, &(struct dda_ctx_options){ .root = t->dir, .state_dir = "/srv/dda" }), 0);
 	test_pathf(want, sizeof(want), "%s/srv/dda", t->dir);
-	assert_string_equal(dda_state_dir(), want);
+	assert_string_equal(dda_ctx_state_dir(c), want);
 	setenv("DDACTL_RUN_DIR", "/x/run", 1);
-	test_pathf(want, sizeof(want), "%s/x/run", t->dir);
-	assert_string_equal(dda_run_dir(), want);
+	assert_int_equal(dda_ctx_new_from_env(&e, &(struct dda_ctx_options){ .root = t->dir }), 0);
 	unsetenv("DDACTL_RUN_DIR");
-	dda_state_set_dir(NULL);
+	test_pathf(want, sizeof(want), "%s/x/run", t->dir);
+	assert_string_equal(dda_ctx_run_dir(e), want);
+	/* each context its own: the first keeps the default */
+	test_pathf(want, sizeof(want), "%s/run/ddactl", t->dir);
+	assert_string_equal(dda_ctx_run_dir(c), want);
+}
+
+/* What main() checks before a command runs: a context from the
+ * environment, with overrides as --state-dir gives them. */
+static int ctx_check(const struct dda_ctx_options *overrides)
+{
+	struct dda_ctx *c = NULL;
+	int r = dda_ctx_new_from_env(&c, overrides);
+
+	/* the real host's state is never the fallback */
+	if (r < 0)
+		assert_null(c);
+	dda_ctx_free(c);
+	return r;
 }
 
 static void test_paths_check(void **state)
 {
 	(void)state;
 	setenv("DDACTL_ROOT", "", 1);
-	expect_refused(dda_state_paths_check(), "invalid", "DDACTL_ROOT is set but empty");
+	expect_refused(ctx_check(NULL), "invalid", "DDACTL_ROOT is set but empty");
 	setenv("DDACTL_ROOT", "/nonexistent-ddactl-root", 1);
-	expect_refused(dda_state_paths_check(), "not-found", "/nonexistent-ddactl-root");
-	/* the real host's state is never the fallback */
-	assert_string_equal(dda_state_dir(), "");
+	expect_refused(ctx_check(NULL), "not-found", "/nonexistent-ddactl-root");
 	setenv("DDACTL_ROOT", "/", 1);
 	setenv("DDACTL_STATE_DIR", "relative/dir", 1);
-	expect_refused(dda_state_paths_check(), "invalid", "not an absolute path");
+	expect_refused(ctx_check(NULL), "invalid", "not an absolute path");
+	expect_refused(ctx_check(&(struct dda_ctx_options){ .state_dir = "other" }), "invalid",
+		       "the state directory 'other' is not an absolute path");
 	setenv("DDACTL_STATE_DIR", "", 1);
-	expect_refused(dda_state_paths_check(), "invalid", "DDACTL_STATE_DIR is empty");
+	expect_refused(ctx_check(NULL), "invalid", "DDACTL_STATE_DIR is empty");
 	unsetenv("DDACTL_STATE_DIR");
 	setenv("DDACTL_RUN_DIR", "run", 1);
-	expect_refused(dda_state_paths_check(), "invalid", "DDACTL_RUN_DIR 'run'");
+	expect_refused(ctx_check(NULL), "invalid", "DDACTL_RUN_DIR 'run'");
 	unsetenv("DDACTL_RUN_DIR");
-	assert_int_equal(dda_state_paths_check(), 0);
+	assert_int_equal(ctx_check(NULL), 0);
 	unsetenv("DDACTL_ROOT");
 }
 
@@ -180,13 +199,13 @@ static void test_modes(void **state)
 	struct t *t = *state;
 	struct dda_lock *l = NULL;
 
-	write_pool("a");
+	write_pool(t, "a");
 	assert_int_equal(mode_of("%s", t->state), 0755);
 	assert_int_equal(mode_of("%s/ddactl.db", t->state), 0600);
 	assert_int_equal(mode_of("%s/ddactl.db-wal", t->state), 0600);
 	assert_int_equal(mode_of("%s/ddactl.db-shm", t->state), 0600);
 	assert_int_equal(mode_of("%s/snapshot.db", t->state), 0644);
-	assert_int_equal(dda_lock_take(&l, "test"), 0);
+	assert_int_equal(dda_lock_take(t->ctx, &l, "test"), 0);
 	assert_int_equal(mode_of("%s/run/ddactl", t->dir), 0755);
 	assert_int_equal(mode_of("%s/run/ddactl/lock", t->dir), 0600);
 	dda_lock_release(l);
@@ -198,17 +217,17 @@ static void test_old_modes_fixed(void **state)
 	struct t *t = *state;
 	struct dda_lock *l = NULL;
 
-	write_pool("a");
+	write_pool(t, "a");
 	sh("chmod 0644 '%s'/ddactl.db '%s'/ddactl.db-wal '%s'/ddactl.db-shm", t->state, t->state, t->state);
 	sh("chmod 0750 '%s' && mkdir -p '%s/run/ddactl' && install -m 0644 /dev/null '%s/run/ddactl/lock'", t->state,
 	   t->dir, t->dir);
-	write_pool("b");
+	write_pool(t, "b");
 	assert_int_equal(mode_of("%s/ddactl.db", t->state), 0600);
 	assert_int_equal(mode_of("%s/ddactl.db-wal", t->state), 0600);
 	assert_int_equal(mode_of("%s/ddactl.db-shm", t->state), 0600);
 	/* narrowed only: 0750 stays 0750 (nobody then needs root) */
 	assert_int_equal(mode_of("%s", t->state), 0750);
-	assert_int_equal(dda_lock_take(&l, "test"), 0);
+	assert_int_equal(dda_lock_take(t->ctx, &l, "test"), 0);
 	assert_int_equal(mode_of("%s/run/ddactl/lock", t->dir), 0600);
 	dda_lock_release(l);
 }
@@ -221,9 +240,9 @@ static void test_symlinked_db_refused(void **state)
 	struct dda_state *s = NULL;
 
 	sh("mkdir -p '%s' && touch '%s/victim' && ln -s '%s/victim' '%s/ddactl.db'", t->state, t->dir, t->dir, t->state);
-	expect_refused(dda_state_open(&s, 0), "unsafe-path", "symbolic link");
+	expect_refused(dda_state_open(t->ctx, &s, 0), "unsafe-path", "symbolic link");
 	assert_non_null(strstr(dda_last_error()->message, t->state));
-	expect_refused(dda_state_open(&s, DDA_STATE_READONLY), "unsafe-path", "symbolic link");
+	expect_refused(dda_state_open(t->ctx, &s, DDA_STATE_READONLY), "unsafe-path", "symbolic link");
 	/* the target was never written as a database */
 	sh("test ! -s '%s/victim'", t->dir);
 }
@@ -233,9 +252,9 @@ static void test_symlinked_wal_refused(void **state)
 	struct t *t = *state;
 	struct dda_state *s = NULL;
 
-	write_pool("a");
+	write_pool(t, "a");
 	sh("rm '%s/ddactl.db-wal' && ln -s /dev/null '%s/ddactl.db-wal'", t->state, t->state);
-	expect_refused(dda_state_open(&s, 0), "unsafe-path", "ddactl.db-wal");
+	expect_refused(dda_state_open(t->ctx, &s, 0), "unsafe-path", "ddactl.db-wal");
 }
 
 static void test_symlinked_dir_refused(void **state)
@@ -246,8 +265,8 @@ static void test_symlinked_dir_refused(void **state)
 
 	sh("mkdir -p '%s/elsewhere' '%s/var/lib' '%s/run' && ln -s '%s/elsewhere' '%s' && ln -s '%s/elsewhere' '%s/run/ddactl'",
 	   t->dir, t->dir, t->dir, t->dir, t->state, t->dir, t->dir);
-	expect_refused(dda_state_open(&s, 0), "unsafe-path", "symbolic link");
-	expect_refused(dda_lock_take(&l, "test"), "unsafe-path", "run/ddactl");
+	expect_refused(dda_state_open(t->ctx, &s, 0), "unsafe-path", "symbolic link");
+	expect_refused(dda_lock_take(t->ctx, &l, "test"), "unsafe-path", "run/ddactl");
 	sh("test ! -e '%s/elsewhere/ddactl.db' && test ! -e '%s/elsewhere/lock'", t->dir, t->dir);
 }
 
@@ -256,16 +275,16 @@ static void test_world_writable_refused(void **state)
 	struct t *t = *state;
 	struct dda_state *s = NULL;
 
-	write_pool("a");
+	write_pool(t, "a");
 	/* a parent, as StrictModes checks every one up to the root */
 	sh("chmod 0777 '%s/var/lib'", t->dir);
-	expect_refused(dda_state_open(&s, 0), "unsafe-path", "writable by group or others");
+	expect_refused(dda_state_open(t->ctx, &s, 0), "unsafe-path", "writable by group or others");
 	assert_non_null(strstr(dda_last_error()->message, "chmod go-w"));
-	expect_refused(dda_state_open(&s, DDA_STATE_READONLY), "unsafe-path", "var/lib");
+	expect_refused(dda_state_open(t->ctx, &s, DDA_STATE_READONLY), "unsafe-path", "var/lib");
 	sh("chmod 0755 '%s/var/lib' && chmod 0775 '%s'", t->dir, t->state);
-	expect_refused(dda_state_open(&s, 0), "unsafe-path", t->state);
+	expect_refused(dda_state_open(t->ctx, &s, 0), "unsafe-path", t->state);
 	sh("chmod 0755 '%s'", t->state);
-	assert_int_equal(dda_state_open(&s, 0), 0);
+	assert_int_equal(dda_state_open(t->ctx, &s, 0), 0);
 	dda_state_close(s);
 }
 
@@ -276,36 +295,36 @@ static void test_foreign_owner_refused(void **state)
 	struct dda_lock *l = NULL;
 
 	need_root();
-	write_pool("a");
+	write_pool(t, "a");
 	assert_int_equal(chown(t->state, NOBODY, NOBODY), 0);
-	expect_refused(dda_state_open(&s, 0), "unsafe-path", "owned by uid 65534");
+	expect_refused(dda_state_open(t->ctx, &s, 0), "unsafe-path", "owned by uid 65534");
 	assert_non_null(strstr(dda_last_error()->message, "chown root:root"));
 	assert_int_equal(chown(t->state, 0, 0), 0);
 	sh("chown %d '%s/ddactl.db'", NOBODY, t->state);
-	expect_refused(dda_state_open(&s, 0), "unsafe-path", "ddactl.db");
+	expect_refused(dda_state_open(t->ctx, &s, 0), "unsafe-path", "ddactl.db");
 	sh("chown 0 '%s/ddactl.db' && chown %d '%s/ddactl.db-shm'", t->state, NOBODY, t->state);
-	expect_refused(dda_state_open(&s, 0), "unsafe-path", "ddactl.db-shm");
+	expect_refused(dda_state_open(t->ctx, &s, 0), "unsafe-path", "ddactl.db-shm");
 	sh("chown 0 '%s/ddactl.db-shm'", t->state);
-	assert_int_equal(dda_lock_take(&l, "test"), 0);
+	assert_int_equal(dda_lock_take(t->ctx, &l, "test"), 0);
 	dda_lock_release(l);
 	sh("chown %d '%s/run/ddactl/lock'", NOBODY, t->dir);
-	expect_refused(dda_lock_take(&l, "test"), "unsafe-path", "run/ddactl/lock");
+	expect_refused(dda_lock_take(t->ctx, &l, "test"), "unsafe-path", "run/ddactl/lock");
 }
 
 /* ------------------------------------------------------------------ schema */
 
 static void test_newer_schema_refused_by_readers(void **state)
 {
+	struct t *t = *state;
 	struct dda_state *s = NULL;
 
-	(void)state;
-	write_pool("a");
-	assert_int_equal(dda_state_open(&s, 0), 0);
+	write_pool(t, "a");
+	assert_int_equal(dda_state_open(t->ctx, &s, 0), 0);
 	assert_int_equal(sqlite3_exec(dda_state_db(s), "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
 	dda_state_close(s);
-	expect_refused(dda_state_open(&s, DDA_STATE_READONLY), "state-too-new", "schema version 999");
+	expect_refused(dda_state_open(t->ctx, &s, DDA_STATE_READONLY), "state-too-new", "schema version 999");
 	assert_non_null(strstr(dda_last_error()->message, "newer than this ddactl knows ("));
-	expect_refused(dda_state_open(&s, 0), "state-too-new", "schema version 999");
+	expect_refused(dda_state_open(t->ctx, &s, 0), "state-too-new", "schema version 999");
 }
 
 /* A database at version 2 (before SR-IOV) is kept as it was before the
@@ -319,7 +338,7 @@ static void test_backup_before_migration(void **state)
 	sqlite3_stmt *st = NULL;
 
 	/* a real schema 2 database: its migrations, run by hand */
-	write_pool("new");
+	write_pool(t, "new");
 	sh("rm -f '%s'/ddactl.db*", t->state);
 	test_pathf(bak, sizeof(bak), "%s/ddactl.db", t->state);
 	assert_int_equal(sqlite3_open(bak, &db), SQLITE_OK);
@@ -333,7 +352,7 @@ static void test_backup_before_migration(void **state)
 	test_pathf(bak, sizeof(bak), "%s/ddactl.db.bak-v2", t->state);
 	assert_int_equal(access(bak, F_OK), -1);
 
-	assert_int_equal(dda_state_open(&s, 0), 0);
+	assert_int_equal(dda_state_open(t->ctx, &s, 0), 0);
 	dda_state_close(s);
 	assert_int_equal(mode_of("%s", bak), 0600);
 	assert_int_equal(sqlite3_open_v2(bak, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
@@ -351,7 +370,7 @@ static void test_backup_before_migration(void **state)
 	sqlite3_close(db);
 	/* a fresh database has nothing to keep */
 	sh("rm -f '%s'/ddactl.db* && rm -f '%s'", t->state, bak);
-	write_pool("new");
+	write_pool(t, "new");
 	sh("test -z \"$(ls '%s' | grep bak)\"", t->state);
 }
 
@@ -379,12 +398,12 @@ static int as_nobody(int (*fn)(void *), void *arg)
  * failed.  20: refused as "not-root".  21: no state at all. */
 static int read_pools(void *arg)
 {
+	const struct t *t = arg;
 	struct dda_state *s = NULL;
 	sqlite3_stmt *st = NULL;
 	int r, n = -1;
 
-	(void)arg;
-	r = dda_state_open(&s, DDA_STATE_READONLY);
+	r = dda_state_open(t->ctx, &s, DDA_STATE_READONLY);
 	if (r == -ENOENT)
 		return 21;
 	if (r < 0)
@@ -424,7 +443,7 @@ static void test_nonroot_no_state(void **state)
 
 	need_root();
 	sh("mkdir -p '%s'", t->state);
-	assert_int_equal(as_nobody(read_pools, NULL), 21);
+	assert_int_equal(as_nobody(read_pools, t), 21);
 }
 
 static void test_nonroot_reads_snapshot(void **state)
@@ -435,12 +454,12 @@ static void test_nonroot_reads_snapshot(void **state)
 	struct timespec later[2];
 
 	need_root();
-	write_pool("a");
-	write_pool("b");
-	assert_int_equal(dda_lock_take(&l, "test"), 0);
+	write_pool(t, "a");
+	write_pool(t, "b");
+	assert_int_equal(dda_lock_take(t->ctx, &l, "test"), 0);
 	dda_lock_release(l);
 	assert_int_equal(as_nobody(try_locks, t), 0);
-	assert_int_equal(as_nobody(read_pools, NULL), 0);
+	assert_int_equal(as_nobody(read_pools, t), 0);
 	/* a change root has not published yet is not shown as if it were
 	 * not there: the reader is told it needs root */
 	test_pathf(path, sizeof(path), "%s/ddactl.db-wal", t->state);
@@ -448,20 +467,21 @@ static void test_nonroot_reads_snapshot(void **state)
 	later[0].tv_sec += 10;
 	later[1] = later[0];
 	assert_int_equal(utimensat(AT_FDCWD, path, later, 0), 0);
-	assert_int_equal(as_nobody(read_pools, NULL), 20);
+	assert_int_equal(as_nobody(read_pools, t), 20);
 	/* any root change publishes again */
-	assert_int_equal(dda_state_publish(), 0);
+	assert_int_equal(dda_state_publish(t->ctx), 0);
 	test_pathf(path, sizeof(path), "%s/snapshot.db", t->state);
 	assert_int_equal(utimensat(AT_FDCWD, path, later, 0), 0);
-	assert_int_equal(as_nobody(read_pools, NULL), 0);
+	assert_int_equal(as_nobody(read_pools, t), 0);
 	/* no snapshot at all: needs root, never "empty" */
 	assert_int_equal(unlink(path), 0);
-	assert_int_equal(as_nobody(read_pools, NULL), 20);
+	assert_int_equal(as_nobody(read_pools, t), 20);
 }
 
 /* ------------------------------------------------------------------ VM running */
 
 struct vmq {
+	struct dda_ctx *ctx;
 	const char *name;
 	pid_t want;
 };
@@ -469,7 +489,7 @@ struct vmq {
 static int vm_pid_is(void *arg)
 {
 	const struct vmq *q = arg;
-	pid_t got = dda_vm_pid(q->name);
+	pid_t got = dda_vm_pid(q->ctx, q->name);
 
 	if (q->want < 0)
 		return got < 0 && !strcmp(dda_last_error()->code, "not-root") ? 0 : 50;
@@ -490,8 +510,7 @@ static void test_nonroot_sees_running_vm(void **state)
 	test_pathf(run, sizeof(run), "%s/run", t->dir);
 	snprintf(qemu, sizeof(qemu), "%s/qemu-system-x86_64", t->dir);
 	sh("mkdir -p '%s/vm/guest' && chmod 0711 '%s/vm/guest' && cp /bin/sleep '%s'", run, run, qemu);
-	assert_int_equal(dda_root_set("/"), 0);
-	setenv("DDACTL_RUN_DIR", run, 1);
+	assert_int_equal(dda_ctx_new(&q.ctx, &(struct dda_ctx_options){ .root = "/", .run_dir = run }), 0);
 	pid = fork();
 	if (pid == 0) {
 		execl(qemu, qemu, "60", (char *)NULL);
@@ -531,7 +550,7 @@ static void test_nonroot_sees_running_vm(void **state)
 	q.want = 0;
 	assert_int_equal(as_nobody(vm_pid_is, &q), 0);
 	assert_int_equal(vm_pid_is(&q), 0);
-	unsetenv("DDACTL_RUN_DIR");
+	dda_ctx_free(q.ctx);
 }
 
 /* ------------------------------------------------------------------ memlock */

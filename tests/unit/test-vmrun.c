@@ -75,21 +75,21 @@ static void fail_with_error(const char *what, int r)
 	} while (0)
 
 /* fake-qemu.NAME in the VM's run directory. */
-static void qemu_file(char *buf, size_t size, const char *name)
+static void qemu_file(struct fx *f, char *buf, size_t size, const char *name)
 {
-	snprintf(buf, size, "%s/fake-qemu.%s", dda_vm_rundir(VM), name);
+	snprintf(buf, size, "%s/fake-qemu.%s", dda_vm_rundir(f->ctx, VM), name);
 }
 
 /* Scripts fake-qemu (see fake-qemu.c); text NULL removes the script. */
-static void script(const char *name, const char *text)
+static void script(struct fx *f, const char *name, const char *text)
 {
 	char path[PATH_MAX];
 	FILE *fp;
-	int dfd = dda_open_private_dir(dda_vm_rundir(VM), 0750, true);
+	int dfd = dda_open_private_dir(f->ctx, dda_vm_rundir(f->ctx, VM), 0750, true);
 
 	assert_true(dfd >= 0);
 	close(dfd);
-	qemu_file(path, sizeof(path), name);
+	qemu_file(f, path, sizeof(path), name);
 	if (!text) {
 		unlink(path);
 		return;
@@ -101,13 +101,13 @@ static void script(const char *name, const char *text)
 }
 
 /* What fake-qemu wrote down; caller frees. */
-static char *qemu_said(const char *name)
+static char *qemu_said(struct fx *f, const char *name)
 {
 	char path[PATH_MAX], *buf = NULL;
 	size_t n = 0;
 	FILE *fp;
 
-	qemu_file(path, sizeof(path), name);
+	qemu_file(f, path, sizeof(path), name);
 	fp = fopen(path, "r");
 	if (!fp)
 		return strdup("");
@@ -149,8 +149,9 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 /* Kills whatever a test left running and empties the run directory. */
 static int teardown(void **state)
 {
+	struct fx *f = *state;
 	char vmdir[PATH_MAX];
-	pid_t pid = dda_vm_pid(VM);
+	pid_t pid = dda_vm_pid(f->ctx, VM);
 
 	if (pid > 0) {
 		kill(pid, SIGKILL);
@@ -176,10 +177,10 @@ static void test_start(void **state)
 	pid_t pid;
 
 	OK(dda_vmrun_start(s, f->h, VM));
-	pid = dda_vm_pid(VM);
+	pid = dda_vm_pid(f->ctx, VM);
 	assert_true(pid > 0);
 
-	argv = qemu_said("argv");
+	argv = qemu_said(f, "argv");
 	expect_contains(argv, "\n-m\n256M\n");
 	expect_contains(argv, "\n-smp\n2\n");
 	expect_contains(argv, "\n-overcommit\nmem-lock=on\n");
@@ -200,7 +201,7 @@ static void test_start(void **state)
 	assert_int_equal(count(s, "SELECT count(*) FROM audit WHERE op = 'vm start' AND device = 'lab1'"), 1);
 
 	expect_error(dda_vmrun_start(s, f->h, VM), -EALREADY, "running", "VM 'lab1' is already running");
-	assert_int_equal(dda_vm_pid(VM), pid);
+	assert_int_equal(dda_vm_pid(f->ctx, VM), pid);
 }
 
 /* Can this process raise RLIMIT_MEMLOCK to n bytes (CAP_SYS_RESOURCE, or
@@ -233,7 +234,7 @@ static void test_start_memlock(void **state)
 	}
 	s = setup_vm(f, 2);
 	OK(dda_vmrun_start(s, f->h, VM));
-	limits = qemu_said("limits");
+	limits = qemu_said(f, "limits");
 	assert_int_equal(sscanf(limits, "memlock %llu %llu", &cur, &max), 2);
 	assert_int_equal(cur, (256ULL + 1024) << 20);
 	assert_int_equal(max, cur);
@@ -250,11 +251,11 @@ static void test_start_refused(void **state)
 	OK(dda_npool_create(s, "nics"));
 	OK(dda_npool_add(s, "nics", NIC2));
 	OK(dda_vm_pool_request_add(s, VM, "nics"));
-	script("fail", "-device vfio-pci,host=0000:01:00.0: vfio 0000:01:00.0: group 2 is not viable\n");
+	script(f, "fail", "-device vfio-pci,host=0000:01:00.0: vfio 0000:01:00.0: group 2 is not viable\n");
 	expect_error(dda_vmrun_start(s, f->h, VM), -EIO, "qemu-failed",
 		     "QEMU could not start VM 'lab1': qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0: vfio "
 		     "0000:01:00.0: group 2 is not viable");
-	assert_int_equal(dda_vm_pid(VM), 0);
+	assert_int_equal(dda_vm_pid(f->ctx, VM), 0);
 	assert_string_equal(row(s, EP).qemu_id, "");
 	assert_string_equal(owner(s, NIC2), "");
 	/* QEMU ran and refused: the start is audited as failed, with its words */
@@ -264,12 +265,12 @@ static void test_start_refused(void **state)
 
 	/* it was asked with the pool's pick */
 	{
-		_cleanup_free_ char *argv = qemu_said("argv");
+		_cleanup_free_ char *argv = qemu_said(f, "argv");
 
 		expect_contains(argv, "vfio-pci,host=0000:02:00.0,id=dda-0000-02-00.0,bus=rp1");
 	}
 	/* once QEMU can, the same start works */
-	script("fail", NULL);
+	script(f, "fail", NULL);
 	OK(dda_vmrun_start(s, f->h, VM));
 	assert_string_equal(owner(s, NIC2), VM);
 	assert_string_equal(row(s, NIC2).port, "rp1");
@@ -287,8 +288,8 @@ static void test_start_preflight(void **state)
 	d.subdevice = 0x0002;
 	OK(dda_vm_device_put(s, &d));
 	expect_error(dda_vmrun_start(s, f->h, VM), -ESTALE, "hardware-changed", "'0000:01:00.0'");
-	assert_int_equal(dda_vm_pid(VM), 0);
-	argv = qemu_said("argv");
+	assert_int_equal(dda_vm_pid(f->ctx, VM), 0);
+	argv = qemu_said(f, "argv");
 	assert_string_equal(argv, "");
 }
 
@@ -304,15 +305,15 @@ static void test_stop_powerdown(void **state)
 
 	expect_error(dda_vmrun_stop(s, VM, 5, &forced), -EALREADY, "not-running", "VM 'lab1' is not running");
 	OK(dda_vmrun_start(s, f->h, VM));
-	pid = dda_vm_pid(VM);
+	pid = dda_vm_pid(f->ctx, VM);
 	/* A guest that obeys ends the wait at once; the long timeout only
 	 * keeps a loaded machine (sanitizers, parallel tests) from turning
 	 * the VM off before fake-qemu got to run. */
 	OK(dda_vmrun_stop(s, VM, 60, &forced));
 	assert_false(forced);
 	wait_gone(pid);
-	assert_int_equal(dda_vm_pid(VM), 0);
-	log = qemu_said("log");
+	assert_int_equal(dda_vm_pid(f->ctx, VM), 0);
+	log = qemu_said(f, "log");
 	assert_string_equal(log, "system_powerdown\n");
 	/* stopped: no runtime ids; the devices stay the VM's */
 	assert_string_equal(row(s, EP).qemu_id, "");
@@ -331,8 +332,8 @@ static void test_stop_lost_reply(void **state)
 	pid_t pid;
 
 	OK(dda_vmrun_start(s, f->h, VM));
-	pid = dda_vm_pid(VM);
-	script("powerdown-lost-reply", "");
+	pid = dda_vm_pid(f->ctx, VM);
+	script(f, "powerdown-lost-reply", "");
 	OK(dda_vmrun_stop(s, VM, 60, &forced));
 	assert_false(forced);
 	wait_gone(pid);
@@ -351,8 +352,8 @@ static void test_stop_timeout(void **state)
 	pid_t pid;
 
 	OK(dda_vmrun_start(s, f->h, VM));
-	pid = dda_vm_pid(VM);
-	script("ignore-powerdown", "");
+	pid = dda_vm_pid(f->ctx, VM);
+	script(f, "ignore-powerdown", "");
 	t = now_s();
 	OK(dda_vmrun_stop(s, VM, 1, &forced));
 	t = now_s() - t;
@@ -360,7 +361,7 @@ static void test_stop_timeout(void **state)
 	if (t < 1 || t > 4)
 		fail_msg("stop with a 1 s timeout took %.2f s", t);
 	wait_gone(pid);
-	log = qemu_said("log");
+	log = qemu_said(f, "log");
 	assert_string_equal(log, "system_powerdown\nquit\n");
 	assert_int_equal(count(s, "SELECT count(*) FROM audit WHERE op = 'vm stop (turned off)'"), 1);
 }
@@ -374,12 +375,12 @@ static void test_stop_kill(void **state)
 	pid_t pid;
 
 	OK(dda_vmrun_start(s, f->h, VM));
-	pid = dda_vm_pid(VM);
-	script("ignore-powerdown", "");
-	script("ignore-quit", "");
+	pid = dda_vm_pid(f->ctx, VM);
+	script(f, "ignore-powerdown", "");
+	script(f, "ignore-quit", "");
 	OK(dda_vmrun_stop(s, VM, 1, &forced));
 	assert_true(forced);
-	assert_int_equal(dda_vm_pid(VM), 0);
+	assert_int_equal(dda_vm_pid(f->ctx, VM), 0);
 	wait_gone(pid);
 	assert_string_equal(row(s, EP).qemu_id, "");
 }
@@ -398,7 +399,7 @@ static void test_hot_add(void **state)
 	OK(dda_vmrun_start(s, f->h, VM));
 	OK(dda_vmrun_assign(s, f->h, VM, dev(f, NIC2), &res));
 	assert_int_equal(res, DDA_ASSIGN_DONE);
-	log = qemu_said("log");
+	log = qemu_said(f, "log");
 	assert_string_equal(log, "device_add driver=vfio-pci host=0000:02:00.0 id=dda-0000-02-00.0 bus=hp0\n");
 	d = row(s, NIC2);
 	assert_string_equal(d.vm, VM);
@@ -414,7 +415,7 @@ static void test_hot_add(void **state)
 	assert_string_equal(owner(s, EP), "");
 	assert_string_equal(owner(s, EP_F1), "");
 	free(log);
-	log = qemu_said("log");
+	log = qemu_said(f, "log");
 	assert_string_equal(log, "device_add driver=vfio-pci host=0000:02:00.0 id=dda-0000-02-00.0 bus=hp0\n");
 }
 
@@ -434,7 +435,7 @@ static void test_hot_add_no_room(void **state)
 		     "cannot hot-add '0000:03:00.0' to VM 'lab1': it needs 512 MiB (64-bit) and 0 MiB (32-bit) of MMIO, "
 		     "but the free ports reserve 16 and 2 MiB");
 	assert_string_equal(owner(s, GPU), "");
-	log = qemu_said("log");
+	log = qemu_said(f, "log");
 	assert_string_equal(log, "");
 	/* NIC2 fits the 8 MiB windows */
 	OK(dda_vmrun_assign(s, f->h, VM, dev(f, NIC2), &res));
@@ -455,7 +456,8 @@ static void test_hot_add_refused(void **state)
 	OK(dda_vmrun_unassign(s, f->h, VM, dev(f, EP), 1000, &(bool){ false }));
 	OK(dda_vmrun_assign(s, f->h, VM, dev(f, NIC2), &res));
 	OK(dda_vmrun_start(s, f->h, VM));
-	script("device-add-error", "vfio 0000:01:00.0: failed to setup container for group 2: memory listener failed");
+	script(f, "device-add-error",
+	       "vfio 0000:01:00.0: failed to setup container for group 2: memory listener failed");
 	expect_error(dda_vmrun_assign(s, f->h, VM, dev(f, EP), &res), -EPROTO, "protocol-error",
 		     "refused 'device_add': vfio 0000:01:00.0: failed to setup container");
 	assert_string_equal(owner(s, EP), "");
@@ -474,7 +476,7 @@ static void test_hot_add_refused_companion(void **state)
 	struct dda_vm_device d;
 
 	OK(dda_vmrun_start(s, f->h, VM));
-	script("device-add-error", "vfio 0000:01:00.1: error getting device from group 2: Device or resource busy");
+	script(f, "device-add-error", "vfio 0000:01:00.1: error getting device from group 2: Device or resource busy");
 	expect_error(dda_vmrun_assign(s, f->h, VM, dev(f, EP_F1), &res), -EPROTO, "protocol-error",
 		     "error getting device from group 2");
 	d = row(s, EP_F1);
@@ -497,13 +499,13 @@ static void test_hot_remove(void **state)
 	OK(dda_vmrun_start(s, f->h, VM));
 	OK(dda_vmrun_unassign(s, f->h, VM, dev(f, EP), 5000, &pending));
 	assert_false(pending);
-	log = qemu_said("log");
+	log = qemu_said(f, "log");
 	assert_string_equal(log, "device_del id=dda-0000-01-00.0\n");
 	assert_string_equal(owner(s, EP), "");
 	assert_string_equal(owner(s, EP_F1), "");
 	assert_int_equal(count(s, "SELECT count(*) FROM audit WHERE op = 'vm remove-device'"), 1);
 	/* the VM keeps running */
-	assert_true(dda_vm_pid(VM) > 0);
+	assert_true(dda_vm_pid(f->ctx, VM) > 0);
 }
 
 /* The guest does not let go in time: the device stays the VM's, marked
@@ -518,7 +520,7 @@ static void test_hot_remove_pending(void **state)
 	double t;
 
 	OK(dda_vmrun_start(s, f->h, VM));
-	script("guest-holds", "");
+	script(f, "guest-holds", "");
 	t = now_s();
 	OK(dda_vmrun_unassign(s, f->h, VM, dev(f, EP), 300, &pending));
 	t = now_s() - t;
@@ -537,10 +539,10 @@ static void test_hot_remove_pending(void **state)
 	/* a second remove-device does not ask the guest again */
 	OK(dda_vmrun_unassign(s, f->h, VM, dev(f, EP), 100, &pending));
 	assert_true(pending);
-	log = qemu_said("log");
+	log = qemu_said(f, "log");
 	assert_string_equal(log, "device_del id=dda-0000-01-00.0\n");
 
-	script("guest-holds", NULL);
+	script(f, "guest-holds", NULL);
 	OK(dda_vmrun_reconcile(s, VM, note, sizeof(note)));
 	assert_string_equal(note, "the pending removal of '0000:01:00.0' from VM 'lab1' is complete");
 	assert_string_equal(owner(s, EP), "");
@@ -562,14 +564,14 @@ static void test_dead_qemu(void **state)
 	OK(dda_vm_pool_request_add(s, VM, "nics"));
 	OK(dda_vmrun_start(s, f->h, VM));
 	assert_string_equal(owner(s, NIC2), VM);
-	pid = dda_vm_pid(VM);
+	pid = dda_vm_pid(f->ctx, VM);
 	assert_true(pid > 0);
 	/* killed (OOM killer, a crash): its pidfile and socket stay */
 	kill(pid, SIGKILL);
-	for (int i = 0; i < 200 && dda_vm_pid(VM) > 0; i++)
+	for (int i = 0; i < 200 && dda_vm_pid(f->ctx, VM) > 0; i++)
 		usleep(10 * 1000);
 	/* even unreaped, a zombie is not a running VM */
-	assert_int_equal(dda_vm_pid(VM), 0);
+	assert_int_equal(dda_vm_pid(f->ctx, VM), 0);
 	waitpid(pid, NULL, 0);
 
 	OK(dda_vmrun_reconcile(s, VM, NULL, 0));
@@ -581,13 +583,13 @@ static void test_dead_qemu(void **state)
 	/* a stopped VM takes devices without QEMU (no MMIO window limit) */
 	vm_pool(f, s, GPU);
 	OK(dda_vmrun_assign(s, f->h, VM, dev(f, GPU), &res));
-	log = qemu_said("log");
+	log = qemu_said(f, "log");
 	expect_lacks(log, "device_add");
 	/* and starts again over the stale pidfile and socket, with the pool
 	 * pick made again */
 	OK(dda_vmrun_start(s, f->h, VM));
-	assert_true(dda_vm_pid(VM) > 0);
-	assert_true(dda_vm_pid(VM) != pid);
+	assert_true(dda_vm_pid(f->ctx, VM) > 0);
+	assert_true(dda_vm_pid(f->ctx, VM) != pid);
 	assert_string_equal(owner(s, NIC2), VM);
 	assert_string_equal(row(s, GPU).qemu_id, "dda-0000-03-00.0");
 }

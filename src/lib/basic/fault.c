@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "ctx.h"
 #include "fault.h"
 
-void dda_fault_point(const char *step)
+void dda_fault_point(struct dda_ctx *ctx, const char *step)
 {
-	const char *want = getenv("DDACTL_FAULT");
-
-	if (want && !strcmp(want, step))
+	if (ctx->fault[0] && !strcmp(ctx->fault, step))
 		kill(getpid(), SIGKILL);
 }

@@ -9,54 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ctx.h"
 #include "error.h"
 #include "hostpath.h"
-
-static char root[PATH_MAX] = "";
-static int root_fd = -1;
-
-static int root_init(void)
-{
-	const char *env;
-
-	if (root_fd >= 0)
-		return 0;
-	if (!root[0]) {
-		env = getenv("DDACTL_ROOT");
-		/* Set but empty is a mistake (a script's unset variable), not
-		 * "the real host": refusing keeps it off the real /var/lib. */
-		if (env && !*env)
-			return dda_error(-EINVAL, NULL,
-					 "DDACTL_ROOT is set but empty: unset it to use the real host, or name a directory");
-		snprintf(root, sizeof(root), "%s", env ? env : "/");
-	}
-	root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root_fd < 0)
-		return dda_error(-errno, NULL,
-				 "cannot open root directory '%s': %m (DDACTL_ROOT must name an existing directory)",
-				 root);
-	return 0;
-}
-
-const char *dda_root(void)
-{
-	(void)root_init();
-	return root;
-}
-
-int dda_root_set(const char *r)
-{
-	if (root_fd >= 0)
-		close(root_fd);
-	root_fd = -1;
-	root[0] = '\0';
-	if (r) {
-		if (!*r)
-			return dda_error(-EINVAL, NULL, "the root directory is empty: name a directory");
-		snprintf(root, sizeof(root), "%s", r);
-	}
-	return root_init();
-}
 
 /* Formats a root-relative path; a leading '/' is dropped so that
  * "sys/x" and "/sys/x" mean the same thing under any root. */
@@ -68,7 +23,7 @@ static int vrel(char *buf, size_t size, const char *fmt, va_list ap)
 		return -ENAMETOOLONG;
 	if (buf[0] == '/')
 		memmove(buf, buf + 1, (size_t)n);
-	return root_init();
+	return 0;
 }
 
 #define REL(buf, fmt)                                  \
@@ -83,7 +38,7 @@ static int vrel(char *buf, size_t size, const char *fmt, va_list ap)
 			return _r;                     \
 	} while (0)
 
-char *dda_path(const char *fmt, ...)
+char *dda_path(struct dda_ctx *ctx, const char *fmt, ...)
 {
 	char rel[PATH_MAX];
 	char *out = NULL;
@@ -95,8 +50,8 @@ char *dda_path(const char *fmt, ...)
 	va_end(ap);
 	if (r < 0)
 		return NULL;
-	/* root_init() succeeded, so root is a non-empty directory name. */
-	if (asprintf(&out, "%s%s%s", root, root[strlen(root) - 1] == '/' ? "" : "/", rel) < 0)
+	/* dda_ctx_new() opened the root, so it is a non-empty directory name. */
+	if (asprintf(&out, "%s%s%s", ctx->root, ctx->root[strlen(ctx->root) - 1] == '/' ? "" : "/", rel) < 0)
 		return NULL;
 	return out;
 }
@@ -130,16 +85,16 @@ int dda_read_at(int dirfd, const char *name, void *buf, size_t size, size_t *ret
 	return read_fd(fd, buf, size, ret_len);
 }
 
-int dda_read(void *buf, size_t size, size_t *ret_len, const char *fmt, ...)
+int dda_read(struct dda_ctx *ctx, void *buf, size_t size, size_t *ret_len, const char *fmt, ...)
 {
 	REL(rel, fmt);
-	return dda_read_at(root_fd, rel, buf, size, ret_len);
+	return dda_read_at(ctx->root_fd, rel, buf, size, ret_len);
 }
 
-int dda_read_alloc(char **ret, size_t *ret_len, const char *fmt, ...)
+int dda_read_alloc(struct dda_ctx *ctx, char **ret, size_t *ret_len, const char *fmt, ...)
 {
 	REL(rel, fmt);
-	return dda_read_alloc_at(root_fd, rel, ret, ret_len);
+	return dda_read_alloc_at(ctx->root_fd, rel, ret, ret_len);
 }
 
 int dda_read_alloc_at(int dirfd, const char *name, char **ret, size_t *ret_len)
@@ -186,10 +141,10 @@ char *dda_strip(char *s)
 	return s;
 }
 
-int dda_read_line(char *buf, size_t size, const char *fmt, ...)
+int dda_read_line(struct dda_ctx *ctx, char *buf, size_t size, const char *fmt, ...)
 {
 	REL(rel, fmt);
-	return dda_read_line_at(root_fd, rel, buf, size);
+	return dda_read_line_at(ctx->root_fd, rel, buf, size);
 }
 
 int dda_read_line_at(int dirfd, const char *name, char *buf, size_t size)
@@ -253,10 +208,10 @@ int dda_parse_u32(const char *s, int base, uint32_t *ret)
 	return 0;
 }
 
-int dda_read_u64(uint64_t *ret, const char *fmt, ...)
+int dda_read_u64(struct dda_ctx *ctx, uint64_t *ret, const char *fmt, ...)
 {
 	REL(rel, fmt);
-	return dda_read_u64_at(root_fd, rel, ret);
+	return dda_read_u64_at(ctx->root_fd, rel, ret);
 }
 
 int dda_read_u64_at(int dirfd, const char *name, uint64_t *ret)
@@ -276,12 +231,12 @@ int dda_read_u64_at(int dirfd, const char *name, uint64_t *ret)
 	return dda_parse_u64(buf, 0, ret);
 }
 
-int dda_read_link(char *buf, size_t size, const char *fmt, ...)
+int dda_read_link(struct dda_ctx *ctx, char *buf, size_t size, const char *fmt, ...)
 {
 	ssize_t n;
 
 	REL(rel, fmt);
-	n = readlinkat(root_fd, rel, buf, size);
+	n = readlinkat(ctx->root_fd, rel, buf, size);
 	if (n < 0)
 		return -errno;
 	if ((size_t)n >= size)
@@ -290,10 +245,10 @@ int dda_read_link(char *buf, size_t size, const char *fmt, ...)
 	return 0;
 }
 
-int dda_read_link_base(char *buf, size_t size, const char *fmt, ...)
+int dda_read_link_base(struct dda_ctx *ctx, char *buf, size_t size, const char *fmt, ...)
 {
 	REL(rel, fmt);
-	return dda_read_link_base_at(root_fd, rel, buf, size);
+	return dda_read_link_base_at(ctx->root_fd, rel, buf, size);
 }
 
 int dda_read_link_base_at(int dirfd, const char *name, char *buf, size_t size)
@@ -314,7 +269,7 @@ int dda_read_link_base_at(int dirfd, const char *name, char *buf, size_t size)
 	return 0;
 }
 
-int dda_write(const char *s, const char *fmt, ...)
+int dda_write(struct dda_ctx *ctx, const char *s, const char *fmt, ...)
 {
 	_cleanup_close_ int fd = -1;
 	/* An empty value goes as a newline, which sysfs attributes read as
@@ -324,7 +279,7 @@ int dda_write(const char *s, const char *fmt, ...)
 	ssize_t n;
 
 	REL(rel, fmt);
-	fd = openat(root_fd, rel, O_WRONLY | O_CLOEXEC);
+	fd = openat(ctx->root_fd, rel, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return dda_error(-errno, NULL, "cannot open '/%s' for writing: %m", rel);
 	/* sysfs takes a value in one write(); a short write is a failure. */
@@ -336,7 +291,7 @@ int dda_write(const char *s, const char *fmt, ...)
 	return 0;
 }
 
-int dda_write_replace(const char *dir, const char *name, const void *data, size_t len, mode_t mode)
+int dda_write_replace(struct dda_ctx *ctx, const char *dir, const char *name, const void *data, size_t len, mode_t mode)
 {
 	_cleanup_close_ int dfd = -1, fd = -1;
 	char rel[PATH_MAX], tmp[NAME_MAX + 1];
@@ -344,11 +299,9 @@ int dda_write_replace(const char *dir, const char *name, const void *data, size_
 	int r;
 
 	r = dda_pathf(rel, sizeof(rel), "%s", dir[0] == '/' ? dir + 1 : dir);
-	if (r == 0)
-		r = root_init();
 	if (r < 0)
 		return r;
-	dfd = openat(root_fd, rel[0] ? rel : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	dfd = openat(ctx->root_fd, rel[0] ? rel : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return dda_error(-errno, NULL, "cannot open directory '/%s': %m", rel);
 	/* O_EXCL | O_NOFOLLOW: whoever owns the directory may have put a
@@ -382,10 +335,10 @@ int dda_write_replace(const char *dir, const char *name, const void *data, size_
 	return 0;
 }
 
-int dda_exists(const char *fmt, ...)
+int dda_exists(struct dda_ctx *ctx, const char *fmt, ...)
 {
 	REL(rel, fmt);
-	return dda_exists_at(root_fd, rel);
+	return dda_exists_at(ctx->root_fd, rel);
 }
 
 int dda_exists_at(int dirfd, const char *name)
@@ -395,10 +348,10 @@ int dda_exists_at(int dirfd, const char *name)
 	return fstatat(dirfd, name, &st, 0) == 0;
 }
 
-int dda_access(int mode, const char *fmt, ...)
+int dda_access(struct dda_ctx *ctx, int mode, const char *fmt, ...)
 {
 	REL(rel, fmt);
-	return faccessat(root_fd, rel, mode, 0) < 0 ? -errno : 0;
+	return faccessat(ctx->root_fd, rel, mode, 0) < 0 ? -errno : 0;
 }
 
 int dda_pathf(char *buf, size_t size, const char *fmt, ...)
@@ -419,16 +372,16 @@ int dda_pathf(char *buf, size_t size, const char *fmt, ...)
 	return n;
 }
 
-int dda_open_dir(const char *fmt, ...)
+int dda_open_dir(struct dda_ctx *ctx, const char *fmt, ...)
 {
 	int fd;
 
 	REL(rel, fmt);
-	fd = openat(root_fd, rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(ctx->root_fd, rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
 
-DIR *dda_opendir(const char *fmt, ...)
+DIR *dda_opendir(struct dda_ctx *ctx, const char *fmt, ...)
 {
 	char rel[PATH_MAX];
 	va_list ap;
@@ -442,7 +395,7 @@ DIR *dda_opendir(const char *fmt, ...)
 		errno = -r;
 		return NULL;
 	}
-	fd = openat(root_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(ctx->root_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
 	d = fdopendir(fd);
@@ -473,17 +426,15 @@ static int refuse_link(const char *path, const char *what)
 			      what, path);
 }
 
-int dda_open_private_dir(const char *path, unsigned mode, bool create)
+int dda_open_private_dir(struct dda_ctx *ctx, const char *path, unsigned mode, bool create)
 {
 	_cleanup_close_ int fd = -1;
 	char buf[PATH_MAX], *comp, *save = NULL;
+	const char *root = ctx->root;
 	size_t rootlen;
 	struct stat st;
 	int r;
 
-	r = root_init();
-	if (r < 0)
-		return r;
 	rootlen = strlen(root);
 	while (rootlen > 1 && root[rootlen - 1] == '/')
 		rootlen--;
@@ -494,7 +445,7 @@ int dda_open_private_dir(const char *path, unsigned mode, bool create)
 		return dda_error(-EINVAL, NULL, "'%s' is not under the root directory '%s'", path, root);
 	if (snprintf(buf, sizeof(buf), "%s", path + (rootlen > 1 ? rootlen : 0)) >= (int)sizeof(buf))
 		return -ENAMETOOLONG;
-	fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
+	fd = fcntl(ctx->root_fd, F_DUPFD_CLOEXEC, 3);
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return dda_error(-errno, NULL, "cannot open root directory '%s': %m", root);
 	r = check_trusted(&st, root, "the root directory");

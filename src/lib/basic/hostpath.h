@@ -4,9 +4,10 @@
  *
  * Every path of the host (sysfs, procfs, /run, /var/lib, /lib/modules) is
  * written relative to a root, "sys/bus/pci/devices/%s/config", and opened
- * through these helpers.  The root is "/" unless DDACTL_ROOT names another
- * directory, so tests and benchmarks run the real code on fake trees.  No
- * other file spells an absolute host path.
+ * through these helpers, under the root of the context passed first
+ * (ctx.h): "/" unless DDACTL_ROOT or the caller names another directory,
+ * so tests and benchmarks run the real code on fake trees.  No other file
+ * spells an absolute host path.
  *
  * All functions take a printf-style root-relative path, return 0 or a
  * negative errno, and record an error (dda_error) naming the path only where
@@ -22,16 +23,11 @@
 #include <sys/types.h>
 
 #include "cleanup.h"
-
-/* Root directory in use ("/" by default).  Borrowed. */
-const char *dda_root(void);
-
-/* Re-reads DDACTL_ROOT, or uses root when not NULL (tests). */
-int dda_root_set(const char *root) _must_check_;
+#include "ctx.h"
 
 /* An absolute path under the root, for programs that need a real path
  * (QEMU, libkmod).  Caller frees; NULL only on OOM. */
-char *dda_path(const char *fmt, ...) _printf_(1, 2);
+char *dda_path(struct dda_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 
 /* A path (or a node name to compare with one) formatted into buf.  A path
  * cut short names another file, so one that does not fit is -ENAMETOOLONG,
@@ -40,46 +36,48 @@ int dda_pathf(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4) _must
 
 /* Whether the caller may read and write path (faccessat on the root fd,
  * with the real ids, like access(2)): 0, or -errno unrecorded. */
-int dda_access(int mode, const char *fmt, ...) _printf_(2, 3) _must_check_;
+int dda_access(struct dda_ctx *ctx, int mode, const char *fmt, ...) _printf_(3, 4) _must_check_;
 
 /* Reads at most size bytes of a file into buf; *ret_len gets the count. */
-int dda_read(void *buf, size_t size, size_t *ret_len, const char *fmt, ...) _printf_(4, 5) _must_check_;
+int dda_read(struct dda_ctx *ctx, void *buf, size_t size, size_t *ret_len, const char *fmt, ...)
+	_printf_(5, 6) _must_check_;
 
 /* Reads a whole (small) file; *ret is NUL-terminated, caller frees. */
-int dda_read_alloc(char **ret, size_t *ret_len, const char *fmt, ...) _printf_(3, 4) _must_check_;
+int dda_read_alloc(struct dda_ctx *ctx, char **ret, size_t *ret_len, const char *fmt, ...) _printf_(4, 5) _must_check_;
 
 /* First line, without the newline. */
-int dda_read_line(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4) _must_check_;
+int dda_read_line(struct dda_ctx *ctx, char *buf, size_t size, const char *fmt, ...) _printf_(4, 5) _must_check_;
 
 /* A number in C notation (0x.. hex or decimal), strictly parsed. */
-int dda_read_u64(uint64_t *ret, const char *fmt, ...) _printf_(2, 3) _must_check_;
+int dda_read_u64(struct dda_ctx *ctx, uint64_t *ret, const char *fmt, ...) _printf_(3, 4) _must_check_;
 
 /* Last component of a symlink's target ("vfio-pci" for driver links). */
-int dda_read_link_base(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4) _must_check_;
+int dda_read_link_base(struct dda_ctx *ctx, char *buf, size_t size, const char *fmt, ...) _printf_(4, 5) _must_check_;
 
 /* The raw target of a symlink. */
-int dda_read_link(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4) _must_check_;
+int dda_read_link(struct dda_ctx *ctx, char *buf, size_t size, const char *fmt, ...) _printf_(4, 5) _must_check_;
 
 /* Writes s (no newline added) with one write(); records an error naming
  * the path on failure, since every write is a change to the host. */
-int dda_write(const char *s, const char *fmt, ...) _printf_(2, 3) _must_check_;
+int dda_write(struct dda_ctx *ctx, const char *s, const char *fmt, ...) _printf_(3, 4) _must_check_;
 
 /* Replaces dir/name (dir root-relative) with data, mode bits as given:
  * written under a fresh temporary name in dir, then renamed over it, so a
  * reader sees the old file or the new one, never part of one.  Records
  * an error naming the path. */
-int dda_write_replace(const char *dir, const char *name, const void *data, size_t len, mode_t mode) _must_check_;
+int dda_write_replace(struct dda_ctx *ctx, const char *dir, const char *name, const void *data, size_t len,
+		      mode_t mode) _must_check_;
 
 /* 1 when the path exists, 0 when not. */
-int dda_exists(const char *fmt, ...) _printf_(1, 2);
+int dda_exists(struct dda_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 
 /* Opens a directory for readdir; NULL with errno set on failure. */
-DIR *dda_opendir(const char *fmt, ...) _printf_(1, 2);
+DIR *dda_opendir(struct dda_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 
 /* A directory under the root opened once, for many short reads relative
  * to it (the survey reads a dozen attributes per function): -errno or an
  * O_PATH fd the caller closes. */
-int dda_open_dir(const char *fmt, ...) _printf_(1, 2);
+int dda_open_dir(struct dda_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 
 /* The same reads, relative to such a directory. */
 int dda_read_at(int dirfd, const char *name, void *buf, size_t size, size_t *ret_len) _must_check_;
@@ -99,7 +97,7 @@ int dda_exists_at(int dirfd, const char *name);
  * naming the path and the fix; -ENOENT unrecorded when it is missing and
  * create is not set.
  */
-int dda_open_private_dir(const char *path, unsigned mode, bool create) _must_check_;
+int dda_open_private_dir(struct dda_ctx *ctx, const char *path, unsigned mode, bool create) _must_check_;
 
 /* openat() of a file in such a directory, never following a symlink; it
  * must be a regular root-owned file not writable by others, and gets

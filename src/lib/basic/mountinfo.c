@@ -134,13 +134,13 @@ int dda_mountinfo_parse(char *text, struct dda_mount **ret, size_t *ret_n)
 	return 0;
 }
 
-int dda_mountinfo_read(struct dda_mount **ret, size_t *ret_n)
+int dda_mountinfo_read(struct dda_ctx *ctx, struct dda_mount **ret, size_t *ret_n)
 {
 	_cleanup_free_ char *buf = NULL;
 
 	*ret = NULL;
 	*ret_n = 0;
-	if (dda_read_alloc(&buf, NULL, "proc/self/mountinfo") < 0)
+	if (dda_read_alloc(ctx, &buf, NULL, "proc/self/mountinfo") < 0)
 		return 0;
 	return dda_mountinfo_parse(buf, ret, ret_n);
 }

@@ -11,6 +11,8 @@
 
 #include "cleanup.h"
 
+struct dda_ctx;
+
 /* One line of /proc/self/mountinfo, unescaped ("\040" is a blank). */
 struct dda_mount {
 	char majmin[24];
@@ -27,7 +29,7 @@ void dda_mounts_free(struct dda_mount *mounts, size_t n);
 
 /* The mount table under the root; an unreadable one is empty (a host
  * without /proc shows no mounts, it is not an error).  Only OOM fails. */
-int dda_mountinfo_read(struct dda_mount **ret, size_t *ret_n) _must_check_;
+int dda_mountinfo_read(struct dda_ctx *ctx, struct dda_mount **ret, size_t *ret_n) _must_check_;
 
 /* The mount that holds path (its first len bytes): the longest mount
  * point it lies under, or NULL. */

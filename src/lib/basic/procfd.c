@@ -6,9 +6,9 @@
 #include "hostpath.h"
 #include "procfd.h"
 
-int dda_procfd_walk(const char *prefix, dda_procfd_fn fn, void *data)
+int dda_procfd_walk(struct dda_ctx *ctx, const char *prefix, dda_procfd_fn fn, void *data)
 {
-	_cleanup_closedir_ DIR *proc = dda_opendir("proc");
+	_cleanup_closedir_ DIR *proc = dda_opendir(ctx, "proc");
 	size_t plen = strlen(prefix);
 	struct dirent *p;
 
@@ -19,16 +19,16 @@ int dda_procfd_walk(const char *prefix, dda_procfd_fn fn, void *data)
 		int r = 0;
 
 		if (dda_parse_u32(p->d_name, 10, &pid) < 0 || pid == (uint32_t)getpid() ||
-		    !(fds = dda_opendir("proc/%u/fd", pid)))
+		    !(fds = dda_opendir(ctx, "proc/%u/fd", pid)))
 			continue;
 		while (r == 0 && (f = readdir(fds))) {
 			char target[PATH_MAX];
 
 			if (f->d_name[0] == '.' ||
-			    dda_read_link(target, sizeof(target), "proc/%u/fd/%s", pid, f->d_name) < 0 ||
+			    dda_read_link(ctx, target, sizeof(target), "proc/%u/fd/%s", pid, f->d_name) < 0 ||
 			    strncmp(target, prefix, plen))
 				continue;
-			r = fn(pid, target, data);
+			r = fn(ctx, pid, target, data);
 		}
 		if (r < 0)
 			return r;

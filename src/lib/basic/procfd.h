@@ -9,14 +9,16 @@
 
 #include <stdint.h>
 
+struct dda_ctx;
+
 /* Called for an open file of process pid whose link target starts with
  * the walk's prefix.  Returns 0 to go on, 1 to skip the rest of this
  * process's files, or a negative errno to stop the walk with it. */
-typedef int (*dda_procfd_fn)(uint32_t pid, const char *target, void *data);
+typedef int (*dda_procfd_fn)(struct dda_ctx *ctx, uint32_t pid, const char *target, void *data);
 
 /* Calls fn for every such file of every process but this one (ddactl's
  * own files are not a holder).  Processes that end or cannot be read
  * during the walk are passed over.  Returns 0 or fn's negative errno. */
-int dda_procfd_walk(const char *prefix, dda_procfd_fn fn, void *data);
+int dda_procfd_walk(struct dda_ctx *ctx, const char *prefix, dda_procfd_fn fn, void *data);
 
 #endif

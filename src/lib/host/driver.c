@@ -15,9 +15,9 @@
 
 #define DEV "sys/bus/pci/devices/%s/"
 
-int dda_driver_current(const char *bdf, char *buf, size_t size)
+int dda_driver_current(struct dda_ctx *ctx, const char *bdf, char *buf, size_t size)
 {
-	int r = dda_read_link_base(buf, size, DEV "driver", bdf);
+	int r = dda_read_link_base(ctx, buf, size, DEV "driver", bdf);
 
 	if (r == -ENOENT) {
 		buf[0] = '\0';
@@ -28,9 +28,9 @@ int dda_driver_current(const char *bdf, char *buf, size_t size)
 	return 0;
 }
 
-int dda_driver_override_get(const char *bdf, char *buf, size_t size)
+int dda_driver_override_get(struct dda_ctx *ctx, const char *bdf, char *buf, size_t size)
 {
-	int r = dda_read_line(buf, size, DEV "driver_override", bdf);
+	int r = dda_read_line(ctx, buf, size, DEV "driver_override", bdf);
 
 	if (r < 0)
 		return dda_error(r, bdf, "cannot read driver_override of '%s': %s", bdf, strerror(-r));
@@ -39,41 +39,41 @@ int dda_driver_override_get(const char *bdf, char *buf, size_t size)
 	return 0;
 }
 
-int dda_driver_override_set(const char *bdf, const char *driver)
+int dda_driver_override_set(struct dda_ctx *ctx, const char *bdf, const char *driver)
 {
 	char cur[64];
 	int r;
 
-	r = dda_driver_override_get(bdf, cur, sizeof(cur));
+	r = dda_driver_override_get(ctx, bdf, cur, sizeof(cur));
 	if (r < 0)
 		return r;
 	if (!strcmp(cur, driver ? driver : ""))
 		return 0;
 	/* A lone newline clears the override (libvirt does the same). */
-	r = dda_write(driver && *driver ? driver : "\n", DEV "driver_override", bdf);
+	r = dda_write(ctx, driver && *driver ? driver : "\n", DEV "driver_override", bdf);
 	if (r < 0)
 		return dda_error(r, bdf, "cannot set driver_override of '%s' to '%s': %s", bdf,
 				 driver && *driver ? driver : "(none)", strerror(-r));
 	return 0;
 }
 
-int dda_driver_unbind(const char *bdf)
+int dda_driver_unbind(struct dda_ctx *ctx, const char *bdf)
 {
 	char cur[64];
 	int r;
 
-	r = dda_driver_current(bdf, cur, sizeof(cur));
+	r = dda_driver_current(ctx, bdf, cur, sizeof(cur));
 	if (r < 0 || !cur[0])
 		return r;
-	r = dda_write(bdf, DEV "driver/unbind", bdf);
+	r = dda_write(ctx, bdf, DEV "driver/unbind", bdf);
 	if (r < 0)
 		return dda_error(r, bdf, "cannot unbind '%s' from '%s': %s", bdf, cur, strerror(-r));
 	return 0;
 }
 
-int dda_driver_probe(const char *bdf)
+int dda_driver_probe(struct dda_ctx *ctx, const char *bdf)
 {
-	int r = dda_write(bdf, "sys/bus/pci/drivers_probe");
+	int r = dda_write(ctx, bdf, "sys/bus/pci/drivers_probe");
 
 	/* drivers_probe says ENODEV or EPROBE_DEFER-like errors when no
 	 * driver takes it; whether that is a failure is for the caller's
@@ -83,9 +83,9 @@ int dda_driver_probe(const char *bdf)
 	return 0;
 }
 
-int dda_driver_bind(const char *bdf, const char *driver)
+int dda_driver_bind(struct dda_ctx *ctx, const char *bdf, const char *driver)
 {
-	int r = dda_write(bdf, "sys/bus/pci/drivers/%s/bind", driver);
+	int r = dda_write(ctx, bdf, "sys/bus/pci/drivers/%s/bind", driver);
 
 	if (r < 0)
 		return dda_error(r, bdf, "cannot bind '%s' to '%s': %s", bdf, driver, strerror(-r));
@@ -93,6 +93,7 @@ int dda_driver_bind(const char *bdf, const char *driver)
 }
 
 struct bound {
+	struct dda_ctx *ctx;
 	const char *bdf, *driver;
 	char cur[64];
 };
@@ -103,16 +104,16 @@ struct bound {
 static int bound_check(void *data)
 {
 	struct bound *b = data;
-	int r = dda_driver_current(b->bdf, b->cur, sizeof(b->cur));
+	int r = dda_driver_current(b->ctx, b->bdf, b->cur, sizeof(b->cur));
 
 	if (r < 0)
 		return r;
 	return !strcmp(b->cur, b->driver) || (b->driver[0] && b->cur[0]);
 }
 
-int dda_driver_wait(const char *bdf, const char *driver, int timeout_ms)
+int dda_driver_wait(struct dda_ctx *ctx, const char *bdf, const char *driver, int timeout_ms)
 {
-	struct bound b = { .bdf = bdf, .driver = driver };
+	struct bound b = { .ctx = ctx, .bdf = bdf, .driver = driver };
 	int r;
 
 	/* sysfs has no event for "bound"; binding is normally synchronous and
@@ -129,21 +130,22 @@ int dda_driver_wait(const char *bdf, const char *driver, int timeout_ms)
 			 b.cur[0] ? b.cur : "none");
 }
 
-int dda_driver_load_vfio(void)
+int dda_driver_load_vfio(struct dda_ctx *ctx)
 {
 	struct kmod_list *list = NULL, *it;
-	struct kmod_ctx *ctx;
+	struct kmod_ctx *kmod;
 	int r = -ENOENT;
 
-	if (dda_exists("sys/bus/pci/drivers/vfio-pci"))
+	if (dda_exists(ctx, "sys/bus/pci/drivers/vfio-pci"))
 		return 0;
-	if (strcmp(dda_root(), "/"))
-		return dda_error(-ENOENT, "vfio-pci", "the vfio-pci driver is not loaded under root '%s'", dda_root());
-	ctx = kmod_new(NULL, NULL);
-	if (!ctx)
+	if (strcmp(dda_ctx_root(ctx), "/"))
+		return dda_error(-ENOENT, "vfio-pci", "the vfio-pci driver is not loaded under root '%s'",
+				 dda_ctx_root(ctx));
+	kmod = kmod_new(NULL, NULL);
+	if (!kmod)
 		return dda_error(-ENOMEM, "vfio-pci", "cannot start libkmod to load vfio-pci");
-	kmod_set_log_priority(ctx, 0);
-	if (kmod_module_new_from_lookup(ctx, "vfio-pci", &list) == 0 && list) {
+	kmod_set_log_priority(kmod, 0);
+	if (kmod_module_new_from_lookup(kmod, "vfio-pci", &list) == 0 && list) {
 		kmod_list_foreach(it, list)
 		{
 			struct kmod_module *m = kmod_module_get_module(it);
@@ -155,97 +157,97 @@ int dda_driver_load_vfio(void)
 		}
 		kmod_module_unref_list(list);
 	}
-	kmod_unref(ctx);
+	kmod_unref(kmod);
 	if (r < 0)
 		return dda_error(r, "vfio-pci", "cannot load the vfio-pci module: %s", strerror(-r));
-	if (!dda_exists("sys/bus/pci/drivers/vfio-pci"))
+	if (!dda_exists(ctx, "sys/bus/pci/drivers/vfio-pci"))
 		return dda_error(-ENOENT, "vfio-pci", "vfio-pci was loaded but registered no driver");
 	return 0;
 }
 
-int dda_driver_claim_vfio(const char *bdf, int timeout_ms, char *was, size_t size)
+int dda_driver_claim_vfio(struct dda_ctx *ctx, const char *bdf, int timeout_ms, char *was, size_t size)
 {
 	int r;
 
-	r = dda_driver_override_set(bdf, "vfio-pci");
+	r = dda_driver_override_set(ctx, bdf, "vfio-pci");
 	if (r == 0)
-		r = dda_driver_current(bdf, was, size);
+		r = dda_driver_current(ctx, bdf, was, size);
 	if (r < 0)
 		return r;
 	if (!strcmp(was, "vfio-pci"))
 		return 1;
 	/* Loading vfio-pci binds every unbound device whose override names
 	 * it; a device a host driver took first is unbound. */
-	r = dda_driver_load_vfio();
+	r = dda_driver_load_vfio(ctx);
 	if (r == 0 && was[0])
-		r = dda_driver_unbind(bdf);
-	if (r == 0 && dda_driver_wait(bdf, "vfio-pci", 0) < 0) {
+		r = dda_driver_unbind(ctx, bdf);
+	if (r == 0 && dda_driver_wait(ctx, bdf, "vfio-pci", 0) < 0) {
 		dda_error_clear();
-		r = dda_driver_probe(bdf);
+		r = dda_driver_probe(ctx, bdf);
 	}
 	if (r == 0)
-		r = dda_driver_wait(bdf, "vfio-pci", timeout_ms);
+		r = dda_driver_wait(ctx, bdf, "vfio-pci", timeout_ms);
 	return r;
 }
 
 /* A libkmod context for the host under the root: the running kernel's
  * modules and modprobe.d aliases, or the same places inside a fake root. */
-static struct kmod_ctx *kmod_for_root(void)
+static struct kmod_ctx *kmod_for_root(struct dda_ctx *ctx)
 {
 	_cleanup_free_ char *dir = NULL, *etc = NULL, *lib = NULL;
 	char release[128];
-	struct kmod_ctx *ctx;
+	struct kmod_ctx *kmod;
 
-	if (!strcmp(dda_root(), "/"))
+	if (!strcmp(dda_ctx_root(ctx), "/"))
 		return kmod_new(NULL, NULL);
-	if (dda_read_line(release, sizeof(release), "proc/sys/kernel/osrelease") < 0)
+	if (dda_read_line(ctx, release, sizeof(release), "proc/sys/kernel/osrelease") < 0)
 		snprintf(release, sizeof(release), "unknown");
-	dir = dda_path("lib/modules/%s", release);
-	etc = dda_path("etc/modprobe.d");
-	lib = dda_path("lib/modprobe.d");
+	dir = dda_path(ctx, "lib/modules/%s", release);
+	etc = dda_path(ctx, "etc/modprobe.d");
+	lib = dda_path(ctx, "lib/modprobe.d");
 	if (!dir || !etc || !lib)
 		return NULL;
-	ctx = kmod_new(dir, (const char *const[]){ etc, lib, NULL });
-	return ctx;
+	kmod = kmod_new(dir, (const char *const[]){ etc, lib, NULL });
+	return kmod;
 }
 
 /* The PCI driver a loaded module registers: sys/module/M/drivers/pci:NAME
  * (xhci_pci registers xhci_hcd), else a driver named like the module. */
-static int module_driver(const char *module, char *buf, size_t size)
+static int module_driver(struct dda_ctx *ctx, const char *module, char *buf, size_t size)
 {
-	_cleanup_closedir_ DIR *dir = dda_opendir("sys/module/%s/drivers", module);
+	_cleanup_closedir_ DIR *dir = dda_opendir(ctx, "sys/module/%s/drivers", module);
 	struct dirent *e;
 
 	while (dir && (e = readdir(dir)))
-		if (!strncmp(e->d_name, "pci:", 4) && dda_exists("sys/bus/pci/drivers/%s", e->d_name + 4)) {
+		if (!strncmp(e->d_name, "pci:", 4) && dda_exists(ctx, "sys/bus/pci/drivers/%s", e->d_name + 4)) {
 			snprintf(buf, size, "%s", e->d_name + 4);
 			return 0;
 		}
-	if (dda_exists("sys/bus/pci/drivers/%s", module)) {
+	if (dda_exists(ctx, "sys/bus/pci/drivers/%s", module)) {
 		snprintf(buf, size, "%s", module);
 		return 0;
 	}
 	return -ENOENT;
 }
 
-int dda_driver_native(const char *bdf, char *buf, size_t size)
+int dda_driver_native(struct dda_ctx *ctx, const char *bdf, char *buf, size_t size)
 {
 	struct kmod_list *list = NULL, *it;
-	struct kmod_ctx *ctx;
+	struct kmod_ctx *kmod;
 	char alias[256], module[64] = "";
 	int r;
 
 	buf[0] = '\0';
-	r = dda_read_line(alias, sizeof(alias), DEV "modalias", bdf);
+	r = dda_read_line(ctx, alias, sizeof(alias), DEV "modalias", bdf);
 	if (r < 0)
 		return dda_error(r, bdf, "cannot read the modalias of '%s': %s", bdf, strerror(-r));
-	ctx = kmod_for_root();
-	if (!ctx)
+	kmod = kmod_for_root(ctx);
+	if (!kmod)
 		return dda_error(-ENOMEM, bdf, "cannot start libkmod to find a driver for '%s'", bdf);
-	kmod_set_log_priority(ctx, 0);
+	kmod_set_log_priority(kmod, 0);
 	/* udev loads the first module the alias resolves to, in the order
 	 * modprobe.d aliases, then modules.alias: do the same. */
-	r = kmod_module_new_from_lookup(ctx, alias, &list);
+	r = kmod_module_new_from_lookup(kmod, alias, &list);
 	kmod_list_foreach(it, r == 0 ? list : NULL)
 	{
 		struct kmod_module *m = kmod_module_get_module(it);
@@ -255,7 +257,7 @@ int dda_driver_native(const char *bdf, char *buf, size_t size)
 		 * driver (mlx5_vfio_pci) would keep it from the host. */
 		if (strcmp(name, "vfio_pci") && strcmp(name, "pci_stub") && !strstr(name, "vfio")) {
 			snprintf(module, sizeof(module), "%s", name);
-			if (!strcmp(dda_root(), "/") && module_driver(module, buf, size) < 0)
+			if (!strcmp(dda_ctx_root(ctx), "/") && module_driver(ctx, module, buf, size) < 0)
 				r = kmod_module_probe_insert_module(m, KMOD_PROBE_APPLY_BLACKLIST, NULL, NULL, NULL,
 								    NULL);
 			kmod_module_unref(m);
@@ -264,7 +266,7 @@ int dda_driver_native(const char *bdf, char *buf, size_t size)
 		kmod_module_unref(m);
 	}
 	kmod_module_unref_list(list);
-	kmod_unref(ctx);
+	kmod_unref(kmod);
 	if (!module[0])
 		return dda_error_code(-ENOENT, "no-driver", bdf,
 				      "no module of this kernel claims '%s' (modalias %s); it stays without a driver",
@@ -273,10 +275,10 @@ int dda_driver_native(const char *bdf, char *buf, size_t size)
 		return 0;
 	if (r < 0)
 		return dda_error(r, bdf, "cannot load module %s for '%s': %s", module, bdf, strerror(-r));
-	if (module_driver(module, buf, size) < 0)
+	if (module_driver(ctx, module, buf, size) < 0)
 		return dda_error_code(-ENOENT, "no-driver", bdf,
 				      "module %s, which claims '%s', registers no PCI driver%s", module, bdf,
-				      strcmp(dda_root(), "/") ? " under this root" : "");
+				      strcmp(dda_ctx_root(ctx), "/") ? " under this root" : "");
 	return 0;
 }
 
@@ -290,13 +292,13 @@ static bool cfg_dead(const uint8_t *cfg)
 	return !memcmp(cfg + PCI_VENDOR_ID, ones, 4) && !memcmp(cfg + PCI_CLASS_REVISION, ones, 4);
 }
 
-int dda_driver_check_alive(const char *bdf, const char *when)
+int dda_driver_check_alive(struct dda_ctx *ctx, const char *bdf, const char *when)
 {
 	uint8_t cfg[PCI_CLASS_REVISION + 4];
 	size_t len;
 	int r;
 
-	r = dda_read(cfg, sizeof(cfg), &len, DEV "config", bdf);
+	r = dda_read(ctx, cfg, sizeof(cfg), &len, DEV "config", bdf);
 	if (r < 0 || len < sizeof(cfg))
 		return dda_error(r < 0 ? r : -EIO, bdf, "cannot read the config space of '%s' %s", bdf, when);
 	if (cfg_dead(cfg))
@@ -305,14 +307,14 @@ int dda_driver_check_alive(const char *bdf, const char *when)
 	return 0;
 }
 
-int dda_driver_reset(const char *bdf, bool *ret_done)
+int dda_driver_reset(struct dda_ctx *ctx, const char *bdf, bool *ret_done)
 {
 	int r;
 
 	*ret_done = false;
-	if (!dda_exists(DEV "reset", bdf))
+	if (!dda_exists(ctx, DEV "reset", bdf))
 		return 0;
-	r = dda_write("1", DEV "reset", bdf);
+	r = dda_write(ctx, "1", DEV "reset", bdf);
 	/* ENOTTY: the methods the kernel listed cannot be used now (a bus
 	 * reset with another function on the bus).  The survey said so
 	 * (no-reset); the move goes on without one. */
@@ -321,5 +323,5 @@ int dda_driver_reset(const char *bdf, bool *ret_done)
 	if (r < 0)
 		return dda_error(r, bdf, "reset of '%s' failed: %s", bdf, strerror(-r));
 	*ret_done = true;
-	return dda_driver_check_alive(bdf, "after its reset");
+	return dda_driver_check_alive(ctx, bdf, "after its reset");
 }

@@ -17,9 +17,9 @@
  * name is cut into another. */
 #define NODE_LEN (sizeof("/dev/vfio/devices/") + NAME_MAX)
 
-static size_t group_nodes(int group, char nodes[][NODE_LEN], size_t max)
+static size_t group_nodes(struct dda_ctx *ctx, int group, char nodes[][NODE_LEN], size_t max)
 {
-	_cleanup_closedir_ DIR *dir = dda_opendir("sys/kernel/iommu_groups/%d/devices", group);
+	_cleanup_closedir_ DIR *dir = dda_opendir(ctx, "sys/kernel/iommu_groups/%d/devices", group);
 	struct dirent *e;
 	size_t n = 0;
 
@@ -29,7 +29,7 @@ static size_t group_nodes(int group, char nodes[][NODE_LEN], size_t max)
 		_cleanup_closedir_ DIR *vd = NULL;
 		struct dirent *v;
 
-		if (e->d_name[0] == '.' || !(vd = dda_opendir("sys/bus/pci/devices/%s/vfio-dev", e->d_name)))
+		if (e->d_name[0] == '.' || !(vd = dda_opendir(ctx, "sys/bus/pci/devices/%s/vfio-dev", e->d_name)))
 			continue;
 		while ((v = readdir(vd)) && n < max)
 			if (!strncmp(v->d_name, "vfio", 4))
@@ -46,10 +46,11 @@ struct group_users {
 	size_t max, n;
 };
 
-static int group_user(uint32_t pid, const char *target, void *data)
+static int group_user(struct dda_ctx *ctx, uint32_t pid, const char *target, void *data)
 {
 	struct group_users *u = data;
 
+	(void)ctx; /* the link text is compared, nothing more is read */
 	for (size_t k = 0; k < u->nnodes; k++) {
 		if (strcmp(target, u->nodes[k]))
 			continue;
@@ -61,13 +62,13 @@ static int group_user(uint32_t pid, const char *target, void *data)
 	return 0;
 }
 
-size_t dda_vfio_group_users(int group, int *pids, size_t max)
+size_t dda_vfio_group_users(struct dda_ctx *ctx, int group, int *pids, size_t max)
 {
 	struct group_users u = { .pids = pids, .max = max };
 
 	if (group < 0)
 		return 0;
-	u.nnodes = group_nodes(group, u.nodes, ARRAY_SIZE(u.nodes));
-	(void)dda_procfd_walk("/dev/vfio/", group_user, &u); /* lint-ok: a link prefix */
+	u.nnodes = group_nodes(ctx, group, u.nodes, ARRAY_SIZE(u.nodes));
+	(void)dda_procfd_walk(ctx, "/dev/vfio/", group_user, &u); /* lint-ok: a link prefix */
 	return u.n;
 }

@@ -8,10 +8,12 @@
 
 #include <stddef.h>
 
+struct dda_ctx;
+
 /* Pids of processes that hold the group open (/dev/vfio/<group>, or a
  * member's iommufd cdev /dev/vfio/devices/vfioN), for refusing to reset or
  * unbind a device a VM still uses (the unbind would block).  Writes up to
  * max pids; returns how many were found. */
-size_t dda_vfio_group_users(int group, int *pids, size_t max);
+size_t dda_vfio_group_users(struct dda_ctx *ctx, int group, int *pids, size_t max);
 
 #endif

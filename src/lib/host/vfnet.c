@@ -139,9 +139,9 @@ void dda_vf_policy_format(const struct dda_vf_policy *p, char *buf, size_t size)
 #undef PUT
 }
 
-int dda_vfnet_netdev_find(const char *pf, char *buf, size_t size)
+int dda_vfnet_netdev_find(struct dda_ctx *ctx, const char *pf, char *buf, size_t size)
 {
-	_cleanup_closedir_ DIR *d = dda_opendir("sys/bus/pci/devices/%s/net", pf);
+	_cleanup_closedir_ DIR *d = dda_opendir(ctx, "sys/bus/pci/devices/%s/net", pf);
 	struct dirent *e;
 
 	if (d)
@@ -153,9 +153,9 @@ int dda_vfnet_netdev_find(const char *pf, char *buf, size_t size)
 	return -ENOTSUP;
 }
 
-int dda_vfnet_netdev(const char *pf, char *buf, size_t size)
+int dda_vfnet_netdev(struct dda_ctx *ctx, const char *pf, char *buf, size_t size)
 {
-	if (dda_vfnet_netdev_find(pf, buf, size) == 0)
+	if (dda_vfnet_netdev_find(ctx, pf, buf, size) == 0)
 		return 0;
 	return dda_error_code(-ENOTSUP, "no-netdev", pf,
 			      "'%s' has no network interface: VF network policy is set through the PF's interface (is its driver bound?)",
@@ -210,19 +210,19 @@ static void link_putp(struct rtnl_link **l)
 		rtnl_link_put(*l);
 }
 
-static int sock_open(const char *pf, struct nl_sock **ret)
+static int sock_open(struct dda_ctx *ctx, const char *pf, struct nl_sock **ret)
 {
 	struct nl_sock *sk = nl_socket_alloc();
 	int one = 1, r;
 
 	/* rtnetlink speaks for the running kernel, not for a tree under
 	 * DDACTL_ROOT: never mix the two. */
-	if (strcmp(dda_root(), "/")) {
+	if (strcmp(dda_ctx_root(ctx), "/")) {
 		if (sk)
 			nl_socket_free(sk);
 		return dda_error_code(-ENOTSUP, "no-netlink", pf,
 				      "VF network policy of '%s' is not read or set under root '%s' (rtnetlink is the running kernel's)",
-				      pf, dda_root());
+				      pf, dda_ctx_root(ctx));
 	}
 	if (!sk)
 		return dda_error(-ENOMEM, pf, "cannot allocate a netlink socket");
@@ -371,10 +371,10 @@ static int transact(struct nl_sock *sk, struct nl_msg *m, struct nl_answer *a, c
 }
 
 /* The interface's index from sysfs, so that DDACTL_ROOT trees name it too. */
-static int ifindex_of(const char *pf, const char *ifname, int *ret)
+static int ifindex_of(struct dda_ctx *ctx, const char *pf, const char *ifname, int *ret)
 {
 	uint64_t v;
-	int r = dda_read_u64(&v, "sys/bus/pci/devices/%s/net/%s/ifindex", pf, ifname);
+	int r = dda_read_u64(ctx, &v, "sys/bus/pci/devices/%s/net/%s/ifindex", pf, ifname);
 
 	if (r < 0 || v == 0 || v > INT32_MAX)
 		return dda_error(r < 0 ? r : -EINVAL, pf, "cannot read the interface index of '%s' ('%s')", ifname, pf);
@@ -402,17 +402,17 @@ static int query(struct nl_sock *sk, const char *pf, int ifindex, struct dda_vf_
 	return 0;
 }
 
-int dda_vfnet_query(const char *pf, struct dda_vf_kstate *ret, size_t max, size_t *ret_n)
+int dda_vfnet_query(struct dda_ctx *ctx, const char *pf, struct dda_vf_kstate *ret, size_t max, size_t *ret_n)
 {
 	_cleanup_(sock_freep) struct nl_sock *sk = NULL;
 	char ifname[64];
 	int ifindex, r;
 
-	r = dda_vfnet_netdev(pf, ifname, sizeof(ifname));
+	r = dda_vfnet_netdev(ctx, pf, ifname, sizeof(ifname));
 	if (r == 0)
-		r = ifindex_of(pf, ifname, &ifindex);
+		r = ifindex_of(ctx, pf, ifname, &ifindex);
 	if (r == 0)
-		r = sock_open(pf, &sk);
+		r = sock_open(ctx, pf, &sk);
 	if (r == 0)
 		r = query(sk, pf, ifindex, ret, max, ret_n);
 	return r;
@@ -518,19 +518,20 @@ static void list_opts(unsigned bits, char *buf, size_t size)
 }
 
 /* The PF's link: up (carrier), and whether it is administratively up. */
-static bool link_up(const char *pf, const char *ifname, bool *ret_admin_up)
+static bool link_up(struct dda_ctx *ctx, const char *pf, const char *ifname, bool *ret_admin_up)
 {
 	char state[32];
 	uint64_t flags;
 
 	if (ret_admin_up)
-		*ret_admin_up = dda_read_u64(&flags, "sys/bus/pci/devices/%s/net/%s/flags", pf, ifname) == 0 &&
+		*ret_admin_up = dda_read_u64(ctx, &flags, "sys/bus/pci/devices/%s/net/%s/flags", pf, ifname) == 0 &&
 				(flags & 1);
-	return dda_read_line(state, sizeof(state), "sys/bus/pci/devices/%s/net/%s/operstate", pf, ifname) == 0 &&
+	return dda_read_line(ctx, state, sizeof(state), "sys/bus/pci/devices/%s/net/%s/operstate", pf, ifname) == 0 &&
 	       !strcmp(state, "up");
 }
 
 struct pf_link {
+	struct dda_ctx *ctx;
 	const char *pf, *ifname;
 };
 
@@ -538,17 +539,17 @@ static int link_check(void *data)
 {
 	const struct pf_link *l = data;
 
-	return link_up(l->pf, l->ifname, NULL);
+	return link_up(l->ctx, l->pf, l->ifname, NULL);
 }
 
 /* Drivers such as igb refuse a rate while the PF has no link (EINVAL):
  * true when that is the likely reason. */
-static bool rate_needs_link(const char *pf, const char *ifname, unsigned opt, int kerr)
+static bool rate_needs_link(struct dda_ctx *ctx, const char *pf, const char *ifname, unsigned opt, int kerr)
 {
-	return opt == DDA_VF_RATE && kerr == -EINVAL && !link_up(pf, ifname, NULL);
+	return opt == DDA_VF_RATE && kerr == -EINVAL && !link_up(ctx, pf, ifname, NULL);
 }
 
-int dda_vfnet_apply(const char *pf, unsigned vf, const struct dda_vf_policy *p, unsigned flags,
+int dda_vfnet_apply(struct dda_ctx *ctx, const char *pf, unsigned vf, const struct dda_vf_policy *p, unsigned flags,
 		    struct dda_vfnet_result *ret)
 {
 	_cleanup_(sock_freep) struct nl_sock *sk = NULL;
@@ -564,14 +565,14 @@ int dda_vfnet_apply(const char *pf, unsigned vf, const struct dda_vf_policy *p, 
 		*ret = res;
 	if (!(p->set & DDA_VF_ALL))
 		return 0;
-	r = dda_vfnet_netdev(pf, ifname, sizeof(ifname));
+	r = dda_vfnet_netdev(ctx, pf, ifname, sizeof(ifname));
 	if (r == 0)
-		r = ifindex_of(pf, ifname, &ifindex);
+		r = ifindex_of(ctx, pf, ifname, &ifindex);
 	if (r == 0)
-		r = sock_open(pf, &sk);
+		r = sock_open(ctx, pf, &sk);
 	if (r < 0)
 		return r;
-	if (dda_read_link_base(drv, sizeof(drv), "sys/bus/pci/devices/%s/driver", pf) < 0)
+	if (dda_read_link_base(ctx, drv, sizeof(drv), "sys/bus/pci/devices/%s/driver", pf) < 0)
 		snprintf(drv, sizeof(drv), "?");
 	/* What to roll back to.  A failed read only costs the rollback. */
 	if (query(sk, pf, ifindex, ks, ARRAY_SIZE(ks), &n) == 0)
@@ -596,11 +597,11 @@ int dda_vfnet_apply(const char *pf, unsigned vf, const struct dda_vf_policy *p, 
 			return r;
 		/* A PF that was just reset (its VFs re-created) gets its link
 		 * back within seconds: wait for it once, then try again. */
-		if (rate_needs_link(pf, ifname, opt, kerr)) {
+		if (rate_needs_link(ctx, pf, ifname, opt, kerr)) {
 			bool admin_up = false;
 
-			(void)link_up(pf, ifname, &admin_up);
-			if (admin_up && dda_poll(link_check, &(struct pf_link){ pf, ifname }, 8000) > 0) {
+			(void)link_up(ctx, pf, ifname, &admin_up);
+			if (admin_up && dda_poll(link_check, &(struct pf_link){ ctx, pf, ifname }, 8000) > 0) {
 				r = set_one(sk, pf, ifindex, vf, opt, p, known ? before.min_tx_rate : 0, &kerr, extack,
 					    sizeof(extack));
 				if (r < 0)
@@ -612,7 +613,7 @@ int dda_vfnet_apply(const char *pf, unsigned vf, const struct dda_vf_policy *p, 
 			continue;
 		}
 		opt_format(p, opt, what, sizeof(what));
-		if (rate_needs_link(pf, ifname, opt, kerr)) {
+		if (rate_needs_link(ctx, pf, ifname, opt, kerr)) {
 			if (flags & DDA_VFNET_BEST_EFFORT) {
 				/* Not a refusal: applied again before a VM starts. */
 				res.deferred |= opt;

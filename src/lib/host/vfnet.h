@@ -29,6 +29,8 @@
 
 #include "cleanup.h"
 
+struct dda_ctx;
+
 /* Which fields of a policy are set, in the order they are applied. */
 enum dda_vf_opt {
 	DDA_VF_MAC = 1 << 0,
@@ -84,13 +86,14 @@ void dda_vf_policy_format(const struct dda_vf_policy *p, char *buf, size_t size)
 
 /* The PF's network interface name into buf; -ENOTSUP (recorded, naming
  * the PF) when it has none. */
-int dda_vfnet_netdev(const char *pf, char *buf, size_t size) _must_check_;
+int dda_vfnet_netdev(struct dda_ctx *ctx, const char *pf, char *buf, size_t size) _must_check_;
 /* Same for a caller to whom no interface is an answer: records nothing. */
-int dda_vfnet_netdev_find(const char *pf, char *buf, size_t size) _must_check_;
+int dda_vfnet_netdev_find(struct dda_ctx *ctx, const char *pf, char *buf, size_t size) _must_check_;
 
 /* The kernel's view of every VF of the PF's interface: up to max entries
  * into ret, *ret_n gets the count.  Errors recorded naming the PF. */
-int dda_vfnet_query(const char *pf, struct dda_vf_kstate *ret, size_t max, size_t *ret_n) _must_check_;
+int dda_vfnet_query(struct dda_ctx *ctx, const char *pf, struct dda_vf_kstate *ret, size_t max,
+		    size_t *ret_n) _must_check_;
 
 enum dda_vfnet_flags {
 	/* Apply every option even when one is refused, and roll nothing
@@ -119,7 +122,7 @@ struct dda_vfnet_result {
  * what became of the earlier options.  With DDA_VFNET_BEST_EFFORT the
  * error lists every refused option and what was applied.  *ret (may be
  * NULL) says what is applied. */
-int dda_vfnet_apply(const char *pf, unsigned vf, const struct dda_vf_policy *p, unsigned flags,
+int dda_vfnet_apply(struct dda_ctx *ctx, const char *pf, unsigned vf, const struct dda_vf_policy *p, unsigned flags,
 		    struct dda_vfnet_result *ret) _must_check_;
 
 #endif

@@ -327,8 +327,9 @@ static void load_irqs(struct dda_host *h)
 	for (size_t i = 0; i < h->ndevs; i++) {
 		uint64_t irq;
 
-		if (h->devs[i].intx_pin && dda_read_u64(&irq, "sys/bus/pci/devices/%s/irq", h->devs[i].name) == 0 &&
-		    irq > 0 && irq < INT32_MAX)
+		if (h->devs[i].intx_pin &&
+		    dda_read_u64(h->ctx, &irq, "sys/bus/pci/devices/%s/irq", h->devs[i].name) == 0 && irq > 0 &&
+		    irq < INT32_MAX)
 			h->devs[i].irq = (int)irq;
 	}
 }

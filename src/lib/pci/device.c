@@ -22,19 +22,19 @@
 #define IORESOURCE_PREFETCH 0x00002000
 #define IORESOURCE_MEM_64   0x00100000
 
-bool dda_device_ids_at(const char *addr, uint16_t vendor, uint16_t device)
+bool dda_device_ids_at(struct dda_ctx *ctx, const char *addr, uint16_t vendor, uint16_t device)
 {
 	uint64_t v, d;
 
-	return dda_read_u64(&v, SYSDEV "vendor", addr) == 0 && dda_read_u64(&d, SYSDEV "device", addr) == 0 &&
+	return dda_read_u64(ctx, &v, SYSDEV "vendor", addr) == 0 && dda_read_u64(ctx, &d, SYSDEV "device", addr) == 0 &&
 	       v == vendor && d == device;
 }
 
-int dda_device_autoprobe(const char *addr)
+int dda_device_autoprobe(struct dda_ctx *ctx, const char *addr)
 {
 	uint64_t ap;
 
-	return dda_read_u64(&ap, SYSDEV "sriov_drivers_autoprobe", addr) == 0 ? (int)ap : -1;
+	return dda_read_u64(ctx, &ap, SYSDEV "sriov_drivers_autoprobe", addr) == 0 ? (int)ap : -1;
 }
 
 const char *dda_devtype_name(enum dda_devtype t)
@@ -385,7 +385,7 @@ static int read_int(int dir, const char *attr, int *ret)
 	return 0;
 }
 
-int dda_device_read(struct dda_device *d)
+int dda_device_read(struct dda_ctx *ctx, struct dda_device *d)
 {
 	_cleanup_close_ int dir = -1;
 	uint8_t cfg[4096];
@@ -400,7 +400,7 @@ int dda_device_read(struct dda_device *d)
 	d->boot_vga = -1;
 
 	/* One path walk for the function, short lookups for its attributes. */
-	dir = d->syspath ? dda_open_dir("sys/%s", d->syspath) : dda_open_dir(SYSDEV, d->name);
+	dir = d->syspath ? dda_open_dir(ctx, "sys/%s", d->syspath) : dda_open_dir(ctx, SYSDEV, d->name);
 	if (dir < 0)
 		return dda_error(dir, d->name, "cannot open the sysfs directory of '%s': %s", d->name, strerror(-dir));
 	/* Without config space the rest (driver, group, resets) is still

@@ -16,6 +16,8 @@
 #include "cleanup.h"
 #include "pciaddr.h"
 
+struct dda_ctx;
+
 enum dda_devtype {
 	DDA_TYPE_ENDPOINT,  /* PCIe endpoint */
 	DDA_TYPE_RCIEP,	    /* root-complex integrated endpoint */
@@ -155,7 +157,7 @@ struct dda_device {
  * syspath when known (it spares the walk through the symlink).
  * A sysfs entry that cannot be read is noted in d->errors and the read goes
  * on: only an unreadable config space is a failure (-errno, recorded). */
-int dda_device_read(struct dda_device *d) _must_check_;
+int dda_device_read(struct dda_ctx *ctx, struct dda_device *d) _must_check_;
 
 void dda_device_release(struct dda_device *d);
 
@@ -186,11 +188,11 @@ static inline bool dda_device_same_ids(const struct dda_device *d, uint16_t vend
 /* Whether the function at addr has these ids now (false when it cannot
  * be read): a record still describes the card in that slot.  Reads two
  * files, no scan; records nothing. */
-bool dda_device_ids_at(const char *addr, uint16_t vendor, uint16_t device);
+bool dda_device_ids_at(struct dda_ctx *ctx, const char *addr, uint16_t vendor, uint16_t device);
 
 /* A PF's sriov_drivers_autoprobe: 1, 0, or -1 when it cannot be read
  * (no SR-IOV, no such function).  Records nothing. */
-int dda_device_autoprobe(const char *addr);
+int dda_device_autoprobe(struct dda_ctx *ctx, const char *addr);
 
 /* Adds a note / use / reason; they only fail on OOM (-ENOMEM). */
 int dda_device_note(struct dda_device *d, const char *fmt, ...) _printf_(2, 3) _must_check_;

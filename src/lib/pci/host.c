@@ -32,16 +32,16 @@ static struct dda_group *find_group(const struct dda_host *h, int id)
 }
 
 /* Lists the function names under sys/bus/pci/devices. */
-static int list_functions(struct dda_device **ret, size_t *ret_n)
+static int list_functions(struct dda_ctx *ctx, struct dda_device **ret, size_t *ret_n)
 {
-	_cleanup_closedir_ DIR *dir = dda_opendir("sys/bus/pci/devices");
+	_cleanup_closedir_ DIR *dir = dda_opendir(ctx, "sys/bus/pci/devices");
 	_cleanup_free_ struct dda_device *devs = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *e;
 
 	if (!dir)
 		return dda_error(-errno, NULL, "cannot list PCI devices in '%s/sys/bus/pci/devices': %m",
-				 strcmp(dda_root(), "/") ? dda_root() : "");
+				 strcmp(dda_ctx_root(ctx), "/") ? dda_ctx_root(ctx) : "");
 	while ((e = readdir(dir))) {
 		struct dda_pciaddr a;
 
@@ -101,13 +101,13 @@ static void scope_add(struct scope *sc, const char *name, bool primary)
 }
 
 /* Every function in the sysfs directory dir and below it. */
-static void scope_below(struct scope *sc, const char *dir, int depth)
+static void scope_below(struct dda_ctx *ctx, struct scope *sc, const char *dir, int depth)
 {
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *e;
 	struct dda_pciaddr a;
 
-	if (depth > 8 || !(d = dda_opendir("sys/%s", dir)))
+	if (depth > 8 || !(d = dda_opendir(ctx, "sys/%s", dir)))
 		return;
 	while ((e = readdir(d))) {
 		char sub[PATH_MAX];
@@ -116,38 +116,38 @@ static void scope_below(struct scope *sc, const char *dir, int depth)
 			continue;
 		scope_add(sc, e->d_name, false);
 		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name) < sizeof(sub))
-			scope_below(sc, sub, depth + 1);
+			scope_below(ctx, sc, sub, depth + 1);
 	}
 }
 
 /* What dda_device_in_pool_driver() will say, from the drivers' side: a
  * variant driver is one with "vfio" in its name (device.c confirms by its
  * vfio-dev/). */
-static void scope_pool_drivers(struct scope *sc)
+static void scope_pool_drivers(struct dda_ctx *ctx, struct scope *sc)
 {
-	_cleanup_closedir_ DIR *drv = dda_opendir("sys/bus/pci/drivers");
+	_cleanup_closedir_ DIR *drv = dda_opendir(ctx, "sys/bus/pci/drivers");
 	struct dirent *e, *f;
 
 	while (drv && (e = readdir(drv))) {
 		_cleanup_closedir_ DIR *dir = NULL;
 
 		if (e->d_name[0] == '.' || (strcmp(e->d_name, "pci-stub") && !strstr(e->d_name, "vfio")) ||
-		    !(dir = dda_opendir("sys/bus/pci/drivers/%s", e->d_name)))
+		    !(dir = dda_opendir(ctx, "sys/bus/pci/drivers/%s", e->d_name)))
 			continue;
 		while ((f = readdir(dir)))
 			scope_add(sc, f->d_name, true);
 	}
 }
 
-static void scope_pf(struct scope *sc, size_t i)
+static void scope_pf(struct dda_ctx *ctx, struct scope *sc, size_t i)
 {
 	char base[64];
 
-	if (dda_read_link_base(base, sizeof(base), "sys/bus/pci/devices/%s/physfn", sc->all[i].name) == 0)
+	if (dda_read_link_base(ctx, base, sizeof(base), "sys/bus/pci/devices/%s/physfn", sc->all[i].name) == 0)
 		scope_add(sc, base, false);
 }
 
-static void scope_expand(struct scope *sc, size_t i)
+static void scope_expand(struct dda_ctx *ctx, struct scope *sc, size_t i)
 {
 	const char *name = sc->all[i].name;
 	char target[PATH_MAX], base[64];
@@ -168,7 +168,7 @@ static void scope_expand(struct scope *sc, size_t i)
 		sc->want[i - 1] = true;
 	if (i + 1 < sc->n)
 		sc->want[i + 1] = true;
-	if (dda_read_link(target, sizeof(target), "sys/bus/pci/devices/%s", name) == 0) {
+	if (dda_read_link(ctx, target, sizeof(target), "sys/bus/pci/devices/%s", name) == 0) {
 		p = target;
 		while (!strncmp(p, "../", 3))
 			p += 3;
@@ -183,27 +183,27 @@ static void scope_expand(struct scope *sc, size_t i)
 		if (slash) {
 			*slash = '\0';
 			if (strrchr(p, '/') && dda_pciaddr_parse(strrchr(p, '/') + 1, &(struct dda_pciaddr){ 0 }) == 0)
-				scope_below(sc, p, 0);
+				scope_below(ctx, sc, p, 0);
 		}
 	}
-	if (dda_read_link_base(base, sizeof(base), "sys/bus/pci/devices/%s/iommu_group", name) == 0) {
-		_cleanup_closedir_ DIR *g = dda_opendir("sys/kernel/iommu_groups/%s/devices", base);
+	if (dda_read_link_base(ctx, base, sizeof(base), "sys/bus/pci/devices/%s/iommu_group", name) == 0) {
+		_cleanup_closedir_ DIR *g = dda_opendir(ctx, "sys/kernel/iommu_groups/%s/devices", base);
 
 		while (g && (e = readdir(g)))
 			if (e->d_name[0] != '.')
 				scope_add(sc, e->d_name, true);
 	}
-	scope_pf(sc, i);
-	dir = dda_opendir("sys/bus/pci/devices/%s", name);
+	scope_pf(ctx, sc, i);
+	dir = dda_opendir(ctx, "sys/bus/pci/devices/%s", name);
 	while (dir && (e = readdir(dir)))
 		if (!strncmp(e->d_name, "virtfn", 6) &&
-		    dda_read_link_base(base, sizeof(base), "sys/bus/pci/devices/%s/%s", name, e->d_name) == 0)
+		    dda_read_link_base(ctx, base, sizeof(base), "sys/bus/pci/devices/%s/%s", name, e->d_name) == 0)
 			scope_add(sc, base, false);
 }
 
 /* Keeps the functions of *devs that the targets need, primaries marked. */
-static int scope_cut(struct dda_device **devs, size_t *n, unsigned flags, const struct dda_pciaddr *targets,
-		     size_t ntargets, bool **ret_primary)
+static int scope_cut(struct dda_ctx *ctx, struct dda_device **devs, size_t *n, unsigned flags,
+		     const struct dda_pciaddr *targets, size_t ntargets, bool **ret_primary)
 {
 	_cleanup_free_ bool *want = calloc(*n + 1, sizeof(bool));
 	_cleanup_free_ bool *primary = calloc(*n + 1, sizeof(bool));
@@ -220,12 +220,12 @@ static int scope_cut(struct dda_device **devs, size_t *n, unsigned flags, const 
 		scope_add(&sc, name, true);
 	}
 	if (flags & DDA_SCAN_POOL_DRIVERS)
-		scope_pool_drivers(&sc);
+		scope_pool_drivers(ctx, &sc);
 	for (size_t q = 0; q < sc.nqueue; q++) {
 		if (flags & DDA_SCAN_TARGETS_ONLY)
-			scope_pf(&sc, sc.queue[q]);
+			scope_pf(ctx, &sc, sc.queue[q]);
 		else
-			scope_expand(&sc, sc.queue[q]);
+			scope_expand(ctx, &sc, sc.queue[q]);
 	}
 	for (size_t i = 0; i < *n; i++)
 		if (want[i]) {
@@ -265,7 +265,7 @@ static int place(struct dda_host *h, struct dda_device *d)
 	unsigned dom, bus;
 	int r;
 
-	r = dda_read_link(target, sizeof(target), "sys/bus/pci/devices/%s", d->name);
+	r = dda_read_link(h->ctx, target, sizeof(target), "sys/bus/pci/devices/%s", d->name);
 	if (r < 0)
 		return dda_device_note(d, "cannot read its sysfs link: %s", strerror(-r));
 	p = target;
@@ -323,12 +323,12 @@ static void place_vf(struct dda_host *h, struct dda_device *d)
 	d->loc.vf = d->vf_index;
 }
 
-static int read_reserved(struct dda_group *g)
+static int read_reserved(struct dda_ctx *ctx, struct dda_group *g)
 {
 	_cleanup_free_ char *buf = NULL;
 	char *line, *save = NULL;
 
-	if (dda_read_alloc(&buf, NULL, "sys/kernel/iommu_groups/%d/reserved_regions", g->id) < 0)
+	if (dda_read_alloc(ctx, &buf, NULL, "sys/kernel/iommu_groups/%d/reserved_regions", g->id) < 0)
 		return 0;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		unsigned long long s, e;
@@ -389,7 +389,7 @@ static int build_groups(struct dda_host *h)
 		if (!h->groups[i].members)
 			return -ENOMEM;
 		h->groups[i].nmembers = 0;
-		r = read_reserved(&h->groups[i]);
+		r = read_reserved(h->ctx, &h->groups[i]);
 		if (r < 0)
 			return r;
 	}
@@ -432,7 +432,7 @@ static void infer_resets(const struct dda_host *h, struct dda_device *d)
  * touches only that slot, rather than by a secondary bus reset. */
 static void mark_slots(struct dda_host *h)
 {
-	_cleanup_closedir_ DIR *dir = dda_opendir("sys/bus/pci/slots");
+	_cleanup_closedir_ DIR *dir = dda_opendir(h->ctx, "sys/bus/pci/slots");
 	struct dirent *e;
 
 	if (!dir)
@@ -442,7 +442,7 @@ static void mark_slots(struct dda_host *h)
 		struct dda_pciaddr a;
 
 		if (e->d_name[0] == '.' ||
-		    dda_read_line(addr, sizeof(addr), "sys/bus/pci/slots/%s/address", e->d_name) < 0)
+		    dda_read_line(h->ctx, addr, sizeof(addr), "sys/bus/pci/slots/%s/address", e->d_name) < 0)
 			continue;
 		snprintf(full, sizeof(full), "%s.0", addr);
 		if (dda_pciaddr_parse(full, &a) < 0)
@@ -460,7 +460,8 @@ static void mark_slots(struct dda_host *h)
 	}
 }
 
-static int scan(struct dda_host **ret, unsigned flags, const struct dda_pciaddr *targets, size_t ntargets, bool scoped)
+static int scan(struct dda_ctx *ctx, struct dda_host **ret, unsigned flags, const struct dda_pciaddr *targets,
+		size_t ntargets, bool scoped)
 {
 	_cleanup_(dda_host_freep) struct dda_host *h = calloc(1, sizeof(*h));
 	_cleanup_free_ bool *primary = NULL;
@@ -468,18 +469,19 @@ static int scan(struct dda_host **ret, unsigned flags, const struct dda_pciaddr 
 
 	if (!h)
 		return -ENOMEM;
-	r = dda_hostinfo_read(&h->info);
+	h->ctx = ctx;
+	r = dda_hostinfo_read(ctx, &h->info);
 	if (r < 0)
 		return r;
-	if (!strcmp(dda_root(), "/") && geteuid() != 0)
+	if (!strcmp(dda_ctx_root(ctx), "/") && geteuid() != 0)
 		flags |= DDA_SCAN_UNPRIVILEGED;
 	h->info.full_config = !(flags & DDA_SCAN_UNPRIVILEGED);
-	r = list_functions(&h->devs, &h->ndevs);
+	r = list_functions(ctx, &h->devs, &h->ndevs);
 	if (r < 0)
 		return r;
 	h->nfunctions = h->ndevs;
 	if (scoped) {
-		r = scope_cut(&h->devs, &h->ndevs, flags, targets, ntargets, &primary);
+		r = scope_cut(ctx, &h->devs, &h->ndevs, flags, targets, ntargets, &primary);
 		if (r < 0)
 			return r;
 	}
@@ -491,7 +493,7 @@ static int scan(struct dda_host **ret, unsigned flags, const struct dda_pciaddr 
 		if (r < 0)
 			return r;
 		d->unprivileged = flags & DDA_SCAN_UNPRIVILEGED;
-		r = dda_device_read(d);
+		r = dda_device_read(ctx, d);
 		if (r == -ENOMEM)
 			return r;
 		if (r < 0) {
@@ -518,7 +520,7 @@ static int scan(struct dda_host **ret, unsigned flags, const struct dda_pciaddr 
 	mark_slots(h);
 	if (scoped && !(flags & DDA_SCAN_TARGETS_ONLY) && scope_short(h, primary)) {
 		dda_host_free(TAKE_PTR(h));
-		return scan(ret, flags, NULL, 0, false);
+		return scan(ctx, ret, flags, NULL, 0, false);
 	}
 	if (flags & DDA_SCAN_NAMES) {
 		h->names = dda_names_new();
@@ -528,7 +530,7 @@ static int scan(struct dda_host **ret, unsigned flags, const struct dda_pciaddr 
 			(void)dda_host_name(h, &h->devs[i]);
 	}
 	if (flags & DDA_SCAN_HOST_USE) {
-		r = dda_hostuse_attach(h->devs, h->ndevs);
+		r = dda_hostuse_attach(ctx, h->devs, h->ndevs);
 		if (r < 0)
 			return r;
 	}
@@ -536,14 +538,15 @@ static int scan(struct dda_host **ret, unsigned flags, const struct dda_pciaddr 
 	return 0;
 }
 
-int dda_host_scan(struct dda_host **ret, unsigned flags)
+int dda_host_scan(struct dda_ctx *ctx, struct dda_host **ret, unsigned flags)
 {
-	return scan(ret, flags, NULL, 0, false);
+	return scan(ctx, ret, flags, NULL, 0, false);
 }
 
-int dda_host_scan_for(struct dda_host **ret, unsigned flags, const struct dda_pciaddr *targets, size_t n)
+int dda_host_scan_for(struct dda_ctx *ctx, struct dda_host **ret, unsigned flags, const struct dda_pciaddr *targets,
+		      size_t n)
 {
-	return scan(ret, flags, targets, n, true);
+	return scan(ctx, ret, flags, targets, n, true);
 }
 
 const char *dda_host_name(struct dda_host *h, struct dda_device *d)

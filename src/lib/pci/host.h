@@ -15,6 +15,8 @@
 #include "device.h"
 #include "hostinfo.h"
 
+struct dda_ctx;
+
 struct dda_resv {
 	uint64_t start, end;
 	char type[24]; /* direct, direct-relaxable, reserved, msi */
@@ -36,6 +38,7 @@ struct dda_host {
 	size_t ngroups;
 	struct dda_hostinfo info;
 	struct dda_names *names;
+	struct dda_ctx *ctx; /* scanned with; borrowed, outlives the host */
 };
 
 enum dda_scan_flags {
@@ -59,7 +62,7 @@ enum dda_scan_flags {
 
 /* Scans the host under dda_root().  Fails only when the PCI bus itself
  * cannot be read; unreadable attributes are noted on their device. */
-int dda_host_scan(struct dda_host **ret, unsigned flags) _must_check_;
+int dda_host_scan(struct dda_ctx *ctx, struct dda_host **ret, unsigned flags) _must_check_;
 
 /* Reads only what decides the targets' findings: each target, its IOMMU
  * group (and, for each member, as for a target), the bridges above, its
@@ -68,7 +71,8 @@ int dda_host_scan(struct dda_host **ret, unsigned flags) _must_check_;
  * other functions are absent (ndevs < nfunctions).  When that cannot hold
  * (an INTx-only target, a bus reset of a root bus) it reads everything.
  * Targets that are no function of the host are left out. */
-int dda_host_scan_for(struct dda_host **ret, unsigned flags, const struct dda_pciaddr *targets, size_t n) _must_check_;
+int dda_host_scan_for(struct dda_ctx *ctx, struct dda_host **ret, unsigned flags, const struct dda_pciaddr *targets,
+		      size_t n) _must_check_;
 void dda_host_free(struct dda_host *h);
 DDA_DEFINE_CLEANUP(struct dda_host, dda_host_free)
 

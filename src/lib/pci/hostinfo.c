@@ -11,13 +11,13 @@
 #include "hostinfo.h"
 #include "hostpath.h"
 
-uint64_t dda_host_ram_mb(void)
+uint64_t dda_host_ram_mb(struct dda_ctx *ctx)
 {
 	_cleanup_free_ char *info = NULL;
 	unsigned long long kb;
 	const char *p;
 
-	if (dda_read_alloc(&info, NULL, "proc/meminfo") < 0 || !(p = strstr(info, "MemTotal:")) ||
+	if (dda_read_alloc(ctx, &info, NULL, "proc/meminfo") < 0 || !(p = strstr(info, "MemTotal:")) ||
 	    sscanf(p + 9, "%llu kB", &kb) != 1)
 		return 0;
 	return kb / 1024;
@@ -33,9 +33,9 @@ const char *dda_vfio_state_name(enum dda_vfio_state s)
 	}
 }
 
-static unsigned count_dir(const char *rel, char *names, size_t size)
+static unsigned count_dir(struct dda_ctx *ctx, const char *rel, char *names, size_t size)
 {
-	_cleanup_closedir_ DIR *d = dda_opendir("%s", rel);
+	_cleanup_closedir_ DIR *d = dda_opendir(ctx, "%s", rel);
 	struct dirent *e;
 	unsigned n = 0;
 	size_t off = 0;
@@ -92,7 +92,7 @@ static void read_intremap_param(struct dda_hostinfo *h, const char *tok)
 	}
 }
 
-static void read_cmdline(struct dda_hostinfo *h)
+static void read_cmdline(struct dda_ctx *ctx, struct dda_hostinfo *h)
 {
 	_cleanup_free_ char *cmd = NULL;
 	static const char *const keys[] = {
@@ -102,7 +102,7 @@ static void read_cmdline(struct dda_hostinfo *h)
 	char *tok, *save = NULL;
 	size_t off = 0;
 
-	if (dda_read_alloc(&cmd, NULL, "proc/cmdline") < 0)
+	if (dda_read_alloc(ctx, &cmd, NULL, "proc/cmdline") < 0)
 		return;
 	for (tok = strtok_r(cmd, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
 		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
@@ -129,12 +129,12 @@ static void read_cmdline(struct dda_hostinfo *h)
 	}
 }
 
-static void read_cpu_vendor(struct dda_hostinfo *h)
+static void read_cpu_vendor(struct dda_ctx *ctx, struct dda_hostinfo *h)
 {
 	_cleanup_free_ char *info = NULL;
 	char *p, *nl;
 
-	if (dda_read_alloc(&info, NULL, "proc/cpuinfo") < 0)
+	if (dda_read_alloc(ctx, &info, NULL, "proc/cpuinfo") < 0)
 		return;
 	p = strstr(info, "vendor_id");
 	if (!p)
@@ -152,7 +152,7 @@ static void read_cpu_vendor(struct dda_hostinfo *h)
  * when it remaps interrupts, Intel or AMD alike: the one sign that it is
  * on, not just supported.  Without any such line, Intel's ecap bit 3 tells
  * whether the hardware could. */
-static void read_intremap(struct dda_hostinfo *h)
+static void read_intremap(struct dda_ctx *ctx, struct dda_hostinfo *h)
 {
 	_cleanup_free_ char *irqs = NULL;
 	_cleanup_closedir_ DIR *d = NULL;
@@ -161,12 +161,12 @@ static void read_intremap(struct dda_hostinfo *h)
 
 	if (h->intremap == 0 || !h->iommu_on)
 		return;
-	if (dda_read_alloc(&irqs, NULL, "proc/interrupts") == 0 && strstr(irqs, " IR-")) {
+	if (dda_read_alloc(ctx, &irqs, NULL, "proc/interrupts") == 0 && strstr(irqs, " IR-")) {
 		h->intremap = 1;
 		snprintf(h->intremap_note, sizeof(h->intremap_note), "interrupts are delivered through IR- chips");
 		return;
 	}
-	d = dda_opendir("sys/class/iommu");
+	d = dda_opendir(ctx, "sys/class/iommu");
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
@@ -176,7 +176,7 @@ static void read_intremap(struct dda_hostinfo *h)
 		if (e->d_name[0] == '.')
 			continue;
 		/* The file is bare hex ("f00f4a"). */
-		if (dda_read_line(line, sizeof(line), "sys/class/iommu/%s/intel-iommu/ecap", e->d_name) == 0 &&
+		if (dda_read_line(ctx, line, sizeof(line), "sys/class/iommu/%s/intel-iommu/ecap", e->d_name) == 0 &&
 		    dda_parse_u64(line, 16, &ecap) == 0) {
 			intel++;
 			if (ecap & (1u << 3))
@@ -193,35 +193,35 @@ static void read_intremap(struct dda_hostinfo *h)
 	}
 }
 
-static void read_vfio(struct dda_hostinfo *h)
+static void read_vfio(struct dda_ctx *ctx, struct dda_hostinfo *h)
 {
 	_cleanup_free_ char *moddir = NULL, *c1 = NULL, *c2 = NULL, *c3 = NULL;
 	struct kmod_list *list = NULL, *it;
-	struct kmod_ctx *ctx;
+	struct kmod_ctx *kmod;
 
-	if (dda_exists("sys/bus/pci/drivers/vfio-pci")) {
-		h->vfio = dda_exists("sys/module/vfio_pci/initstate") || !dda_exists("sys/module/vfio_pci") ?
+	if (dda_exists(ctx, "sys/bus/pci/drivers/vfio-pci")) {
+		h->vfio = dda_exists(ctx, "sys/module/vfio_pci/initstate") || !dda_exists(ctx, "sys/module/vfio_pci") ?
 				  DDA_VFIO_LOADED :
 				  DDA_VFIO_BUILTIN;
 		return;
 	}
 	if (!h->osrelease[0])
 		return;
-	moddir = dda_path("lib/modules/%s", h->osrelease);
-	c1 = dda_path("etc/modprobe.d");
-	c2 = dda_path("lib/modprobe.d");
-	c3 = dda_path("run/modprobe.d");
+	moddir = dda_path(ctx, "lib/modules/%s", h->osrelease);
+	c1 = dda_path(ctx, "etc/modprobe.d");
+	c2 = dda_path(ctx, "lib/modprobe.d");
+	c3 = dda_path(ctx, "run/modprobe.d");
 	if (!moddir || !c1 || !c2 || !c3 || access(moddir, F_OK) < 0)
 		return;
 	{
 		const char *cfg[] = { c1, c2, c3, NULL };
 
-		ctx = kmod_new(moddir, cfg);
+		kmod = kmod_new(moddir, cfg);
 	}
-	if (!ctx)
+	if (!kmod)
 		return;
-	kmod_set_log_priority(ctx, 0);
-	if (kmod_module_new_from_lookup(ctx, "vfio-pci", &list) == 0) {
+	kmod_set_log_priority(kmod, 0);
+	if (kmod_module_new_from_lookup(kmod, "vfio-pci", &list) == 0) {
 		kmod_list_foreach(it, list)
 		{
 			struct kmod_module *m = kmod_module_get_module(it);
@@ -232,7 +232,7 @@ static void read_vfio(struct dda_hostinfo *h)
 		}
 		kmod_module_unref_list(list);
 	}
-	kmod_unref(ctx);
+	kmod_unref(kmod);
 }
 
 static char *make_fix(const struct dda_hostinfo *h)
@@ -262,25 +262,26 @@ static char *make_fix(const struct dda_hostinfo *h)
 	return out;
 }
 
-int dda_hostinfo_read(struct dda_hostinfo *ret)
+int dda_hostinfo_read(struct dda_ctx *ctx, struct dda_hostinfo *ret)
 {
 	struct dda_hostinfo h = { .intremap = -1 };
 
-	if (dda_read_line(h.osrelease, sizeof(h.osrelease), "proc/sys/kernel/osrelease") < 0)
+	if (dda_read_line(ctx, h.osrelease, sizeof(h.osrelease), "proc/sys/kernel/osrelease") < 0)
 		h.osrelease[0] = '\0';
-	read_cpu_vendor(&h);
-	read_cmdline(&h);
-	h.ngroups = count_dir("sys/kernel/iommu_groups", NULL, 0);
-	h.nunits = count_dir("sys/class/iommu", h.units, sizeof(h.units));
+	read_cpu_vendor(ctx, &h);
+	read_cmdline(ctx, &h);
+	h.ngroups = count_dir(ctx, "sys/kernel/iommu_groups", NULL, 0);
+	h.nunits = count_dir(ctx, "sys/class/iommu", h.units, sizeof(h.units));
 	h.iommu_on = h.ngroups > 0;
-	read_intremap(&h);
+	read_intremap(ctx, &h);
 	{
 		char v[8];
 
-		if (dda_read_line(v, sizeof(v), "sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts") == 0)
+		if (dda_read_line(ctx, v, sizeof(v),
+				  "sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts") == 0)
 			h.unsafe_interrupts = v[0] == 'Y' || v[0] == '1';
 	}
-	read_vfio(&h);
+	read_vfio(ctx, &h);
 	if (!h.iommu_on) {
 		h.fix = make_fix(&h);
 		if (!h.fix)

@@ -11,6 +11,8 @@
 
 #include "cleanup.h"
 
+struct dda_ctx;
+
 enum dda_vfio_state {
 	DDA_VFIO_MISSING, /* neither loaded, built in, nor installed */
 	DDA_VFIO_MODULE,  /* installed as a module, not loaded */
@@ -42,10 +44,10 @@ struct dda_hostinfo {
 	char *fix;	  /* what to do when the IOMMU is off, or NULL */
 };
 
-int dda_hostinfo_read(struct dda_hostinfo *ret) _must_check_;
+int dda_hostinfo_read(struct dda_ctx *ctx, struct dda_hostinfo *ret) _must_check_;
 
 /* The host's RAM in MiB (MemTotal), 0 when unknown.  Records nothing. */
-uint64_t dda_host_ram_mb(void);
+uint64_t dda_host_ram_mb(struct dda_ctx *ctx);
 void dda_hostinfo_release(struct dda_hostinfo *h);
 const char *dda_vfio_state_name(enum dda_vfio_state s);
 

@@ -69,18 +69,18 @@ static int set_add(char **set, const char *name)
 	return 0;
 }
 
-static int read_mounts(struct facts *f)
+static int read_mounts(struct dda_ctx *ctx, struct facts *f)
 {
-	return dda_mountinfo_read(&f->mounts, &f->nmounts);
+	return dda_mountinfo_read(ctx, &f->mounts, &f->nmounts);
 }
 
-static int read_swaps(struct facts *f)
+static int read_swaps(struct dda_ctx *ctx, struct facts *f)
 {
 	_cleanup_free_ char *buf = NULL;
 	char *line, *save = NULL;
 	int r;
 
-	if (dda_read_alloc(&buf, NULL, "proc/swaps") < 0)
+	if (dda_read_alloc(ctx, &buf, NULL, "proc/swaps") < 0)
 		return 0;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char path[PATH_MAX];
@@ -96,13 +96,13 @@ static int read_swaps(struct facts *f)
 	return 0;
 }
 
-static int read_net(struct facts *f)
+static int read_net(struct dda_ctx *ctx, struct facts *f)
 {
 	_cleanup_free_ char *buf = NULL;
 	char *line, *save = NULL;
 	int r;
 
-	if (dda_read_alloc(&buf, NULL, "proc/net/route") == 0) {
+	if (dda_read_alloc(ctx, &buf, NULL, "proc/net/route") == 0) {
 		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 			char ifn[IFNAMSIZ + 1];
 
@@ -117,7 +117,7 @@ static int read_net(struct facts *f)
 	/* ipv6_route: dest plen src plen next metric ref use flags iface.  The
 	 * link-local and multicast routes every up interface has are no sign
 	 * of use. */
-	if (dda_read_alloc(&buf, NULL, "proc/net/ipv6_route") == 0) {
+	if (dda_read_alloc(ctx, &buf, NULL, "proc/net/ipv6_route") == 0) {
 		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 			char dest[40], ifn[IFNAMSIZ + 1];
 
@@ -132,7 +132,7 @@ static int read_net(struct facts *f)
 		free(TAKE_PTR(buf));
 	}
 	/* if_inet6: addr index plen scope flags iface; scope 0x20 is link. */
-	if (dda_read_alloc(&buf, NULL, "proc/net/if_inet6") == 0) {
+	if (dda_read_alloc(ctx, &buf, NULL, "proc/net/if_inet6") == 0) {
 		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 			char ifn[IFNAMSIZ + 1];
 			unsigned scope;
@@ -148,7 +148,7 @@ static int read_net(struct facts *f)
 	}
 	/* IPv4 addresses are only in netlink, which a moved root cannot
 	 * redirect: ask it only about the real host. */
-	if (!strcmp(dda_root(), "/")) {
+	if (!strcmp(dda_ctx_root(ctx), "/")) {
 		struct ifaddrs *ifa, *i;
 
 		if (getifaddrs(&ifa) == 0) {
@@ -223,7 +223,8 @@ static bool anon_source_is(const struct dda_mount *m, const char *blk, const cha
 
 /* Adds the mounts of one block device (or its dm/md holders, a few levels
  * down) as uses of d. */
-static int block_uses(struct dda_device *d, const struct facts *f, const char *blk, const char *via, int depth)
+static int block_uses(struct dda_ctx *ctx, struct dda_device *d, const struct facts *f, const char *blk,
+		      const char *via, int depth)
 {
 	_cleanup_closedir_ DIR *dir = NULL;
 	char majmin[24], what[192];
@@ -232,11 +233,11 @@ static int block_uses(struct dda_device *d, const struct facts *f, const char *b
 
 	if (depth > 4)
 		return 0;
-	if (dda_read_line(majmin, sizeof(majmin), "sys/class/block/%s/dev", blk) == 0) {
+	if (dda_read_line(ctx, majmin, sizeof(majmin), "sys/class/block/%s/dev", blk) == 0) {
 		char dm[128] = "";
 
 		/* dm devices are mounted by their /dev/mapper name. */
-		if (dda_read_line(dm, sizeof(dm), "sys/class/block/%s/dm/name", blk) < 0)
+		if (dda_read_line(ctx, dm, sizeof(dm), "sys/class/block/%s/dm/name", blk) < 0)
 			dm[0] = '\0';
 		for (size_t i = 0; i < f->nmounts; i++) {
 			const struct dda_mount *m = &f->mounts[i];
@@ -263,7 +264,7 @@ static int block_uses(struct dda_device *d, const struct facts *f, const char *b
 		if (r < 0)
 			return r;
 	}
-	dir = dda_opendir("sys/class/block/%s/holders", blk);
+	dir = dda_opendir(ctx, "sys/class/block/%s/holders", blk);
 	if (!dir)
 		return 0;
 	while ((e = readdir(dir))) {
@@ -271,7 +272,7 @@ static int block_uses(struct dda_device *d, const struct facts *f, const char *b
 
 		if (e->d_name[0] == '.')
 			continue;
-		r = block_uses(d, f, e->d_name, via ? via : blk, depth + 1);
+		r = block_uses(ctx, d, f, e->d_name, via ? via : blk, depth + 1);
 		if (r < 0)
 			return r;
 		/* A holder is use even when nothing on it is mounted (an
@@ -291,15 +292,15 @@ static int block_uses(struct dda_device *d, const struct facts *f, const char *b
  * mountinfo names, md and dm, and mounts of every kind.  Only asked about
  * the real host (a moved root has no device nodes), and only for disks
  * nothing else explained. */
-static int exclusive_use(struct dda_device *d, const char *blk)
+static int exclusive_use(struct dda_ctx *ctx, struct dda_device *d, const char *blk)
 {
 	_cleanup_free_ char *node = NULL;
 	char what[192];
 	int fd;
 
-	if (strcmp(dda_root(), "/"))
+	if (strcmp(dda_ctx_root(ctx), "/"))
 		return 0;
-	node = dda_path("dev/%s", blk);
+	node = dda_path(ctx, "dev/%s", blk);
 	if (!node)
 		return -ENOMEM;
 	fd = open(node, O_RDONLY | O_EXCL | O_CLOEXEC | O_NONBLOCK);
@@ -317,7 +318,8 @@ static int exclusive_use(struct dda_device *d, const char *blk)
 /* With native NVMe multipath a namespace (nvme0n1) hangs under a virtual
  * subsystem, not under its controllers: its uses belong to every
  * controller of that subsystem. */
-static int nvme_subsystem_uses(const struct devices *h, const struct facts *f, const char *blk, const char *target)
+static int nvme_subsystem_uses(struct dda_ctx *ctx, const struct devices *h, const struct facts *f, const char *blk,
+			       const char *target)
 {
 	_cleanup_closedir_ DIR *dir = NULL;
 	const char *p = strstr(target, "/nvme-subsystem/");
@@ -327,7 +329,7 @@ static int nvme_subsystem_uses(const struct devices *h, const struct facts *f, c
 
 	if (!p || sscanf(p, "/nvme-subsystem/%63[^/]", subsys) != 1)
 		return 0;
-	dir = dda_opendir("sys/class/nvme-subsystem/%s", subsys);
+	dir = dda_opendir(ctx, "sys/class/nvme-subsystem/%s", subsys);
 	if (!dir)
 		return 0;
 	while ((e = readdir(dir))) {
@@ -336,20 +338,20 @@ static int nvme_subsystem_uses(const struct devices *h, const struct facts *f, c
 		struct dda_device *d;
 
 		if (strncmp(e->d_name, "nvme", 4) || strchr(e->d_name + 4, 'n') ||
-		    dda_read_link(ctrl, sizeof(ctrl), "sys/class/nvme-subsystem/%s/%s", subsys, e->d_name) < 0)
+		    dda_read_link(ctx, ctrl, sizeof(ctrl), "sys/class/nvme-subsystem/%s/%s", subsys, e->d_name) < 0)
 			continue;
 		if (!deepest_pci(ctrl, &a) || !(d = dda_device_find(h->v, h->n, &a)))
 			continue;
-		r = block_uses(d, f, blk, NULL, 0);
+		r = block_uses(ctx, d, f, blk, NULL, 0);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-static int scan_block(const struct devices *h, const struct facts *f)
+static int scan_block(struct dda_ctx *ctx, const struct devices *h, const struct facts *f)
 {
-	_cleanup_closedir_ DIR *dir = dda_opendir("sys/class/block");
+	_cleanup_closedir_ DIR *dir = dda_opendir(ctx, "sys/class/block");
 	struct dirent *e;
 	int r;
 
@@ -363,18 +365,18 @@ static int scan_block(const struct devices *h, const struct facts *f)
 
 		if (e->d_name[0] == '.')
 			continue;
-		if (dda_read_link(target, sizeof(target), "sys/class/block/%s", e->d_name) < 0)
+		if (dda_read_link(ctx, target, sizeof(target), "sys/class/block/%s", e->d_name) < 0)
 			continue;
 		if (!deepest_pci(target, &a) || !(d = dda_device_find(h->v, h->n, &a))) {
-			r = nvme_subsystem_uses(h, f, e->d_name, target);
+			r = nvme_subsystem_uses(ctx, h, f, e->d_name, target);
 			if (r < 0)
 				return r;
 			continue;
 		}
 		before = d->nuses;
-		r = block_uses(d, f, e->d_name, NULL, 0);
+		r = block_uses(ctx, d, f, e->d_name, NULL, 0);
 		if (r == 0 && d->nuses == before)
-			r = exclusive_use(d, e->d_name);
+			r = exclusive_use(ctx, d, e->d_name);
 		if (r < 0)
 			return r;
 	}
@@ -411,12 +413,13 @@ static bool has_fstype(const struct facts *f, const char *fstype)
 }
 
 /* The PCI function of a virtio device, by its sysfs link. */
-static struct dda_device *virtio_function(const struct devices *h, const char *fmt_link, const char *name)
+static struct dda_device *virtio_function(struct dda_ctx *ctx, const struct devices *h, const char *fmt_link,
+					  const char *name)
 {
 	char target[PATH_MAX];
 	struct dda_pciaddr a;
 
-	if (dda_read_link(target, sizeof(target), fmt_link, name) < 0 || !deepest_pci(target, &a))
+	if (dda_read_link(ctx, target, sizeof(target), fmt_link, name) < 0 || !deepest_pci(target, &a))
 		return NULL;
 	return dda_device_find(h->v, h->n, &a);
 }
@@ -426,9 +429,9 @@ static struct dda_device *virtio_function(const struct devices *h, const char *f
 /* Before Linux 6.9 nothing in sysfs names a virtiofs tag: every virtio-fs
  * function may then carry each virtiofs mount, and losing the root is
  * worse than keeping a device the host does not need. */
-static int virtiofs_untagged(const struct devices *h, const struct facts *f)
+static int virtiofs_untagged(struct dda_ctx *ctx, const struct devices *h, const struct facts *f)
 {
-	_cleanup_closedir_ DIR *dir = dda_opendir("sys/bus/virtio/devices");
+	_cleanup_closedir_ DIR *dir = dda_opendir(ctx, "sys/bus/virtio/devices");
 	struct dirent *e;
 	int r;
 
@@ -438,8 +441,8 @@ static int virtiofs_untagged(const struct devices *h, const struct facts *f)
 		struct dda_device *d;
 		uint64_t id;
 
-		if (e->d_name[0] == '.' || dda_read_u64(&id, "sys/bus/virtio/devices/%s/device", e->d_name) < 0 ||
-		    id != VIRTIO_ID_FS || !(d = virtio_function(h, "sys/bus/virtio/devices/%s", e->d_name)))
+		if (e->d_name[0] == '.' || dda_read_u64(ctx, &id, "sys/bus/virtio/devices/%s/device", e->d_name) < 0 ||
+		    id != VIRTIO_ID_FS || !(d = virtio_function(ctx, h, "sys/bus/virtio/devices/%s", e->d_name)))
 			continue;
 		for (size_t i = 0; i < f->nmounts; i++) {
 			if (strcmp(f->mounts[i].fstype, "virtiofs"))
@@ -458,9 +461,9 @@ static int virtiofs_untagged(const struct devices *h, const struct facts *f)
  * the tag in /sys/fs/virtiofs/N/tag, whose `device` link is the virtio
  * device).  A guest whose root is 9p or virtiofs, like the lab's, must
  * not lose that device. */
-static int scan_virtio_fs(const struct devices *h, const struct facts *f)
+static int scan_virtio_fs(struct dda_ctx *ctx, const struct devices *h, const struct facts *f)
 {
-	_cleanup_closedir_ DIR *dir = dda_opendir("sys/bus/virtio/devices");
+	_cleanup_closedir_ DIR *dir = dda_opendir(ctx, "sys/bus/virtio/devices");
 	_cleanup_closedir_ DIR *fs = NULL;
 	struct dirent *e;
 	int r;
@@ -470,8 +473,8 @@ static int scan_virtio_fs(const struct devices *h, const struct facts *f)
 		struct dda_device *d;
 
 		if (e->d_name[0] == '.' ||
-		    dda_read_line(tag, sizeof(tag), "sys/bus/virtio/devices/%s/mount_tag", e->d_name) < 0 ||
-		    !(d = virtio_function(h, "sys/bus/virtio/devices/%s", e->d_name)))
+		    dda_read_line(ctx, tag, sizeof(tag), "sys/bus/virtio/devices/%s/mount_tag", e->d_name) < 0 ||
+		    !(d = virtio_function(ctx, h, "sys/bus/virtio/devices/%s", e->d_name)))
 			continue;
 		r = tag_uses(d, f, "9p", tag, "");
 		if (r < 0)
@@ -479,15 +482,16 @@ static int scan_virtio_fs(const struct devices *h, const struct facts *f)
 	}
 	if (!has_fstype(f, "virtiofs"))
 		return 0;
-	fs = dda_opendir("sys/fs/virtiofs");
+	fs = dda_opendir(ctx, "sys/fs/virtiofs");
 	if (!fs)
-		return virtiofs_untagged(h, f);
+		return virtiofs_untagged(ctx, h, f);
 	while ((e = readdir(fs))) {
 		char tag[256];
 		struct dda_device *d;
 
-		if (e->d_name[0] == '.' || dda_read_line(tag, sizeof(tag), "sys/fs/virtiofs/%s/tag", e->d_name) < 0 ||
-		    !(d = virtio_function(h, "sys/fs/virtiofs/%s/device", e->d_name)))
+		if (e->d_name[0] == '.' ||
+		    dda_read_line(ctx, tag, sizeof(tag), "sys/fs/virtiofs/%s/tag", e->d_name) < 0 ||
+		    !(d = virtio_function(ctx, h, "sys/fs/virtiofs/%s/device", e->d_name)))
 			continue;
 		r = tag_uses(d, f, "virtiofs", tag, "");
 		if (r < 0)
@@ -496,11 +500,11 @@ static int scan_virtio_fs(const struct devices *h, const struct facts *f)
 	return 0;
 }
 
-static bool if_up(const char *ifn)
+static bool if_up(struct dda_ctx *ctx, const char *ifn)
 {
 	uint64_t flags;
 
-	return dda_read_u64(&flags, "sys/class/net/%s/flags", ifn) == 0 && (flags & IFF_UP);
+	return dda_read_u64(ctx, &flags, "sys/class/net/%s/flags", ifn) == 0 && (flags & IFF_UP);
 }
 
 static bool if_configured(const struct facts *f, const char *ifn)
@@ -511,7 +515,7 @@ static bool if_configured(const struct facts *f, const char *ifn)
 /* An interface stacked on ifn (its bond or bridge master, a VLAN,
  * macvlan or ipvlan: the `master` and `upper_*` links), transitively,
  * that is up with an address or a route: eno1 -> bond0 -> vmbr0. */
-static bool upper_in_use(const struct facts *f, const char *ifn, int depth, char *via, size_t size)
+static bool upper_in_use(struct dda_ctx *ctx, const struct facts *f, const char *ifn, int depth, char *via, size_t size)
 {
 	_cleanup_closedir_ DIR *dir = NULL;
 	char up[IFNAMSIZ + 16];
@@ -519,21 +523,21 @@ static bool upper_in_use(const struct facts *f, const char *ifn, int depth, char
 
 	if (depth > 4)
 		return false;
-	if (dda_read_link_base(up, sizeof(up), "sys/class/net/%s/master", ifn) == 0) {
-		if ((if_up(up) && if_configured(f, up)) || upper_in_use(f, up, depth + 1, via, size)) {
+	if (dda_read_link_base(ctx, up, sizeof(up), "sys/class/net/%s/master", ifn) == 0) {
+		if ((if_up(ctx, up) && if_configured(f, up)) || upper_in_use(ctx, f, up, depth + 1, via, size)) {
 			if (!via[0])
 				snprintf(via, size, "%s", up);
 			return true;
 		}
 	}
-	dir = dda_opendir("sys/class/net/%s", ifn);
+	dir = dda_opendir(ctx, "sys/class/net/%s", ifn);
 	if (!dir)
 		return false;
 	while ((e = readdir(dir))) {
 		if (strncmp(e->d_name, "upper_", 6))
 			continue;
 		snprintf(up, sizeof(up), "%s", e->d_name + 6);
-		if ((if_up(up) && if_configured(f, up)) || upper_in_use(f, up, depth + 1, via, size)) {
+		if ((if_up(ctx, up) && if_configured(f, up)) || upper_in_use(ctx, f, up, depth + 1, via, size)) {
 			if (!via[0])
 				snprintf(via, size, "%s", up);
 			return true;
@@ -542,9 +546,9 @@ static bool upper_in_use(const struct facts *f, const char *ifn, int depth, char
 	return false;
 }
 
-static int scan_net(const struct devices *h, const struct facts *f)
+static int scan_net(struct dda_ctx *ctx, const struct devices *h, const struct facts *f)
 {
-	_cleanup_closedir_ DIR *dir = dda_opendir("sys/class/net");
+	_cleanup_closedir_ DIR *dir = dda_opendir(ctx, "sys/class/net");
 	struct dirent *e;
 	int r;
 
@@ -558,18 +562,18 @@ static int scan_net(const struct devices *h, const struct facts *f)
 
 		if (e->d_name[0] == '.')
 			continue;
-		if (dda_read_link(target, sizeof(target), "sys/class/net/%s", e->d_name) < 0)
+		if (dda_read_link(ctx, target, sizeof(target), "sys/class/net/%s", e->d_name) < 0)
 			continue;
 		if (!deepest_pci(target, &a) || !(d = dda_device_find(h->v, h->n, &a)))
 			continue;
 		route = in_set(f->route_ifs, e->d_name);
 		addr = in_set(f->addr_ifs, e->d_name);
-		if (if_up(e->d_name) && (route || addr)) {
+		if (if_up(ctx, e->d_name) && (route || addr)) {
 			dda_textf(what, sizeof(what), "%s is up with %s", e->d_name,
 				  route && addr ? "an address and a route" :
 				  route		? "a route" :
 						  "an address");
-		} else if (upper_in_use(f, e->d_name, 0, via, sizeof(via))) {
+		} else if (upper_in_use(ctx, f, e->d_name, 0, via, sizeof(via))) {
 			dda_textf(what, sizeof(what), "%s carries %s, which is up with an address or a route",
 				  e->d_name, via);
 		} else {
@@ -595,7 +599,7 @@ struct drm_nodes {
 	size_t n;
 };
 
-static int drm_holder(uint32_t pid, const char *target, void *data)
+static int drm_holder(struct dda_ctx *ctx, uint32_t pid, const char *target, void *data)
 {
 	const struct drm_nodes *nodes = data;
 	char comm[64] = "", what[192];
@@ -604,7 +608,7 @@ static int drm_holder(uint32_t pid, const char *target, void *data)
 	for (size_t i = 0; i < nodes->n; i++) {
 		if (strcmp(target, nodes->v[i].node))
 			continue;
-		if (dda_read_line(comm, sizeof(comm), "proc/%u/comm", pid) < 0)
+		if (dda_read_line(ctx, comm, sizeof(comm), "proc/%u/comm", pid) < 0)
 			comm[0] = '\0';
 		dda_textf(what, sizeof(what), "process %u (%s) has %s open", pid, comm, target);
 		r = dda_device_add_use(nodes->v[i].d, DDA_USE_CONSOLE, false, what);
@@ -614,9 +618,9 @@ static int drm_holder(uint32_t pid, const char *target, void *data)
 	return 0;
 }
 
-static int scan_drm(const struct devices *h)
+static int scan_drm(struct dda_ctx *ctx, const struct devices *h)
 {
-	_cleanup_closedir_ DIR *cls = dda_opendir("sys/class/drm");
+	_cleanup_closedir_ DIR *cls = dda_opendir(ctx, "sys/class/drm");
 	struct drm_nodes nodes = { .n = 0 };
 	struct dirent *e;
 	int r;
@@ -631,7 +635,7 @@ static int scan_drm(const struct devices *h)
 			continue;
 		if (strchr(e->d_name, '-')) /* connectors: card0-HDMI-A-1 */
 			continue;
-		if (dda_read_link(target, sizeof(target), "sys/class/drm/%s", e->d_name) < 0 ||
+		if (dda_read_link(ctx, target, sizeof(target), "sys/class/drm/%s", e->d_name) < 0 ||
 		    !deepest_pci(target, &a) || !(nodes.v[nodes.n].d = dda_device_find(h->v, h->n, &a)))
 			continue;
 		/* Fail rather than miss a holder of a node we could not name.
@@ -641,12 +645,12 @@ static int scan_drm(const struct devices *h)
 			return r;
 		nodes.n++;
 	}
-	return nodes.n ? dda_procfd_walk("/dev/dri/", drm_holder, &nodes) : 0; /* lint-ok: a link prefix */
+	return nodes.n ? dda_procfd_walk(ctx, "/dev/dri/", drm_holder, &nodes) : 0; /* lint-ok: a link prefix */
 }
 
-static bool fbcon_bound(void)
+static bool fbcon_bound(struct dda_ctx *ctx)
 {
-	_cleanup_closedir_ DIR *dir = dda_opendir("sys/class/vtconsole");
+	_cleanup_closedir_ DIR *dir = dda_opendir(ctx, "sys/class/vtconsole");
 	struct dirent *e;
 
 	if (!dir)
@@ -656,9 +660,10 @@ static bool fbcon_bound(void)
 
 		if (e->d_name[0] == '.')
 			continue;
-		if (dda_read_line(name, sizeof(name), "sys/class/vtconsole/%s/name", e->d_name) == 0 &&
+		if (dda_read_line(ctx, name, sizeof(name), "sys/class/vtconsole/%s/name", e->d_name) == 0 &&
 		    strstr(name, "frame buffer") &&
-		    dda_read_line(bind, sizeof(bind), "sys/class/vtconsole/%s/bind", e->d_name) == 0 && bind[0] == '1')
+		    dda_read_line(ctx, bind, sizeof(bind), "sys/class/vtconsole/%s/bind", e->d_name) == 0 &&
+		    bind[0] == '1')
 			return true;
 	}
 	return false;
@@ -667,14 +672,14 @@ static bool fbcon_bound(void)
 /* The console sits on a framebuffer that belongs either to a PCI display
  * (its driver's fb) or to the firmware's (efifb, simpledrm) on the boot
  * VGA device. */
-static int scan_console(const struct devices *h)
+static int scan_console(struct dda_ctx *ctx, const struct devices *h)
 {
 	_cleanup_closedir_ DIR *dir = NULL;
 	struct dirent *e;
-	bool any_fb = false, con = fbcon_bound();
+	bool any_fb = false, con = fbcon_bound(ctx);
 	int r;
 
-	dir = dda_opendir("sys/class/graphics");
+	dir = dda_opendir(ctx, "sys/class/graphics");
 	if (dir) {
 		while ((e = readdir(dir))) {
 			char target[PATH_MAX], what[192];
@@ -684,7 +689,7 @@ static int scan_console(const struct devices *h)
 			if (strncmp(e->d_name, "fb", 2))
 				continue;
 			any_fb = true;
-			if (dda_read_link(target, sizeof(target), "sys/class/graphics/%s/device", e->d_name) < 0)
+			if (dda_read_link(ctx, target, sizeof(target), "sys/class/graphics/%s/device", e->d_name) < 0)
 				continue;
 			if (!deepest_pci(target, &a) || !(d = dda_device_find(h->v, h->n, &a)))
 				continue;
@@ -710,27 +715,27 @@ static int scan_console(const struct devices *h)
 	return 0;
 }
 
-int dda_hostuse_attach(struct dda_device *devs, size_t ndevs)
+int dda_hostuse_attach(struct dda_ctx *ctx, struct dda_device *devs, size_t ndevs)
 {
 	const struct devices all = { devs, ndevs }, *h = &all;
 	struct facts f = { 0 };
 	int r;
 
-	r = read_mounts(&f);
+	r = read_mounts(ctx, &f);
 	if (r == 0)
-		r = read_swaps(&f);
+		r = read_swaps(ctx, &f);
 	if (r == 0)
-		r = read_net(&f);
+		r = read_net(ctx, &f);
 	if (r == 0)
-		r = scan_block(h, &f);
+		r = scan_block(ctx, h, &f);
 	if (r == 0)
-		r = scan_virtio_fs(h, &f);
+		r = scan_virtio_fs(ctx, h, &f);
 	if (r == 0)
-		r = scan_net(h, &f);
+		r = scan_net(ctx, h, &f);
 	if (r == 0)
-		r = scan_console(h);
+		r = scan_console(ctx, h);
 	if (r == 0)
-		r = scan_drm(h);
+		r = scan_drm(ctx, h);
 	facts_release(&f);
 	return r;
 }

@@ -23,6 +23,6 @@ struct dda_device;
 /* Attaches dda_use entries to devs (n functions in address order, the
  * host scan's).  A use found on a function not in devs is left out: a
  * scan scoped to some devices reads only theirs.  Only OOM fails. */
-int dda_hostuse_attach(struct dda_device *devs, size_t n) _must_check_;
+int dda_hostuse_attach(struct dda_ctx *ctx, struct dda_device *devs, size_t n) _must_check_;
 
 #endif

@@ -144,7 +144,7 @@ static int vms(FILE *f, struct dda_state *s)
 	}
 	family(f, "ddactl_vm_running", "Each VM ddactl defines, 1 while its QEMU runs.");
 	for (size_t i = 0; i < n; i++) {
-		bool on = dda_vm_pid(v[i].name) > 0;
+		bool on = dda_vm_pid(dda_state_ctx(s), v[i].name) > 0;
 
 		running += on;
 		fputs("ddactl_vm_running{", f);

@@ -116,9 +116,9 @@ struct dda_pf_view {
 	bool ks_ok;
 };
 
-/* Reads what the host and the state know of pf; what cannot be read is
- * left empty, nothing recorded. */
-void dda_pf_view_read(struct dda_state *s, struct dda_device *pf, struct dda_pf_view *v);
+/* Reads what the host and the state (s, which may be NULL) know of pf;
+ * what cannot be read is left empty, nothing recorded. */
+void dda_pf_view_read(struct dda_ctx *ctx, struct dda_state *s, struct dda_device *pf, struct dda_pf_view *v);
 /* How many VF rows to show: the present VFs, and stored policies of VFs
  * that are not there now. */
 int dda_pf_view_rows(struct dda_state *s, const struct dda_device *pf);

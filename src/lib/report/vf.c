@@ -3,15 +3,15 @@
 
 #include "report.h"
 
-void dda_pf_view_read(struct dda_state *s, struct dda_device *pf, struct dda_pf_view *v)
+void dda_pf_view_read(struct dda_ctx *ctx, struct dda_state *s, struct dda_device *pf, struct dda_pf_view *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->pf = pf;
-	v->autoprobe = dda_device_autoprobe(pf->name);
-	if (dda_vfnet_netdev_find(pf->name, v->netdev, sizeof(v->netdev)) < 0)
+	v->autoprobe = dda_device_autoprobe(ctx, pf->name);
+	if (dda_vfnet_netdev_find(ctx, pf->name, v->netdev, sizeof(v->netdev)) < 0)
 		v->netdev[0] = '\0';
 	else
-		v->ks_ok = dda_vfnet_query(pf->name, v->ks, ARRAY_SIZE(v->ks), &v->nks) == 0;
+		v->ks_ok = dda_vfnet_query(ctx, pf->name, v->ks, ARRAY_SIZE(v->ks), &v->nks) == 0;
 	if (dda_sriov_config_get(s, pf->location_path, &v->cfg) == 0) {
 		v->has_cfg = dda_sriov_config_matches(&v->cfg, pf);
 		v->cfg_other_card = !v->has_cfg;

@@ -59,7 +59,7 @@ static struct json_object *devices_json(struct dda_state *s, const char *vm)
 struct json_object *dda_report_vm(struct dda_state *s, const struct dda_vm *vm)
 {
 	struct json_object *o = json_object_new_object();
-	pid_t pid = dda_vm_pid(vm->name);
+	pid_t pid = dda_vm_pid(dda_state_ctx(s), vm->name);
 
 	json_object_object_add(o, "vm", json_object_new_string(vm->name));
 	json_object_object_add(o, "state", json_object_new_string(pid > 0 ? "running" : "stopped"));

@@ -34,7 +34,8 @@ const char *dda_outcome_name(enum dda_outcome o)
  * not in the credentials log.  journald keeps the sender's _UID, so a
  * line some other user forged with ident "ddactl" can be told apart.
  */
-static void to_syslog(const char *op, const char *device, enum dda_outcome o, const char *reason, const char *detail)
+static void to_syslog(struct dda_ctx *ctx, const char *op, const char *device, enum dda_outcome o, const char *reason,
+		      const char *detail)
 {
 	static const int prio[] = {
 		[DDA_OUTCOME_STARTED] = LOG_INFO,	 [DDA_OUTCOME_DONE] = LOG_NOTICE,
@@ -55,10 +56,10 @@ static void to_syslog(const char *op, const char *device, enum dda_outcome o, co
 	dda_text_escape(dev, sizeof(dev), device);
 	dda_text_escape(why, sizeof(why), reason);
 	dda_text_escape(more, sizeof(more), detail);
-	dda_text_escape(who, sizeof(who), dda_state_who());
+	dda_text_escape(who, sizeof(who), dda_ctx_who(ctx));
 	/* A change to a fake tree (tests, DDACTL_ROOT) is not one to the host. */
-	if (strcmp(dda_root(), "/"))
-		dda_text_escape(root, sizeof(root), dda_root());
+	if (strcmp(dda_ctx_root(ctx), "/"))
+		dda_text_escape(root, sizeof(root), dda_ctx_root(ctx));
 	syslog(prio[o], "%s%s%s%s by %s: %s%s%s%s%s%s%s%s%s", op, dev[0] ? " of '" : "", dev, dev[0] ? "'" : "", who,
 	       name, why[0] ? ": " : "", why, more[0] ? " (" : "", more, more[0] ? ")" : "",
 	       root[0] ? " [under root '" : "", root, root[0] ? "']" : "");
@@ -76,7 +77,7 @@ static int insert(struct dda_state *s, const char *op, const char *device, enum 
 			       "ELSE strftime('%Y-%m-%dT%H:%M:%SZ', 'now') END)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return dda_state_error(s, "preparing the audit log");
-	sqlite3_bind_text(st, 1, dda_state_who(), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, dda_ctx_who(dda_state_ctx(s)), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, op, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, device && *device ? device : NULL, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, dda_outcome_name(o), -1, SQLITE_STATIC);
@@ -101,7 +102,7 @@ int64_t dda_audit_start(struct dda_state *s, const char *op, const char *device,
 	r = insert(s, op, device, DDA_OUTCOME_STARTED, NULL, detail, &id);
 	if (r < 0)
 		return r;
-	to_syslog(op, device, DDA_OUTCOME_STARTED, NULL, detail);
+	to_syslog(dda_state_ctx(s), op, device, DDA_OUTCOME_STARTED, NULL, detail);
 	return id;
 }
 
@@ -134,10 +135,10 @@ void dda_audit_end(struct dda_state *s, int64_t id, enum dda_outcome o, const ch
 		char what[80]; /* fits any row id */
 
 		snprintf(what, sizeof(what), "audit row %" PRId64 " (not written to the state database)", id);
-		to_syslog(what, NULL, o, why, NULL);
+		to_syslog(dda_state_ctx(s), what, NULL, o, why, NULL);
 		return;
 	}
-	to_syslog(op, device, o, why, detail);
+	to_syslog(dda_state_ctx(s), op, device, o, why, detail);
 }
 
 void dda_audit_end_r(struct dda_state *s, int64_t id, int r, enum dda_outcome failed)
@@ -156,7 +157,7 @@ int dda_audit(struct dda_state *s, const char *op, const char *device, enum dda_
 
 	snprintf(why, sizeof(why), "%s", reason ? reason : "");
 	r = insert(s, op, device, o, why, detail, NULL);
-	to_syslog(op, device, o, why, detail);
+	to_syslog(dda_state_ctx(s), op, device, o, why, detail);
 	if (r < 0 && reason)
 		dda_error_restore(&keep, r);
 	return r;

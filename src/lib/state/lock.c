@@ -27,24 +27,21 @@ static int lock_check(void *data)
 	return errno == EWOULDBLOCK ? 0 : -errno;
 }
 
-int dda_lock_take(struct dda_lock **ret, const char *what)
+int dda_lock_take(struct dda_ctx *ctx, struct dda_lock **ret, const char *what)
 {
 	_cleanup_close_ int fd = -1, dirfd = -1;
 	char path[PATH_MAX], holder[256] = "";
 	struct dda_lock *l;
-	uint64_t timeout = 30;
-	const char *env = getenv("DDACTL_LOCK_TIMEOUT");
+	uint64_t timeout = dda_ctx_lock_timeout(ctx);
 	int r;
 
-	if (env && dda_parse_u64(env, 10, &timeout) < 0)
-		timeout = 30;
 	/* Root's alone: flock() works on a read-only descriptor, so a lock
 	 * file others can open is one they can hold (lock.h). */
-	dirfd = dda_open_private_dir(dda_run_dir(), 0755, true);
+	dirfd = dda_open_private_dir(ctx, dda_ctx_run_dir(ctx), 0755, true);
 	if (dirfd < 0)
 		return dirfd;
-	snprintf(path, sizeof(path), "%s/lock", dda_run_dir());
-	fd = dda_open_private_file(dirfd, dda_run_dir(), "lock", O_RDWR | O_CREAT, 0600);
+	snprintf(path, sizeof(path), "%s/lock", dda_ctx_run_dir(ctx));
+	fd = dda_open_private_file(dirfd, dda_ctx_run_dir(ctx), "lock", O_RDWR | O_CREAT, 0600);
 	if (fd < 0)
 		return fd == -ENOENT ? dda_error(fd, NULL, "cannot create lock file '%s'", path) : fd;
 	r = dda_poll(lock_check, &fd, timeout > UINT_MAX / 1000 ? UINT_MAX : (unsigned)timeout * 1000);

@@ -150,7 +150,7 @@ static int step(struct dda_state *s, const char *op, const char *address, enum d
 	if (r < 0)
 		return r;
 	snprintf(point, sizeof(point), "%s:%s", op, name);
-	dda_fault_point(point);
+	dda_fault_point(dda_state_ctx(s), point);
 	return 0;
 }
 
@@ -209,20 +209,20 @@ int dda_pool_refuse_quarantined(const struct dda_pool_entry *e, const char *pref
 
 /* Without an override it is bound by id (new_id, a modprobe.d softdep,
  * libvirt's managed='no'): someone else's choice. */
-static bool override_set(const struct dda_device *d)
+static bool override_set(struct dda_ctx *ctx, const struct dda_device *d)
 {
 	char override[64];
 
-	return dda_driver_override_get(d->name, override, sizeof(override)) == 0 && override[0];
+	return dda_driver_override_get(ctx, d->name, override, sizeof(override)) == 0 && override[0];
 }
 
-bool dda_pool_unrecorded(struct dda_state *s, const struct dda_device *d)
+bool dda_pool_unrecorded(struct dda_ctx *ctx, struct dda_state *s, const struct dda_device *d)
 {
 	struct dda_pool_entry e;
 
 	if (!dda_device_in_pool_driver(d) || (s && dda_pool_get(s, d->name, &e) != -ENOENT))
 		return false;
-	return override_set(d);
+	return override_set(ctx, d);
 }
 
 static int cmp_entry(const void *key, const void *e)
@@ -263,7 +263,7 @@ int dda_pool_mark(struct dda_host *h, struct dda_state *s)
 					return -ENOMEM;
 				}
 			}
-		} else if (override_set(d)) {
+		} else if (override_set(h->ctx, d)) {
 			d->pool_mark = DDA_POOL_UNRECORDED;
 		}
 	}
@@ -387,7 +387,7 @@ int dda_pool_plan_dismount(struct dda_host *h, struct dda_state *s, struct dda_d
 		if (dda_device_in_pool_driver(m->dev)) {
 			int pids[2];
 
-			if (dda_vfio_group_users(m->dev->group_id, pids, ARRAY_SIZE(pids))) {
+			if (dda_vfio_group_users(h->ctx, m->dev->group_id, pids, ARRAY_SIZE(pids))) {
 				r = dda_error_code(-EBUSY, "in-use", m->dev->name,
 						   "refusing to dismount '%s': it is on %s and process %d holds its IOMMU group",
 						   m->dev->name, m->dev->driver, pids[0]);
@@ -397,7 +397,7 @@ int dda_pool_plan_dismount(struct dda_host *h, struct dda_state *s, struct dda_d
 		/* A companion already pooled by an earlier (partial) move stays. */
 		if (dda_pool_get(s, m->dev->name, &e) == 0)
 			m->skip = true;
-		m->unrecorded = dda_pool_unrecorded(s, m->dev);
+		m->unrecorded = dda_pool_unrecorded(h->ctx, s, m->dev);
 		snprintf(m->to, sizeof(m->to), "%s", VFIO);
 	}
 	*ret = p;
@@ -448,7 +448,7 @@ static int record(struct dda_state *s, const struct dda_plan *p, enum dda_pool_s
 		else
 			sqlite3_bind_null(st, 11);
 		sqlite3_bind_int(st, 12, p->forced);
-		sqlite3_bind_text(st, 13, p->forced ? dda_state_who() : NULL, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 13, p->forced ? dda_ctx_who(dda_state_ctx(s)) : NULL, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 14, p->forced ? p->force_reasons : NULL, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 15, dda_pool_state_to_string(state), -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
@@ -459,41 +459,41 @@ static int record(struct dda_state *s, const struct dda_plan *p, enum dda_pool_s
 
 /* Gives one device back to its original driver from whatever state a
  * dismount left it in.  Idempotent. */
-static int return_to_host(const char *bdf, const char *original)
+static int return_to_host(struct dda_ctx *ctx, const char *bdf, const char *original)
 {
 	char cur[64];
 	int r;
 
-	r = dda_driver_override_set(bdf, NULL);
+	r = dda_driver_override_set(ctx, bdf, NULL);
 	if (r < 0)
 		return r;
-	r = dda_driver_current(bdf, cur, sizeof(cur));
+	r = dda_driver_current(ctx, bdf, cur, sizeof(cur));
 	if (r < 0)
 		return r;
 	if (original[0] && !strcmp(cur, original))
 		return 0;
 	if (cur[0]) {
-		r = dda_driver_unbind(bdf);
+		r = dda_driver_unbind(ctx, bdf);
 		if (r < 0)
 			return r;
 	}
-	r = dda_driver_probe(bdf);
+	r = dda_driver_probe(ctx, bdf);
 	if (r < 0)
 		return r;
 	if (!original[0])
 		return 0;
-	if (dda_driver_wait(bdf, original, BIND_TIMEOUT_MS) == 0)
+	if (dda_driver_wait(ctx, bdf, original, BIND_TIMEOUT_MS) == 0)
 		return 0;
 	/* The kernel chose differently (another driver claims the id):
 	 * bind the recorded one by name. */
-	r = dda_driver_current(bdf, cur, sizeof(cur));
+	r = dda_driver_current(ctx, bdf, cur, sizeof(cur));
 	if (r == 0 && cur[0] && strcmp(cur, original))
-		r = dda_driver_unbind(bdf);
-	if (r == 0 && dda_exists("sys/bus/pci/drivers/%s", original))
-		r = dda_driver_bind(bdf, original);
+		r = dda_driver_unbind(ctx, bdf);
+	if (r == 0 && dda_exists(ctx, "sys/bus/pci/drivers/%s", original))
+		r = dda_driver_bind(ctx, bdf, original);
 	if (r < 0)
 		return r;
-	return dda_driver_wait(bdf, original, BIND_TIMEOUT_MS);
+	return dda_driver_wait(ctx, bdf, original, BIND_TIMEOUT_MS);
 }
 
 static int take_from_host(struct dda_state *s, struct dda_move *m)
@@ -501,24 +501,24 @@ static int take_from_host(struct dda_state *s, struct dda_move *m)
 	const char *bdf = m->dev->name;
 	int r;
 
-	r = dda_driver_override_set(bdf, VFIO);
+	r = dda_driver_override_set(dda_state_ctx(s), bdf, VFIO);
 	if (r < 0)
 		return r;
 	r = step(s, "dismount", bdf, DDA_POOL_DISMOUNTING, "override");
 	if (r < 0)
 		return r;
 	if (strcmp(m->from, VFIO)) {
-		r = dda_driver_unbind(bdf);
+		r = dda_driver_unbind(dda_state_ctx(s), bdf);
 		if (r < 0)
 			return r;
 	}
 	r = step(s, "dismount", bdf, DDA_POOL_DISMOUNTING, "unbound");
 	if (r < 0)
 		return r;
-	r = dda_driver_probe(bdf);
+	r = dda_driver_probe(dda_state_ctx(s), bdf);
 	if (r < 0)
 		return r;
-	r = dda_driver_wait(bdf, VFIO, BIND_TIMEOUT_MS);
+	r = dda_driver_wait(dda_state_ctx(s), bdf, VFIO, BIND_TIMEOUT_MS);
 	if (r < 0)
 		return r;
 	r = step(s, "dismount", bdf, DDA_POOL_DISMOUNTING, "bound");
@@ -531,7 +531,7 @@ static int take_from_host(struct dda_state *s, struct dda_move *m)
 	 * cost a third of the bare sysfs cycle in the lab (docs/PERFORMANCE.md).
 	 * What stays is the check that the function answers on vfio-pci: one
 	 * that is gone is quarantined before a VM depends on it. */
-	return dda_driver_check_alive(bdf, "once bound to vfio-pci");
+	return dda_driver_check_alive(dda_state_ctx(s), bdf, "once bound to vfio-pci");
 }
 
 static void audit_end(struct dda_state *s, struct dda_plan *p, enum dda_outcome o, const char *reason)
@@ -609,7 +609,7 @@ int dda_pool_dismount(struct dda_state *s, struct dda_plan *p)
 	r = audit_start(s, p, "dismount", true);
 	if (r < 0)
 		return r;
-	r = dda_driver_load_vfio();
+	r = dda_driver_load_vfio(dda_state_ctx(s));
 	if (r == 0)
 		r = record(s, p, DDA_POOL_DISMOUNTING);
 	if (r < 0) {
@@ -620,7 +620,7 @@ int dda_pool_dismount(struct dda_state *s, struct dda_plan *p)
 	for (size_t i = 0; i < p->n; i++) {
 		if (p->moves[i].skip)
 			continue;
-		dda_fault_point("dismount:recorded");
+		dda_fault_point(dda_state_ctx(s), "dismount:recorded");
 		r = take_from_host(s, &p->moves[i]);
 		/* It is on vfio-pci, where it harms nothing: kept there
 		 * rather than handed to a host driver that cannot use it. */
@@ -650,7 +650,8 @@ undo:
 
 			if (m->skip)
 				continue;
-			if (return_to_host(m->dev->name, m->from) == 0 && delete_entry(s, m->dev->name) == 0) {
+			if (return_to_host(dda_state_ctx(s), m->dev->name, m->from) == 0 &&
+			    delete_entry(s, m->dev->name) == 0) {
 				dda_audit_end(s, m->audit, DDA_OUTCOME_ROLLED_BACK, first.message);
 				continue;
 			}
@@ -672,7 +673,6 @@ int dda_pool_plan_mount(struct dda_host *h, struct dda_state *s, struct dda_devi
 	struct dda_plan p = { 0 };
 	int r;
 
-	(void)h;
 	for (size_t i = 0; i < n; i++) {
 		struct dda_device *d = devs[i];
 		struct dda_pool_entry e;
@@ -682,7 +682,7 @@ int dda_pool_plan_mount(struct dda_host *h, struct dda_state *s, struct dda_devi
 		bool unrecorded = false;
 
 		r = dda_pool_get(s, d->name, &e);
-		if (r == -ENOENT && dda_pool_unrecorded(s, d))
+		if (r == -ENOENT && dda_pool_unrecorded(h->ctx, s, d))
 			unrecorded = true;
 		else if (r == -ENOENT) {
 			dda_plan_release(&p);
@@ -695,11 +695,11 @@ int dda_pool_plan_mount(struct dda_host *h, struct dda_state *s, struct dda_devi
 			dda_plan_release(&p);
 			return -ECANCELED;
 		}
-		users = dda_vfio_group_users(d->group_id, pids, ARRAY_SIZE(pids));
+		users = dda_vfio_group_users(h->ctx, d->group_id, pids, ARRAY_SIZE(pids));
 		if (users) {
 			char comm[64] = "";
 
-			if (dda_read_line(comm, sizeof(comm), "proc/%d/comm", pids[0]) < 0)
+			if (dda_read_line(h->ctx, comm, sizeof(comm), "proc/%d/comm", pids[0]) < 0)
 				comm[0] = '\0';
 			dda_plan_release(&p);
 			return dda_error_code(-EBUSY, "in-use", d->name,
@@ -740,7 +740,7 @@ int dda_pool_plan_mount(struct dda_host *h, struct dda_state *s, struct dda_devi
 		/* Nobody wrote down where it came from: the kernel's own choice
 		 * is the best guess, and the one a reboot would make. */
 		else if (p.moves[i].unrecorded &&
-			 dda_driver_native(p.moves[i].dev->name, p.moves[i].to, sizeof(p.moves[i].to)) < 0) {
+			 dda_driver_native(h->ctx, p.moves[i].dev->name, p.moves[i].to, sizeof(p.moves[i].to)) < 0) {
 			struct dda_error_info why = *dda_last_error();
 
 			r = dda_error_code(why.err, why.code, p.moves[i].dev->name,
@@ -785,7 +785,7 @@ static int give_back(struct dda_state *s, struct dda_move *m)
 	 * reset if it cannot take the device lock, and a bus reset waits for
 	 * every device of the set): this one does not depend on that. */
 	if (!strcmp(m->dev->driver, VFIO)) {
-		r = dda_driver_reset(bdf, &m->reset);
+		r = dda_driver_reset(dda_state_ctx(s), bdf, &m->reset);
 		if (dead_after_reset(r)) {
 			char why[sizeof(dda_last_error()->message)];
 
@@ -803,16 +803,16 @@ static int give_back(struct dda_state *s, struct dda_move *m)
 	r = step(s, "mount", bdf, DDA_POOL_MOUNTING, "reset");
 	if (r < 0)
 		return r;
-	r = dda_driver_override_set(bdf, NULL);
+	r = dda_driver_override_set(dda_state_ctx(s), bdf, NULL);
 	if (r < 0)
 		return r;
 	r = step(s, "mount", bdf, DDA_POOL_MOUNTING, "override-cleared");
 	if (r < 0)
 		return r;
-	r = return_to_host(bdf, m->to);
+	r = return_to_host(dda_state_ctx(s), bdf, m->to);
 	if (r < 0)
 		return r;
-	dda_fault_point("mount:bound");
+	dda_fault_point(dda_state_ctx(s), "mount:bound");
 	return settle_mounted(s, m);
 }
 
@@ -838,7 +838,7 @@ int dda_pool_mount(struct dda_state *s, struct dda_plan *p)
 		audit_end(s, p, DDA_OUTCOME_FAILED, dda_last_error()->message);
 		return r;
 	}
-	dda_fault_point("mount:recorded");
+	dda_fault_point(dda_state_ctx(s), "mount:recorded");
 	/* Every member is tried even after a failure: half a group on the
 	 * host is better than none, and each failure stays recorded as
 	 * 'mounting' for the next run to finish. */
@@ -875,7 +875,7 @@ int dda_pool_recover(struct dda_state *s, struct dda_repair *rep)
 
 		if (e->state == DDA_POOL_POOLED)
 			continue;
-		if (!dda_exists("sys/bus/pci/devices/%s", e->address)) {
+		if (!dda_exists(dda_state_ctx(s), "sys/bus/pci/devices/%s", e->address)) {
 			dda_pool_say(rep, "'%s' was being %s but is gone from the host; its record is kept", e->address,
 				     e->state == DDA_POOL_DISMOUNTING ? "dismounted" : "mounted");
 			continue;
@@ -886,8 +886,10 @@ int dda_pool_recover(struct dda_state *s, struct dda_repair *rep)
 			char grp[32];
 			uint32_t g;
 
-			if (dda_read_link_base(grp, sizeof(grp), "sys/bus/pci/devices/%s/iommu_group", e->address) == 0 &&
-			    dda_parse_u32(grp, 10, &g) == 0 && dda_vfio_group_users((int)g, pids, ARRAY_SIZE(pids))) {
+			if (dda_read_link_base(dda_state_ctx(s), grp, sizeof(grp), "sys/bus/pci/devices/%s/iommu_group",
+					       e->address) == 0 &&
+			    dda_parse_u32(grp, 10, &g) == 0 &&
+			    dda_vfio_group_users(dda_state_ctx(s), (int)g, pids, ARRAY_SIZE(pids))) {
 				dda_pool_say(rep,
 					     "'%s' was being %s, but process %d holds it: left as it is until it lets go",
 					     e->address, e->state == DDA_POOL_DISMOUNTING ? "dismounted" : "mounted",
@@ -901,8 +903,10 @@ int dda_pool_recover(struct dda_state *s, struct dda_repair *rep)
 		{
 			char cur[64];
 
-			if (dda_driver_current(e->address, cur, sizeof(cur)) == 0 && !strcmp(cur, VFIO) &&
-			    dead_after_reset(dda_driver_check_alive(e->address, "after an interrupted move"))) {
+			if (dda_driver_current(dda_state_ctx(s), e->address, cur, sizeof(cur)) == 0 &&
+			    !strcmp(cur, VFIO) &&
+			    dead_after_reset(dda_driver_check_alive(dda_state_ctx(s), e->address,
+								    "after an interrupted move"))) {
 				r = quarantine(s, e->address, "did not answer after an interrupted move");
 				if (r < 0) {
 					if (!first)
@@ -918,7 +922,7 @@ int dda_pool_recover(struct dda_state *s, struct dda_repair *rep)
 			dda_error_clear();
 		}
 		/* Both directions end on the host side, the safe one. */
-		r = return_to_host(e->address, e->original_driver);
+		r = return_to_host(dda_state_ctx(s), e->address, e->original_driver);
 		if (r == 0)
 			r = delete_entry(s, e->address);
 		{
@@ -996,7 +1000,7 @@ int dda_pool_restore(struct dda_host *h, struct dda_state *s, const char *only, 
 				     d->name, d->uses[0].what);
 			continue;
 		}
-		r = dda_driver_claim_vfio(d->name, BIND_TIMEOUT_MS, cur, sizeof(cur));
+		r = dda_driver_claim_vfio(h->ctx, d->name, BIND_TIMEOUT_MS, cur, sizeof(cur));
 		if (r > 0) {
 			dda_pool_say(rep, "'%s' is already on vfio-pci", d->name);
 			continue;
@@ -1066,14 +1070,14 @@ int dda_pool_release(struct dda_state *s, struct dda_device *d, bool *ret_reset)
 		return dda_error_code(-EALREADY, "not-quarantined", d->name,
 				      "'%s' is not quarantined; nothing to release", d->name);
 	/* vfio-pci waits for the holder before a reset: it would block. */
-	if (dda_vfio_group_users(d->group_id, pids, ARRAY_SIZE(pids)))
+	if (dda_vfio_group_users(dda_state_ctx(s), d->group_id, pids, ARRAY_SIZE(pids)))
 		return dda_error_code(-EBUSY, "in-use", d->name,
 				      "refusing to release '%s': process %d holds its IOMMU group /dev/vfio/%d; stop it first",
 				      d->name, pids[0], d->group_id);
-	r = dda_driver_reset(d->name, ret_reset);
+	r = dda_driver_reset(dda_state_ctx(s), d->name, ret_reset);
 	/* Without a reset method, reading it is all that can be checked. */
 	if (r == 0 && !*ret_reset)
-		r = dda_driver_check_alive(d->name, "on vfio-pci");
+		r = dda_driver_check_alive(dda_state_ctx(s), d->name, "on vfio-pci");
 	if (dead_after_reset(r)) {
 		(void)!dda_audit(s, "release", d->name, DDA_OUTCOME_FAILED, "still does not answer", NULL);
 		return dda_error_code(-ENXIO, "no-answer", d->name,

@@ -154,7 +154,7 @@ int dda_pool_release(struct dda_state *s, struct dda_device *d, bool *ret_reset)
 
 /* True for a device on vfio-pci or pci-stub with driver_override set
  * that the pool has no record of (s NULL: no database at all). */
-bool dda_pool_unrecorded(struct dda_state *s, const struct dda_device *d);
+bool dda_pool_unrecorded(struct dda_ctx *ctx, struct dda_state *s, const struct dda_device *d);
 
 /* Sets pool_mark (and the quarantine text) of every device on a pool
  * driver, for the survey's reasons: one database lookup per such device,

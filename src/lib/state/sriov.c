@@ -279,7 +279,7 @@ int dda_sriov_vf_config(struct dda_state *s, const struct dda_device *pf, unsign
 	r = dda_sriov_vf_policy_get(s, pf, vf, &stored);
 	if (r < 0 && r != -ENOENT)
 		return r;
-	ra = dda_vfnet_apply(pf->name, vf, changes, 0, &res);
+	ra = dda_vfnet_apply(dda_state_ctx(s), pf->name, vf, changes, 0, &res);
 	if (ra < 0 && !res.applied) {
 		const struct dda_error_info *e = dda_last_error();
 		char detail[32];
@@ -356,9 +356,9 @@ static int policy_reapply(struct dda_state *s, const struct dda_device *pf, unsi
 		return 0;
 	if (r < 0)
 		return r;
-	if (dda_vfnet_netdev_find(pf->name, ifname, sizeof(ifname)) < 0)
+	if (dda_vfnet_netdev_find(dda_state_ctx(s), pf->name, ifname, sizeof(ifname)) < 0)
 		return 0;
-	r = dda_vfnet_apply(pf->name, i, &p, DDA_VFNET_BEST_EFFORT, &res);
+	r = dda_vfnet_apply(dda_state_ctx(s), pf->name, i, &p, DDA_VFNET_BEST_EFFORT, &res);
 	*ret_deferred = res.deferred != 0;
 	return r < 0 ? r : 1;
 }
@@ -377,10 +377,10 @@ int dda_sriov_vf_prepare(struct dda_state *s, const struct dda_device *d)
 
 /* --- the VF count ------------------------------------------------------ */
 
-static int read_numvfs(const char *pf, int *ret)
+static int read_numvfs(struct dda_ctx *ctx, const char *pf, int *ret)
 {
 	uint64_t v;
-	int r = dda_read_u64(&v, PFDEV "sriov_numvfs", pf);
+	int r = dda_read_u64(ctx, &v, PFDEV "sriov_numvfs", pf);
 
 	if (r < 0)
 		return dda_error(r, pf, "cannot read sriov_numvfs of '%s': %s", pf, strerror(-r));
@@ -390,19 +390,20 @@ static int read_numvfs(const char *pf, int *ret)
 
 /* The count is right when sriov_numvfs says so and the virtfnN links of
  * exactly that many VFs are there. */
-static bool count_is(const char *pf, int n)
+static bool count_is(struct dda_ctx *ctx, const char *pf, int n)
 {
 	int cur;
 
-	if (read_numvfs(pf, &cur) < 0 || cur != n)
+	if (read_numvfs(ctx, pf, &cur) < 0 || cur != n)
 		return false;
 	for (int i = 0; i < n; i++)
-		if (!dda_exists(PFDEV "virtfn%d", pf, i))
+		if (!dda_exists(ctx, PFDEV "virtfn%d", pf, i))
 			return false;
-	return !dda_exists(PFDEV "virtfn%d", pf, n);
+	return !dda_exists(ctx, PFDEV "virtfn%d", pf, n);
 }
 
 struct count_want {
+	struct dda_ctx *ctx;
 	const char *pf;
 	int n;
 };
@@ -411,32 +412,32 @@ static int count_check(void *data)
 {
 	const struct count_want *w = data;
 
-	return count_is(w->pf, w->n);
+	return count_is(w->ctx, w->pf, w->n);
 }
 
-static int write_count(const char *pf, int n)
+static int write_count(struct dda_ctx *ctx, const char *pf, int n)
 {
 	char num[16];
 	int r, cur = -1;
 
 	snprintf(num, sizeof(num), "%d", n);
-	r = dda_write(num, PFDEV "sriov_numvfs", pf);
+	r = dda_write(ctx, num, PFDEV "sriov_numvfs", pf);
 	if (r < 0)
 		return dda_error_code(r, "sriov-refused", pf,
 				      "'%s' refused to set its VF count to %d: %s (the kernel log may say more)", pf, n,
 				      strerror(-r));
-	if (dda_poll(count_check, &(struct count_want){ pf, n }, DDA_SRIOV_WAIT_MS) > 0)
+	if (dda_poll(count_check, &(struct count_want){ ctx, pf, n }, DDA_SRIOV_WAIT_MS) > 0)
 		return 0;
-	(void)read_numvfs(pf, &cur);
+	(void)read_numvfs(ctx, pf, &cur);
 	return dda_error_code(-ETIMEDOUT, "sriov-timeout", pf,
 			      "'%s' was asked for %d VFs but has %d after %d s (sriov_numvfs and virtfn links)", pf, n,
 			      cur, DDA_SRIOV_WAIT_MS / 1000);
 }
 
-static int read_autoprobe(const char *pf, int *ret)
+static int read_autoprobe(struct dda_ctx *ctx, const char *pf, int *ret)
 {
 	uint64_t v;
-	int r = dda_read_u64(&v, PFDEV "sriov_drivers_autoprobe", pf);
+	int r = dda_read_u64(ctx, &v, PFDEV "sriov_drivers_autoprobe", pf);
 
 	if (r < 0)
 		return dda_error(r, pf, "cannot read sriov_drivers_autoprobe of '%s': %s", pf, strerror(-r));
@@ -444,9 +445,9 @@ static int read_autoprobe(const char *pf, int *ret)
 	return 0;
 }
 
-static int write_autoprobe(const char *pf, int v)
+static int write_autoprobe(struct dda_ctx *ctx, const char *pf, int v)
 {
-	int r = dda_write(v ? "1" : "0", PFDEV "sriov_drivers_autoprobe", pf);
+	int r = dda_write(ctx, v ? "1" : "0", PFDEV "sriov_drivers_autoprobe", pf);
 
 	if (r < 0)
 		return dda_error(r, pf, "cannot set sriov_drivers_autoprobe of '%s' to %d: %s", pf, v, strerror(-r));
@@ -507,14 +508,14 @@ static int check_vfs_free(struct dda_state *s, struct dda_host *h, const struct 
 
 		if (d->physfn != pf)
 			continue;
-		if (dda_vm_owner(s, d->name, owner) == 0 && dda_vm_pid(owner) > 0)
+		if (dda_vm_owner(s, d->name, owner) == 0 && dda_vm_pid(h->ctx, owner) > 0)
 			append(why, size,
 			       "VF %d '%s' is in use by running VM '%s' (stop it, or 'ddactl vm remove-device %s %s')",
 			       d->vf_index, d->name, owner, owner, d->name);
-		else if ((users = dda_vfio_group_users(d->group_id, pids, ARRAY_SIZE(pids))) > 0) {
+		else if ((users = dda_vfio_group_users(h->ctx, d->group_id, pids, ARRAY_SIZE(pids))) > 0) {
 			char comm[64] = "";
 
-			if (dda_read_line(comm, sizeof(comm), "proc/%d/comm", pids[0]) < 0)
+			if (dda_read_line(h->ctx, comm, sizeof(comm), "proc/%d/comm", pids[0]) < 0)
 				comm[0] = '\0';
 			append(why, size, "VF %d '%s' is open by process %d (%s) through /dev/vfio/%d", d->vf_index,
 			       d->name, pids[0], comm, d->group_id);
@@ -527,7 +528,7 @@ static int check_vfs_free(struct dda_state *s, struct dda_host *h, const struct 
 		char owner[DDA_VM_NAME_MAX + 1];
 		int vf = entry_vf_of(&recs[i], pf);
 
-		if (vf >= count && dda_vm_owner(s, recs[i].address, owner) == 0 && dda_vm_pid(owner) <= 0)
+		if (vf >= count && dda_vm_owner(s, recs[i].address, owner) == 0 && dda_vm_pid(h->ctx, owner) <= 0)
 			append(why, size,
 			       "VF %d '%s' is assigned to VM '%s' and would not come back ('ddactl vm remove-device %s %s' first)",
 			       vf, recs[i].address, owner, owner, recs[i].address);
@@ -672,24 +673,24 @@ static int set_count(struct dda_state *s, struct dda_host *h, struct dda_device 
 			return r;
 	}
 	*ret_changed = true;
-	dda_fault_point("vf-set:recorded");
+	dda_fault_point(h->ctx, "vf-set:recorded");
 
 	/* 2. Through 0: the kernel refuses N -> M. */
-	r = read_numvfs(pf->name, &before);
+	r = read_numvfs(h->ctx, pf->name, &before);
 	if (r < 0)
 		return r;
 	if (before != 0) {
-		r = write_count(pf->name, 0);
+		r = write_count(h->ctx, pf->name, 0);
 		if (r < 0)
 			return r;
 		dda_pool_say(rep, "'%s': %d VF%s removed", pf->name, before, before == 1 ? "" : "s");
 	}
-	dda_fault_point("vf-set:zero");
+	dda_fault_point(h->ctx, "vf-set:zero");
 
 	/* 3. No host driver may see a VF that belongs to the pool. */
 	quiet = count > 0 && (pool || keep_any);
 	if (quiet || saved >= 0) {
-		r = read_autoprobe(pf->name, &cur_ap);
+		r = read_autoprobe(h->ctx, pf->name, &cur_ap);
 		if (r < 0)
 			return r;
 		if (saved < 0) {
@@ -700,28 +701,28 @@ static int set_count(struct dda_state *s, struct dda_host *h, struct dda_device 
 		}
 	}
 	if (quiet && cur_ap != 0) {
-		r = write_autoprobe(pf->name, 0);
+		r = write_autoprobe(h->ctx, pf->name, 0);
 		if (r < 0)
 			return r;
 		cur_ap = 0;
 	}
-	dda_fault_point("vf-set:autoprobe-off");
+	dda_fault_point(h->ctx, "vf-set:autoprobe-off");
 
 	/* 4. The new count, verified. */
 	if (count > 0) {
-		r = write_count(pf->name, count);
+		r = write_count(h->ctx, pf->name, count);
 		if (r < 0)
 			goto restore_autoprobe;
 		dda_pool_say(rep, "'%s': %d VF%s created", pf->name, count, count == 1 ? "" : "s");
 	}
-	dda_fault_point("vf-set:created");
+	dda_fault_point(h->ctx, "vf-set:created");
 
 	/* 5. Pooled VFs onto vfio-pci, recorded; the others to the host as
 	 * autoprobe would have done. */
 	if (count > 0) {
 		struct dda_device *npf;
 
-		r = dda_host_scan(&h2, 0);
+		r = dda_host_scan(h->ctx, &h2, 0);
 		if (r < 0)
 			goto restore_autoprobe;
 		npf = dda_host_find(h2, &pf->addr);
@@ -739,14 +740,14 @@ static int set_count(struct dda_state *s, struct dda_host *h, struct dda_device 
 					recorded = true;
 			if (!pool && !recorded) {
 				if (quiet && saved)
-					(void)!dda_driver_probe(d->name);
+					(void)!dda_driver_probe(h->ctx, d->name);
 				continue;
 			}
 			{
 				char was[64];
 
 				/* A new VF has no driver (autoprobe was off). */
-				r = dda_driver_claim_vfio(d->name, DDA_SRIOV_WAIT_MS, was, sizeof(was));
+				r = dda_driver_claim_vfio(h->ctx, d->name, DDA_SRIOV_WAIT_MS, was, sizeof(was));
 			}
 			if (r > 0)
 				r = 0;
@@ -754,7 +755,7 @@ static int set_count(struct dda_state *s, struct dda_host *h, struct dda_device 
 				r = dda_pool_record(s, d, "");
 			if (r < 0)
 				break;
-			dda_fault_point("vf-set:bound");
+			dda_fault_point(h->ctx, "vf-set:bound");
 			dda_pool_say(rep, "'%s' (VF %d, %s) on vfio-pci, %s", d->name, i, d->location_path,
 				     recorded ? "still in the pool" : "in the pool");
 		}
@@ -763,7 +764,7 @@ static int set_count(struct dda_state *s, struct dda_host *h, struct dda_device 
 restore_autoprobe:
 	if (saved >= 0) {
 		struct dda_error_info err = dda_error_save();
-		int r2 = cur_ap == saved ? 0 : write_autoprobe(pf->name, saved);
+		int r2 = cur_ap == saved ? 0 : write_autoprobe(h->ctx, pf->name, saved);
 
 		if (r2 == 0)
 			r2 = config_autoprobe_saved(s, pf, -1);
@@ -819,9 +820,9 @@ static int do_set(struct dda_state *s, struct dda_host *h, struct dda_device *pf
 	return r;
 }
 
-static int scan_pf(struct dda_host **h, const char *name, struct dda_device **ret)
+static int scan_pf(struct dda_ctx *ctx, struct dda_host **h, const char *name, struct dda_device **ret)
 {
-	int r = dda_host_scan(h, DDA_SCAN_HOST_USE);
+	int r = dda_host_scan(ctx, h, DDA_SCAN_HOST_USE);
 
 	if (r < 0)
 		return r;
@@ -837,19 +838,25 @@ int dda_sriov_set(struct dda_state *s, const char *name, int count, unsigned fla
 
 	if (count < 0)
 		return dda_error_input(-EINVAL, "usage", name, "a VF count cannot be negative");
-	r = scan_pf(&h, name, &pf);
+	r = scan_pf(dda_state_ctx(s), &h, name, &pf);
 	if (r < 0)
 		return r;
 	return do_set(s, h, pf, count, flags & DDA_SRIOV_POOL, rep, &changed);
 }
 
+struct pf_wait {
+	struct dda_ctx *ctx;
+	struct dda_device *pf;
+};
+
 /* Bound to any driver: pf->driver says which. */
 static int pf_bound(void *data)
 {
-	struct dda_device *pf = data;
+	const struct pf_wait *w = data;
+	struct dda_device *pf = w->pf;
 	char cur[64];
 
-	if (dda_driver_current(pf->name, cur, sizeof(cur)) < 0 || !cur[0])
+	if (dda_driver_current(w->ctx, pf->name, cur, sizeof(cur)) < 0 || !cur[0])
 		return 0;
 	snprintf(pf->driver, sizeof(pf->driver), "%s", cur);
 	return 1;
@@ -858,21 +865,21 @@ static int pf_bound(void *data)
 /* At boot the PF's driver may not be bound yet (the unit can run before
  * udev's coldplug reaches it): wait a little, then load it by modalias
  * as udev would. */
-static int wait_pf_driver(struct dda_device *pf)
+static int wait_pf_driver(struct dda_ctx *ctx, struct dda_device *pf)
 {
 	char alias[256];
-	struct kmod_ctx *ctx;
+	struct kmod_ctx *kmod;
 	struct kmod_list *list = NULL, *it;
 
-	if (dda_poll(pf_bound, pf, DDA_SRIOV_WAIT_MS) > 0)
+	if (dda_poll(pf_bound, &(struct pf_wait){ ctx, pf }, DDA_SRIOV_WAIT_MS) > 0)
 		return 0;
-	if (strcmp(dda_root(), "/") || dda_read_line(alias, sizeof(alias), PFDEV "modalias", pf->name) < 0)
+	if (strcmp(dda_ctx_root(ctx), "/") || dda_read_line(ctx, alias, sizeof(alias), PFDEV "modalias", pf->name) < 0)
 		return -ENODEV;
-	ctx = kmod_new(NULL, NULL);
-	if (!ctx)
+	kmod = kmod_new(NULL, NULL);
+	if (!kmod)
 		return -ENOMEM;
-	kmod_set_log_priority(ctx, 0);
-	if (kmod_module_new_from_lookup(ctx, alias, &list) == 0 && list) {
+	kmod_set_log_priority(kmod, 0);
+	if (kmod_module_new_from_lookup(kmod, alias, &list) == 0 && list) {
 		kmod_list_foreach(it, list)
 		{
 			struct kmod_module *m = kmod_module_get_module(it);
@@ -882,9 +889,9 @@ static int wait_pf_driver(struct dda_device *pf)
 		}
 		kmod_module_unref_list(list);
 	}
-	kmod_unref(ctx);
-	(void)!dda_driver_probe(pf->name);
-	if (dda_poll(pf_bound, pf, DDA_SRIOV_WAIT_MS) > 0)
+	kmod_unref(kmod);
+	(void)!dda_driver_probe(ctx, pf->name);
+	if (dda_poll(pf_bound, &(struct pf_wait){ ctx, pf }, DDA_SRIOV_WAIT_MS) > 0)
 		return 0;
 	dda_error_clear();
 	return -ENODEV;
@@ -922,7 +929,7 @@ int dda_sriov_restore(struct dda_state *s, struct dda_host *h, const char *only,
 				     pf->device, pf->subvendor, pf->subdevice, pf->name);
 			continue;
 		}
-		if (dda_driver_current(pf->name, cur, sizeof(cur)) == 0 && !cur[0]) {
+		if (dda_driver_current(h->ctx, pf->name, cur, sizeof(cur)) == 0 && !cur[0]) {
 			/* udev, before the PF's driver: the unit comes later. */
 			if (only) {
 				dda_pool_say(rep,
@@ -930,7 +937,7 @@ int dda_sriov_restore(struct dda_state *s, struct dda_host *h, const char *only,
 					     pf->name, c->count);
 				continue;
 			}
-			if (wait_pf_driver(pf) < 0) {
+			if (wait_pf_driver(h->ctx, pf) < 0) {
 				dda_pool_say(rep, "'%s' has no driver: its %d VFs could not be created", pf->name,
 					     c->count);
 				if (!first)
@@ -942,7 +949,7 @@ int dda_sriov_restore(struct dda_state *s, struct dda_host *h, const char *only,
 		}
 		/* The change looks at host use, which the caller's scan lacks. */
 		if (!hu) {
-			r = dda_host_scan(&hu, DDA_SCAN_HOST_USE);
+			r = dda_host_scan(h->ctx, &hu, DDA_SCAN_HOST_USE);
 			if (r < 0)
 				return r;
 		}

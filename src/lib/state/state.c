@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,15 +19,13 @@
 #define SNAPSHOT_NAME "snapshot.db"
 
 struct dda_state {
+	struct dda_ctx *ctx; /* opened with; borrowed, outlives the state */
 	sqlite3 *db;
 	bool writable; /* opened by a writer: publish on close */
 	bool migrated;
 	bool snapshot; /* a non-root reader on the public copy */
 	bool wal;
 };
-
-static char state_dir[PATH_MAX];
-static char run_dir[PATH_MAX]; /* only DDACTL_RUN_DIR sets it */
 
 /*
  * The schema, one migration per version: a database at user_version N
@@ -158,71 +155,10 @@ static const char *const migrations[] = {
 	"CREATE INDEX audit_at ON audit (at);",
 };
 
-void dda_state_set_dir(const char *dir)
-{
-	snprintf(state_dir, sizeof(state_dir), "%s", dir ? dir : "");
-}
-
-/* A directory of ours: the one asked for (--state-dir, else the
- * variable), else the default, always under the root so that a fake root
- * can never reach the real /var/lib.  "" when the root is unusable. */
-static const char *own_dir(char *buf, size_t size, const char *asked, const char *var, const char *deflt)
-{
-	const char *env = getenv(var);
-	_cleanup_free_ char *p = NULL;
-
-	if (!asked[0] && env)
-		asked = env;
-	p = dda_path("%s", asked[0] ? asked : deflt);
-	snprintf(buf, size, "%s", p ? p : "");
-	return buf;
-}
-
-const char *dda_state_dir(void)
-{
-	static char buf[PATH_MAX];
-
-	return own_dir(buf, sizeof(buf), state_dir, "DDACTL_STATE_DIR", "var/lib/ddactl");
-}
-
-const char *dda_run_dir(void)
-{
-	static char buf[PATH_MAX];
-
-	return own_dir(buf, sizeof(buf), run_dir, "DDACTL_RUN_DIR", "run/ddactl");
-}
-
-static int check_dir_name(const char *v, const char *what)
-{
-	if (!v)
-		return 0;
-	if (!*v)
-		return dda_error(-EINVAL, NULL, "%s is empty: name a directory, or leave it out for the default", what);
-	if (v[0] != '/')
-		return dda_error(-EINVAL, NULL,
-				 "%s '%s' is not an absolute path (it is taken under the root directory)", what, v);
-	return 0;
-}
-
-int dda_state_paths_check(void)
-{
-	int r = dda_root_set(NULL);
-
-	if (r < 0)
-		return r;
-	if (state_dir[0] || !getenv("DDACTL_STATE_DIR"))
-		r = check_dir_name(state_dir[0] ? state_dir : NULL, "the state directory");
-	else
-		r = check_dir_name(getenv("DDACTL_STATE_DIR"), "DDACTL_STATE_DIR");
-	if (r == 0)
-		r = check_dir_name(getenv("DDACTL_RUN_DIR"), "DDACTL_RUN_DIR");
-	return r;
-}
-
 int dda_state_error(struct dda_state *s, const char *what)
 {
-	return dda_error_code(-EIO, "state-error", NULL, "state database %s/ddactl.db: %s: %s", dda_state_dir(), what,
-			      s && s->db ? sqlite3_errmsg(s->db) : "cannot open");
+	return dda_error_code(-EIO, "state-error", NULL, "state database %s/ddactl.db: %s: %s",
+			      dda_ctx_state_dir(s->ctx), what, s && s->db ? sqlite3_errmsg(s->db) : "cannot open");
 }
 
 static int exec(struct dda_state *s, const char *sql)
@@ -230,8 +166,8 @@ static int exec(struct dda_state *s, const char *sql)
 	char *msg = NULL;
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		int r = dda_error_code(-EIO, "state-error", NULL, "state database %s/ddactl.db: %s", dda_state_dir(),
-				       msg ? msg : "error");
+		int r = dda_error_code(-EIO, "state-error", NULL, "state database %s/ddactl.db: %s",
+				       dda_ctx_state_dir(s->ctx), msg ? msg : "error");
 
 		sqlite3_free(msg);
 		return r;
@@ -241,7 +177,7 @@ static int exec(struct dda_state *s, const char *sql)
 
 static int schema_version(struct dda_state *s, int *ret);
 static int backup_to(sqlite3 *src, const char *path, unsigned mode);
-static int publish(sqlite3 *db);
+static int publish(struct dda_ctx *ctx, sqlite3 *db);
 
 static int migrate(struct dda_state *s)
 {
@@ -259,7 +195,7 @@ static int migrate(struct dda_state *s)
 	if (version > 0) {
 		char bak[PATH_MAX];
 
-		snprintf(bak, sizeof(bak), "%s/" DB_NAME ".bak-v%d", dda_state_dir(), version);
+		snprintf(bak, sizeof(bak), "%s/" DB_NAME ".bak-v%d", dda_ctx_state_dir(s->ctx), version);
 		r = backup_to(s->db, bak, 0600);
 		if (r < 0)
 			return r;
@@ -287,7 +223,7 @@ static int migrate(struct dda_state *s)
 /* The file system type of the mount that holds dir, from mountinfo (the
  * longest mount point that prefixes it).  statfs cannot tell: a 9p share
  * reports the f_type of the file system it exports. */
-static bool network_fs(const char *dir)
+static bool network_fs(struct dda_ctx *ctx, const char *dir)
 {
 	static const char *const remote[] = { "9p", "nfs", "nfs4", "cifs", "smb3", "virtiofs", "fuse" };
 	struct dda_mount *mounts = NULL;
@@ -296,7 +232,7 @@ static bool network_fs(const char *dir)
 	size_t n = 0;
 	bool r = false;
 
-	if (!realpath(dir, real) || dda_mountinfo_read(&mounts, &n) < 0)
+	if (!realpath(dir, real) || dda_mountinfo_read(ctx, &mounts, &n) < 0)
 		return false;
 	m = dda_mount_of(mounts, n, real, strlen(real));
 	for (size_t i = 0; m && i < ARRAY_SIZE(remote) && !r; i++)
@@ -311,10 +247,10 @@ static const char *const db_files[] = { DB_NAME, DB_NAME "-wal", DB_NAME "-shm",
 
 /* Checks the state directory and the database's files (creating them
  * when create) and returns the database's path in path. */
-static int secure_db(bool create, char *path, size_t size)
+static int secure_db(struct dda_ctx *ctx, bool create, char *path, size_t size)
 {
 	_cleanup_close_ int dirfd = -1, fd = -1;
-	const char *dir = dda_state_dir();
+	const char *dir = dda_ctx_state_dir(ctx);
 	mode_t old;
 	int r;
 
@@ -322,7 +258,7 @@ static int secure_db(bool create, char *path, size_t size)
 		return -EINVAL; /* the root's error is recorded */
 	/* 0755: non-root readers must reach the public snapshot; the
 	 * database itself is 0600. */
-	dirfd = dda_open_private_dir(dir, 0755, create);
+	dirfd = dda_open_private_dir(ctx, dir, 0755, create);
 	if (dirfd < 0)
 		return dirfd;
 	/* Non-root readers never open the database itself, even one an older
@@ -397,12 +333,12 @@ static int backup_to(sqlite3 *src, const char *path, unsigned mode)
 
 /* The read-only copy non-root readers use, replaced atomically so that a
  * reader sees the old one or the new one, never half of one. */
-static int publish(sqlite3 *db)
+static int publish(struct dda_ctx *ctx, sqlite3 *db)
 {
 	char tmp[PATH_MAX + 16], path[PATH_MAX];
 	int r;
 
-	snprintf(path, sizeof(path), "%s/" SNAPSHOT_NAME, dda_state_dir());
+	snprintf(path, sizeof(path), "%s/" SNAPSHOT_NAME, dda_ctx_state_dir(ctx));
 	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid());
 	r = backup_to(db, tmp, 0644);
 	if (r == 0 && rename(tmp, path) < 0)
@@ -412,13 +348,13 @@ static int publish(sqlite3 *db)
 	return r;
 }
 
-int dda_state_publish(void)
+int dda_state_publish(struct dda_ctx *ctx)
 {
 	char path[PATH_MAX];
 	sqlite3 *db = NULL;
 	int r;
 
-	r = secure_db(false, path, sizeof(path));
+	r = secure_db(ctx, false, path, sizeof(path));
 	if (r < 0)
 		return r;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
@@ -428,7 +364,7 @@ int dda_state_publish(void)
 		return r;
 	}
 	sqlite3_busy_timeout(db, 5000);
-	r = publish(db);
+	r = publish(ctx, db);
 	sqlite3_close(db);
 	return r;
 }
@@ -456,7 +392,7 @@ static bool snapshot_fresh(const char *dir)
 
 static int open_snapshot(struct dda_state *s)
 {
-	const char *dir = dda_state_dir();
+	const char *dir = dda_ctx_state_dir(s->ctx);
 	_cleanup_free_ char *uri = NULL;
 
 	if (!snapshot_fresh(dir))
@@ -485,7 +421,7 @@ static int schema_version(struct dda_state *s, int *ret)
 		return dda_error_code(-EPROTO, "state-too-new", NULL,
 				      "state database %s/" DB_NAME
 				      " has schema version %d, newer than this ddactl knows (%zu): upgrade ddactl",
-				      dda_state_dir(), *ret, ARRAY_SIZE(migrations));
+				      dda_ctx_state_dir(s->ctx), *ret, ARRAY_SIZE(migrations));
 	return 0;
 }
 
@@ -494,7 +430,7 @@ static int open_readonly(struct dda_state *s)
 	char path[PATH_MAX];
 	int r, version;
 
-	r = secure_db(false, path, sizeof(path));
+	r = secure_db(s->ctx, false, path, sizeof(path));
 	if (r == -EACCES && geteuid() != 0) {
 		dda_error_clear();
 		r = open_snapshot(s);
@@ -505,7 +441,7 @@ static int open_readonly(struct dda_state *s)
 	if (r < 0)
 		return r;
 	sqlite3_busy_timeout(s->db, 5000);
-	if (!s->snapshot && network_fs(dda_state_dir())) {
+	if (!s->snapshot && network_fs(s->ctx, dda_ctx_state_dir(s->ctx))) {
 		r = exec(s, "PRAGMA locking_mode=EXCLUSIVE");
 		if (r < 0)
 			return r;
@@ -523,7 +459,7 @@ static int open_writable(struct dda_state *s)
 	mode_t old;
 	int r, rc;
 
-	r = secure_db(true, path, sizeof(path));
+	r = secure_db(s->ctx, true, path, sizeof(path));
 	if (r < 0)
 		return r;
 	/* The path was checked above and only root can change any directory
@@ -541,7 +477,7 @@ static int open_writable(struct dda_state *s)
 	 * (9p, NFS, CIFS, FUSE) cannot give ("disk I/O error" on 9p): there,
 	 * exclusive locking keeps SQLite away from shared memory from the
 	 * first read, and a rollback journal replaces the WAL. */
-	if (network_fs(dda_state_dir())) {
+	if (network_fs(s->ctx, dda_ctx_state_dir(s->ctx))) {
 		r = exec(s, "PRAGMA locking_mode=EXCLUSIVE");
 		if (r < 0)
 			return r;
@@ -549,7 +485,7 @@ static int open_writable(struct dda_state *s)
 	/* WAL keeps a crash mid-write harmless; synchronous=FULL makes each
 	 * committed intent durable before the host is touched. */
 	old = umask(077);
-	s->wal = !network_fs(dda_state_dir());
+	s->wal = !network_fs(s->ctx, dda_ctx_state_dir(s->ctx));
 	r = exec(s, !s->wal ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA journal_mode=DELETE;" :
 			      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
 	umask(old);
@@ -565,13 +501,14 @@ static int open_writable(struct dda_state *s)
 	return migrate(s);
 }
 
-int dda_state_open(struct dda_state **ret, unsigned flags)
+int dda_state_open(struct dda_ctx *ctx, struct dda_state **ret, unsigned flags)
 {
 	_cleanup_(dda_state_closep) struct dda_state *s = calloc(1, sizeof(*s));
 	int r;
 
 	if (!s)
 		return -ENOMEM;
+	s->ctx = ctx;
 	r = flags & DDA_STATE_READONLY ? open_readonly(s) : open_writable(s);
 	if (r < 0)
 		return r;
@@ -590,7 +527,7 @@ void dda_state_close(struct dda_state *s)
 	/* After the close, whose checkpoint writes the database: the snapshot
 	 * must be newer than every write or readers call it stale.  A failure
 	 * leaves it stale, which readers see; it cannot undo the change. */
-	if (changed && dda_state_publish() < 0)
+	if (changed && dda_state_publish(s->ctx) < 0)
 		dda_error_clear();
 	free(s);
 }
@@ -598,6 +535,11 @@ void dda_state_close(struct dda_state *s)
 sqlite3 *dda_state_db(struct dda_state *s)
 {
 	return s->db;
+}
+
+struct dda_ctx *dda_state_ctx(struct dda_state *s)
+{
+	return s->ctx;
 }
 
 void dda_state_durable(struct dda_state *s, bool durable)
@@ -635,23 +577,6 @@ void dda_tx_rollback(struct dda_tx *tx)
 		return;
 	sqlite3_exec(dda_state_db(tx->s), "ROLLBACK", NULL, NULL, NULL);
 	tx->s = NULL;
-}
-
-const char *dda_state_who(void)
-{
-	static char who[64];
-	const char *sudo = getenv("SUDO_USER");
-	struct passwd *pw;
-
-	if (who[0])
-		return who;
-	if (sudo && *sudo)
-		snprintf(who, sizeof(who), "%s (via sudo)", sudo);
-	else if ((pw = getpwuid(getuid())))
-		snprintf(who, sizeof(who), "%s", pw->pw_name);
-	else
-		snprintf(who, sizeof(who), "uid %u", (unsigned)getuid());
-	return who;
 }
 
 void dda_state_text(char *dst, size_t size, sqlite3_stmt *st, int col)

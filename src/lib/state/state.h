@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ddactl's own memory: one SQLite database (WAL, schema versioned with
- * migrations) in the state directory, by default /var/lib/ddactl under the
- * root, or DDACTL_STATE_DIR / --state-dir.  It outlives reboots; the run
- * directory (/run/ddactl: lock, VM sockets) does not.
+ * migrations) in the context's state directory (ctx.h), by default
+ * /var/lib/ddactl under the root, or DDACTL_STATE_DIR / --state-dir.  It
+ * outlives reboots; the run directory (/run/ddactl: lock, VM sockets)
+ * does not.
  *
  * Every module that stores something declares its tables in state.c's
  * migration list, so the whole schema reads in one place.
@@ -17,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "cleanup.h"
+#include "ctx.h"
 
 /* The time a row is written, made by SQLite in the one format every
  * timestamp column holds (UTC, to the second: 2026-12-02T13:50:23Z), so
@@ -29,19 +31,6 @@ enum dda_state_flags {
 	DDA_STATE_READONLY = 1 << 0, /* never create; fail with -ENOENT when absent */
 };
 
-/* Sets the state directory (NULL: DDACTL_STATE_DIR or the default). */
-void dda_state_set_dir(const char *dir);
-/* The state directory in use (absolute).  Borrowed. */
-const char *dda_state_dir(void);
-/* The run directory (lock, VM runtime files): DDACTL_RUN_DIR or
- * /run/ddactl under the root.  Borrowed. */
-const char *dda_run_dir(void);
-
-/* Exit-2 checks for main(): DDACTL_ROOT names a directory, and the state
- * and run directories asked for are absolute (they are taken under the
- * root) and not empty.  Records the error. */
-int dda_state_paths_check(void) _must_check_;
-
 /*
  * The state directory, the database and its -wal/-shm are root's alone
  * (directory 0755, files 0600, checked as ssh's StrictModes does:
@@ -53,14 +42,16 @@ int dda_state_paths_check(void) _must_check_;
  * it is while a writer runs, is refused with "not-root" rather than shown.  A writer backs the database up to
  * ddactl.db.bak-vN before migrating it from version N.
  */
-int dda_state_open(struct dda_state **ret, unsigned flags) _must_check_;
+int dda_state_open(struct dda_ctx *ctx, struct dda_state **ret, unsigned flags) _must_check_;
 
 /* Publishes the snapshot now (root).  Records the error. */
-int dda_state_publish(void) _must_check_;
+int dda_state_publish(struct dda_ctx *ctx) _must_check_;
 void dda_state_close(struct dda_state *s);
 DDA_DEFINE_CLEANUP(struct dda_state, dda_state_close)
 
 sqlite3 *dda_state_db(struct dda_state *s);
+/* The context it was opened with. */
+struct dda_ctx *dda_state_ctx(struct dda_state *s);
 
 /* Whether the commits that follow wait for the disk (the default).  Off
  * for what only says how far a change got (a move's steps, an audit row
@@ -99,9 +90,6 @@ int dda_state_error(struct dda_state *s, const char *what);
  * already made, outcome done: dda_audit(..., DDA_OUTCOME_DONE, ...).  A
  * change that takes steps uses dda_audit_start/end (audit.h). */
 int dda_state_log(struct dda_state *s, const char *op, const char *device, const char *detail) _must_check_;
-
-/* Who runs this: SUDO_USER, else the user name of the real uid. */
-const char *dda_state_who(void);
 
 /* The schema version this ddactl writes, and the SQL that brings a
  * database from version - 1 to version (NULL outside 1..current), for

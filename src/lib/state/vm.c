@@ -419,15 +419,16 @@ int dda_vm_pool_requests(struct dda_state *s, const char *vm, char (**ret)[DDA_N
 			   (void **)ret, ret_n, "listing pool requests");
 }
 
-const char *dda_vm_rundir(const char *name)
+const char *dda_vm_rundir(struct dda_ctx *ctx, const char *name)
 {
-	static char dir[PATH_MAX];
+	size_t size;
+	char *dir = dda_ctx_scratch(ctx, &size);
 
-	snprintf(dir, sizeof(dir), "%s/vm/%s", dda_run_dir(), name);
+	snprintf(dir, size, "%s/vm/%s", dda_ctx_run_dir(ctx), name);
 	return dir;
 }
 
-int dda_vm_alive(pid_t pid)
+int dda_vm_alive(struct dda_ctx *ctx, pid_t pid)
 {
 	char stat[256], *p;
 	bool others = false;
@@ -438,7 +439,7 @@ int dda_vm_alive(pid_t pid)
 			return 0;
 		others = true;
 	}
-	r = dda_read_line(stat, sizeof(stat), "proc/%d/stat", (int)pid);
+	r = dda_read_line(ctx, stat, sizeof(stat), "proc/%d/stat", (int)pid);
 	if (r < 0)
 		return others ? -EACCES : 1;
 	p = strrchr(stat, ')');
@@ -448,17 +449,17 @@ int dda_vm_alive(pid_t pid)
 /* Is pid (alive) a QEMU, not a process that got a recycled pid?  Its exe
  * link is root's to read; others see its name in /proc/PID/stat ("comm",
  * which the kernel truncates to 15 bytes: "qemu-system-x86"). */
-static int is_qemu(pid_t pid)
+static int is_qemu(struct dda_ctx *ctx, pid_t pid)
 {
 	char exe[PATH_MAX], stat[256], *open_paren;
 	int r;
 
-	r = dda_read_link(exe, sizeof(exe), "proc/%d/exe", (int)pid);
+	r = dda_read_link(ctx, exe, sizeof(exe), "proc/%d/exe", (int)pid);
 	if (r == 0)
 		return strstr(exe, "qemu") != NULL;
 	if (r != -EACCES && r != -EPERM)
 		return 0;
-	r = dda_read_line(stat, sizeof(stat), "proc/%d/stat", (int)pid);
+	r = dda_read_line(ctx, stat, sizeof(stat), "proc/%d/stat", (int)pid);
 	if (r < 0)
 		return -EACCES;
 	open_paren = strchr(stat, '(');
@@ -472,14 +473,14 @@ static int vm_pid_unknown(const char *name, const char *why)
 			      why);
 }
 
-pid_t dda_vm_pid(const char *name)
+pid_t dda_vm_pid(struct dda_ctx *ctx, const char *name)
 {
 	char path[PATH_MAX], buf[32];
 	uint32_t pid;
 	ssize_t n;
 	int fd, r;
 
-	snprintf(path, sizeof(path), "%s/qemu.pid", dda_vm_rundir(name));
+	snprintf(path, sizeof(path), "%s/qemu.pid", dda_vm_rundir(ctx, name));
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		/* No pid file is a stopped VM; one we may not read is not. */
@@ -491,9 +492,9 @@ pid_t dda_vm_pid(const char *name)
 	buf[n] = '\0';
 	if (dda_parse_u32(buf, 10, &pid) < 0 || pid == 0 || pid > INT_MAX)
 		return 0;
-	r = dda_vm_alive((pid_t)pid);
+	r = dda_vm_alive(ctx, (pid_t)pid);
 	if (r > 0)
-		r = is_qemu((pid_t)pid);
+		r = is_qemu(ctx, (pid_t)pid);
 	if (r < 0)
 		return vm_pid_unknown(name, "its QEMU process is hidden from this user (/proc hidepid)");
 	return r > 0 ? (pid_t)pid : 0;
@@ -509,7 +510,7 @@ int dda_vm_pids_known(struct dda_state *s)
 		return 0;
 	r = dda_vm_list(s, &vms, &n);
 	for (size_t i = 0; r == 0 && i < n; i++)
-		if (dda_vm_pid(vms[i].name) < 0)
+		if (dda_vm_pid(dda_state_ctx(s), vms[i].name) < 0)
 			r = dda_last_error()->err;
 	return r;
 }

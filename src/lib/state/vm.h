@@ -21,6 +21,8 @@
 #include "pciaddr.h"
 #include "state.h"
 
+struct dda_ctx;
+
 #define DDA_VM_NAME_MAX 48
 /* A named pool's name, with its NUL. */
 #define DDA_NPOOL_NAME_LEN 64
@@ -108,7 +110,7 @@ int dda_vm_pool_requests(struct dda_state *s, const char *vm, char (**ret)[DDA_N
  * (recorded, "not-root") when this user cannot tell: never a "stopped"
  * guessed from a process or file only root may see.  Root publishes the
  * pid file 0644 in a 0711 directory for non-root readers. */
-pid_t dda_vm_pid(const char *name);
+pid_t dda_vm_pid(struct dda_ctx *ctx, const char *name);
 
 /* -EACCES (recorded) if the running state of any VM cannot be told, so
  * that a listing refuses rather than shows a guess. */
@@ -117,9 +119,9 @@ int dda_vm_pids_known(struct dda_state *s) _must_check_;
 /* Alive and not a zombie waiting for an init that does not reap.  1, 0,
  * or -EACCES when this user cannot tell: kill() says EPERM for a live
  * process of root's (never "gone"), and hidepid can hide its /proc entry. */
-int dda_vm_alive(pid_t pid);
+int dda_vm_alive(struct dda_ctx *ctx, pid_t pid);
 
-/* <run dir>/vm/NAME.  Borrowed until the next call. */
-const char *dda_vm_rundir(const char *name);
+/* <run dir>/vm/NAME.  Borrowed until the next call on ctx. */
+const char *dda_vm_rundir(struct dda_ctx *ctx, const char *name);
 
 #endif

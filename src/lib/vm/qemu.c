@@ -20,13 +20,13 @@
  * what the chipset, ECAM and the LAPIC/IOAPIC take. */
 #define LOW_MMIO_BUDGET (1 * DDA_GiB)
 
-unsigned dda_host_phys_bits(void)
+unsigned dda_host_phys_bits(struct dda_ctx *ctx)
 {
 	_cleanup_free_ char *info = NULL;
 	unsigned bits;
 	char *p;
 
-	if (dda_read_alloc(&info, NULL, "proc/cpuinfo") < 0 || !(p = strstr(info, "address sizes")))
+	if (dda_read_alloc(ctx, &info, NULL, "proc/cpuinfo") < 0 || !(p = strstr(info, "address sizes")))
 		return 0;
 	p = strchr(p, ':');
 	if (!p || sscanf(p + 1, "%u bits physical", &bits) != 1)
@@ -150,7 +150,7 @@ static char *opt_escape(const char *s)
 	return out;
 }
 
-char **dda_qemu_argv(const char *qemu, const struct dda_vm *vm, const struct dda_qemu_sizing *sz,
+char **dda_qemu_argv(struct dda_ctx *ctx, const char *qemu, const struct dda_vm *vm, const struct dda_qemu_sizing *sz,
 		     const struct dda_qemu_dev *devs, size_t n, const char *rundir)
 {
 	struct strv a = { 0 };
@@ -212,7 +212,7 @@ char **dda_qemu_argv(const char *qemu, const struct dda_vm *vm, const struct dda
 		    l > 6 && !strcmp(vm->disk + l - 6, ".qcow2") ? "qcow2" : "raw");
 	}
 	if (!strcmp(vm->firmware, "uefi")) {
-		_cleanup_free_ char *code = dda_path("usr/share/OVMF/OVMF_CODE_4M.fd");
+		_cleanup_free_ char *code = dda_path(ctx, "usr/share/OVMF/OVMF_CODE_4M.fd");
 
 		add(&a, "-drive");
 		add(&a, "if=pflash,format=raw,readonly=on,file=%s", code ? code : "");

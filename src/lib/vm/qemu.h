@@ -16,6 +16,8 @@
 #include "strv.h"
 #include "vm.h"
 
+struct dda_ctx;
+
 #define DDA_MiB (1024ULL * 1024)
 #define DDA_GiB (1024ULL * DDA_MiB)
 
@@ -50,10 +52,10 @@ int dda_qemu_size(const struct dda_vm *vm, const struct dda_qemu_dev *devs, size
  * qemu-system-x86_64 in rundir (qmp.sock, qemu.pid, console.log).  The
  * first nports_fixed root ports carry devs[i] in order; hotplug ports
  * "hp0".. follow.  NULL on OOM. */
-char **dda_qemu_argv(const char *qemu, const struct dda_vm *vm, const struct dda_qemu_sizing *sz,
+char **dda_qemu_argv(struct dda_ctx *ctx, const char *qemu, const struct dda_vm *vm, const struct dda_qemu_sizing *sz,
 		     const struct dda_qemu_dev *devs, size_t n, const char *rundir);
 
 /* Physical address bits of the host CPU (/proc/cpuinfo), 0 if unknown. */
-unsigned dda_host_phys_bits(void);
+unsigned dda_host_phys_bits(struct dda_ctx *ctx);
 
 #endif

@@ -29,11 +29,11 @@
 
 #define QMP_TIMEOUT_MS 10000
 
-static int qmp_open(const char *name, struct dda_qmp **ret)
+static int qmp_open(struct dda_ctx *ctx, const char *name, struct dda_qmp **ret)
 {
 	char path[PATH_MAX], who[96];
 
-	snprintf(path, sizeof(path), "%s/qmp.sock", dda_vm_rundir(name));
+	snprintf(path, sizeof(path), "%s/qmp.sock", dda_vm_rundir(ctx, name));
 	snprintf(who, sizeof(who), "VM '%s'", name);
 	return dda_qmp_connect(path, who, QMP_TIMEOUT_MS, ret);
 }
@@ -63,7 +63,7 @@ int dda_vmrun_reconcile(struct dda_state *s, const char *name, char *note, size_
 {
 	_cleanup_free_ struct dda_vm_device *devs = NULL;
 	_cleanup_(dda_qmp_closep) struct dda_qmp *q = NULL;
-	bool running = dda_vm_pid(name) > 0;
+	bool running = dda_vm_pid(dda_state_ctx(s), name) > 0;
 	size_t n, off = 0;
 	int r;
 
@@ -77,7 +77,7 @@ int dda_vmrun_reconcile(struct dda_state *s, const char *name, char *note, size_
 		bool gone = !running;
 
 		if (d->state == DDA_VM_DEVICE_REMOVING && running) {
-			if (!q && qmp_open(name, &q) < 0)
+			if (!q && qmp_open(dda_state_ctx(s), name, &q) < 0)
 				continue;
 			if (qemu_has_device(q, d->qemu_id, &gone) < 0)
 				continue;
@@ -228,12 +228,12 @@ struct runtime {
 	unsigned hotplug_ports;
 };
 
-static int runtime_write(const char *name, const struct runtime *rt)
+static int runtime_write(struct dda_ctx *ctx, const char *name, const struct runtime *rt)
 {
 	char path[PATH_MAX], buf[128];
 	int fd, n;
 
-	snprintf(path, sizeof(path), "%s/runtime", dda_vm_rundir(name));
+	snprintf(path, sizeof(path), "%s/runtime", dda_vm_rundir(ctx, name));
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return dda_error(-errno, name, "cannot write '%s': %m", path);
@@ -247,14 +247,14 @@ static int runtime_write(const char *name, const struct runtime *rt)
 	return 0;
 }
 
-static int runtime_read(const char *name, struct runtime *rt)
+static int runtime_read(struct dda_ctx *ctx, const char *name, struct runtime *rt)
 {
 	char path[PATH_MAX], buf[128];
 	unsigned long long a, b;
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/runtime", dda_vm_rundir(name));
+	snprintf(path, sizeof(path), "%s/runtime", dda_vm_rundir(ctx, name));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return dda_error(-errno, name, "VM '%s' has no runtime record (%s)", name, path);
@@ -282,7 +282,7 @@ static int hot_add(struct dda_state *s, const char *vm, struct dda_device *d)
 	size_t n;
 	int r;
 
-	r = runtime_read(vm, &rt);
+	r = runtime_read(dda_state_ctx(s), vm, &rt);
 	if (r < 0)
 		return r;
 	dda_device_mmio(d, &below, &above);
@@ -313,7 +313,7 @@ static int hot_add(struct dda_state *s, const char *vm, struct dda_device *d)
 	if (r < 0)
 		return r;
 	device_id(d->name, id, sizeof(id));
-	r = qmp_open(vm, &q);
+	r = qmp_open(dda_state_ctx(s), vm, &q);
 	if (r < 0)
 		return r;
 	args = json_object_new_object();
@@ -328,7 +328,7 @@ static int hot_add(struct dda_state *s, const char *vm, struct dda_device *d)
 		_cleanup_(dda_qmp_closep) struct dda_qmp *q2 = NULL;
 		bool present = false;
 
-		if (qmp_open(vm, &q2) == 0 && qemu_has_device(q2, id, &present) == 0 && present)
+		if (qmp_open(dda_state_ctx(s), vm, &q2) == 0 && qemu_has_device(q2, id, &present) == 0 && present)
 			r = 0;
 	}
 	if (r < 0)
@@ -393,7 +393,7 @@ int dda_vmrun_assign(struct dda_state *s, struct dda_host *h, const char *vm, st
 		for (size_t i = 0; i < d->group->nmembers; i++)
 			had[i] = dda_vm_device_get(s, d->group->members[i]->name, &cur) == 0;
 	}
-	running = dda_vm_pid(vm) > 0;
+	running = dda_vm_pid(h->ctx, vm) > 0;
 	snprintf(detail, sizeof(detail), "to VM %s%s", vm, running ? ", running: hot-added" : "");
 	audit = dda_audit_start(s, "vm add-device", d->name, detail);
 	if (audit < 0)
@@ -433,7 +433,7 @@ static int unassign(struct dda_state *s, const char *vm, struct dda_device *d, i
 {
 	_cleanup_(dda_qmp_closep) struct dda_qmp *q = NULL;
 	struct dda_vm_device cur;
-	bool running = dda_vm_pid(vm) > 0;
+	bool running = dda_vm_pid(dda_state_ctx(s), vm) > 0;
 	char detail[128];
 	int r;
 
@@ -450,7 +450,7 @@ static int unassign(struct dda_state *s, const char *vm, struct dda_device *d, i
 	if (running && cur.qemu_id[0]) {
 		struct json_object *args;
 
-		r = qmp_open(vm, &q);
+		r = qmp_open(dda_state_ctx(s), vm, &q);
 		if (r < 0)
 			return r;
 		if (cur.state != DDA_VM_DEVICE_REMOVING) {
@@ -681,12 +681,11 @@ static int command_line(struct dda_state *s, struct dda_host *h, const char *nam
 		largest_above = max_u64(largest_above, above);
 		largest_below = max_u64(largest_below, below);
 	}
-	r = dda_qemu_size(&vm, qd, k, largest_above, largest_below, dda_host_phys_bits(),
-			  dda_access(R_OK | W_OK, "dev/kvm") == 0, &sz);
+	r = dda_qemu_size(&vm, qd, k, largest_above, largest_below, dda_host_phys_bits(h->ctx),
+			  dda_access(h->ctx, R_OK | W_OK, "dev/kvm") == 0, &sz);
 	if (r < 0)
 		return r;
-	argv = dda_qemu_argv(getenv("DDACTL_QEMU") ? getenv("DDACTL_QEMU") : "qemu-system-x86_64", &vm, &sz, qd, k,
-			     dda_vm_rundir(name));
+	argv = dda_qemu_argv(h->ctx, dda_ctx_qemu(h->ctx), &vm, &sz, qd, k, dda_vm_rundir(h->ctx, name));
 	if (!argv)
 		return -ENOMEM;
 	*ret = argv;
@@ -833,7 +832,7 @@ int dda_vmrun_start(struct dda_state *s, struct dda_host *h, const char *name)
 	r = dda_vm_get(s, name, &vm);
 	if (r < 0)
 		return r;
-	if (dda_vm_pid(name) > 0)
+	if (dda_vm_pid(h->ctx, name) > 0)
 		return dda_error_code(-EALREADY, "running", name, "VM '%s' is already running", name);
 	r = dda_vmrun_reconcile(s, name, NULL, 0);
 	if (r < 0)
@@ -860,13 +859,13 @@ int dda_vmrun_start(struct dda_state *s, struct dda_host *h, const char *name)
 		goto out;
 	/* 0711: others may reach the pid file (to see the VM runs) but not
 	 * list the directory; everything else in it is 0600 (spawn). */
-	r = dda_open_private_dir(dda_vm_rundir(name), 0711, true);
+	r = dda_open_private_dir(h->ctx, dda_vm_rundir(h->ctx, name), 0711, true);
 	if (r < 0)
 		goto out;
 	close(r);
-	snprintf(path, sizeof(path), "%s/qmp.sock", dda_vm_rundir(name));
+	snprintf(path, sizeof(path), "%s/qmp.sock", dda_vm_rundir(h->ctx, name));
 	unlink(path);
-	snprintf(path, sizeof(path), "%s/qemu.pid", dda_vm_rundir(name));
+	snprintf(path, sizeof(path), "%s/qemu.pid", dda_vm_rundir(h->ctx, name));
 	unlink(path);
 	r = dda_vm_devices(s, name, &devs, &n);
 	if (r < 0)
@@ -874,7 +873,7 @@ int dda_vmrun_start(struct dda_state *s, struct dda_host *h, const char *name)
 	rt.pref64_reserve = sz.pref64_reserve;
 	rt.mem_reserve = sz.mem_reserve;
 	rt.hotplug_ports = vm.hotplug_ports;
-	r = runtime_write(name, &rt);
+	r = runtime_write(h->ctx, name, &rt);
 	if (r < 0)
 		goto out;
 	r = spawn(argv, name);
@@ -882,9 +881,9 @@ int dda_vmrun_start(struct dda_state *s, struct dda_host *h, const char *name)
 	if (r < 0)
 		goto out;
 	/* Readable by all, so that a non-root `vm list` tells the truth. */
-	snprintf(path, sizeof(path), "%s/qemu.pid", dda_vm_rundir(name));
+	snprintf(path, sizeof(path), "%s/qemu.pid", dda_vm_rundir(h->ctx, name));
 	(void)chmod(path, 0644);
-	pid = dda_vm_pid(name);
+	pid = dda_vm_pid(h->ctx, name);
 	if (pid > 0) {
 		struct rlimit rl = { .rlim_cur = sz.memlock, .rlim_max = sz.memlock };
 
@@ -909,7 +908,7 @@ out:
 		(void)!dda_audit(s, "vm start", name, r < 0 ? DDA_OUTCOME_FAILED : DDA_OUTCOME_DONE,
 				 r < 0 ? dda_last_error()->message : NULL, NULL);
 	dda_strv_free(argv);
-	if (r < 0 && dda_vm_pid(name) <= 0) {
+	if (r < 0 && dda_vm_pid(h->ctx, name) <= 0) {
 		/* Devices picked from named pools for this start go back. */
 		struct dda_error_info keep = dda_error_save();
 
@@ -922,22 +921,30 @@ out:
 /* How long a QEMU whose QMP socket closed under a command may take to end. */
 #define LOST_REPLY_MS 3000
 
+struct vm_pid {
+	struct dda_ctx *ctx;
+	pid_t pid;
+};
+
 static int vm_gone(void *data)
 {
-	return dda_vm_alive(*(pid_t *)data) <= 0;
+	const struct vm_pid *v = data;
+
+	return dda_vm_alive(v->ctx, v->pid) <= 0;
 }
 
 int dda_vmrun_stop(struct dda_state *s, const char *name, int timeout_s, bool *ret_forced)
 {
 	_cleanup_(dda_qmp_closep) struct dda_qmp *q = NULL;
-	pid_t pid = dda_vm_pid(name);
+	pid_t pid = dda_vm_pid(dda_state_ctx(s), name);
+	struct vm_pid gone = { .ctx = dda_state_ctx(s) };
 	unsigned wait_ms;
 	int r;
 
 	*ret_forced = false;
 	if (pid <= 0)
 		return dda_error_code(-EALREADY, "not-running", name, "VM '%s' is not running", name);
-	r = qmp_open(name, &q);
+	r = qmp_open(dda_state_ctx(s), name, &q);
 	if (r == 0)
 		r = dda_qmp_command(q, "system_powerdown", NULL, QMP_TIMEOUT_MS, NULL);
 	/* A guest that powers off at once can close QMP before its reply is
@@ -947,14 +954,15 @@ int dda_vmrun_stop(struct dda_state *s, const char *name, int timeout_s, bool *r
 	wait_ms = timeout_s > 0 ? (unsigned)timeout_s * 1000 : 0;
 	if (r < 0 && wait_ms > LOST_REPLY_MS)
 		wait_ms = LOST_REPLY_MS;
-	if (!dda_poll(vm_gone, &pid, wait_ms)) {
+	gone.pid = pid;
+	if (!dda_poll(vm_gone, &gone, wait_ms)) {
 		/* TurnOff: the guest had its chance. */
 		*ret_forced = true;
 		if (q)
 			(void)!dda_qmp_command(q, "quit", NULL, 2000, NULL);
-		if (dda_poll(vm_gone, &pid, 5000) == 0)
+		if (dda_poll(vm_gone, &gone, 5000) == 0)
 			kill(pid, SIGKILL);
-		if (dda_poll(vm_gone, &pid, 10000) == 0) {
+		if (dda_poll(vm_gone, &gone, 10000) == 0) {
 			r = dda_error_code(-EBUSY, "still-running", name,
 					   "VM '%s' (QEMU pid %d) did not end even after SIGKILL (it may be unpinning its memory); try again shortly",
 					   name, (int)pid);
