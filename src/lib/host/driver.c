@@ -8,6 +8,7 @@
 #include <libkmod.h>
 #include <pci/pci.h>
 
+#include "dlkmod.h"
 #include "driver.h"
 #include "error.h"
 #include "hostpath.h"
@@ -139,6 +140,10 @@ int dda_driver_load_vfio(void)
 		return 0;
 	if (strcmp(dda_root(), "/"))
 		return dda_error(-ENOENT, "vfio-pci", "the vfio-pci driver is not loaded under root '%s'", dda_root());
+	r = dda_kmod_load("vfio-pci");
+	if (r < 0)
+		return r;
+	r = -ENOENT;
 	ctx = kmod_new(NULL, NULL);
 	if (!ctx)
 		return dda_error(-ENOMEM, "vfio-pci", "cannot start libkmod to load vfio-pci");
@@ -239,6 +244,9 @@ int dda_driver_native(const char *bdf, char *buf, size_t size)
 	r = dda_read_line(alias, sizeof(alias), DEV "modalias", bdf);
 	if (r < 0)
 		return dda_error(r, bdf, "cannot read the modalias of '%s': %s", bdf, strerror(-r));
+	r = dda_kmod_load(bdf);
+	if (r < 0)
+		return r;
 	ctx = kmod_for_root();
 	if (!ctx)
 		return dda_error(-ENOMEM, bdf, "cannot start libkmod to find a driver for '%s'", bdf);
