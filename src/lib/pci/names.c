@@ -25,7 +25,7 @@ struct dda_names {
 	 * before its first answer.  NULL when the host has none. */
 	struct udev *udev;
 	struct udev_hwdb *hwdb;
-	/* made on the first id hwdb does not know */
+	/* made on the first vendor hwdb does not know */
 	struct pci_access *pacc;
 	struct entry *cache;
 	size_t n, cap;
@@ -100,8 +100,9 @@ static char *join(const char *v, const char *d)
  * 2023.04.11) hwdb is the newer, and 871 of pci.ids's 17,616 devices read
  * differently there: "Cannon Lake PCH PCI Express Root Port #1" is "...
  * Root Port", "Navi 31 [Radeon RX 7900 XT/7900 XTX]" lists more cards, 13
- * vendors are renamed (Solarflare Communications is AMD Solarflare); 9 are
- * in pci.ids alone.  The pointers are hwdb's, valid until its next
+ * vendors are renamed (Solarflare Communications is AMD Solarflare); 9
+ * devices, dropped from pci.ids since, are in the old pci.ids alone and
+ * now read as their vendor.  The pointers are hwdb's, valid until its next
  * lookup. */
 static void hwdb_lookup(struct udev_hwdb *hwdb, uint16_t vendor, uint16_t device, const char **v, const char **d)
 {
@@ -134,7 +135,7 @@ static char *pci_ids_lookup(struct dda_names *n, uint16_t vendor, uint16_t devic
 		n->pacc->warning = quiet;
 		n->pacc->debug = quiet;
 	}
-	/* pci.ids only: hwdb was asked first, and libpci 3.9 without a
+	/* pci.ids only: hwdb was asked, and libpci 3.9 without a
 	 * hwdb.bin makes a new udev context on every lookup and frees only
 	 * the last. */
 	v = pci_lookup_name(n->pacc, vbuf, sizeof(vbuf), PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
@@ -147,17 +148,19 @@ static char *pci_ids_lookup(struct dda_names *n, uint16_t vendor, uint16_t devic
 static char *lookup(struct dda_names *n, uint16_t vendor, uint16_t device)
 {
 	const char *hv = NULL, *hd = NULL;
-	char *name = NULL;
 
+	/* pci.ids answers only for a vendor hwdb does not know.  A device
+	 * hwdb does not know gets its vendor's name alone, as from pci.ids
+	 * when it does not know the device either: parsing all of pci.ids
+	 * (25 M instructions) for the one id it might know more of would
+	 * undo the point of hwdb, and did on the 4,096-function bench tree,
+	 * whose PLX switch (10b5:9797) neither database knows. */
 	if (n->hwdb) {
 		hwdb_lookup(n->hwdb, vendor, device, &hv, &hd);
-		if (hv && hd)
+		if (hv)
 			return join(hv, hd);
 	}
-	/* hwdb lacks the device or the vendor: pci.ids may be newer */
-	if (n->sources & DDA_NAMES_PCI_IDS)
-		name = pci_ids_lookup(n, vendor, device);
-	return name ? name : join(hv, NULL);
+	return n->sources & DDA_NAMES_PCI_IDS ? pci_ids_lookup(n, vendor, device) : NULL;
 }
 
 const char *dda_names_device(struct dda_names *n, uint16_t vendor, uint16_t device)

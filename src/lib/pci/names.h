@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Vendor and device names: from udev's hwdb when the host has one, else
- * from the pci.ids database through libpci.
+ * Vendor and device names: from udev's hwdb when the host has one and it
+ * knows the vendor, else from the pci.ids database through libpci.
  */
 #ifndef DDA_NAMES_H
 #define DDA_NAMES_H
