@@ -20,7 +20,7 @@ from collections import defaultdict
 # the flat src/lib of today and the layered folders (the functions keep
 # their prefixes when their files move).
 RULES = [
-    ("names (libpci, pci.ids)", lambda ob, fn: "libpci" in ob or fn.startswith("dda_names")),
+    ("names (hwdb, pci.ids)", lambda ob, fn: "libpci" in ob or "libudev" in ob or fn.startswith("dda_names")),
     ("database (SQLite)", lambda ob, fn: "libsqlite3" in ob),
     ("JSON (json-c)", lambda ob, fn: "libjson-c" in ob),
     ("modules (libkmod)", lambda ob, fn: "libkmod" in ob),

@@ -26,7 +26,7 @@ quietly=$(dirname "$0")/quietly.sh
 # meson configures the unit tests by default (-Dtests=true), so a plain
 # `meson setup` needs cmocka as much as it needs the libraries.
 build_pkgs=(gcc meson ninja-build pkg-config make
-	libpci-dev pci.ids libjson-c-dev libsqlite3-dev libkmod-dev
+	libpci-dev pci.ids libudev-dev libjson-c-dev libsqlite3-dev libkmod-dev
 	libnl-3-dev libnl-route-3-dev libcmocka-dev
 	scdoc)
 # scdoc: the man page (man/); its generator and the completion's run on

@@ -8,6 +8,7 @@
 #include <libkmod.h>
 #include <pci/pci.h>
 
+#include "dlkmod.h"
 #include "driver.h"
 #include "error.h"
 #include "hostpath.h"
@@ -141,6 +142,10 @@ int dda_driver_load_vfio(struct dda_ctx *ctx)
 	if (strcmp(dda_ctx_root(ctx), "/"))
 		return dda_error(-ENOENT, "vfio-pci", "the vfio-pci driver is not loaded under root '%s'",
 				 dda_ctx_root(ctx));
+	r = dda_kmod_load("vfio-pci");
+	if (r < 0)
+		return r;
+	r = -ENOENT;
 	kmod = kmod_new(NULL, NULL);
 	if (!kmod)
 		return dda_error(-ENOMEM, "vfio-pci", "cannot start libkmod to load vfio-pci");
@@ -241,6 +246,9 @@ int dda_driver_native(struct dda_ctx *ctx, const char *bdf, char *buf, size_t si
 	r = dda_read_line(ctx, alias, sizeof(alias), DEV "modalias", bdf);
 	if (r < 0)
 		return dda_error(r, bdf, "cannot read the modalias of '%s': %s", bdf, strerror(-r));
+	r = dda_kmod_load(bdf);
+	if (r < 0)
+		return r;
 	kmod = kmod_for_root(ctx);
 	if (!kmod)
 		return dda_error(-ENOMEM, bdf, "cannot start libkmod to find a driver for '%s'", bdf);
