@@ -323,12 +323,16 @@ grep -qx 'COMPREPLY survey' "$logs/completion.log" ||
 	{ cat "$logs/completion.log" >&2; die "ddactl su<TAB> did not offer survey"; }
 
 # Every file where its reader looks, and the units enabled for the next boot
-# (deb-systemd-helper, without a running systemd).
+# (deb-systemd-helper, without a running systemd): links to the unit dir
+# (absolute, so read, not followed, from out here).
 for f in "$unitdir/ddactl-pool.service" "$unitdir/ddactl-vms.service" \
-		"$udevdir/rules.d/60-ddactl.rules" "$compdir/ddactl" \
-		/etc/systemd/system/sysinit.target.wants/ddactl-pool.service \
-		/etc/systemd/system/multi-user.target.wants/ddactl-vms.service; do
-	[ -e "$inst$f" ] || die "the installed package has no $f"
+		"$udevdir/rules.d/60-ddactl.rules" "$compdir/ddactl"; do
+	[ -f "$inst$f" ] || die "the installed package has no $f"
+done
+wants="sysinit.target.wants/ddactl-pool.service multi-user.target.wants/ddactl-vms.service"
+for w in $wants; do
+	[ "$(readlink "$inst/etc/systemd/system/$w")" = "$unitdir/${w#*/}" ] ||
+		die "the install did not enable ${w#*/} (no /etc/systemd/system/$w -> $unitdir/${w#*/})"
 done
 say "files       units in $unitdir, rule in $udevdir/rules.d, completion in $compdir"
 
@@ -341,14 +345,16 @@ step purge in_inst 'apt-get purge -y ddactl'
 left=
 while IFS= read -r f; do
 	[ -n "$f" ] && [ "$f" != /. ] || continue
-	if [ -d "$inst$f" ] && [ ! -L "$inst$f" ]; then
+	# a directory (or /lib, the merged /usr's link to one) that another
+	# package still lists is theirs to keep
+	if [ -d "$inst$f" ]; then
 		chroot "$inst" dpkg-query -S "$f" >/dev/null 2>&1 || left="$left $f"
 	elif [ -e "$inst$f" ] || [ -L "$inst$f" ]; then
 		left="$left $f"
 	fi
 done <"$logs/files.list"
-for f in /etc/systemd/system/sysinit.target.wants/ddactl-pool.service \
-		/etc/systemd/system/multi-user.target.wants/ddactl-vms.service; do
+for w in $wants; do
+	f=/etc/systemd/system/$w
 	if [ -e "$inst$f" ] || [ -L "$inst$f" ]; then left="$left $f"; fi
 done
 [ -z "$left" ] || die "apt-get purge left:$left"
