@@ -262,11 +262,12 @@ chmod 0644 "$deb"
 
 # lintian of this machine (Debian 12 too), as nobody: it refuses nothing as
 # root but warns about it.  Errors and warnings both fail: every warning
-# is fixed or overridden with its reason (debian/ddactl.lintian-overrides).
+# is fixed or overridden with its reason (debian/ddactl.lintian-overrides,
+# shown in the log with the tags it overrides).
 run_lintian() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
 		env -i HOME=/nonexistent PATH=/usr/bin:/bin LANG=C.UTF-8 \
-		lintian --fail-on error,warning --display-info "$deb"
+		lintian --fail-on error,warning --display-info --show-overrides "$deb"
 }
 step lintian run_lintian
 
