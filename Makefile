@@ -7,7 +7,8 @@
 #   make survey     survey this host (root gives the full picture)
 #   make check      every test: the lint, unit (plain and ASan+UBSan), fuzz smoke,
 #                   the real /sys, the QEMU lab on a real kernel, and the
-#                   clean room (a fresh Debian 12 runs survey and check-fast)
+#                   clean room (a fresh Debian 12 runs survey, check-fast and
+#                   make deb; another installs, uses and purges the .deb)
 #   make check-lint the source rules (scripts/lint.sh): host paths only
 #                   through hostpath, no strcmp of state names, clang-format
 #   make deb        build-deb/ddactl_VERSION_ARCH.deb (dpkg-buildpackage on a
