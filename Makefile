@@ -7,9 +7,13 @@
 #   make survey     survey this host (root gives the full picture)
 #   make check      every test: the lint, unit (plain and ASan+UBSan), fuzz smoke,
 #                   the real /sys, the QEMU lab on a real kernel, and the
-#                   clean room (a fresh Debian 12 runs survey and check-fast)
+#                   clean room (a fresh Debian 12 runs survey, check-fast and
+#                   make deb; another installs, uses and purges the .deb)
 #   make check-lint the source rules (scripts/lint.sh): host paths only
 #                   through hostpath, no strcmp of state names, clang-format
+#   make deb        build-deb/ddactl_VERSION_ARCH.deb (dpkg-buildpackage on a
+#                   copy of the tree; DEB_BUILD_OPTIONS=nocheck skips the
+#                   unit tests)
 #   make check-fast unit tests only (plain and ASan+UBSan); installs only
 #                   what they need, not the lab's kernel and QEMU
 #   make bench      the benchmarks of docs/PERFORMANCE.md: the survey against
@@ -29,7 +33,7 @@ QUIETLY = bash scripts/quietly.sh
 .PHONY: all build survey check check-fast check-lint check-unit check-asan check-fuzz \
 	check-sys check-lab check-cleanroom check-deps check-deps-unit bench \
 	bench-count bench-lab \
-	install clean
+	deb install clean
 
 all: build
 
@@ -103,5 +107,10 @@ bench-lab: build
 install: build
 	$(MESON) install -C build
 
+# debian/control's Build-Depends (scripts/deps.sh deb)
+deb:
+	@bash scripts/deps.sh deb
+	@bash scripts/deb.sh
+
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-deb

@@ -12,6 +12,7 @@
 #   scripts/deps.sh cleanroom  what tests/cleanroom/run.sh needs on the host
 #   scripts/deps.sh bench      build + benchmark tools (make bench, bench-count;
 #                              bench-lab needs check as well)
+#   scripts/deps.sh deb        debian/control's Build-Depends (make deb)
 #
 # The lab wants QEMU 10 and Linux 6.12 from bookworm-backports (the versions
 # Debian 13 ships; QEMU 10 is the first here with an SR-IOV NIC).  The suite is
@@ -52,8 +53,13 @@ lab_pkgs=(clang libclang-rt-14-dev pciutils iproute2
 	prometheus)
 # prometheus: its promtool checks `ddactl metrics` (tests/unit/test-metrics.sh)
 lab_backports=(qemu-system-x86 linux-image-amd64)
-# tests/cleanroom/run.sh: a Debian 12 root to build in, and the clone
-cleanroom_pkgs=(debootstrap debian-archive-keyring git)
+# tests/cleanroom/run.sh: a Debian 12 root to build in, the clone, and
+# lintian for the .deb built there
+cleanroom_pkgs=(debootstrap debian-archive-keyring git lintian)
+# make deb: dpkg-dev reads debian/control, whose Build-Depends (with
+# build-essential, which dpkg-buildpackage always wants) are then the list:
+# apt resolves them from the file itself, so they are written only there.
+deb_pkgs=(dpkg-dev)
 # Benchmarks: syscall counts, peak memory, lspci; callgrind's instruction
 # counts; wall times; and driverctl, which the lab benchmark compares with
 # (the lab guest runs this machine's programs, so it is installed here; its
@@ -129,7 +135,8 @@ check) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${lint_pkgs[@]}" "${lab_pkgs[
 lint) pkgs=("${lint_pkgs[@]}") ;;
 cleanroom) pkgs=("${cleanroom_pkgs[@]}") ;;
 bench) pkgs=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
-*) echo "usage: deps.sh [build|unit|check|lint|cleanroom|bench]" >&2; exit 2 ;;
+deb) pkgs=("${deb_pkgs[@]}") ;;
+*) echo "usage: deps.sh [build|unit|check|lint|cleanroom|bench|deb]" >&2; exit 2 ;;
 esac
 
 todo=$(missing "${pkgs[@]}")
@@ -149,5 +156,16 @@ if [ "$want" = check ]; then
 		add_backports
 		need_root "${lab_backports[@]}"
 		apt_install -t bookworm-backports "${lab_backports[@]}"
+	fi
+fi
+
+if [ "$want" = deb ]; then
+	top=$(cd "$(dirname "$0")/.." && pwd)
+	if ! unmet=$(cd "$top" && dpkg-checkbuilddeps 2>&1); then
+		need_root "(debian/control's Build-Depends)"
+		echo "deps.sh: apt-get build-dep for ${unmet##*: }" >&2
+		apt_update
+		DEBIAN_FRONTEND=noninteractive "$quietly" apt-get build-dep -y \
+			--no-install-recommends "$top"
 	fi
 fi

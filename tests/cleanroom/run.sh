@@ -6,7 +6,13 @@
 # and make, as debootstrap makes it, gets a fresh clone of CHECKOUT's HEAD
 # commit (default: this directory); there, as root in a chroot with /proc,
 # /sys and /dev bound in, `make survey` and `make check-fast` must install
-# everything they need, pass, and (survey) print the Host section.
+# everything they need, pass, and (survey) print the Host section.  Then
+# `make deb` builds the package there, lintian (on this machine) finds no
+# error or warning in it, and a second fresh copy of the base, which has
+# never seen a build dependency, installs it with apt and checks what an
+# administrator meets: survey, man page, completion, the units and the rule
+# where systemd and udev look, and a purge that removes every file of the
+# package and keeps /var/lib/ddactl (debian/postrm says why).
 #
 # The minbase root is made once and kept in $DDACTL_CLEANROOM_CACHE
 # (default /var/cache/ddactl/cleanroom); every run starts from a fresh copy
@@ -112,6 +118,8 @@ mirror=${DDACTL_CLEANROOM_MIRROR:-$(archive_uri)} ||
 	die "no Debian $suite entry in this machine's apt sources to debootstrap from; set DDACTL_CLEANROOM_MIRROR=URI"
 base=$cache/base-$suite
 root=$cache/root
+# the machine the package is installed on, never the one it was built on
+inst=$cache/root-install
 logs=$cache/logs
 rm -f "$logs"/*.log
 total=$(now)
@@ -150,41 +158,55 @@ else
 fi
 
 cleanup() {
-	umount_under "$root" || echo "cleanroom: could not unmount everything under '$root'" >&2
+	local d
+	for d in "$root" "$inst"; do
+		umount_under "$d" || echo "cleanroom: could not unmount everything under '$d'" >&2
+	done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-remove_tree "$root"
-step copy cp -a "$base" "$root"
+# fresh_root DIR: a new copy of the base in DIR, made ready to run apt and
+# ddactl in a chroot.
+# (A step's output is its log, so a refusal here is said and returned, for
+# step to show, not died on; and as step runs it in an || list, where set -e
+# does not act, every command that can fail says so itself.)
+fresh_root() {
+	local dir=$1 p d
+	cp -a "$base" "$dir" || return 1
 
-# What the copy must be: the base, with nothing of the build in it yet.
-for p in gcc meson libcmocka-dev python3; do
-	if chroot "$root" dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null |
-			grep -qx installed; then
-		die "the base '$base' already has $p; remove it to make a new one"
+	# What the copy must be: the base, with nothing of the build in it yet.
+	for p in gcc meson libcmocka-dev python3; do
+		if chroot "$dir" dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null |
+				grep -qx installed; then
+			echo "the base '$base' already has $p; remove it to make a new one"
+			return 1
+		fi
+	done
+
+	# Name resolution for apt as the host has it now, not as it was when
+	# the base was made.
+	cp -L /etc/resolv.conf "$dir/etc/resolv.conf"
+	# An archive snapshot's Release files are past their Valid-Until date;
+	# if this machine's apt accepts them, the clean machine has to as well.
+	eval "$(apt-config shell valid Acquire::Check-Valid-Until)"
+	if [ "${valid:-}" = false ]; then
+		echo 'Acquire::Check-Valid-Until "false";' >"$dir/etc/apt/apt.conf.d/50cleanroom"
 	fi
-done
+	# A package's maintainer script must not start its daemon on the host.
+	printf '#!/bin/sh\nexit 101\n' >"$dir/usr/sbin/policy-rc.d"
+	chmod 0755 "$dir/usr/sbin/policy-rc.d"
 
-# Name resolution for apt as the host has it now, not as it was when the
-# base was made.
-cp -L /etc/resolv.conf "$root/etc/resolv.conf"
-# An archive snapshot's Release files are past their Valid-Until date; if
-# this machine's apt accepts them, the clean machine has to as well.
-eval "$(apt-config shell valid Acquire::Check-Valid-Until)"
-if [ "${valid:-}" = false ]; then
-	echo 'Acquire::Check-Valid-Until "false";' >"$root/etc/apt/apt.conf.d/50cleanroom"
-fi
-# A package's maintainer script must not start its daemon on the host.
-printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
-chmod 0755 "$root/usr/sbin/policy-rc.d"
+	for d in proc sys dev; do
+		mount --rbind "/$d" "$dir/$d" || return 1
+		# so that unmounting the chroot's view never unmounts the host's
+		mount --make-rslave "$dir/$d" || return 1
+	done
+	mount --bind "$cache/archives" "$dir/var/cache/apt/archives"
+}
 
-for d in proc sys dev; do
-	mount --rbind "/$d" "$root/$d"
-	# so that unmounting the chroot's view never unmounts the host's
-	mount --make-rslave "$root/$d"
-done
-mount --bind "$cache/archives" "$root/var/cache/apt/archives"
+remove_tree "$root"
+step copy fresh_root "$root"
 
 step clone git clone -q --no-local "$src" "$root/root/ddactl"
 git -C "$root/root/ddactl" -c advice.detachedHead=false checkout -q "$commit"
@@ -224,7 +246,127 @@ if [ "$ok" -ne 2 ] || [ "$bad" -ne 0 ]; then
 fi
 say "unit tests  $(awk '/^Ok:/ { printf "%s%s", s, $NF; s = " + " }' "$logs/check-fast.log") passed (plain + ASan/UBSan)"
 
+# The package, built where the build already ran.  nocheck: the unit tests
+# its dh_auto_test would run are the ones check-fast has just passed in this
+# same root, from the same tree.
+step deb in_root 'DEB_BUILD_OPTIONS=nocheck make deb'
+debs=("$root"/root/ddactl/build-deb/ddactl_*.deb)
+[ "${#debs[@]}" -eq 1 ] && [ -f "${debs[0]}" ] ||
+	die "make deb did not leave one build-deb/ddactl_*.deb (${debs[*]})"
+pkgdir=$cache/deb
+rm -rf "$pkgdir"
+install -d -m 0755 "$pkgdir"
+cp "${debs[0]}" "$pkgdir/"
+deb=$pkgdir/${debs[0]##*/}
+chmod 0644 "$deb"
+
+# lintian of this machine (Debian 12 too), as nobody: it refuses nothing as
+# root but warns about it.  Errors and warnings both fail: every warning
+# is fixed or overridden with its reason (debian/ddactl.lintian-overrides,
+# shown in the log with the tags it overrides).
+run_lintian() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		env -i HOME=/nonexistent PATH=/usr/bin:/bin LANG=C.UTF-8 \
+		lintian --fail-on error,warning --display-info --show-overrides "$deb"
+}
+step lintian run_lintian
+
+# Where systemd, udev and bash-completion look, as their pkg-config files in
+# the build root (which now has them: they are Build-Depends) say.
+unitdir=$(chroot "$root" pkg-config --variable=systemdsystemunitdir systemd)
+udevdir=$(chroot "$root" pkg-config --variable=udevdir udev)
+compdir=$(chroot "$root" pkg-config --variable=completionsdir bash-completion)
+[ -n "$unitdir" ] && [ -n "$udevdir" ] && [ -n "$compdir" ] ||
+	die "pkg-config in the build root did not name the unit, udev and completion dirs"
+umount_under "$root" || die "could not unmount everything under '$root'"
+remove_tree "$root"
+
+remove_tree "$inst"
+step copy-inst fresh_root "$inst"
+cp "$deb" "$inst/tmp/"
+# in_inst COMMAND: COMMAND as root on the machine the package goes to.
+in_inst() {
+	chroot "$inst" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		DEBIAN_FRONTEND=noninteractive /bin/bash -c "cd /tmp && $1"
+}
+step apt-update in_inst 'apt-get update'
+# Depends from the archive.  Recommends (QEMU, for `ddactl vm`, about a
+# hundred packages) are left out: they are not what this test proves.
+step install in_inst "apt-get install -y --no-install-recommends ./${deb##*/}"
+grep -q '^Setting up ddactl ' "$logs/install.log" ||
+	{ cat "$logs/install.log" >&2; die "apt did not set up ddactl"; }
+
+# 0: the survey ran, whatever its verdicts (ddactl(8), EXIT STATUS)
+step survey-deb in_inst 'ddactl survey'
+grep -q '^Host ' "$logs/survey-deb.log" ||
+	{ cat "$logs/survey-deb.log" >&2; die "the packaged ddactl survey printed no Host section"; }
+
+# The manual needs man-db and the completion bash-completion, which a
+# minbase lacks: man-db is on every standard install (priority important),
+# bash-completion is the package's Suggests.
+step man-compl in_inst 'apt-get install -y --no-install-recommends man-db bash-completion'
+step man in_inst 'man -P cat ddactl | grep -E "^(NAME|EXIT STATUS|REASON CODES)$|ddactl survey"'
+[ "$(grep -cE '^(NAME|EXIT STATUS|REASON CODES)$' "$logs/man.log")" -eq 3 ] ||
+	{ cat "$logs/man.log" >&2; die "man ddactl lacks its NAME, EXIT STATUS or REASON CODES section"; }
+
+# bash-completion finds the file by itself (its loader looks in its
+# completionsdir), as in a login shell with completion on; then su<TAB>.
+# shellcheck disable=SC2016
+step completion in_inst '
+	. /usr/share/bash-completion/bash_completion &&
+	! complete -p ddactl 2>/dev/null &&
+	{ _completion_loader ddactl; complete -p ddactl; } &&
+	fn=$(complete -p ddactl | sed -n "s/.* -F \([^ ]*\) .*/\1/p") &&
+	COMP_WORDS=(ddactl su) COMP_CWORD=1 COMP_LINE="ddactl su" COMP_POINT=9 &&
+	"$fn" ddactl su ddactl && printf "COMPREPLY %s\n" "${COMPREPLY[@]}"'
+grep -qx 'COMPREPLY survey' "$logs/completion.log" ||
+	{ cat "$logs/completion.log" >&2; die "ddactl su<TAB> did not offer survey"; }
+
+# Every file where its reader looks, and the units enabled for the next boot
+# (deb-systemd-helper, without a running systemd): links to the unit dir
+# (absolute, so read, not followed, from out here).
+for f in "$unitdir/ddactl-pool.service" "$unitdir/ddactl-vms.service" \
+		"$unitdir/ddactl-metrics.service" "$unitdir/ddactl-metrics.timer" \
+		"$udevdir/rules.d/60-ddactl.rules" "$compdir/ddactl"; do
+	[ -f "$inst$f" ] || die "the installed package has no $f"
+done
+wants="sysinit.target.wants/ddactl-pool.service multi-user.target.wants/ddactl-vms.service
+	timers.target.wants/ddactl-metrics.timer"
+for w in $wants; do
+	[ "$(readlink "$inst/etc/systemd/system/$w")" = "$unitdir/${w#*/}" ] ||
+		die "the install did not enable ${w#*/} (no /etc/systemd/system/$w -> $unitdir/${w#*/})"
+done
+say "files       units in $unitdir, rule in $udevdir/rules.d, completion in $compdir"
+
+# Purge: state first (a real VM definition, so /var/lib/ddactl is what
+# ddactl makes of it), then every path dpkg installed must go, except the
+# directories other packages still own; /var/lib/ddactl stays.
+step vm-create in_inst 'ddactl vm create cleanroom --memory 256'
+chroot "$inst" dpkg-query -L ddactl >"$logs/files.list"
+step purge in_inst 'apt-get purge -y ddactl'
+left=
+while IFS= read -r f; do
+	[ -n "$f" ] && [ "$f" != /. ] || continue
+	# a directory (or /lib, the merged /usr's link to one) that another
+	# package still lists is theirs to keep
+	if [ -d "$inst$f" ]; then
+		chroot "$inst" dpkg-query -S "$f" >/dev/null 2>&1 || left="$left $f"
+	elif [ -e "$inst$f" ] || [ -L "$inst$f" ]; then
+		left="$left $f"
+	fi
+done <"$logs/files.list"
+for w in $wants; do
+	f=/etc/systemd/system/$w
+	if [ -e "$inst$f" ] || [ -L "$inst$f" ]; then left="$left $f"; fi
+done
+[ -z "$left" ] || die "apt-get purge left:$left"
+[ -f "$inst/var/lib/ddactl/ddactl.db" ] || die "apt-get purge removed /var/lib/ddactl/ddactl.db"
+grep -q 'kept /var/lib/ddactl' "$logs/purge.log" ||
+	{ cat "$logs/purge.log" >&2; die "the purge did not say that it kept /var/lib/ddactl"; }
+say "purged      $(grep -vc '^/\.$' "$logs/files.list") paths gone, /var/lib/ddactl kept"
+
 cleanup
 trap - EXIT
-remove_tree "$root"
+remove_tree "$inst"
 say "passed in $(since "$total")"
