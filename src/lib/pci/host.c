@@ -32,9 +32,15 @@ static struct dda_group *find_group(const struct dda_host *h, int id)
 }
 
 /* Lists the function names under sys/bus/pci/devices. */
+static int cmp_addr(const void *a, const void *b)
+{
+	return dda_pciaddr_cmp(a, b);
+}
+
 static int list_functions(struct dda_ctx *ctx, struct dda_device **ret, size_t *ret_n)
 {
 	_cleanup_closedir_ DIR *dir = dda_opendir(ctx, "sys/bus/pci/devices");
+	_cleanup_free_ struct dda_pciaddr *addrs = NULL;
 	_cleanup_free_ struct dda_device *devs = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *e;
@@ -49,18 +55,25 @@ static int list_functions(struct dda_ctx *ctx, struct dda_device **ret, size_t *
 			continue;
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 256;
-			struct dda_device *nd = realloc(devs, ncap * sizeof(*nd));
+			struct dda_pciaddr *na = realloc(addrs, ncap * sizeof(*na));
 
-			if (!nd)
+			if (!na)
 				return -ENOMEM;
-			devs = nd;
+			addrs = na;
 			cap = ncap;
 		}
-		devs[n] = (struct dda_device){ .addr = a };
-		dda_pciaddr_format(&a, devs[n].name);
-		n++;
+		addrs[n++] = a;
 	}
-	qsort(devs, n, sizeof(*devs), dda_device_cmp);
+	/* Sorted as addresses, which are small, before the devices (each
+	 * some kilobytes) exist: sorting those moved megabytes. */
+	qsort(addrs, n, sizeof(*addrs), cmp_addr);
+	devs = calloc(n + 1, sizeof(*devs));
+	if (!devs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		devs[i].addr = addrs[i];
+		dda_pciaddr_format(&addrs[i], devs[i].name);
+	}
 	*ret = TAKE_PTR(devs);
 	*ret_n = n;
 	return 0;
