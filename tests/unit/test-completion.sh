@@ -119,6 +119,14 @@ if [ -n "${KMODEL:-}" ] && [ "$(id -u)" -eq 0 ]; then
 	check "vm add-device NAME: the free pooled device" is "$out" $spare
 	comp "ddactl vm add-device web --any "
 	check "vm add-device --any: the free device's ids" is "$out" 8086:1533
+	run pool create nics
+	check "pool create exits 0" is "$rc" 0
+	comp "ddactl pool add "
+	check "pool add: a named pool first, even one no VM uses yet" is "$out" nics
+	comp "ddactl pool add nics "
+	check "pool add NAME: the free pooled device" is "$out" $spare
+	comp "ddactl vm add-device web --pool "
+	check "vm add-device --pool: the named pools" is "$out" nics
 	comp "ddactl --state-dir /state vm show "
 	check "--state-dir: the VMs there" is "$out" web
 	comp "ddactl --state-dir /elsewhere vm show "

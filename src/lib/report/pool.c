@@ -4,6 +4,32 @@
 
 #include "report.h"
 
+static int named_build(struct dda_pool_view *pv, struct dda_state *s)
+{
+	_cleanup_free_ char(*names)[DDA_NPOOL_NAME_LEN] = NULL;
+	size_t n = 0;
+	int r;
+
+	/* An unreadable list leaves the view without it, as for the VMs. */
+	if (dda_npool_list(s, &names, &n) < 0) {
+		dda_error_clear();
+		return 0;
+	}
+	pv->named = n ? calloc(n, sizeof(*pv->named)) : NULL;
+	if (n && !pv->named)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(pv->named[i].name, sizeof(pv->named[i].name), "%s", names[i]);
+		r = dda_npool_members(s, names[i], &pv->named[i].members, &pv->named[i].n);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0)
+			dda_error_clear();
+		pv->nnamed++;
+	}
+	return 0;
+}
+
 int dda_pool_view_build(struct dda_pool_view *ret, struct dda_state *s, struct dda_host *h,
 			const struct dda_pool_entry *v, size_t n)
 {
@@ -32,7 +58,9 @@ int dda_pool_view_build(struct dda_pool_view *ret, struct dda_state *s, struct d
 	ret->rows = rows;
 	ret->n = n;
 	ret->h = h;
-	return 0;
+	ret->named = NULL;
+	ret->nnamed = 0;
+	return s ? named_build(ret, s) : 0;
 }
 
 void dda_pool_view_release(struct dda_pool_view *pv)
@@ -40,6 +68,11 @@ void dda_pool_view_release(struct dda_pool_view *pv)
 	free(pv->rows);
 	pv->rows = NULL;
 	pv->n = 0;
+	for (size_t i = 0; i < pv->nnamed; i++)
+		free(pv->named[i].members);
+	free(pv->named);
+	pv->named = NULL;
+	pv->nnamed = 0;
 }
 
 static struct json_object *row_json(const struct dda_pool_view *pv, const struct dda_pool_row *row)
@@ -107,6 +140,17 @@ struct json_object *dda_report_pool(const struct dda_pool_view *pv)
 		json_object_array_add(a, row_json(pv, &pv->rows[i]));
 	json_object_object_add(o, "pool", a);
 	json_object_object_add(o, "unrecorded", unrecorded_json(pv->h));
+	a = json_object_new_array();
+	for (size_t i = 0; i < pv->nnamed; i++) {
+		struct json_object *x = json_object_new_object(), *m = json_object_new_array();
+
+		for (size_t k = 0; k < pv->named[i].n; k++)
+			json_object_array_add(m, json_object_new_string(pv->named[i].members[k]));
+		json_object_object_add(x, "name", json_object_new_string(pv->named[i].name));
+		json_object_object_add(x, "devices", m);
+		json_object_array_add(a, x);
+	}
+	json_object_object_add(o, "named_pools", a);
 	return o;
 }
 

@@ -59,10 +59,17 @@ struct dda_pool_row {
 
 /* The pool as `ddactl pool` shows it, text or JSON.  Borrows the records
  * and the host, which must outlive it. */
+struct dda_pool_named {
+	char name[DDA_NPOOL_NAME_LEN];
+	char (*members)[DDA_PCIADDR_LEN];
+	size_t n;
+};
 struct dda_pool_view {
 	struct dda_pool_row *rows;
 	size_t n;
-	const struct dda_host *h; /* NULL when the host could not be scanned */
+	const struct dda_host *h;     /* NULL when the host could not be scanned */
+	struct dda_pool_named *named; /* the named pools, by name */
+	size_t nnamed;
 };
 
 /* Matches each record to the host (h may be NULL) and finds its VM (s may
@@ -72,7 +79,7 @@ int dda_pool_view_build(struct dda_pool_view *ret, struct dda_state *s, struct d
 			const struct dda_pool_entry *v, size_t n) _must_check_;
 void dda_pool_view_release(struct dda_pool_view *pv);
 
-/* {"pool": [...], "unrecorded": [...]} */
+/* {"pool": [...], "unrecorded": [...], "named_pools": [{"name", "devices"}]} */
 struct json_object *dda_report_pool(const struct dda_pool_view *pv);
 
 /* `pool create` / `pool add`: {"action", "pool", "devices": [addresses]} */
