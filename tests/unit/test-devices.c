@@ -405,21 +405,28 @@ static void test_repair_keeps_a_dead_device(void **state)
 
 /* ------------------------------------------------------------ unrecorded */
 
-static void test_unrecorded_marks(void **state)
+/* EP on vfio-pci with an override, as ddactl leaves it; EP_F1 on vfio-pci
+ * by id (new_id), no override: someone else's choice. */
+static void add_vfio_pair(struct fx *f)
 {
-	struct fx *f = *state;
-	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
 	struct fh_dev e = good_ep();
-	struct dda_device *d;
 
 	base(f);
 	e.driver = "vfio-pci";
 	e.driver_override = "vfio-pci";
 	add_dev(f, &e);
-	/* on vfio-pci by id (new_id), no override: someone else's choice */
 	ADD(f, .addr = EP_F1, .parent = RP, .vendor = 0x8086, .device = 0x1572, .class = 0x020000,
 	    .caps = FH_PM | FH_MSIX | FH_FLR, .driver = "vfio-pci", .group = FH_GROUP(3), .reset_method = "flr",
 	    .reset = true);
+}
+
+static void test_unrecorded_marks(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_(dda_state_closep) struct dda_state *s = NULL;
+	struct dda_device *d;
+
+	add_vfio_pair(f);
 
 	/* no database at all: the deleted-database case */
 	scan_only(f);
@@ -441,6 +448,28 @@ static void test_unrecorded_marks(void **state)
 	assert_int_equal(dev(f, EP)->pool_mark, DDA_POOL_RECORDED);
 	expect_no_reason(dev(f, EP), "unrecorded");
 	expect_reason(dev(f, EP), "in-pool", DDA_SEV_INFO);
+}
+
+/* `ddactl pool` reads, besides the records, only what could be an
+ * unrecorded pool device: a function on a pool driver with an override. */
+static void test_pool_drivers_scope(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
+	bool seen_ep = false, seen_f1 = false;
+
+	add_vfio_pair(f);
+	assert_int_equal(dda_host_scan_for(f->ctx, &h, DDA_SCAN_TARGETS_ONLY | DDA_SCAN_POOL_DRIVERS, NULL, 0), 0);
+	for (size_t i = 0; i < h->ndevs; i++) {
+		seen_ep |= !strcmp(h->devs[i].name, EP);
+		seen_f1 |= !strcmp(h->devs[i].name, EP_F1);
+	}
+	assert_true(seen_ep);
+	assert_false(seen_f1);
+	assert_int_equal(dda_pool_mark(h, NULL), 0);
+	for (size_t i = 0; i < h->ndevs; i++)
+		if (!strcmp(h->devs[i].name, EP))
+			assert_int_equal(h->devs[i].pool_mark, DDA_POOL_UNRECORDED);
 }
 
 /* An xHCI controller: module xhci_pci registers the driver xhci_hcd. */
@@ -574,6 +603,7 @@ int main(void)
 		T(test_dead_after_mount_reset_stays),
 		T(test_repair_keeps_a_dead_device),
 		T(test_unrecorded_marks),
+		T(test_pool_drivers_scope),
 		T(test_unrecorded_mount_to_native_driver),
 		T(test_unrecorded_mount_without_module),
 		T(test_mount_of_a_host_device),

@@ -8,6 +8,7 @@
 #include <libkmod.h>
 #include <pci/pci.h>
 
+#include "device.h"
 #include "dlkmod.h"
 #include "driver.h"
 #include "error.h"
@@ -31,12 +32,10 @@ int dda_driver_current(struct dda_ctx *ctx, const char *bdf, char *buf, size_t s
 
 int dda_driver_override_get(struct dda_ctx *ctx, const char *bdf, char *buf, size_t size)
 {
-	int r = dda_read_line(ctx, buf, size, DEV "driver_override", bdf);
+	int r = dda_device_override(ctx, bdf, buf, size);
 
 	if (r < 0)
 		return dda_error(r, bdf, "cannot read driver_override of '%s': %s", bdf, strerror(-r));
-	if (!strcmp(buf, "(null)"))
-		buf[0] = '\0';
 	return 0;
 }
 

@@ -37,6 +37,18 @@ int dda_device_autoprobe(struct dda_ctx *ctx, const char *addr)
 	return dda_read_u64(ctx, &ap, SYSDEV "sriov_drivers_autoprobe", addr) == 0 ? (int)ap : -1;
 }
 
+int dda_device_override(struct dda_ctx *ctx, const char *addr, char *buf, size_t size)
+{
+	int r = dda_read_line(ctx, buf, size, SYSDEV "driver_override", addr);
+
+	if (r < 0)
+		return r;
+	/* The kernel prints an unset override, a NULL string, as "(null)". */
+	if (!strcmp(buf, "(null)"))
+		buf[0] = '\0';
+	return 0;
+}
+
 const char *dda_devtype_name(enum dda_devtype t)
 {
 	static const char *const names[] = {

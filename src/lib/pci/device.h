@@ -194,6 +194,10 @@ bool dda_device_ids_at(struct dda_ctx *ctx, const char *addr, uint16_t vendor, u
  * (no SR-IOV, no such function).  Records nothing. */
 int dda_device_autoprobe(struct dda_ctx *ctx, const char *addr);
 
+/* The function's driver_override, "" when none is set.  0, or -errno
+ * (no such function) recording nothing. */
+int dda_device_override(struct dda_ctx *ctx, const char *addr, char *buf, size_t size) _must_check_;
+
 /* Adds a note / use / reason; they only fail on OOM (-ENOMEM). */
 int dda_device_note(struct dda_device *d, const char *fmt, ...) _printf_(2, 3) _must_check_;
 int dda_device_add_use(struct dda_device *d, enum dda_use_kind kind, bool critical, const char *what) _must_check_;

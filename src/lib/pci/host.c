@@ -147,8 +147,17 @@ static void scope_pool_drivers(struct dda_ctx *ctx, struct scope *sc)
 		if (e->d_name[0] == '.' || (strcmp(e->d_name, "pci-stub") && !strstr(e->d_name, "vfio")) ||
 		    !(dir = dda_opendir(ctx, "sys/bus/pci/drivers/%s", e->d_name)))
 			continue;
-		while ((f = readdir(dir)))
-			scope_add(sc, f->d_name, true);
+		/* Only one with an override can be an unrecorded pool device
+		 * (dda_pool_unrecorded); the others were bound by id, by
+		 * someone else.  One read each instead of a whole device:
+		 * hosts give hundreds of VFs to vfio-pci by id. */
+		while ((f = readdir(dir))) {
+			char override[64];
+
+			if (f->d_name[0] != '.' &&
+			    dda_device_override(ctx, f->d_name, override, sizeof(override)) == 0 && override[0])
+				scope_add(sc, f->d_name, true);
+		}
 	}
 }
 

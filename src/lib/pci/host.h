@@ -55,8 +55,9 @@ enum dda_scan_flags {
 	 * and pool marks. */
 	DDA_SCAN_TARGETS_ONLY = 1 << 3,
 	/* dda_host_scan_for: functions bound to vfio-pci, pci-stub or a
-	 * vfio variant driver are targets too (from the drivers' own
-	 * directories, not by reading every function). */
+	 * vfio variant driver with a driver_override set are targets too
+	 * (from the drivers' own directories, not by reading every
+	 * function): the candidates for an unrecorded pool device. */
 	DDA_SCAN_POOL_DRIVERS = 1 << 4,
 };
 
