@@ -36,6 +36,7 @@ build_pkgs=(gcc meson ninja-build pkg-config make
 # the build.  One package a line, so additions merge cleanly.
 test_pkgs=(
 	bash-completion
+	graphviz
 	python3
 	python3-jsonschema
 	sqlite3

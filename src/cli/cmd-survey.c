@@ -15,6 +15,7 @@
 #include "pool.h"
 #include "report.h"
 #include "host.h"
+#include "survey-tree.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
 #define BOLD	   "\033[1m"
@@ -27,12 +28,15 @@
 
 static void help(void)
 {
-	printf("Usage: ddactl survey [--json] [DEVICE...]\n"
+	printf("Usage: ddactl survey [--json | --tree | --format text|json|dot] [DEVICE...]\n"
 	       "\n"
 	       "Say, for the host and every PCI function (or the ones named), whether it\n"
 	       "can be assigned to a virtual machine, and if not, why and what to do.\n"
 	       "\n"
 	       "  -j, --json     one JSON document {\"host\": {...}, \"devices\": [...]}\n"
+	       "  -t, --tree     the PCI tree, like lspci -tv, with groups and verdicts\n"
+	       "      --format F text (the report), json (as --json), dot (the tree for\n"
+	       "                 Graphviz, a box per IOMMU group: | dot -Tsvg > host.svg)\n"
 	       "  -h, --help     this help\n"
 	       "\n"
 	       "DEVICE is a PCI address (0000:04:00.0 or 04:00.0) or a location path\n"
@@ -213,25 +217,61 @@ static int mark_pool(struct dda_host *h)
 	return dda_pool_mark(h, s);
 }
 
+enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_TREE, FORMAT_DOT };
+
+static int parse_format(const char *s)
+{
+	static const char *const names[] = { [FORMAT_TEXT] = "text", [FORMAT_JSON] = "json", [FORMAT_DOT] = "dot" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i] && !strcmp(s, names[i]))
+			return (int)i;
+	return -EINVAL;
+}
+
 int cmd_survey(struct dda_ctx *ctx, int argc, char **argv)
 {
+	enum { OPT_FORMAT = 0x100 };
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "tree", no_argument, NULL, 't' },
+		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
 	_cleanup_free_ struct dda_device **only = NULL;
+	enum format format = FORMAT_TEXT;
+	unsigned nformats = 0;
 	size_t n = 0;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jth", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j': arg_json = true; break;
+		case 'j':
+			format = FORMAT_JSON;
+			nformats++;
+			break;
+		case 't':
+			format = FORMAT_TREE;
+			nformats++;
+			break;
+		case OPT_FORMAT:
+			nformats++;
+			r = parse_format(optarg);
+			if (r < 0)
+				return cli_usage_error("survey", "--format takes text, json or dot, not '%s'", optarg);
+			format = (enum format)r;
+			break;
 		case 'h': help(); return EXIT_OK;
 		default: return cli_usage_error("survey", "bad option '%s'", argv[optind - 1]);
 		}
 	}
+	if (nformats > 1)
+		return cli_usage_error("survey", "--json, --tree and --format choose one output: give one of them");
+	if ((format == FORMAT_TREE || format == FORMAT_DOT) && optind < argc)
+		return cli_usage_error("survey", "--tree and --format dot draw the whole host: name no DEVICE");
+	arg_json = format == FORMAT_JSON;
 	cli_recover_if_needed(ctx, "survey");
 	if (optind < argc)
 		r = cli_scan_named(ctx, &h, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE, argc - optind, argv + optind);
@@ -272,6 +312,10 @@ int cmd_survey(struct dda_ctx *ctx, int argc, char **argv)
 			printf("%s%s", json_object_to_json_string_ext(d, JSON_FLAGS), i + 1 < count ? ",\n" : "\n");
 		}
 		printf("]\n}\n");
+	} else if (format == FORMAT_TREE || format == FORMAT_DOT) {
+		r = format == FORMAT_TREE ? cli_survey_tree(h) : cli_survey_dot(h);
+		if (r < 0)
+			return cli_fail(r);
 	} else {
 		print_report(h, only, n);
 	}

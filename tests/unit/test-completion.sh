@@ -79,6 +79,8 @@ comp "ddactl vm stop --"
 check "vm stop: its own options, not show's" is "$out" "$(lines --all --help --json --timeout)"
 comp "ddactl vm create web --firmware "
 check "vm create --firmware: its values" is "$out" "$(lines bios uefi)"
+comp "ddactl survey --format "
+check "survey --format: its values" is "$out" "$(lines dot json text)"
 comp "ddactl help v"
 check "help: command names" is "$out" "$(lines vf vm)"
 
