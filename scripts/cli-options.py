@@ -25,6 +25,7 @@ ROUTES = {
     'mount': {'': 'cmd_mount'},
     'log': {'': 'cmd_log'},
     'metrics': {'': 'cmd_metrics'},
+    'export': {'': 'cmd_export'},
     'pool': {'': 'cmd_pool', 'restore': 'restore', 'create': 'named', 'add': 'named',
              'release': 'release'},
     'vf': {'list': 'list', 'set': 'set', 'config': 'config'},

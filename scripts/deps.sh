@@ -39,6 +39,7 @@ test_pkgs=(
 	graphviz
 	python3
 	python3-jsonschema
+	python3-yaml
 	sqlite3
 )
 # scripts/lint.sh: clang-format 14 is what .clang-format is tuned for.

@@ -65,6 +65,11 @@ struct cli_session {
 int cli_session_open(struct dda_ctx *ctx, struct cli_session *ses, const char *cmd, const char *what) _must_check_;
 void cli_session_close(struct cli_session *ses);
 
+struct dda_pool_entry;
+/* The pool's records for a command that only reads; no database yet is an
+ * empty pool, and *s stays NULL. */
+int cli_pool_read(struct dda_ctx *ctx, struct dda_state **s, struct dda_pool_entry **v, size_t *n) _must_check_;
+
 /* For commands that only read: repair if root, else say a repair is due. */
 void cli_recover_if_needed(struct dda_ctx *ctx, const char *cmd);
 
@@ -92,5 +97,6 @@ int cmd_vm(struct dda_ctx *ctx, int argc, char **argv);
 int cmd_vf(struct dda_ctx *ctx, int argc, char **argv);
 int cmd_log(struct dda_ctx *ctx, int argc, char **argv);
 int cmd_metrics(struct dda_ctx *ctx, int argc, char **argv);
+int cmd_export(struct dda_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -178,14 +178,9 @@ static int list(struct dda_ctx *ctx)
 	size_t n = 0;
 	int r;
 
-	r = dda_state_open(ctx, &s, DDA_STATE_READONLY);
-	if (r < 0 && r != -ENOENT)
+	r = cli_pool_read(ctx, &s, &v, &n);
+	if (r < 0)
 		return cli_fail(r);
-	if (s) {
-		r = dda_pool_list(s, &v, &n);
-		if (r < 0)
-			return cli_fail(r);
-	}
 	/* The live host adds names and the current driver, and shows what
 	 * sits on vfio-pci without a record: the pool's devices and those on
 	 * its drivers are all it reads. */

@@ -17,6 +17,7 @@ static const struct cli_command commands[] = {
 	{ "pool", cmd_pool, "list the pool of assignable devices; named pools" },
 	{ "vm", cmd_vm, "define, start and stop VMs; add and remove their devices" },
 	{ "vf", cmd_vf, "SR-IOV virtual functions: count, pool, network policy" },
+	{ "export", cmd_export, "the pool as KubeVirt, Nova or the SR-IOV device plugin configure it" },
 	{ "log", cmd_log, "the audit trail: every change, who made it, and how it ended" },
 	{ "metrics", cmd_metrics, "the pool, VMs, VFs and host readiness for Prometheus" },
 };

@@ -74,3 +74,14 @@ void cli_recover_if_needed(struct dda_ctx *ctx, const char *cmd)
 		fprintf(stderr, "ddactl: could not repair an interrupted move: %s\n", dda_last_error()->message);
 	cli_session_close(&ses);
 }
+
+int cli_pool_read(struct dda_ctx *ctx, struct dda_state **s, struct dda_pool_entry **v, size_t *n)
+{
+	int r = dda_state_open(ctx, s, DDA_STATE_READONLY);
+
+	*v = NULL;
+	*n = 0;
+	if (r == -ENOENT)
+		return 0;
+	return r < 0 ? r : dda_pool_list(*s, v, n);
+}

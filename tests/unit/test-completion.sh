@@ -66,7 +66,7 @@ lines() { printf '%s\n' "$@"; }
 comp "ddactl dis"
 check "a command from its prefix" is "$out" dismount
 comp "ddactl "
-check "every command, and help" is "$out" "$(lines dismount help log metrics mount pool survey vf vm)"
+check "every command, and help" is "$out" "$(lines dismount export help log metrics mount pool survey vf vm)"
 comp "ddactl --st"
 check "a global option" is "$out" --state-dir
 comp "ddactl vm st"
@@ -81,6 +81,10 @@ comp "ddactl vm create web --firmware "
 check "vm create --firmware: its values" is "$out" "$(lines bios uefi)"
 comp "ddactl survey --format "
 check "survey --format: its values" is "$out" "$(lines dot json text)"
+comp "ddactl export "
+check "export: the engines" is "$out" "$(lines kubevirt nova sriov-dp)"
+comp "ddactl export kubevirt --format "
+check "export --format: its values" is "$out" "$(lines json yaml)"
 comp "ddactl help v"
 check "help: command names" is "$out" "$(lines vf vm)"
 

@@ -96,6 +96,13 @@ rootdoc error 2 pool add nosuch 01:10.0
 rootdoc error 1 pool add p2 01:10.1
 doc error 2 pool add p2
 doc error 2 pool frobnicate
+doc export 0 export kubevirt
+doc export 0 export nova
+doc export 0 export sriov-dp
+doc export 0 export kubevirt --prefix example.com
+rootdoc error 2 export kubevirt --pool nosuch
+doc error 2 export kubevirt --prefix Bad
+doc error 2 export openshift
 rootdoc pool-restore 0 pool restore
 rootdoc pool-restore 0 pool restore --device 0000:04:01.0
 # quarantined, as a dismount whose reset left it silent records it

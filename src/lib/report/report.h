@@ -155,4 +155,32 @@ struct json_object *dda_json_hex(unsigned v, int width);
  * (dda_pool_mark).  *ret is the caller's to free. */
 int dda_metrics_text(struct dda_state *s, const struct dda_host *h, char **ret) _must_check_;
 
+/* The pool in a scheduler's own format (export.c): KubeVirt's
+ * permittedHostDevices fragment {"spec": {"configuration": ...}}, Nova's
+ * {"device_spec": [...], "alias": [...]} (each entry one [pci] line's
+ * JSON), or the SR-IOV network device plugin's {"resourceList": [...]}.
+ * Only pooled devices present on vfio-pci and held by no VM go out; the
+ * rest, and what the engine cannot see (ids under two names, a group split
+ * between VMs, other vfio-pci functions a selector reaches), become
+ * warnings [{"code", "device", "message"}]. */
+enum dda_export_engine {
+	DDA_EXPORT_KUBEVIRT,
+	DDA_EXPORT_NOVA,
+	DDA_EXPORT_SRIOV_DP,
+};
+int dda_export_engine_from_string(const char *s);
+const char *dda_export_engine_name(enum dda_export_engine e);
+struct dda_export {
+	struct json_object *doc;
+	struct json_object *warnings;
+};
+/* pool: only that named pool (-ENOENT, recorded, when there is none);
+ * prefix: the resource domain (KubeVirt's resourceName, the plugin's
+ * resourcePrefix). */
+int dda_export_build(const struct dda_pool_view *pv, enum dda_export_engine engine, const char *pool,
+		     const char *prefix, struct dda_export *ret) _must_check_;
+void dda_export_release(struct dda_export *x);
+/* {"engine", "document", "warnings"} */
+struct json_object *dda_report_export(const struct dda_export *x, enum dda_export_engine engine);
+
 #endif
