@@ -12,6 +12,7 @@ table serves which subcommand is the one thing said here by hand (ROUTES);
 every table and every subcommand the dispatch code names must be in it, so
 a new one fails the build instead of going unnoticed.
 """
+import glob
 import json
 import os
 import re
@@ -78,7 +79,9 @@ def body(text, func):
 def parse_file(path):
     """{table key: [{"long", "short", "arg"}]}: the key is the function
     that calls getopt_long with the table, or a file-scope table's name."""
-    text = strip_comments(open(path).read())
+    # a command split over files (cmd-vm.c, cmd-vm-define.c) is read as one
+    parts = [path] + sorted(glob.glob(path[:-len('.c')] + '-*.c'))
+    text = strip_comments('\n'.join(open(f).read() for f in parts))
     funcs = functions(text)
     tables = {}
     for m in re.finditer(r'^([ \t]*)static const struct option (\w+)\[\] = \{(.*?)\n[ \t]*\};',

@@ -94,6 +94,9 @@ int cmd_dismount(struct dda_ctx *ctx, int argc, char **argv);
 int cmd_mount(struct dda_ctx *ctx, int argc, char **argv);
 int cmd_pool(struct dda_ctx *ctx, int argc, char **argv);
 int cmd_vm(struct dda_ctx *ctx, int argc, char **argv);
+/* cmd-vm-define.c: vm create (sub "create") and vm set, parsed and saved. */
+int cmd_vm_define(struct dda_ctx *ctx, int argc, char **argv, const char *sub);
+void cmd_vm_help(void);
 int cmd_vf(struct dda_ctx *ctx, int argc, char **argv);
 int cmd_log(struct dda_ctx *ctx, int argc, char **argv);
 int cmd_metrics(struct dda_ctx *ctx, int argc, char **argv);
