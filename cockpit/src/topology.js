@@ -170,7 +170,7 @@ export class Topology {
         g.append(s("title", {}, label),
                  s("rect", { x: nx, y: ny, width: NODE_W, height: NODE_H, rx: 4 }),
                  s("rect", { class: "ddactl-stripe", x: nx, y: ny, width: 6, height: NODE_H, rx: 2 }),
-                 s("text", { x: nx + 12, y: ny + 16 }, clip(label, 74)));
+                 s("text", { x: nx + 12, y: ny + 16 }, clip(label, 62)));
         const activate = () => {
             if (r.kind === "fold") {
                 this.expanded.add(r.key);
