@@ -20,6 +20,9 @@
 #                   a minimal reader and lspci, then bench-count
 #   make bench-count instructions (callgrind) and times of one-device commands
 #                   on fake hosts of 17 and 4,096 functions
+#   make check-cockpit the Cockpit page (cockpit/) in a real cockpit-ws and
+#                   chromium against the fake host (tests/cockpit/run.sh); not
+#                   yet part of make check
 #   make bench-lab  one lab boot: a host -> pool -> host cycle by ddactl, by
 #                   the bare sysfs writes and by driverctl (not in make check)
 
@@ -32,7 +35,7 @@ QUIETLY = bash scripts/quietly.sh
 
 .PHONY: all build survey check check-fast check-lint check-unit check-asan check-fuzz \
 	check-sys check-lab check-cleanroom check-deps check-deps-unit bench \
-	bench-count bench-lab \
+	bench-count bench-lab check-cockpit \
 	deb install clean
 
 all: build
@@ -73,6 +76,10 @@ check-fuzz: build-fuzz/build.ninja
 
 check-sys: build
 	bash tests/sys/survey-real.sh ./build/ddactl
+
+check-cockpit: build
+	@bash scripts/deps.sh cockpit
+	bash tests/cockpit/run.sh build
 
 check-lab: build
 	bash tests/lab/check.sh

@@ -12,6 +12,8 @@
 #   scripts/deps.sh cleanroom  what tests/cleanroom/run.sh needs on the host
 #   scripts/deps.sh bench      build + benchmark tools (make bench, bench-count;
 #                              bench-lab needs check as well)
+#   scripts/deps.sh cockpit   unit + cockpit-ws, chromium and npm (make
+#                              check-cockpit)
 #   scripts/deps.sh deb        debian/control's Build-Depends (make deb)
 #
 # The lab wants QEMU 10 and Linux 6.12 from bookworm-backports (the versions
@@ -66,6 +68,12 @@ deb_pkgs=(dpkg-dev)
 # counts; wall times; and driverctl, which the lab benchmark compares with
 # (the lab guest runs this machine's programs, so it is installed here; its
 # udev rules act only on overrides driverctl itself saved).
+# The Cockpit page's browser test (tests/cockpit/run.sh, make check-cockpit):
+# a real cockpit-ws and bridge, Debian's chromium driven by playwright-core,
+# and npm, which installs PatternFly and playwright-core from the page's
+# package-lock.json (Debian's npm package, unless the installed nodejs
+# already carries npm, as NodeSource's does, which conflicts with it).
+cockpit_pkgs=(cockpit-ws cockpit-bridge chromium nodejs curl)
 bench_pkgs=(strace time pciutils python3 valgrind hyperfine driverctl)
 
 missing() {
@@ -137,8 +145,12 @@ check) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${lint_pkgs[@]}" "${lab_pkgs[
 lint) pkgs=("${lint_pkgs[@]}") ;;
 cleanroom) pkgs=("${cleanroom_pkgs[@]}") ;;
 bench) pkgs=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
+cockpit)
+	pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${cockpit_pkgs[@]}")
+	command -v npm >/dev/null || pkgs+=(npm)
+	;;
 deb) pkgs=("${deb_pkgs[@]}") ;;
-*) echo "usage: deps.sh [build|unit|check|lint|cleanroom|bench|deb]" >&2; exit 2 ;;
+*) echo "usage: deps.sh [build|unit|check|lint|cleanroom|bench|cockpit|deb]" >&2; exit 2 ;;
 esac
 
 todo=$(missing "${pkgs[@]}")
