@@ -83,6 +83,8 @@ void dda_vf_mac_format(const uint8_t mac[6], char buf[static 18]);
 /* "mac 52:54:.. vlan 100 spoof-check on trust off link auto rate 100"
  * (only what is set; "" for an empty policy). */
 void dda_vf_policy_format(const struct dda_vf_policy *p, char *buf, size_t size);
+/* One option as "--vlan 100", for the messages of a change. */
+void dda_vf_opt_format(const struct dda_vf_policy *p, unsigned opt, char *buf, size_t size);
 
 /* The PF's network interface name into buf; -ENOTSUP (recorded, naming
  * the PF) when it has none. */
