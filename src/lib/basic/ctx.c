@@ -8,7 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "ctx.h"
+#include "ftree.h"
 #include "error.h"
 #include "hostpath.h"
 
@@ -78,6 +80,9 @@ static int ctx_new(struct dda_ctx **ret, const struct dda_ctx_options *opts, con
 	ctx->qemu = strdup(opts->qemu ? opts->qemu : "qemu-system-x86_64");
 	ctx->fault = strdup(opts->fault ? opts->fault : "");
 	ctx->sudo_user = strdup(opts->sudo_user ? opts->sudo_user : "");
+	r = dda_pathf(ctx->tmp_dir, sizeof(ctx->tmp_dir), "%s", opts->tmp_dir && *opts->tmp_dir ? opts->tmp_dir : "/tmp");
+	if (r < 0)
+		return r;
 	if (!ctx->qemu || !ctx->fault || !ctx->sudo_user)
 		return -ENOMEM;
 	if (opts->lock_timeout_s == 0)
@@ -128,13 +133,44 @@ int dda_ctx_new_from_env(struct dda_ctx **ret, const struct dda_ctx_options *ove
 		opts.fault = getenv("DDACTL_FAULT");
 	if (!opts.sudo_user)
 		opts.sudo_user = getenv("SUDO_USER");
+	if (!opts.tmp_dir)
+		opts.tmp_dir = getenv("TMPDIR");
 	return ctx_new(ret, &opts, &o);
+}
+
+int dda_ctx_new_private(const struct dda_ctx *like, enum dda_source source, struct dda_ctx **ret)
+{
+	_cleanup_(dda_ctx_freep) struct dda_ctx *ctx = NULL;
+	char dir[PATH_MAX];
+	int r;
+
+	r = dda_pathf(dir, sizeof(dir), "%s/ddactl-tree-XXXXXX", like->tmp_dir);
+	if (r < 0)
+		return r;
+	if (!mkdtemp(dir))
+		return dda_error(-errno, NULL, "cannot make a private directory under '%s': %m (set TMPDIR to another)",
+				 like->tmp_dir);
+	r = dda_ctx_new(&ctx, &(struct dda_ctx_options){ .root = dir, .state_dir = "/state", .run_dir = "/run",
+							 .qemu = like->qemu, .tmp_dir = like->tmp_dir,
+							 .lock_timeout_s = DDA_CTX_NO_WAIT });
+	if (r < 0) {
+		(void)rmdir(dir);
+		return r;
+	}
+	ctx->private_root = true;
+	ctx->source = source;
+	*ret = TAKE_PTR(ctx);
+	return 0;
 }
 
 void dda_ctx_free(struct dda_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	dda_capture_free(ctx->capture);
+	/* Only a directory this context made itself: never a root it was given. */
+	if (ctx->private_root && ctx->root_fd >= 0 && dda_ftree_remove_below(ctx->root_fd) == 0)
+		(void)rmdir(ctx->root);
 	if (ctx->root_fd >= 0)
 		close(ctx->root_fd);
 	free(ctx->qemu);

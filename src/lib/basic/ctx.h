@@ -19,6 +19,7 @@
 #define DDA_CTX_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cleanup.h"
@@ -28,6 +29,18 @@
  * Everything else uses the accessors; nobody writes it but ctx.c (and
  * test-audit.c, which renames the root to see how the syslog line tells
  * it). */
+/* What a context's root holds: the host itself (or a fake tree standing
+ * for it), a snapshot a host saved of itself (survey --save, full
+ * fidelity), or what an lspci dump tells, where host use, drivers,
+ * reserved regions and the kernel's settings are unknown. */
+enum dda_source {
+	DDA_SOURCE_HOST,
+	DDA_SOURCE_SNAPSHOT,
+	DDA_SOURCE_DUMP,
+};
+
+struct dda_capture;
+
 struct dda_ctx {
 	char root[PATH_MAX];
 	int root_fd; /* O_PATH | O_DIRECTORY */
@@ -39,6 +52,10 @@ struct dda_ctx {
 	char *sudo_user; /* "" for none */
 	char who[64];	 /* "" until dda_ctx_who() asks */
 	char scratch[PATH_MAX];
+	char tmp_dir[PATH_MAX];		 /* for private trees: TMPDIR or /tmp */
+	enum dda_source source;		 /* what the root holds */
+	bool private_root;		 /* made by dda_ctx_new_private: removed when freed */
+	struct dda_capture *capture;	 /* NULL unless dda_capture_start() */
 };
 
 /* NULL or 0 leaves the default. */
@@ -52,6 +69,7 @@ struct dda_ctx_options {
 	int lock_timeout_s;
 	const char *fault;     /* the fault point to die at (fault.h) */
 	const char *sudo_user; /* who asked sudo to run us (dda_ctx_who) */
+	const char *tmp_dir;   /* where private trees go: "/tmp" */
 };
 #define DDA_CTX_NO_WAIT (-1)
 
@@ -65,6 +83,13 @@ int dda_ctx_new(struct dda_ctx **ret, const struct dda_ctx_options *opts) _must_
  * SUDO_USER): the one place the library reads it.  What overrides sets
  * (--state-dir) wins; it may be NULL. */
 int dda_ctx_new_from_env(struct dda_ctx **ret, const struct dda_ctx_options *overrides) _must_check_;
+
+/* A context on a fresh private directory (mkdtemp under like's tmp_dir),
+ * for a tree materialised from a dump or a snapshot: the ordinary scan
+ * then reads it as it reads sysfs.  Its state directory is "/state" in
+ * that tree, so nothing of this host's pool shows.  The directory and all
+ * in it are removed when the context is freed. */
+int dda_ctx_new_private(const struct dda_ctx *like, enum dda_source source, struct dda_ctx **ret) _must_check_;
 
 void dda_ctx_free(struct dda_ctx *ctx);
 DDA_DEFINE_CLEANUP(struct dda_ctx, dda_ctx_free)

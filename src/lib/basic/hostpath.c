@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "ctx.h"
 #include "error.h"
 #include "hostpath.h"
@@ -88,12 +89,14 @@ int dda_read_at(int dirfd, const char *name, void *buf, size_t size, size_t *ret
 int dda_read(struct dda_ctx *ctx, void *buf, size_t size, size_t *ret_len, const char *fmt, ...)
 {
 	REL(rel, fmt);
+	dda_capture_note(ctx, rel);
 	return dda_read_at(ctx->root_fd, rel, buf, size, ret_len);
 }
 
 int dda_read_alloc(struct dda_ctx *ctx, char **ret, size_t *ret_len, const char *fmt, ...)
 {
 	REL(rel, fmt);
+	dda_capture_note(ctx, rel);
 	return dda_read_alloc_at(ctx->root_fd, rel, ret, ret_len);
 }
 
@@ -144,6 +147,7 @@ char *dda_strip(char *s)
 int dda_read_line(struct dda_ctx *ctx, char *buf, size_t size, const char *fmt, ...)
 {
 	REL(rel, fmt);
+	dda_capture_note(ctx, rel);
 	return dda_read_line_at(ctx->root_fd, rel, buf, size);
 }
 
@@ -211,6 +215,7 @@ int dda_parse_u32(const char *s, int base, uint32_t *ret)
 int dda_read_u64(struct dda_ctx *ctx, uint64_t *ret, const char *fmt, ...)
 {
 	REL(rel, fmt);
+	dda_capture_note(ctx, rel);
 	return dda_read_u64_at(ctx->root_fd, rel, ret);
 }
 
@@ -236,6 +241,7 @@ int dda_read_link(struct dda_ctx *ctx, char *buf, size_t size, const char *fmt, 
 	ssize_t n;
 
 	REL(rel, fmt);
+	dda_capture_note(ctx, rel);
 	n = readlinkat(ctx->root_fd, rel, buf, size);
 	if (n < 0)
 		return -errno;
@@ -248,6 +254,7 @@ int dda_read_link(struct dda_ctx *ctx, char *buf, size_t size, const char *fmt, 
 int dda_read_link_base(struct dda_ctx *ctx, char *buf, size_t size, const char *fmt, ...)
 {
 	REL(rel, fmt);
+	dda_capture_note(ctx, rel);
 	return dda_read_link_base_at(ctx->root_fd, rel, buf, size);
 }
 
@@ -338,6 +345,7 @@ int dda_write_replace(struct dda_ctx *ctx, const char *dir, const char *name, co
 int dda_exists(struct dda_ctx *ctx, const char *fmt, ...)
 {
 	REL(rel, fmt);
+	dda_capture_note(ctx, rel);
 	return dda_exists_at(ctx->root_fd, rel);
 }
 
@@ -377,6 +385,7 @@ int dda_open_dir(struct dda_ctx *ctx, const char *fmt, ...)
 	int fd;
 
 	REL(rel, fmt);
+	dda_capture_note(ctx, rel);
 	fd = openat(ctx->root_fd, rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
@@ -395,6 +404,7 @@ DIR *dda_opendir(struct dda_ctx *ctx, const char *fmt, ...)
 		errno = -r;
 		return NULL;
 	}
+	dda_capture_note(ctx, rel);
 	fd = openat(ctx->root_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
