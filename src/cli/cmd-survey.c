@@ -15,6 +15,7 @@
 #include "pool.h"
 #include "report.h"
 #include "host.h"
+#include "snapshot.h"
 #include "survey-tree.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -28,7 +29,8 @@
 
 static void help(void)
 {
-	printf("Usage: ddactl survey [--json | --tree | --format text|json|dot] [DEVICE...]\n"
+	printf("Usage: ddactl survey [--json | --tree | --format text|json|dot] [--from FILE] [DEVICE...]\n"
+	       "       ddactl survey --save FILE [--redact]\n"
 	       "\n"
 	       "Say, for the host and every PCI function (or the ones named), whether it\n"
 	       "can be assigned to a virtual machine, and if not, why and what to do.\n"
@@ -37,6 +39,12 @@ static void help(void)
 	       "  -t, --tree     the PCI tree, like lspci -tv, with groups and verdicts\n"
 	       "      --format F text (the report), json (as --json), dot (the tree for\n"
 	       "                 Graphviz, a box per IOMMU group: | dot -Tsvg > host.svg)\n"
+	       "      --save F   write a snapshot of this host to F (- for stdout): one JSON\n"
+	       "                 document with what the survey reads, for another machine\n"
+	       "      --redact   with --save: zero PCIe serial numbers and MAC addresses\n"
+	       "      --from F   survey F instead of this host: a snapshot (--save) or the\n"
+	       "                 output of lspci -D -vvvnn -xxxx run as root; from a dump,\n"
+	       "                 what it cannot tell is marked unknown\n"
 	       "  -h, --help     this help\n"
 	       "\n"
 	       "DEVICE is a PCI address (0000:04:00.0 or 04:00.0) or a location path\n"
@@ -217,6 +225,71 @@ static int mark_pool(struct dda_host *h)
 	return dda_pool_mark(h, s);
 }
 
+static int read_whole(FILE *f, char **ret, size_t *ret_len)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	for (;;) {
+		if (len + 65536 + 1 > cap) {
+			char *nb;
+
+			cap = cap ? cap * 2 : 1 << 20;
+			/* the biggest host's snapshot is tens of MiB; more is no snapshot */
+			if (cap > (512u << 20) || !(nb = realloc(buf, cap)))
+				return -EFBIG;
+			buf = nb;
+		}
+		size_t n = fread(buf + len, 1, cap - len - 1, f);
+
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f))
+		return -EIO;
+	buf[len] = '\0';
+	*ret_len = len;
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+static int open_from(struct dda_ctx *ctx, const char *file, struct dda_snapshot **ret)
+{
+	_cleanup_fclose_ FILE *f = strcmp(file, "-") ? fopen(file, "re") : NULL;
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r;
+
+	if (strcmp(file, "-") && !f)
+		return dda_error(-errno, NULL, "cannot open '%s': %m", file);
+	r = read_whole(f ? f : stdin, &text, &len);
+	if (r < 0)
+		return dda_error(r, NULL, "cannot read '%s': %s", file, strerror(-r));
+	return dda_snapshot_open(ctx, file, text, len, ret);
+}
+
+static int save(struct dda_ctx *ctx, const char *file, bool redact)
+{
+	_cleanup_json_ struct json_object *doc = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	const char *s;
+	int r;
+
+	r = dda_snapshot_save(ctx, redact ? DDA_SNAPSHOT_REDACT : 0, &doc);
+	if (r < 0)
+		return r;
+	s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!strcmp(file, "-"))
+		return printf("%s\n", s) < 0 ? -EIO : 0;
+	f = fopen(file, "we");
+	if (!f)
+		return dda_error(-errno, NULL, "cannot create '%s': %m", file);
+	if (fprintf(f, "%s\n", s) < 0 || fflush(f) != 0)
+		return dda_error(-EIO, NULL, "cannot write '%s': %m", file);
+	return 0;
+}
+
 enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_TREE, FORMAT_DOT };
 
 static int parse_format(const char *s)
@@ -231,16 +304,24 @@ static int parse_format(const char *s)
 
 int cmd_survey(struct dda_ctx *ctx, int argc, char **argv)
 {
-	enum { OPT_FORMAT = 0x100 };
+	enum { OPT_FORMAT = 0x100, OPT_SAVE, OPT_FROM, OPT_REDACT };
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "tree", no_argument, NULL, 't' },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "save", required_argument, NULL, OPT_SAVE },
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ "redact", no_argument, NULL, OPT_REDACT },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
 	_cleanup_free_ struct dda_device **only = NULL;
+	_cleanup_(dda_snapshot_freep) struct dda_snapshot *snap = NULL;
+	const char *save_file = NULL, *from = NULL;
+	unsigned scan = DDA_SCAN_NAMES | DDA_SCAN_HOST_USE;
+	struct dda_ctx *sctx = ctx;
+	bool redact = false;
 	enum format format = FORMAT_TEXT;
 	unsigned nformats = 0;
 	size_t n = 0;
@@ -263,6 +344,9 @@ int cmd_survey(struct dda_ctx *ctx, int argc, char **argv)
 				return cli_usage_error("survey", "--format takes text, json or dot, not '%s'", optarg);
 			format = (enum format)r;
 			break;
+		case OPT_SAVE: save_file = optarg; break;
+		case OPT_FROM: from = optarg; break;
+		case OPT_REDACT: redact = true; break;
 		case 'h': help(); return EXIT_OK;
 		default: return cli_usage_error("survey", "bad option '%s'", argv[optind - 1]);
 		}
@@ -271,12 +355,31 @@ int cmd_survey(struct dda_ctx *ctx, int argc, char **argv)
 		return cli_usage_error("survey", "--json, --tree and --format choose one output: give one of them");
 	if ((format == FORMAT_TREE || format == FORMAT_DOT) && optind < argc)
 		return cli_usage_error("survey", "--tree and --format dot draw the whole host: name no DEVICE");
+	if (save_file && (from || nformats || optind < argc))
+		return cli_usage_error("survey", "--save writes the whole host as it is: give no --from, format or DEVICE with it");
+	if (redact && !save_file)
+		return cli_usage_error("survey", "--redact goes with --save");
+	if (save_file) {
+		r = save(ctx, save_file, redact);
+		return r < 0 ? cli_fail(r) : EXIT_OK;
+	}
 	arg_json = format == FORMAT_JSON;
-	cli_recover_if_needed(ctx, "survey");
+	if (from) {
+		r = open_from(ctx, from, &snap);
+		if (r < 0)
+			return cli_fail(r);
+		sctx = snap->ctx;
+		/* a snapshot carries its host use as findings; a dump has none */
+		scan = DDA_SCAN_NAMES;
+	} else {
+		cli_recover_if_needed(ctx, "survey");
+	}
 	if (optind < argc)
-		r = cli_scan_named(ctx, &h, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE, argc - optind, argv + optind);
+		r = cli_scan_named(sctx, &h, scan, argc - optind, argv + optind);
 	else
-		r = dda_host_scan(ctx, &h, DDA_SCAN_NAMES | DDA_SCAN_HOST_USE);
+		r = dda_host_scan(sctx, &h, scan);
+	if (r == 0 && snap)
+		r = dda_snapshot_mark(snap, h);
 	if (r < 0)
 		return cli_fail(r);
 	if (optind < argc) {

@@ -388,7 +388,12 @@ static int check_device(const struct dda_host *h, struct dda_device *d)
 	const struct dda_device *br = NULL;
 	int r;
 
-	if (!h->info.iommu_on)
+	if (h->info.source == DDA_SOURCE_DUMP && !d->group)
+		ADD(d, "group-unknown", DDA_SEV_WARN,
+		    fmt("the dump does not tell the IOMMU group of '%s'", d->name),
+		    fmt("lspci prints \"IOMMU group\" lines when the host has groups; or survey that host itself"),
+		    NULL);
+	else if (!h->info.iommu_on)
 		ADD(d, "iommu-off", DDA_SEV_BLOCK,
 		    fmt("the host has no IOMMU enabled, so '%s' cannot be isolated for a VM", d->name),
 		    fmt("enable the IOMMU: see the host section for how"), NULL);
@@ -427,6 +432,12 @@ static int check_device(const struct dda_host *h, struct dda_device *d)
 		    NULL);
 		return 0;
 	}
+	if (h->info.source == DDA_SOURCE_DUMP)
+		ADD(d, "unknown-from-dump", DDA_SEV_WARN,
+		    fmt("from an lspci dump, not known for '%s': whether the host uses it (mounts, interfaces, console), the reserved regions (RMRR/IVMD) of its group%s",
+			d->name, h->info.drivers_unknown ? ", its driver" : ""),
+		    fmt("the verdict holds only if none of these stands in the way: survey that host, or its snapshot (survey --save)"),
+		    NULL);
 	if (d->nuses) {
 		char what[768] = "";
 		size_t off = 0;

@@ -29,6 +29,7 @@ const char *dda_vfio_state_name(enum dda_vfio_state s)
 	case DDA_VFIO_MODULE: return "module";
 	case DDA_VFIO_LOADED: return "loaded";
 	case DDA_VFIO_BUILTIN: return "builtin";
+	case DDA_VFIO_UNKNOWN: return "unknown";
 	default: return "missing";
 	}
 }
@@ -282,7 +283,17 @@ int dda_hostinfo_read(struct dda_ctx *ctx, struct dda_hostinfo *ret)
 			h.unsafe_interrupts = v[0] == 'Y' || v[0] == '1';
 	}
 	read_vfio(ctx, &h);
-	if (!h.iommu_on) {
+	h.source = ctx->source;
+	h.groups_from = "kernel";
+	if (h.source == DDA_SOURCE_DUMP) {
+		/* A dump has config space and lspci's text, nothing of the
+		 * kernel's settings: unknown, not what the tree lacks. */
+		h.intremap = -1;
+		snprintf(h.intremap_note, sizeof(h.intremap_note), "an lspci dump does not tell");
+		h.vfio = DDA_VFIO_UNKNOWN;
+		h.groups_from = "predicted";
+	}
+	if (!h.iommu_on && h.source != DDA_SOURCE_DUMP) {
 		h.fix = make_fix(&h);
 		if (!h.fix)
 			return -ENOMEM;
@@ -299,5 +310,5 @@ void dda_hostinfo_release(struct dda_hostinfo *h)
 
 bool dda_hostinfo_ready(const struct dda_hostinfo *i)
 {
-	return i->iommu_on && !(i->intremap == 0 && !i->unsafe_interrupts) && i->vfio != DDA_VFIO_MISSING;
+	return i->source != DDA_SOURCE_DUMP && i->iommu_on && !(i->intremap == 0 && !i->unsafe_interrupts) && i->vfio != DDA_VFIO_MISSING;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cleanup.h"
+#include "ctx.h"
 
 struct dda_ctx;
 
@@ -18,6 +19,7 @@ enum dda_vfio_state {
 	DDA_VFIO_MODULE,  /* installed as a module, not loaded */
 	DDA_VFIO_LOADED,  /* the vfio-pci driver is registered */
 	DDA_VFIO_BUILTIN,
+	DDA_VFIO_UNKNOWN, /* surveyed from an lspci dump */
 };
 
 enum dda_cpu_vendor {
@@ -42,6 +44,13 @@ struct dda_hostinfo {
 	enum dda_vfio_state vfio;
 	bool full_config; /* config reads return the whole space (set by dda_host_scan) */
 	char *fix;	  /* what to do when the IOMMU is off, or NULL */
+	/* Where the facts come from (ctx.h): from a dump, the kernel's
+	 * settings (IOMMU on, interrupt remapping, command line, vfio-pci)
+	 * are unknown, and so are the drivers when the dump lacks the -v
+	 * text; the groups are those lspci printed or the predicted ones. */
+	enum dda_source source;
+	bool drivers_unknown;
+	const char *groups_from; /* "kernel", "lspci" (its IOMMU group lines), "predicted"; static */
 };
 
 int dda_hostinfo_read(struct dda_ctx *ctx, struct dda_hostinfo *ret) _must_check_;

@@ -161,6 +161,7 @@ int dda_snapshot_save(struct dda_ctx *ctx, unsigned flags, struct json_object **
 		if (r < 0)
 			return r;
 		snprintf(kernel, sizeof(kernel), "%s", h->info.osrelease);
+		json_object_object_add(doc, "vfio_pci", json_object_new_string(dda_vfio_state_name(h->info.vfio)));
 	}
 	r = dda_capture_start(ctx);
 	if (r < 0)
@@ -360,8 +361,24 @@ int dda_snapshot_open(struct dda_ctx *ctx, const char *file, const char *text, s
 	return 0;
 }
 
-int dda_snapshot_apply_uses(const struct dda_snapshot *s, struct dda_host *h)
+static const char *const vfio_names[] = {
+	[DDA_VFIO_MISSING] = "missing", [DDA_VFIO_MODULE] = "module",	[DDA_VFIO_LOADED] = "loaded",
+	[DDA_VFIO_BUILTIN] = "builtin", [DDA_VFIO_UNKNOWN] = "unknown",
+};
+
+int dda_snapshot_mark(const struct dda_snapshot *s, struct dda_host *h)
 {
+	const char *vfio = s->doc ? get_str(s->doc, "vfio_pci") : NULL;
+
+	if (s->dump) {
+		h->info.drivers_unknown = !s->dump->drivers_known;
+		h->info.groups_from = s->groups_from_dump_text ? "lspci" : "predicted";
+	}
+	/* vfio-pci's module is found by libkmod in lib/modules, which the
+	 * snapshot does not carry: the host's answer does. */
+	for (size_t k = 0; vfio && k < ARRAY_SIZE(vfio_names); k++)
+		if (!strcmp(vfio, vfio_names[k]))
+			h->info.vfio = (enum dda_vfio_state)k;
 	if (!s->uses)
 		return 0;
 	for (size_t i = 0; i < json_object_array_length(s->uses); i++) {

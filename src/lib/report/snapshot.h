@@ -35,8 +35,9 @@ struct dda_snapshot {
  * lspci dump: materialised into a private tree under ctx's tmp_dir. */
 int dda_snapshot_open(struct dda_ctx *ctx, const char *file, const char *text, size_t len,
 		      struct dda_snapshot **ret) _must_check_;
-/* After a scan of s->ctx: the snapshot's host use on its devices. */
-int dda_snapshot_apply_uses(const struct dda_snapshot *s, struct dda_host *h) _must_check_;
+/* After a scan of s->ctx: what the snapshot knows beyond its files (host
+ * use on its devices, vfio-pci's state) or what the dump lacks. */
+int dda_snapshot_mark(const struct dda_snapshot *s, struct dda_host *h) _must_check_;
 void dda_snapshot_free(struct dda_snapshot *s);
 DDA_DEFINE_CLEANUP(struct dda_snapshot, dda_snapshot_free)
 

@@ -35,9 +35,14 @@ struct json_object *dda_report_host(const struct dda_host *h)
 	struct json_object *o = json_object_new_object(), *iommu, *ir, *units, *reasons;
 	char msg[512];
 
+	json_object_object_add(o, "source", json_object_new_string(i->source == DDA_SOURCE_DUMP	  ? "lspci-dump" :
+								   i->source == DDA_SOURCE_SNAPSHOT ? "snapshot" :
+												      "host"));
 	json_object_object_add(o, "kernel", str_or_null(i->osrelease));
 	iommu = json_object_new_object();
-	json_object_object_add(iommu, "enabled", json_object_new_boolean(i->iommu_on));
+	json_object_object_add(iommu, "enabled",
+			       i->source == DDA_SOURCE_DUMP ? NULL : json_object_new_boolean(i->iommu_on));
+	json_object_object_add(iommu, "groups_from", json_object_new_string(i->groups_from));
 	json_object_object_add(iommu, "groups", json_object_new_int((int)i->ngroups));
 	units = json_object_new_array();
 	{
@@ -60,7 +65,13 @@ struct json_object *dda_report_host(const struct dda_host *h)
 	json_object_object_add(o, "pci_functions", json_object_new_int((int)h->nfunctions));
 
 	reasons = json_object_new_array();
-	if (!i->iommu_on)
+	if (i->source == DDA_SOURCE_DUMP)
+		add_reason(reasons, "from-dump", "warn",
+			   !strcmp(i->groups_from, "lspci") ?
+				   "surveyed from an lspci dump: whether the IOMMU is on, interrupt remapping, the kernel command line and vfio-pci are unknown; the groups are those lspci printed" :
+				   "surveyed from an lspci dump: whether the IOMMU is on, interrupt remapping, the kernel command line and vfio-pci are unknown; the groups are predicted from config space as if the IOMMU were on",
+			   "on that host, run 'ddactl survey --save FILE' and survey the snapshot instead for the whole answer");
+	if (!i->iommu_on && i->source != DDA_SOURCE_DUMP)
 		add_reason(reasons, "iommu-off", "block", "no IOMMU is enabled: no device can be isolated for a VM",
 			   i->fix ? i->fix : "enable the IOMMU");
 	if (i->iommu_on && i->intremap == 0) {
@@ -80,7 +91,7 @@ struct json_object *dda_report_host(const struct dda_host *h)
 			   "the vfio-pci driver is neither loaded, built in, nor installed",
 			   "install the kernel's modules package (vfio-pci ships with every distribution kernel) or build the kernel with CONFIG_VFIO_PCI");
 	}
-	if (i->iommu_on && !i->passthrough)
+	if (i->iommu_on && !i->passthrough && i->source != DDA_SOURCE_DUMP)
 		add_reason(reasons, "iommu-translated", "info",
 			   "the IOMMU translates the host's own DMA too (no iommu=pt)",
 			   "add iommu=pt to the kernel command line if host I/O got slower with the IOMMU on");
@@ -88,7 +99,8 @@ struct json_object *dda_report_host(const struct dda_host *h)
 		add_reason(reasons, "not-root", "warn",
 			   "not running as root: only the first 64 bytes of config space are readable, so capabilities, interrupts and resets are unknown",
 			   "run the survey as root (sudo ddactl survey)");
-	json_object_object_add(o, "ready", json_object_new_boolean(dda_hostinfo_ready(i)));
+	json_object_object_add(o, "ready",
+			       i->source == DDA_SOURCE_DUMP ? NULL : json_object_new_boolean(dda_hostinfo_ready(i)));
 	json_object_object_add(o, "reasons", reasons);
 	return o;
 }
