@@ -356,7 +356,8 @@ int cmd_survey(struct dda_ctx *ctx, int argc, char **argv)
 	if ((format == FORMAT_TREE || format == FORMAT_DOT) && optind < argc)
 		return cli_usage_error("survey", "--tree and --format dot draw the whole host: name no DEVICE");
 	if (save_file && (from || nformats || optind < argc))
-		return cli_usage_error("survey", "--save writes the whole host as it is: give no --from, format or DEVICE with it");
+		return cli_usage_error("survey",
+				       "--save writes the whole host as it is: give no --from, format or DEVICE with it");
 	if (redact && !save_file)
 		return cli_usage_error("survey", "--redact goes with --save");
 	if (save_file) {

@@ -80,7 +80,8 @@ static int ctx_new(struct dda_ctx **ret, const struct dda_ctx_options *opts, con
 	ctx->qemu = strdup(opts->qemu ? opts->qemu : "qemu-system-x86_64");
 	ctx->fault = strdup(opts->fault ? opts->fault : "");
 	ctx->sudo_user = strdup(opts->sudo_user ? opts->sudo_user : "");
-	r = dda_pathf(ctx->tmp_dir, sizeof(ctx->tmp_dir), "%s", opts->tmp_dir && *opts->tmp_dir ? opts->tmp_dir : "/tmp");
+	r = dda_pathf(ctx->tmp_dir, sizeof(ctx->tmp_dir), "%s",
+		      opts->tmp_dir && *opts->tmp_dir ? opts->tmp_dir : "/tmp");
 	if (r < 0)
 		return r;
 	if (!ctx->qemu || !ctx->fault || !ctx->sudo_user)
@@ -150,8 +151,11 @@ int dda_ctx_new_private(const struct dda_ctx *like, enum dda_source source, stru
 	if (!mkdtemp(dir))
 		return dda_error(-errno, NULL, "cannot make a private directory under '%s': %m (set TMPDIR to another)",
 				 like->tmp_dir);
-	r = dda_ctx_new(&ctx, &(struct dda_ctx_options){ .root = dir, .state_dir = "/state", .run_dir = "/run",
-							 .qemu = like->qemu, .tmp_dir = like->tmp_dir,
+	r = dda_ctx_new(&ctx, &(struct dda_ctx_options){ .root = dir,
+							 .state_dir = "/state",
+							 .run_dir = "/run",
+							 .qemu = like->qemu,
+							 .tmp_dir = like->tmp_dir,
 							 .lock_timeout_s = DDA_CTX_NO_WAIT });
 	if (r < 0) {
 		(void)rmdir(dir);

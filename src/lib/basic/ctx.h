@@ -52,10 +52,10 @@ struct dda_ctx {
 	char *sudo_user; /* "" for none */
 	char who[64];	 /* "" until dda_ctx_who() asks */
 	char scratch[PATH_MAX];
-	char tmp_dir[PATH_MAX];		 /* for private trees: TMPDIR or /tmp */
-	enum dda_source source;		 /* what the root holds */
-	bool private_root;		 /* made by dda_ctx_new_private: removed when freed */
-	struct dda_capture *capture;	 /* NULL unless dda_capture_start() */
+	char tmp_dir[PATH_MAX];	     /* for private trees: TMPDIR or /tmp */
+	enum dda_source source;	     /* what the root holds */
+	bool private_root;	     /* made by dda_ctx_new_private: removed when freed */
+	struct dda_capture *capture; /* NULL unless dda_capture_start() */
 };
 
 /* NULL or 0 leaves the default. */

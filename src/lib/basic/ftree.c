@@ -15,8 +15,7 @@
 #include "ftree.h"
 #include "hostpath.h"
 
-static int vadd(struct dda_ftree *t, enum dda_ftree_kind kind, const void *data, size_t len, const char *fmt,
-		va_list ap)
+static int vadd(struct dda_ftree *t, enum dda_ftree_kind kind, const void *data, size_t len, const char *fmt, va_list ap)
 {
 	struct dda_ftree_entry *e;
 	char path[PATH_MAX];
@@ -275,7 +274,8 @@ int dda_ftree_write(struct dda_ctx *ctx, const struct dda_ftree *t)
 			if ((int)e->kind != pass)
 				continue;
 			if (!*e->path || strstr(e->path, "..") || e->path[0] == '/')
-				return dda_error(-EINVAL, NULL, "the tree names '%s': not a path under its root", e->path);
+				return dda_error(-EINVAL, NULL, "the tree names '%s': not a path under its root",
+						 e->path);
 			r = e->kind == DDA_FT_DIR ? mkdirs(ctx->root_fd, e->path) : parent_dirs(ctx->root_fd, e->path);
 			if (r == 0 && e->kind == DDA_FT_FILE)
 				r = write_file(ctx->root_fd, e);
@@ -310,7 +310,8 @@ int dda_ftree_remove_below(int dfd)
 		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		if (S_ISDIR(st.st_mode)) {
-			_cleanup_close_ int sub = openat(dirfd(d), e->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			_cleanup_close_ int sub = openat(dirfd(d), e->d_name,
+							 O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			int r = sub < 0 ? -errno : dda_ftree_remove_below(sub);
 
 			if (r < 0 && !first)

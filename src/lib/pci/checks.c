@@ -389,8 +389,7 @@ static int check_device(const struct dda_host *h, struct dda_device *d)
 	int r;
 
 	if (h->info.source == DDA_SOURCE_DUMP && !d->group)
-		ADD(d, "group-unknown", DDA_SEV_WARN,
-		    fmt("the dump does not tell the IOMMU group of '%s'", d->name),
+		ADD(d, "group-unknown", DDA_SEV_WARN, fmt("the dump does not tell the IOMMU group of '%s'", d->name),
 		    fmt("lspci prints \"IOMMU group\" lines when the host has groups; or survey that host itself"),
 		    NULL);
 	else if (!h->info.iommu_on)

@@ -310,5 +310,6 @@ void dda_hostinfo_release(struct dda_hostinfo *h)
 
 bool dda_hostinfo_ready(const struct dda_hostinfo *i)
 {
-	return i->source != DDA_SOURCE_DUMP && i->iommu_on && !(i->intremap == 0 && !i->unsafe_interrupts) && i->vfio != DDA_VFIO_MISSING;
+	return i->source != DDA_SOURCE_DUMP && i->iommu_on && !(i->intremap == 0 && !i->unsafe_interrupts) &&
+	       i->vfio != DDA_VFIO_MISSING;
 }

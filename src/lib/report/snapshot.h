@@ -24,11 +24,11 @@ enum {
 int dda_snapshot_save(struct dda_ctx *ctx, unsigned flags, struct json_object **ret) _must_check_;
 
 struct dda_snapshot {
-	struct dda_ctx *ctx;	      /* the private tree: scan it */
-	struct json_object *doc;      /* a snapshot's document, NULL for a dump */
-	struct json_object *uses;     /* borrowed from doc */
-	struct dda_lspci_dump *dump;  /* what the dump told, NULL for a snapshot */
-	bool groups_from_dump_text;   /* no prediction: lspci's "IOMMU group" lines */
+	struct dda_ctx *ctx;	     /* the private tree: scan it */
+	struct json_object *doc;     /* a snapshot's document, NULL for a dump */
+	struct json_object *uses;    /* borrowed from doc */
+	struct dda_lspci_dump *dump; /* what the dump told, NULL for a snapshot */
+	bool groups_from_dump_text;  /* no prediction: lspci's "IOMMU group" lines */
 };
 
 /* text (len bytes, from the file named file) is a snapshot (JSON) or an

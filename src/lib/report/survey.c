@@ -35,9 +35,10 @@ struct json_object *dda_report_host(const struct dda_host *h)
 	struct json_object *o = json_object_new_object(), *iommu, *ir, *units, *reasons;
 	char msg[512];
 
-	json_object_object_add(o, "source", json_object_new_string(i->source == DDA_SOURCE_DUMP	  ? "lspci-dump" :
-								   i->source == DDA_SOURCE_SNAPSHOT ? "snapshot" :
-												      "host"));
+	json_object_object_add(o, "source",
+			       json_object_new_string(i->source == DDA_SOURCE_DUMP     ? "lspci-dump" :
+						      i->source == DDA_SOURCE_SNAPSHOT ? "snapshot" :
+											 "host"));
 	json_object_object_add(o, "kernel", str_or_null(i->osrelease));
 	iommu = json_object_new_object();
 	json_object_object_add(iommu, "enabled",
