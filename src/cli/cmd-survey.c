@@ -43,7 +43,7 @@ static void help(void)
 	       "                 document with what the survey reads, for another machine\n"
 	       "      --redact   with --save: zero PCIe serial numbers and MAC addresses\n"
 	       "      --from F   survey F instead of this host: a snapshot (--save) or the\n"
-	       "                 output of lspci -D -vvvnn -xxxx run as root; from a dump,\n"
+	       "                 output of 'lspci -D -vvvnn -xxxx' run as root; from a dump,\n"
 	       "                 what it cannot tell is marked unknown\n"
 	       "  -h, --help     this help\n"
 	       "\n"
@@ -355,9 +355,10 @@ int cmd_survey(struct dda_ctx *ctx, int argc, char **argv)
 		return cli_usage_error("survey", "--json, --tree and --format choose one output: give one of them");
 	if ((format == FORMAT_TREE || format == FORMAT_DOT) && optind < argc)
 		return cli_usage_error("survey", "--tree and --format dot draw the whole host: name no DEVICE");
-	if (save_file && (from || nformats || optind < argc))
+	/* --json is welcome: a snapshot is JSON anyway */
+	if (save_file && (from || format == FORMAT_TREE || format == FORMAT_DOT || optind < argc))
 		return cli_usage_error("survey",
-				       "--save writes the whole host as it is: give no --from, format or DEVICE with it");
+				       "--save writes the whole host as it is: give no --from, --tree, --format dot or DEVICE with it");
 	if (redact && !save_file)
 		return cli_usage_error("survey", "--redact goes with --save");
 	if (save_file) {

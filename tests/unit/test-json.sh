@@ -63,6 +63,14 @@ doc survey 0 survey
 doc survey 0 survey 0000:01:10.0 'PCIROOT(0)#PCI(0101)#PCI(0000)'
 doc error 2 survey bogus
 doc error 2 survey --frobnicate
+doc snapshot 0 survey --save -
+"$ddactl" --state-dir /state survey --save "$tmp/snapshot.json"
+doc survey 0 survey --from "$tmp/snapshot.json"
+if command -v lspci >/dev/null; then
+	lspci -A linux-sysfs -O sysfs.path="$DDACTL_ROOT/sys/bus/pci" -D -vvvnn -xxxx >"$tmp/lspci.txt" 2>/dev/null
+	doc survey 0 survey --from "$tmp/lspci.txt"
+fi
+doc error 1 survey --from "$tmp/no-such-file"
 
 # ------------------------------------------------------------------ dismount, mount
 

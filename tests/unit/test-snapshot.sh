@@ -90,8 +90,8 @@ check "a redacted snapshot surveys as the host does" same "$tmp/live.json" "$tmp
 
 run survey --redact
 check "--redact without --save is refused" is "$rc" 2
-run survey --save "$tmp/x.json" --json
-check "--save with a format is refused" is "$rc" 2
+run survey --save "$tmp/x.json" --tree
+check "--save with --tree is refused" is "$rc" 2
 printf 'this is no dump\n' >"$tmp/garbage"
 run survey --from "$tmp/garbage"
 check "--from a file that is neither a snapshot nor a dump fails" is "$rc:$(has "$err" garbage && echo named)" 1:named
