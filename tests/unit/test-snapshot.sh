@@ -99,6 +99,23 @@ printf '{"format": "something-else"}\n' >"$tmp/other.json"
 run survey --from "$tmp/other.json"
 check "--from JSON that is no snapshot fails, saying so" has "$err" "no ddactl snapshot"
 
+# a snapshot is someone else's file: a link out of the private tree would
+# have the scan read this host's files
+for target in /etc/passwd ../../../../../../etc/passwd; do
+	python3 - "$tmp/snap.json" "$tmp/evil.json" "$target" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for e in d['entries']:
+    if e['type'] == 'link' and e['path'].endswith('/driver'):
+        e['target'] = sys.argv[3]
+        break
+json.dump(d, open(sys.argv[2], 'w'))
+PY
+	run survey --from "$tmp/evil.json"
+	check "a snapshot's link to $target is refused" is "$rc:$(has "$err" "points out of it" && echo said)" 1:said
+done
+check "the refused snapshot's private tree is removed too" is "$(ls -A "$TMPDIR")" ""
+
 if command -v lspci >/dev/null; then
 	lspci -A linux-sysfs -O sysfs.path="$root/sys/bus/pci" -D -vvvnn -xxxx >"$tmp/fx.lspci" 2>/dev/null
 	run survey --from "$tmp/fx.lspci" --json

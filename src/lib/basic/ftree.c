@@ -264,6 +264,33 @@ static int write_file(int rootfd, const struct dda_ftree_entry *e)
 	return 0;
 }
 
+/* A link's target must stay in the tree: relative, and never climbing
+ * above the root from the link's directory.  A snapshot is someone else's
+ * file, and the scan follows links: one to /dev/tty or up out of the
+ * private directory would have it read this host's files. */
+static bool target_inside(const char *path, const char *target)
+{
+	int depth = 0;
+
+	if (target[0] == '/' || !*target)
+		return false;
+	for (const char *p = path; (p = strchr(p, '/')); p++)
+		depth++;
+	for (const char *p = target; *p;) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && !strncmp(p, "..", 2))
+			depth--;
+		else if (n && !(n == 1 && *p == '.'))
+			depth++;
+		if (depth < 0)
+			return false;
+		p += n;
+		p += *p == '/';
+	}
+	return true;
+}
+
 int dda_ftree_write(struct dda_ctx *ctx, const struct dda_ftree *t)
 {
 	for (int pass = DDA_FT_DIR; pass <= DDA_FT_LINK; pass++)
@@ -276,6 +303,9 @@ int dda_ftree_write(struct dda_ctx *ctx, const struct dda_ftree *t)
 			if (!*e->path || strstr(e->path, "..") || e->path[0] == '/')
 				return dda_error(-EINVAL, NULL, "the tree names '%s': not a path under its root",
 						 e->path);
+			if (e->kind == DDA_FT_LINK && !target_inside(e->path, e->data))
+				return dda_error(-EINVAL, NULL, "the tree's link '%s' points out of it, to '%s'",
+						 e->path, e->data);
 			r = e->kind == DDA_FT_DIR ? mkdirs(ctx->root_fd, e->path) : parent_dirs(ctx->root_fd, e->path);
 			if (r == 0 && e->kind == DDA_FT_FILE)
 				r = write_file(ctx->root_fd, e);
