@@ -171,6 +171,16 @@ if [ "$want" = check ]; then
 		need_root "${lab_backports[@]}"
 		apt_install -t bookworm-backports "${lab_backports[@]}"
 	fi
+	# Debian 12's own Linux 6.1 too: the predict scenario proves the group
+	# model on both kernels (tests/lab/check.sh).  Its package carries the
+	# ABI in its name, so the newest bookworm has is asked for.
+	if ! ls /boot/vmlinuz-6.1.* >/dev/null 2>&1; then
+		k61=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64$' | cut -d' ' -f1 | sort -V | tail -n1)
+		if [ -n "$k61" ]; then
+			need_root "$k61"
+			apt_install "$k61"
+		fi
+	fi
 fi
 
 if [ "$want" = deb ]; then

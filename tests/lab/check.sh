@@ -10,18 +10,38 @@ runs=(
 	"basic pool"		# part 2: survey vs kernel, dismount/mount, crashes, reboot
 	"basic vm"		# part 3: nested QEMU, hot add/remove
 	"sriov sriov"		# part 4: VFs, policy, pool, reboot
+	# part 10: --save/--from, predicted groups == the kernel's
+	"basic predict"
+	"sriov predict"
+	"predict predict"
+	"predict predict 6.1"	# the same on Debian 12's own kernel, when installed
 )
 pass=0 fail=0 failed=()
 for r in "${runs[@]}"; do
 	set -- $r
 	[ -f "$lab/scenarios/$2.sh" ] || { echo "lab: no scenario $2, skipped"; continue; }
+	kernel=${LAB_KERNEL:-}
+	if [ -n "${3:-}" ]; then
+		kernel=$(ls /boot/vmlinuz-"$3".* 2>/dev/null | sort -V | tail -n1)
+		[ -n "$kernel" ] || { echo "lab: no Linux $3 in /boot, $2 on $1 with it skipped"; continue; }
+	fi
 	# Show the run as it goes and keep its last line.  (Not `tee
 	# /dev/stderr`: reopening stderr truncates a log file it points to.)
 	last=$(mktemp)
-	"$lab/run" "$1" "$2" 2>&1 | while IFS= read -r line; do
+	LAB_KERNEL=$kernel "$lab/run" "$1" "$2" 2>&1 | while IFS= read -r line; do
 		printf '%s\n' "$line"
 		printf '%s\n' "$line" >"$last"
 	done
+	# the predict captures, surveyed again here, outside the lab
+	if [ "$2" = predict ] && [ -d "$lab/out/run/predict.$1/state/predict" ]; then
+		"$lab/predict-outside.sh" "$lab/out/run/predict.$1/state/predict" >"$last.outside" 2>&1
+		cat "$last.outside"
+		p=$(grep -c '^ok ' "$last.outside")
+		f=$(grep -c '^not ok ' "$last.outside")
+		pass=$((pass + p))
+		[ "$f" -eq 0 ] || { fail=$((fail + f)); failed+=("predict-outside on $1${3:+ ($3)}"); }
+		rm -f "$last.outside"
+	fi
 	out=$(cat "$last")
 	rm -f "$last"
 	p=$(sed -n 's/^lab: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' <<<"$out")
@@ -30,7 +50,7 @@ for r in "${runs[@]}"; do
 	if [ -z "$f" ]; then
 		fail=$((fail + 1)); failed+=("$2 on $1 (no result)")
 	elif [ "$f" -gt 0 ]; then
-		fail=$((fail + f)); failed+=("$2 on $1")
+		fail=$((fail + f)); failed+=("$2 on $1${3:+ (Linux $3)}")
 	fi
 done
 for f in "${failed[@]}"; do echo "lab: FAILED: $f"; done
