@@ -266,7 +266,7 @@ static int open_from(struct dda_ctx *ctx, const char *file, struct dda_snapshot 
 	r = read_whole(f ? f : stdin, &text, &len);
 	if (r < 0)
 		return dda_error(r, NULL, "cannot read '%s': %s", file, strerror(-r));
-	return dda_snapshot_open(ctx, file, text, len, ret);
+	return dda_snapshot_open(ctx, file, text, len, NULL, ret);
 }
 
 static int save(struct dda_ctx *ctx, const char *file, bool redact)

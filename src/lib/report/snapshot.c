@@ -20,6 +20,7 @@
 #include "checks.h"
 #include "ftree.h"
 #include "lspcidump.h"
+#include "predict.h"
 #include "report.h"
 #include "snapshot.h"
 
@@ -308,39 +309,8 @@ static int snapshot_tree(struct json_object *doc, const char *file, struct dda_f
 	return 0;
 }
 
-/* The hook for the group predictor (pci/predict.c, issue 13): until it
- * runs here, a dump's groups are those lspci printed ("IOMMU group: N",
- * the kernel's own), said so in the survey; a dump without them has none. */
-static int dump_groups(struct dda_snapshot *s, struct dda_ftree *t)
-{
-	const struct dda_lspci_dump *d = s->dump;
-
-	for (size_t i = 0; i < d->n; i++) {
-		const struct dda_lspci_func *f = &d->f[i];
-		char target[PATH_MAX], up[256] = "";
-		size_t off = 0;
-		int r;
-
-		if (f->dump_group < 0)
-			continue;
-		/* relative links, as sysfs has them: the tree is moved */
-		for (const char *p = f->syspath; p && off + 3 < sizeof(up); p = strchr(p + 1, '/'))
-			off += (size_t)snprintf(up + off, sizeof(up) - off, "../");
-		snprintf(target, sizeof(target), "../../../../%s", f->syspath);
-		r = dda_ftree_add_str(t, DDA_FT_LINK, target, TREE "kernel/iommu_groups/%d/devices/%s", f->dump_group,
-				      f->name);
-		if (r == 0) {
-			snprintf(target, sizeof(target), "%skernel/iommu_groups/%d", up, f->dump_group);
-			r = dda_ftree_add_str(t, DDA_FT_LINK, target, TREE "%s/iommu_group", f->syspath);
-		}
-		if (r < 0)
-			return r;
-		s->groups_from_dump_text = true;
-	}
-	return 0;
-}
-
-int dda_snapshot_open(struct dda_ctx *ctx, const char *file, const char *text, size_t len, struct dda_snapshot **ret)
+int dda_snapshot_open(struct dda_ctx *ctx, const char *file, const char *text, size_t len,
+		      const struct dda_predict_opts *popts, struct dda_snapshot **ret)
 {
 	_cleanup_(dda_snapshot_freep) struct dda_snapshot *s = calloc(1, sizeof(*s));
 	_cleanup_(dda_ftree_release) struct dda_ftree t = { 0 };
@@ -374,13 +344,20 @@ int dda_snapshot_open(struct dda_ctx *ctx, const char *file, const char *text, s
 		r = dda_ctx_new_private(ctx, DDA_SOURCE_DUMP, &s->ctx);
 		if (r < 0)
 			return r;
-		r = dump_groups(s, &t);
-		if (r < 0)
-			return r;
 	}
 	r = dda_ftree_write(s->ctx, &t);
 	if (r < 0)
 		return r;
+	/* A dump's groups are predicted from its config space, by the
+	 * kernel's rules (pci/predict.c); lspci's own "IOMMU group" lines
+	 * are kept to compare with (docs/PREDICT.md). */
+	if (s->dump) {
+		r = dda_predict_groups(s->ctx, popts, &s->prediction);
+		if (r == 0)
+			r = dda_predict_materialise(s->ctx, s->prediction);
+		if (r < 0)
+			return r;
+	}
 	*ret = TAKE_PTR(s);
 	return 0;
 }
@@ -396,7 +373,7 @@ int dda_snapshot_mark(const struct dda_snapshot *s, struct dda_host *h)
 
 	if (s->dump) {
 		h->info.drivers_unknown = !s->dump->drivers_known;
-		h->info.groups_from = s->groups_from_dump_text ? "lspci" : "predicted";
+		h->info.groups_from = "predicted";
 	}
 	/* vfio-pci's module is found by libkmod in lib/modules, which the
 	 * snapshot does not carry: the host's answer does. */
@@ -432,5 +409,6 @@ void dda_snapshot_free(struct dda_snapshot *s)
 	dda_ctx_free(s->ctx);
 	json_object_put(s->doc);
 	dda_lspci_dump_free(s->dump);
+	dda_prediction_free(s->prediction);
 	free(s);
 }

@@ -15,6 +15,7 @@
 #include "ctx.h"
 #include "host.h"
 #include "lspcidump.h"
+#include "predict.h"
 
 enum {
 	DDA_SNAPSHOT_REDACT = 1 << 0, /* PCIe serial numbers and MACs zeroed */
@@ -24,17 +25,18 @@ enum {
 int dda_snapshot_save(struct dda_ctx *ctx, unsigned flags, struct json_object **ret) _must_check_;
 
 struct dda_snapshot {
-	struct dda_ctx *ctx;	     /* the private tree: scan it */
-	struct json_object *doc;     /* a snapshot's document, NULL for a dump */
-	struct json_object *uses;    /* borrowed from doc */
-	struct dda_lspci_dump *dump; /* what the dump told, NULL for a snapshot */
-	bool groups_from_dump_text;  /* no prediction: lspci's "IOMMU group" lines */
+	struct dda_ctx *ctx;		   /* the private tree: scan it */
+	struct json_object *doc;	   /* a snapshot's document, NULL for a dump */
+	struct json_object *uses;	   /* borrowed from doc */
+	struct dda_lspci_dump *dump;	   /* what the dump told, NULL for a snapshot */
+	struct dda_prediction *prediction; /* a dump's predicted groups, NULL for a snapshot */
 };
 
 /* text (len bytes, from the file named file) is a snapshot (JSON) or an
- * lspci dump: materialised into a private tree under ctx's tmp_dir. */
+ * lspci dump: materialised into a private tree under ctx's tmp_dir.  A
+ * dump's groups are predicted with popts (NULL: Linux 6.12, no override). */
 int dda_snapshot_open(struct dda_ctx *ctx, const char *file, const char *text, size_t len,
-		      struct dda_snapshot **ret) _must_check_;
+		      const struct dda_predict_opts *popts, struct dda_snapshot **ret) _must_check_;
 /* After a scan of s->ctx: what the snapshot knows beyond its files (host
  * use on its devices, vfio-pci's state) or what the dump lacks. */
 int dda_snapshot_mark(const struct dda_snapshot *s, struct dda_host *h) _must_check_;
