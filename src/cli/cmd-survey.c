@@ -92,7 +92,11 @@ static void print_host(const struct dda_host *h)
 
 	printf("%sHost%s  Linux %s, %zu PCI functions\n", cli_sgr(o, BOLD), cli_sgr(o, RESET),
 	       i->osrelease[0] ? i->osrelease : "(unknown kernel)", h->nfunctions);
-	if (i->iommu_on)
+	if (i->source == DDA_SOURCE_DUMP)
+		printf("  IOMMU                unknown (an lspci dump does not tell): %u groups %s\n", i->ngroups,
+		       !strcmp(i->groups_from, "predicted") ? "predicted by the kernel's rules" :
+							      "as lspci printed them");
+	else if (i->iommu_on)
 		printf("  IOMMU                on: %u groups, units %s%s%s\n", i->ngroups,
 		       i->units[0] ? i->units : "(none listed)", i->cmdline[0] ? ", kernel parameters " : "",
 		       i->cmdline);

@@ -374,6 +374,26 @@ int dda_snapshot_mark(const struct dda_snapshot *s, struct dda_host *h)
 	if (s->dump) {
 		h->info.drivers_unknown = !s->dump->drivers_known;
 		h->info.groups_from = "predicted";
+		/* a group that hangs on what the dump does not show says so */
+		for (size_t i = 0; s->prediction && i < s->prediction->ndevs; i++) {
+			const struct dda_predicted *p = &s->prediction->devs[i];
+			struct dda_device *d = p->uncertain ? dda_host_find(h, &p->addr) : NULL;
+			char *msg = NULL, *hint = NULL;
+			int r;
+
+			if (!d)
+				continue;
+			if (asprintf(&msg, "the predicted group of '%s' may be wrong: %s", d->name, p->note) < 0 ||
+			    asprintf(&hint,
+				     "survey that host, or its snapshot (survey --save), for the kernel's own groups") <
+				    0) {
+				free(msg);
+				return -ENOMEM;
+			}
+			r = dda_device_add_reason(d, "group-uncertain", DDA_SEV_WARN, msg, hint, NULL);
+			if (r < 0)
+				return r;
+		}
 	}
 	/* vfio-pci's module is found by libkmod in lib/modules, which the
 	 * snapshot does not carry: the host's answer does. */
