@@ -15,6 +15,42 @@
 #include "ftree.h"
 #include "hostpath.h"
 
+static size_t hash(const char *s)
+{
+	size_t h = 14695981039346656037ull; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static size_t *lookup(const struct dda_ftree *t, const char *path)
+{
+	for (size_t i = hash(path) & (t->nslot - 1);; i = (i + 1) & (t->nslot - 1))
+		if (!t->slot[i] || !strcmp(t->e[t->slot[i] - 1].path, path))
+			return &t->slot[i];
+}
+
+/* Keeps the index at most half full. */
+static int reindex(struct dda_ftree *t)
+{
+	size_t n = t->nslot ? t->nslot * 2 : 1024;
+	size_t *old = t->slot;
+
+	if (t->nslot && (t->n + 1) * 2 < t->nslot)
+		return 0;
+	t->slot = calloc(n, sizeof(*t->slot));
+	if (!t->slot) {
+		t->slot = old;
+		return -ENOMEM;
+	}
+	t->nslot = n;
+	free(old);
+	for (size_t i = 0; i < t->n; i++)
+		*lookup(t, t->e[i].path) = i + 1;
+	return 0;
+}
+
 static int vadd(struct dda_ftree *t, enum dda_ftree_kind kind, const void *data, size_t len, const char *fmt, va_list ap)
 {
 	struct dda_ftree_entry *e;
@@ -32,6 +68,10 @@ static int vadd(struct dda_ftree *t, enum dda_ftree_kind kind, const void *data,
 		if (len)
 			memcpy(d, data, len);
 		d[len] = '\0';
+	}
+	if (reindex(t) < 0) {
+		free(d);
+		return -ENOMEM;
 	}
 	e = dda_ftree_find(t, p);
 	if (e) {
@@ -58,6 +98,7 @@ static int vadd(struct dda_ftree *t, enum dda_ftree_kind kind, const void *data,
 		free(d);
 		return -ENOMEM;
 	}
+	*lookup(t, e->path) = t->n + 1;
 	t->n++;
 	return 0;
 }
@@ -84,14 +125,11 @@ int dda_ftree_add_str(struct dda_ftree *t, enum dda_ftree_kind kind, const char 
 	return r;
 }
 
-/* Linear: trees are a few thousand entries, built once; the writer does
- * not need them sorted. */
 struct dda_ftree_entry *dda_ftree_find(const struct dda_ftree *t, const char *path)
 {
-	for (size_t i = t->n; i-- > 0;)
-		if (!strcmp(t->e[i].path, path))
-			return &t->e[i];
-	return NULL;
+	size_t *s = t->nslot ? lookup(t, path) : NULL;
+
+	return s && *s ? &t->e[*s - 1] : NULL;
 }
 
 void dda_ftree_release(struct dda_ftree *t)
@@ -101,6 +139,7 @@ void dda_ftree_release(struct dda_ftree *t)
 		free(t->e[i].data);
 	}
 	free(t->e);
+	free(t->slot);
 	*t = (struct dda_ftree){ 0 };
 }
 

@@ -32,6 +32,10 @@ struct dda_ftree_entry {
 struct dda_ftree {
 	struct dda_ftree_entry *e;
 	size_t n, cap;
+	/* an open-addressing index of e by path (index + 1, 0 free): a host
+	 * of 4,096 functions has some 200,000 entries */
+	size_t *slot;
+	size_t nslot;
 };
 
 /* Adds an entry (data is copied; NULL for a directory).  A path already
