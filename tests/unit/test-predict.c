@@ -236,6 +236,24 @@ static void test_mf_endpoint_quirk(void **state)
 	assert_int_equal(pred(p, EP_F1)->why, DDA_PREDICT_OWN);
 }
 
+/* A Ricoh function that DMAs with function 0's requester ID: the two
+ * share although both isolate with ACS (quirk_dma_func0_alias). */
+static void test_dma_alias_quirk(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_(dda_prediction_freep) struct dda_prediction *p = NULL;
+
+	base(f);
+	ADD(f, .addr = EP, .parent = RP, .multifunction = true, .vendor = 0x1180, .device = 0xe822, .caps = FH_ACS,
+	    .acs_cap = 0x000c, .acs_ctrl = 0x000c, .group = FH_GROUP(2));
+	ADD(f, .addr = EP_F1, .parent = RP, .vendor = 0x1180, .device = 0xe832, .caps = FH_ACS, .acs_cap = 0x000c,
+	    .acs_ctrl = 0x000c, .group = FH_GROUP(2));
+	expect_declared(f, NULL);
+	p = predict(f, NULL);
+	assert_int_equal(pred(p, EP_F1)->why, DDA_PREDICT_DMA_ALIAS);
+	assert_string_equal(pred(p, EP_F1)->quirk, "quirk_dma_func0_alias");
+}
+
 /* ---------------------------------------------------------------- conventional PCI */
 
 /* A PCIe-to-PCI bridge below a switch: the bus behind it is one group
@@ -366,6 +384,31 @@ static void test_without(void **state)
 	assert_int_equal(dda_predict_groups(f->ctx, &o, &(struct dda_prediction *){ NULL }), -ENODEV);
 }
 
+/* Taking out one function of a slot without ACS leaves the others
+ * together; an id override isolates the named function only. */
+static void test_what_if_multifunction(void **state)
+{
+	struct fx *f = *state;
+	struct dda_pciaddr gone;
+	struct dda_predict_opts o = { .without = &gone, .nwithout = 1 };
+	_cleanup_(dda_prediction_freep) struct dda_prediction *p = NULL, *q = NULL;
+
+	base(f);
+	ADD(f, .addr = EP, .parent = RP, .multifunction = true, .vendor = 0x10de, .device = 0x2684);
+	ADD(f, .addr = EP_F1, .parent = RP, .vendor = 0x10de, .device = 0x22ba);
+	ADD(f, .addr = "0000:01:00.2", .parent = RP, .vendor = 0x10de, .device = 0x1ad8);
+	assert_int_equal(dda_pciaddr_parse(EP_F1, &gone), 0);
+	p = predict(f, &o);
+	assert_int_equal(p->ndevs, 4);
+	assert_true(same(p, EP, "0000:01:00.2"));
+	o.nwithout = 0;
+	/* the patch's id: both functions of a pair must be trusted to part */
+	MUST(dda_predict_parse_override("id:10de:22ba", &o));
+	q = predict(f, &o);
+	assert_false(same(q, EP, EP_F1));
+	assert_true(same(q, EP, "0000:01:00.2"));
+}
+
 static void test_materialise(void **state)
 {
 	struct fx *f = *state;
@@ -420,7 +463,9 @@ int main(void)
 		T(test_vfs),
 		T(test_intel_pch_quirk),
 		T(test_intel_root_port_unquirked),
+		T(test_dma_alias_quirk),
 		T(test_without),
+		T(test_what_if_multifunction),
 		T(test_materialise),
 		cmocka_unit_test(test_parse),
 	};

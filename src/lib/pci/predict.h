@@ -70,6 +70,9 @@ struct dda_predicted {
 	const char *quirk;	   /* the kernel quirk that decided, or NULL; static */
 	bool uncertain;		   /* the answer depends on something the tree cannot show */
 	char note[192];		   /* what that is, when uncertain */
+	/* Set by dda_prediction_compare(): */
+	int base_group; /* the baseline's group, -1 for none */
+	bool differs;	/* its fellow members are not the baseline's */
 };
 
 struct dda_prediction {
@@ -89,6 +92,12 @@ DDA_DEFINE_CLEANUP(struct dda_prediction, dda_prediction_free)
 
 /* The prediction for a, or NULL (not in the tree, or removed). */
 const struct dda_predicted *dda_prediction_find(const struct dda_prediction *p, const struct dda_pciaddr *a);
+
+/* Compares p with a baseline partition, base[i] being the group the
+ * baseline gives p->devs[i] (-1: none): sets base_group and differs of
+ * each function, and returns how many differ in *ret_ndiffer.  Groups
+ * are compared as sets of members, not by number.  0 or -ENOMEM. */
+int dda_prediction_compare(struct dda_prediction *p, const int *base, size_t *ret_ndiffer) _must_check_;
 
 /* Adds pcie_acs_override= text ("downstream,multifunction,id:8086:1234")
  * to opts.  -EINVAL recorded (code "bad-acs-override") on anything else. */
