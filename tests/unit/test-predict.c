@@ -428,6 +428,27 @@ static void test_materialise(void **state)
 	expect_declared(f, NULL);
 }
 
+/* From a host already scanned: the same answer; a scoped scan, which
+ * lacks functions that decide groups, is refused. */
+static void test_predict_host(void **state)
+{
+	struct fx *f = *state;
+	struct dda_pciaddr a;
+	_cleanup_(dda_host_freep) struct dda_host *scoped = NULL;
+	_cleanup_(dda_prediction_freep) struct dda_prediction *p = NULL;
+	struct dda_prediction *q = NULL;
+
+	add_switch(f, ACS_NONE, 3, 4, 3, 4);
+	scan(f);
+	MUST(dda_predict_host(f->h, NULL, &p));
+	assert_true(same(p, E1, DS1));
+	assert_int_equal(dda_pciaddr_parse(E1, &a), 0);
+	MUST(dda_host_scan_for(f->ctx, &scoped, 0, &a, 1));
+	assert_true(scoped->ndevs < scoped->nfunctions);
+	assert_int_equal(dda_predict_host(scoped, NULL, &q), -EINVAL);
+	assert_null(q);
+}
+
 static void test_parse(void **state)
 {
 	struct dda_predict_opts o = { 0 };
@@ -467,6 +488,7 @@ int main(void)
 		T(test_without),
 		T(test_what_if_multifunction),
 		T(test_materialise),
+		T(test_predict_host),
 		cmocka_unit_test(test_parse),
 	};
 

@@ -87,6 +87,12 @@ struct dda_prediction {
  * in opts->without names no function (-ENODEV), -ENOMEM. */
 int dda_predict_groups(struct dda_ctx *ctx, const struct dda_predict_opts *opts,
 		       struct dda_prediction **ret) _must_check_;
+/* The same from a host already scanned with dda_host_scan() (every
+ * function: a scoped scan is refused, -EINVAL recorded), which must
+ * outlive the call only. */
+struct dda_host;
+int dda_predict_host(const struct dda_host *h, const struct dda_predict_opts *opts,
+		     struct dda_prediction **ret) _must_check_;
 void dda_prediction_free(struct dda_prediction *p);
 DDA_DEFINE_CLEANUP(struct dda_prediction, dda_prediction_free)
 
