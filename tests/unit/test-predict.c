@@ -321,6 +321,21 @@ static void test_vfs(void **state)
 	p = predict(f, NULL);
 	/* VFs come after every boot function */
 	assert_int_equal(pred(p, "0000:01:10.1")->group, 4);
+	/* its own ID registers read 0xffff; the kernel names it by the PF */
+	{
+		char path[PATH_MAX];
+		uint8_t id[4];
+		FILE *fp;
+
+		test_pathf(path, sizeof(path), "%s/%s/config", fh_root(f->fh), fh_dev_dir(f->fh, "0000:01:10.0"));
+		fp = fopen(path, "rb");
+		assert_non_null(fp);
+		assert_int_equal(fread(id, 1, 4, fp), 4);
+		fclose(fp);
+		assert_int_equal(id[0] & id[1] & id[2] & id[3], 0xff);
+	}
+	assert_int_equal(pred(p, "0000:01:10.0")->vendor, 0x8086);
+	assert_int_equal(pred(p, "0000:01:10.0")->device, 0x154c);
 	assert_int_equal(pred(p, "0000:01:10.0")->why, DDA_PREDICT_OWN);
 }
 

@@ -443,6 +443,8 @@ static int run(struct sim *s, const struct dda_predict_opts *opts, struct dda_pr
 		s->cur = k;
 		out->addr = node->d->addr;
 		snprintf(out->name, sizeof(out->name), "%s", node->d->name);
+		out->vendor = node->vendor;
+		out->device = node->device;
 		device_group(s, node, out);
 		out->group = node->group;
 	}

@@ -63,7 +63,8 @@ enum dda_predict_why {
 struct dda_predicted {
 	struct dda_pciaddr addr;
 	char name[DDA_PCIADDR_LEN];
-	int group; /* the predicted group number */
+	uint16_t vendor, device; /* as the kernel names it: a VF by its PF's SR-IOV capability */
+	int group;		 /* the predicted group number */
 	enum dda_predict_why why;
 	char via[DDA_PCIADDR_LEN]; /* the other function of 'why', "" for OWN */
 	char reason[384];	   /* one line: why it is in this group */

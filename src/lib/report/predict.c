@@ -110,6 +110,8 @@ static struct json_object *member(const struct dda_predict_view *v, const struct
 	struct dda_device *dev = dda_host_find(v->h, &d->addr);
 
 	json_object_object_add(o, "address", json_object_new_string(d->name));
+	json_object_object_add(o, "vendor_id", dda_json_hex(d->vendor, 4));
+	json_object_object_add(o, "device_id", dda_json_hex(d->device, 4));
 	json_object_object_add(o, "name", dev && dev->name_str ? json_object_new_string(dev->name_str) : NULL);
 	json_object_object_add(o, "type", dev ? json_object_new_string(dda_devtype_name(dev->type)) : NULL);
 	json_object_object_add(o, "why", json_object_new_string(dda_predict_why_name(d->why)));

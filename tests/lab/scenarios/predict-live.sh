@@ -27,6 +27,7 @@ PY
 }
 
 step "boot tree"
+info "kernel $(uname -r) topology=$LAB_TOPOLOGY"
 predict boot
 expect_out "the prediction is compared with the kernel's groups" '"compared_with": "kernel"' cat /tmp/boot.json
 expect_out "every predicted group is the kernel's" '"differences": 0' cat /tmp/boot.json
