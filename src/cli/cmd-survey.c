@@ -16,6 +16,7 @@
 #include "report.h"
 #include "host.h"
 #include "snapshot.h"
+#include "survey-predict.h"
 #include "survey-tree.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -31,6 +32,8 @@ static void help(void)
 {
 	printf("Usage: ddactl survey [--json | --tree | --format text|json|dot] [--from FILE] [DEVICE...]\n"
 	       "       ddactl survey --save FILE [--redact]\n"
+	       "       ddactl survey --predict [--acs-override SPEC] [--without DEVICE]...\n"
+	       "                     [--kernel VERSION] [--from FILE] [--json]\n"
 	       "\n"
 	       "Say, for the host and every PCI function (or the ones named), whether it\n"
 	       "can be assigned to a virtual machine, and if not, why and what to do.\n"
@@ -45,6 +48,13 @@ static void help(void)
 	       "      --from F   survey F instead of this host: a snapshot (--save) or the\n"
 	       "                 output of 'lspci -D -vvvnn -xxxx' run as root; from a dump,\n"
 	       "                 what it cannot tell is marked unknown\n"
+	       "      --predict  the IOMMU groups Linux would make of this tree, by its\n"
+	       "                 own rules, each function with why; where the tree has\n"
+	       "                 groups, every difference from them is marked\n"
+	       "      --acs-override SPEC  predict as with pcie_acs_override=SPEC:\n"
+	       "                 downstream, multifunction, id:VVVV:DDDD (comma separated)\n"
+	       "      --without DEVICE  predict as if DEVICE (and all below it) were gone\n"
+	       "      --kernel V the kernel whose rules apply: 6.12 (default) or 6.1\n"
 	       "  -h, --help     this help\n"
 	       "\n"
 	       "DEVICE is a PCI address (0000:04:00.0 or 04:00.0) or a location path\n"
@@ -258,7 +268,8 @@ static int read_whole(FILE *f, char **ret, size_t *ret_len)
 	return 0;
 }
 
-static int open_from(struct dda_ctx *ctx, const char *file, struct dda_snapshot **ret)
+static int open_from(struct dda_ctx *ctx, const char *file, const struct dda_predict_opts *popts,
+		     struct dda_snapshot **ret)
 {
 	_cleanup_fclose_ FILE *f = strcmp(file, "-") ? fopen(file, "re") : NULL;
 	_cleanup_free_ char *text = NULL;
@@ -270,7 +281,7 @@ static int open_from(struct dda_ctx *ctx, const char *file, struct dda_snapshot 
 	r = read_whole(f ? f : stdin, &text, &len);
 	if (r < 0)
 		return dda_error(r, NULL, "cannot read '%s': %s", file, strerror(-r));
-	return dda_snapshot_open(ctx, file, text, len, NULL, ret);
+	return dda_snapshot_open(ctx, file, text, len, popts, ret);
 }
 
 static int save(struct dda_ctx *ctx, const char *file, bool redact)
@@ -308,9 +319,22 @@ static int parse_format(const char *s)
 
 int cmd_survey(struct dda_ctx *ctx, int argc, char **argv)
 {
-	enum { OPT_FORMAT = 0x100, OPT_SAVE, OPT_FROM, OPT_REDACT };
+	enum {
+		OPT_FORMAT = 0x100,
+		OPT_SAVE,
+		OPT_FROM,
+		OPT_REDACT,
+		OPT_PREDICT,
+		OPT_ACS_OVERRIDE,
+		OPT_WITHOUT,
+		OPT_KERNEL
+	};
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "predict", no_argument, NULL, OPT_PREDICT },
+		{ "acs-override", required_argument, NULL, OPT_ACS_OVERRIDE },
+		{ "without", required_argument, NULL, OPT_WITHOUT },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "tree", no_argument, NULL, 't' },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "save", required_argument, NULL, OPT_SAVE },
@@ -327,6 +351,9 @@ int cmd_survey(struct dda_ctx *ctx, int argc, char **argv)
 	struct dda_ctx *sctx = ctx;
 	bool redact = false;
 	enum format format = FORMAT_TEXT;
+	struct dda_predict_opts popts = { 0 };
+	_cleanup_free_ struct dda_pciaddr *without = NULL;
+	bool predict = false;
 	unsigned nformats = 0;
 	size_t n = 0;
 	int c, r;
@@ -351,6 +378,31 @@ int cmd_survey(struct dda_ctx *ctx, int argc, char **argv)
 		case OPT_SAVE: save_file = optarg; break;
 		case OPT_FROM: from = optarg; break;
 		case OPT_REDACT: redact = true; break;
+		case OPT_PREDICT: predict = true; break;
+		case OPT_ACS_OVERRIDE:
+			predict = true;
+			if (dda_predict_parse_override(optarg, &popts) < 0)
+				return cli_usage_error("survey", "%s", dda_last_error()->message);
+			break;
+		case OPT_WITHOUT: {
+			struct dda_pciaddr *more = realloc(without, (popts.nwithout + 1) * sizeof(*more));
+
+			predict = true;
+			if (!more)
+				return cli_fail(-ENOMEM);
+			without = more;
+			if (dda_pciaddr_parse(optarg, &without[popts.nwithout]) < 0)
+				return cli_usage_error("survey",
+						       "--without takes a PCI address (0000:04:00.0), not '%s'", optarg);
+			popts.without = without;
+			popts.nwithout++;
+			break;
+		}
+		case OPT_KERNEL:
+			predict = true;
+			if (dda_predict_parse_kernel(optarg, &popts.kernel) < 0)
+				return cli_usage_error("survey", "%s", dda_last_error()->message);
+			break;
 		case 'h': help(); return EXIT_OK;
 		default: return cli_usage_error("survey", "bad option '%s'", argv[optind - 1]);
 		}
@@ -360,26 +412,35 @@ int cmd_survey(struct dda_ctx *ctx, int argc, char **argv)
 	if ((format == FORMAT_TREE || format == FORMAT_DOT) && optind < argc)
 		return cli_usage_error("survey", "--tree and --format dot draw the whole host: name no DEVICE");
 	/* --json is welcome: a snapshot is JSON anyway */
-	if (save_file && (from || format == FORMAT_TREE || format == FORMAT_DOT || optind < argc))
+	if (save_file && (from || predict || format == FORMAT_TREE || format == FORMAT_DOT || optind < argc))
 		return cli_usage_error("survey",
-				       "--save writes the whole host as it is: give no --from, --tree, --format dot or DEVICE with it");
+				       "--save writes the whole host as it is: give no --from, --predict, --tree, --format dot or DEVICE with it");
 	if (redact && !save_file)
 		return cli_usage_error("survey", "--redact goes with --save");
 	if (save_file) {
 		r = save(ctx, save_file, redact);
 		return r < 0 ? cli_fail(r) : EXIT_OK;
 	}
+	if (predict && (format == FORMAT_TREE || format == FORMAT_DOT || optind < argc))
+		return cli_usage_error("survey",
+				       "--predict shows the whole tree as text or --json: no --tree, dot or DEVICE");
 	arg_json = format == FORMAT_JSON;
 	if (from) {
-		r = open_from(ctx, from, &snap);
+		/* A dump's own groups are the plain prediction for that kernel,
+		 * so that a what-if below is compared with it. */
+		struct dda_predict_opts plain = { .kernel = popts.kernel };
+
+		r = open_from(ctx, from, &plain, &snap);
 		if (r < 0)
 			return cli_fail(r);
 		sctx = snap->ctx;
 		/* a snapshot carries its host use as findings; a dump has none */
 		scan = DDA_SCAN_NAMES;
-	} else {
+	} else if (!predict) {
 		cli_recover_if_needed(ctx, "survey");
 	}
+	if (predict)
+		return cli_survey_predict(sctx, &popts);
 	if (optind < argc)
 		r = cli_scan_named(sctx, &h, scan, argc - optind, argv + optind);
 	else

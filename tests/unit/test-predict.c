@@ -236,6 +236,24 @@ static void test_mf_endpoint_quirk(void **state)
 	assert_int_equal(pred(p, EP_F1)->why, DDA_PREDICT_OWN);
 }
 
+/* A Ricoh function that DMAs with function 0's requester ID: the two
+ * share although both isolate with ACS (quirk_dma_func0_alias). */
+static void test_dma_alias_quirk(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_(dda_prediction_freep) struct dda_prediction *p = NULL;
+
+	base(f);
+	ADD(f, .addr = EP, .parent = RP, .multifunction = true, .vendor = 0x1180, .device = 0xe822, .caps = FH_ACS,
+	    .acs_cap = 0x000c, .acs_ctrl = 0x000c, .group = FH_GROUP(2));
+	ADD(f, .addr = EP_F1, .parent = RP, .vendor = 0x1180, .device = 0xe832, .caps = FH_ACS, .acs_cap = 0x000c,
+	    .acs_ctrl = 0x000c, .group = FH_GROUP(2));
+	expect_declared(f, NULL);
+	p = predict(f, NULL);
+	assert_int_equal(pred(p, EP_F1)->why, DDA_PREDICT_DMA_ALIAS);
+	assert_string_equal(pred(p, EP_F1)->quirk, "quirk_dma_func0_alias");
+}
+
 /* ---------------------------------------------------------------- conventional PCI */
 
 /* A PCIe-to-PCI bridge below a switch: the bus behind it is one group
@@ -303,6 +321,21 @@ static void test_vfs(void **state)
 	p = predict(f, NULL);
 	/* VFs come after every boot function */
 	assert_int_equal(pred(p, "0000:01:10.1")->group, 4);
+	/* its own ID registers read 0xffff; the kernel names it by the PF */
+	{
+		char path[PATH_MAX];
+		uint8_t id[4];
+		FILE *fp;
+
+		test_pathf(path, sizeof(path), "%s/%s/config", fh_root(f->fh), fh_dev_dir(f->fh, "0000:01:10.0"));
+		fp = fopen(path, "rb");
+		assert_non_null(fp);
+		assert_int_equal(fread(id, 1, 4, fp), 4);
+		fclose(fp);
+		assert_int_equal(id[0] & id[1] & id[2] & id[3], 0xff);
+	}
+	assert_int_equal(pred(p, "0000:01:10.0")->vendor, 0x8086);
+	assert_int_equal(pred(p, "0000:01:10.0")->device, 0x154c);
 	assert_int_equal(pred(p, "0000:01:10.0")->why, DDA_PREDICT_OWN);
 }
 
@@ -366,6 +399,31 @@ static void test_without(void **state)
 	assert_int_equal(dda_predict_groups(f->ctx, &o, &(struct dda_prediction *){ NULL }), -ENODEV);
 }
 
+/* Taking out one function of a slot without ACS leaves the others
+ * together; an id override isolates the named function only. */
+static void test_what_if_multifunction(void **state)
+{
+	struct fx *f = *state;
+	struct dda_pciaddr gone;
+	struct dda_predict_opts o = { .without = &gone, .nwithout = 1 };
+	_cleanup_(dda_prediction_freep) struct dda_prediction *p = NULL, *q = NULL;
+
+	base(f);
+	ADD(f, .addr = EP, .parent = RP, .multifunction = true, .vendor = 0x10de, .device = 0x2684);
+	ADD(f, .addr = EP_F1, .parent = RP, .vendor = 0x10de, .device = 0x22ba);
+	ADD(f, .addr = "0000:01:00.2", .parent = RP, .vendor = 0x10de, .device = 0x1ad8);
+	assert_int_equal(dda_pciaddr_parse(EP_F1, &gone), 0);
+	p = predict(f, &o);
+	assert_int_equal(p->ndevs, 4);
+	assert_true(same(p, EP, "0000:01:00.2"));
+	o.nwithout = 0;
+	/* the patch's id: both functions of a pair must be trusted to part */
+	MUST(dda_predict_parse_override("id:10de:22ba", &o));
+	q = predict(f, &o);
+	assert_false(same(q, EP, EP_F1));
+	assert_true(same(q, EP, "0000:01:00.2"));
+}
+
 static void test_materialise(void **state)
 {
 	struct fx *f = *state;
@@ -383,6 +441,27 @@ static void test_materialise(void **state)
 	/* twice gives the same tree */
 	MUST(dda_predict_materialise(f->ctx, p));
 	expect_declared(f, NULL);
+}
+
+/* From a host already scanned: the same answer; a scoped scan, which
+ * lacks functions that decide groups, is refused. */
+static void test_predict_host(void **state)
+{
+	struct fx *f = *state;
+	struct dda_pciaddr a;
+	_cleanup_(dda_host_freep) struct dda_host *scoped = NULL;
+	_cleanup_(dda_prediction_freep) struct dda_prediction *p = NULL;
+	struct dda_prediction *q = NULL;
+
+	add_switch(f, ACS_NONE, 3, 4, 3, 4);
+	scan(f);
+	MUST(dda_predict_host(f->h, NULL, &p));
+	assert_true(same(p, E1, DS1));
+	assert_int_equal(dda_pciaddr_parse(E1, &a), 0);
+	MUST(dda_host_scan_for(f->ctx, &scoped, 0, &a, 1));
+	assert_true(scoped->ndevs < scoped->nfunctions);
+	assert_int_equal(dda_predict_host(scoped, NULL, &q), -EINVAL);
+	assert_null(q);
 }
 
 static void test_parse(void **state)
@@ -420,8 +499,11 @@ int main(void)
 		T(test_vfs),
 		T(test_intel_pch_quirk),
 		T(test_intel_root_port_unquirked),
+		T(test_dma_alias_quirk),
 		T(test_without),
+		T(test_what_if_multifunction),
 		T(test_materialise),
+		T(test_predict_host),
 		cmocka_unit_test(test_parse),
 	};
 

@@ -71,6 +71,9 @@ check "survey --from a snapshot runs" is "$rc" 0
 check "--save then --from gives the live survey" same "$tmp/live.json" "$tmp/from.json"
 check "the snapshot's survey says where it came from" jsonq 'd["host"]["source"] == "snapshot"'
 check "the private tree is removed afterwards" is "$(ls -A "$TMPDIR")" ""
+run survey --from "$tmp/snap.json" --predict --json
+check "the groups predicted from a snapshot are its kernel's" \
+	jsonq 'd["prediction"]["compared_with"] == "kernel" and d["prediction"]["differences"] == 0'
 
 # the serial as the snapshot holds it: the config's hex at 0x304
 serial() {
@@ -129,12 +132,17 @@ if command -v lspci >/dev/null; then
 	check "a dump gives the tree, ids, BARs, interrupts, SR-IOV as live" \
 		same "$tmp/live.json" "$tmp/dump.json" reasons,verdict,reset_methods,iommu_group,group_members
 	check "a dump's groups are predicted, every function in one" \
-		jsonq 'd["host"]["iommu"]["groups_from"] == "predicted" and all(x["iommu_group"] is not None and x["address"] in x["group_members"] for x in d["devices"])' 
+		jsonq 'd["host"]["iommu"]["groups_from"] == "predicted" and all(x["iommu_group"] is not None and x["address"] in x["group_members"] for x in d["devices"])'
+	check "the groups predicted from the dump are the fixture's, as sets of members" \
+		same "$tmp/live.json" "$tmp/dump.json" reasons,verdict,reset_methods,iommu_group
 	check "a dump's host readiness is unknown" jsonq 'd["host"]["ready"] is None and d["host"]["source"] == "lspci-dump"'
 	check "every endpoint from a dump says what is unknown" \
 		jsonq 'all(any(r["code"] == "unknown-from-dump" for r in x["reasons"]) for x in d["devices"] if not any(r["code"] in ("bridge", "d3cold") for r in x["reasons"]))'
 	check "host use is not guessed from a dump" \
 		jsonq 'not any(r["code"] == "host-in-use" for x in d["devices"] for r in x["reasons"])'
+	run survey --from "$tmp/fx.lspci" --acs-override downstream --json
+	check "a what-if on a dump is compared with the plain prediction" \
+		jsonq 'd["prediction"]["compared_with"] == "prediction" and d["prediction"]["acs_override"]["downstream"]'
 else
 	echo "ok $((n + 1)) - lspci dump of the fixture # SKIP no lspci"
 	n=$((n + 1))

@@ -29,7 +29,7 @@
 
 struct sim {
 	struct dda_ctx *ctx;
-	struct dda_host *h;
+	const struct dda_host *h;
 	struct dda_pnode *n; /* parallel to h->devs */
 	size_t *order;	     /* indices into n, in probe order */
 	size_t norder, nboot;
@@ -279,7 +279,7 @@ static void device_group(struct sim *s, struct dda_pnode *dev, struct dda_predic
 		set_via(out, DDA_PREDICT_MULTIFUNCTION, g);
 		out->quirk = a.quirk;
 		SAY(out,
-		    "'%s' and '%s' are functions of one multifunction device that does not isolate them (%s): they can reach each other without the IOMMU",
+		    "'%s' and '%s' are functions of one multifunction device that does not isolate them, so they can reach each other without the IOMMU: %s",
 		    dev->d->name, g->d->name, acs);
 		return;
 	}
@@ -287,8 +287,7 @@ static void device_group(struct sim *s, struct dda_pnode *dev, struct dda_predic
 	out->why = DDA_PREDICT_OWN;
 	out->via[0] = '\0';
 	if (!dev->up) {
-		SAY(out,
-		    "'%s' is on a root bus and no other function can reach it without the IOMMU: a group of its own",
+		SAY(out, "'%s' is on a root bus with no DMA alias and no slot peer without ACS: a group of its own",
 		    dev->d->name);
 		return;
 	}
@@ -444,6 +443,8 @@ static int run(struct sim *s, const struct dda_predict_opts *opts, struct dda_pr
 		s->cur = k;
 		out->addr = node->d->addr;
 		snprintf(out->name, sizeof(out->name), "%s", node->d->name);
+		out->vendor = node->vendor;
+		out->device = node->device;
 		device_group(s, node, out);
 		out->group = node->group;
 	}
@@ -486,18 +487,18 @@ static void mark_unknowns(const struct sim *s, struct dda_prediction *p)
 	}
 }
 
-int dda_predict_groups(struct dda_ctx *ctx, const struct dda_predict_opts *opts, struct dda_prediction **ret)
+int dda_predict_host(const struct dda_host *h, const struct dda_predict_opts *opts, struct dda_prediction **ret)
 {
-	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
 	_cleanup_(dda_prediction_freep) struct dda_prediction *p = calloc(1, sizeof(*p));
-	struct sim s = { .ctx = ctx, .env.opts = opts };
+	struct sim s = { .ctx = h->ctx, .h = h, .env.opts = opts };
 	int r;
 
 	if (!p)
 		return -ENOMEM;
-	r = dda_host_scan(ctx, &h, 0);
-	if (r < 0)
-		return r;
+	/* A scoped scan lacks the functions that decide groups elsewhere. */
+	if (h->ndevs != h->nfunctions)
+		return dda_error(-EINVAL, NULL, "a prediction needs every PCI function, the host scan has %zu of %zu",
+				 h->ndevs, h->nfunctions);
 	for (size_t i = 0; opts && i < opts->nwithout; i++)
 		if (!dda_host_find(h, &opts->without[i])) {
 			char name[DDA_PCIADDR_LEN];
@@ -505,8 +506,7 @@ int dda_predict_groups(struct dda_ctx *ctx, const struct dda_predict_opts *opts,
 			dda_pciaddr_format(&opts->without[i], name);
 			return dda_error_input(-ENODEV, "no-device", name, "no PCI function '%s' to leave out", name);
 		}
-	s.h = h;
-	s.env.ivrs = dda_exists(ctx, "sys/firmware/acpi/tables/IVRS") > 0 || strstr(h->info.units, "ivhd");
+	s.env.ivrs = dda_exists(h->ctx, "sys/firmware/acpi/tables/IVRS") > 0 || strstr(h->info.units, "ivhd");
 	p->kernel = opts ? opts->kernel : DDA_PREDICT_KERNEL_6_12;
 	r = run(&s, opts, p);
 	if (r == 0)
@@ -518,6 +518,14 @@ int dda_predict_groups(struct dda_ctx *ctx, const struct dda_predict_opts *opts,
 		return r;
 	*ret = TAKE_PTR(p);
 	return 0;
+}
+
+int dda_predict_groups(struct dda_ctx *ctx, const struct dda_predict_opts *opts, struct dda_prediction **ret)
+{
+	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
+	int r = dda_host_scan(ctx, &h, 0);
+
+	return r < 0 ? r : dda_predict_host(h, opts, ret);
 }
 
 void dda_prediction_free(struct dda_prediction *p)
@@ -534,6 +542,72 @@ const struct dda_predicted *dda_prediction_find(const struct dda_prediction *p, 
 		if (!dda_pciaddr_cmp(&p->devs[i].addr, a))
 			return &p->devs[i];
 	return NULL;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* How many of the sorted v[n] equal x. */
+static size_t count_of(const int *v, size_t n, int x)
+{
+	const int *hit = bsearch(&x, v, n, sizeof(*v), cmp_int);
+	size_t lo, hi;
+
+	if (!hit)
+		return 0;
+	lo = hi = (size_t)(hit - v);
+	while (lo > 0 && v[lo - 1] == x)
+		lo--;
+	while (hi + 1 < n && v[hi + 1] == x)
+		hi++;
+	return hi - lo + 1;
+}
+
+int dda_prediction_compare(struct dda_prediction *p, const int *base, size_t *ret_ndiffer)
+{
+	/* A function agrees when its predicted group is, member for member,
+	 * one group of the baseline: all its members there share one group,
+	 * and that group has no member elsewhere. */
+	_cleanup_free_ int *sorted = malloc((p->ndevs + 1) * sizeof(int));
+	_cleanup_free_ int *first = malloc(((size_t)p->ngroups + 1) * sizeof(int));
+	_cleanup_free_ size_t *size = calloc((size_t)p->ngroups + 1, sizeof(size_t));
+	_cleanup_free_ bool *pure = malloc(((size_t)p->ngroups + 1) * sizeof(bool));
+	size_t ndiffer = 0;
+
+	if (!sorted || !first || !size || !pure)
+		return -ENOMEM;
+	memcpy(sorted, base, p->ndevs * sizeof(int));
+	qsort(sorted, p->ndevs, sizeof(int), cmp_int);
+	for (int g = 0; g < p->ngroups; g++) {
+		first[g] = -2;
+		pure[g] = true;
+	}
+	for (size_t i = 0; i < p->ndevs; i++) {
+		int g = p->devs[i].group;
+
+		if (g < 0 || g >= p->ngroups)
+			continue;
+		size[g]++;
+		if (first[g] == -2)
+			first[g] = base[i];
+		else if (first[g] != base[i])
+			pure[g] = false;
+	}
+	for (size_t i = 0; i < p->ndevs; i++) {
+		struct dda_predicted *d = &p->devs[i];
+		int g = d->group;
+
+		d->base_group = base[i];
+		d->differs = base[i] < 0 || g < 0 || g >= p->ngroups || !pure[g] ||
+			     count_of(sorted, p->ndevs, base[i]) != size[g];
+		ndiffer += d->differs;
+	}
+	*ret_ndiffer = ndiffer;
+	return 0;
 }
 
 int dda_predict_parse_override(const char *s, struct dda_predict_opts *opts)

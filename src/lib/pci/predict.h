@@ -63,13 +63,17 @@ enum dda_predict_why {
 struct dda_predicted {
 	struct dda_pciaddr addr;
 	char name[DDA_PCIADDR_LEN];
-	int group; /* the predicted group number */
+	uint16_t vendor, device; /* as the kernel names it: a VF by its PF's SR-IOV capability */
+	int group;		 /* the predicted group number */
 	enum dda_predict_why why;
 	char via[DDA_PCIADDR_LEN]; /* the other function of 'why', "" for OWN */
 	char reason[384];	   /* one line: why it is in this group */
 	const char *quirk;	   /* the kernel quirk that decided, or NULL; static */
 	bool uncertain;		   /* the answer depends on something the tree cannot show */
 	char note[192];		   /* what that is, when uncertain */
+	/* Set by dda_prediction_compare(): */
+	int base_group; /* the baseline's group, -1 for none */
+	bool differs;	/* its fellow members are not the baseline's */
 };
 
 struct dda_prediction {
@@ -84,11 +88,23 @@ struct dda_prediction {
  * in opts->without names no function (-ENODEV), -ENOMEM. */
 int dda_predict_groups(struct dda_ctx *ctx, const struct dda_predict_opts *opts,
 		       struct dda_prediction **ret) _must_check_;
+/* The same from a host already scanned with dda_host_scan() (every
+ * function: a scoped scan is refused, -EINVAL recorded), which must
+ * outlive the call only. */
+struct dda_host;
+int dda_predict_host(const struct dda_host *h, const struct dda_predict_opts *opts,
+		     struct dda_prediction **ret) _must_check_;
 void dda_prediction_free(struct dda_prediction *p);
 DDA_DEFINE_CLEANUP(struct dda_prediction, dda_prediction_free)
 
 /* The prediction for a, or NULL (not in the tree, or removed). */
 const struct dda_predicted *dda_prediction_find(const struct dda_prediction *p, const struct dda_pciaddr *a);
+
+/* Compares p with a baseline partition, base[i] being the group the
+ * baseline gives p->devs[i] (-1: none): sets base_group and differs of
+ * each function, and returns how many differ in *ret_ndiffer.  Groups
+ * are compared as sets of members, not by number.  0 or -ENOMEM. */
+int dda_prediction_compare(struct dda_prediction *p, const int *base, size_t *ret_ndiffer) _must_check_;
 
 /* Adds pcie_acs_override= text ("downstream,multifunction,id:8086:1234")
  * to opts.  -EINVAL recorded (code "bad-acs-override") on anything else. */
