@@ -5,6 +5,7 @@
   predict-compare.py GROUPS SURVEY.json
   predict-compare.py --same LIVE.json FROM.json
 
+SURVEY.json is a survey document or survey --predict's.
 GROUPS holds the kernel's truth, a line per group: "N ADDR ADDR ...", as
 the predict scenario writes it from /sys/kernel/iommu_groups/*/devices.
 Groups are compared as sets of members (a partition of the functions), not
@@ -30,8 +31,16 @@ def kernel_groups(path):
 
 
 def survey_groups(path):
+    """From a survey document, or from survey --predict's {"prediction"}."""
     with open(path) as f:
         doc = json.load(f)
+    if "prediction" in doc:
+        by_addr = {}
+        for g in doc["prediction"]["groups"]:
+            members = frozenset(m["address"] for m in g["members"])
+            for a in members:
+                by_addr[a] = members
+        return by_addr
     return {d["address"]: frozenset(d["group_members"]) if d["iommu_group"] is not None else None
             for d in doc["devices"]}
 
