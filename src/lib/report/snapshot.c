@@ -187,6 +187,9 @@ int dda_snapshot_save(struct dda_ctx *ctx, unsigned flags, struct json_object **
 			return r;
 		snprintf(kernel, sizeof(kernel), "%s", h->info.osrelease);
 		json_object_object_add(doc, "vfio_pci", json_object_new_string(dda_vfio_state_name(h->info.vfio)));
+		/* a user's save holds 64 bytes of config space a function: the
+		 * survey of it must say so, as the live one did */
+		json_object_object_add(doc, "full_config_access", json_object_new_boolean(h->info.full_config));
 	}
 	r = dda_capture_start(ctx);
 	if (r < 0)
@@ -370,6 +373,7 @@ static const char *const vfio_names[] = {
 int dda_snapshot_mark(const struct dda_snapshot *s, struct dda_host *h)
 {
 	const char *vfio = s->doc ? get_str(s->doc, "vfio_pci") : NULL;
+	struct json_object *full;
 
 	if (s->dump) {
 		h->info.drivers_unknown = !s->dump->drivers_known;
@@ -400,6 +404,8 @@ int dda_snapshot_mark(const struct dda_snapshot *s, struct dda_host *h)
 	for (size_t k = 0; vfio && k < ARRAY_SIZE(vfio_names); k++)
 		if (!strcmp(vfio, vfio_names[k]))
 			h->info.vfio = (enum dda_vfio_state)k;
+	if (s->doc && json_object_object_get_ex(s->doc, "full_config_access", &full))
+		h->info.full_config = json_object_get_boolean(full);
 	if (!s->uses)
 		return 0;
 	for (size_t i = 0; i < json_object_array_length(s->uses); i++) {
