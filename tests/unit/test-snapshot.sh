@@ -117,6 +117,16 @@ PY
 	run survey --from "$tmp/evil.json"
 	check "a snapshot's link to $target is refused" is "$rc:$(has "$err" "points out of it" && echo said)" 1:said
 done
+# a link to "." makes a deep path land high up, where its "../.." leaves
+python3 - "$tmp/snap.json" "$tmp/evil.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d['entries'] += [{'path': 'sys/l', 'type': 'link', 'target': '.'},
+                 {'path': 'sys/l/l/l/l/x', 'type': 'link', 'target': '../../../../../etc/passwd'}]
+json.dump(d, open(sys.argv[2], 'w'))
+PY
+run survey --from "$tmp/evil.json"
+check "a snapshot's path through one of its links is refused" is "$rc:$(has "$err" "below one of its links" && echo said)" 1:said
 check "the refused snapshot's private tree is removed too" is "$(ls -A "$TMPDIR")" ""
 
 if command -v lspci >/dev/null; then

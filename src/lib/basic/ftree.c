@@ -330,6 +330,28 @@ static bool target_inside(const char *path, const char *target)
 	return true;
 }
 
+/* Every entry's parents must be directories: a link's target is checked
+ * from where its path says it is, which a link among its parents would
+ * move (a link to "." makes "a/l/l/l/x" land at "a/x", and "../../.."
+ * from there leaves the tree). */
+static bool through_link(const struct dda_ftree *t, const char *path)
+{
+	char p[PATH_MAX];
+
+	if (dda_pathf(p, sizeof(p), "%s", path) < 0)
+		return true;
+	for (char *s = strchr(p, '/'); s; s = strchr(s + 1, '/')) {
+		const struct dda_ftree_entry *e;
+
+		*s = '\0';
+		e = dda_ftree_find(t, p);
+		*s = '/';
+		if (e && e->kind == DDA_FT_LINK)
+			return true;
+	}
+	return false;
+}
+
 int dda_ftree_write(struct dda_ctx *ctx, const struct dda_ftree *t)
 {
 	for (int pass = DDA_FT_DIR; pass <= DDA_FT_LINK; pass++)
@@ -342,6 +364,8 @@ int dda_ftree_write(struct dda_ctx *ctx, const struct dda_ftree *t)
 			if (!*e->path || strstr(e->path, "..") || e->path[0] == '/')
 				return dda_error(-EINVAL, NULL, "the tree names '%s': not a path under its root",
 						 e->path);
+			if (through_link(t, e->path))
+				return dda_error(-EINVAL, NULL, "the tree's '%s' lies below one of its links", e->path);
 			if (e->kind == DDA_FT_LINK && !target_inside(e->path, e->data))
 				return dda_error(-EINVAL, NULL, "the tree's link '%s' points out of it, to '%s'",
 						 e->path, e->data);
