@@ -464,6 +464,21 @@ static void test_predict_host(void **state)
 	assert_null(q);
 }
 
+/* Read as a user, config space stops at 64 bytes: the prediction says
+ * it cannot know what the functions are. */
+static void test_unprivileged(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
+	_cleanup_(dda_prediction_freep) struct dda_prediction *p = NULL;
+
+	add_switch(f, ACS_FULL, 3, 4, 5, 6);
+	MUST(dda_host_scan(f->ctx, &h, DDA_SCAN_UNPRIVILEGED));
+	MUST(dda_predict_host(h, NULL, &p));
+	assert_true(pred(p, E1)->uncertain);
+	assert_non_null(strstr(pred(p, E1)->note, "PCIe type and ACS are unknown"));
+}
+
 static void test_parse(void **state)
 {
 	struct dda_predict_opts o = { 0 };
@@ -504,6 +519,7 @@ int main(void)
 		T(test_what_if_multifunction),
 		T(test_materialise),
 		T(test_predict_host),
+		T(test_unprivileged),
 		cmocka_unit_test(test_parse),
 	};
 

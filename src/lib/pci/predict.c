@@ -471,6 +471,13 @@ static void mark_unknowns(const struct sim *s, struct dda_prediction *p)
 			if (q->d->d3cold)
 				snprintf(out->note, sizeof(out->note),
 					 "'%s' reads all ones (powered down): its type and ACS are unknown", q->d->name);
+			else if (q->d->config_len > 0 && q->d->config_len < 256)
+				/* A user reads the header only: even the PCIe
+				 * capability, which says what the function is,
+				 * lies beyond it. */
+				snprintf(out->note, sizeof(out->note),
+					 "only %zu bytes of '%s' config space were read: its PCIe type and ACS are unknown (read as root)",
+					 q->d->config_len, q->d->name);
 			else if (q->pcie && q->d->config_len < 4096 && q->d->config_len > 0)
 				snprintf(out->note, sizeof(out->note),
 					 "only %zu bytes of '%s' config space were read: its ACS capability is unknown (read as root)",
