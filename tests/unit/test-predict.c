@@ -424,6 +424,37 @@ static void test_what_if_multifunction(void **state)
 	assert_true(same(q, EP, "0000:01:00.2"));
 }
 
+/* The override splits each port from its endpoint: both sides of each
+ * split differ from the kernel's groups, the rest agree. */
+static void test_compare(void **state)
+{
+	struct fx *f = *state;
+	struct dda_predict_opts o = { 0 };
+	_cleanup_(dda_prediction_freep) struct dda_prediction *p = NULL;
+	_cleanup_free_ int *base = NULL;
+	size_t n = 0;
+
+	add_switch(f, ACS_NONE, 3, 4, 3, 4);
+	scan(f);
+	MUST(dda_predict_parse_override("downstream", &o));
+	p = predict(f, &o);
+	base = calloc(p->ndevs, sizeof(int));
+	assert_non_null(base);
+	for (size_t i = 0; i < p->ndevs; i++)
+		base[i] = dev(f, p->devs[i].name)->group_id;
+	MUST(dda_prediction_compare(p, base, &n));
+	assert_int_equal(n, 4);
+	assert_true(pred(p, E1)->differs);
+	assert_true(pred(p, DS2)->differs);
+	assert_false(pred(p, US)->differs);
+	assert_int_equal(pred(p, E1)->base_group, 3);
+	/* against itself nothing differs */
+	for (size_t i = 0; i < p->ndevs; i++)
+		base[i] = p->devs[i].group;
+	MUST(dda_prediction_compare(p, base, &n));
+	assert_int_equal(n, 0);
+}
+
 static void test_materialise(void **state)
 {
 	struct fx *f = *state;
@@ -517,6 +548,7 @@ int main(void)
 		T(test_dma_alias_quirk),
 		T(test_without),
 		T(test_what_if_multifunction),
+		T(test_compare),
 		T(test_materialise),
 		T(test_predict_host),
 		T(test_unprivileged),
