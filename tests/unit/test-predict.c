@@ -364,6 +364,43 @@ static void test_intel_pch_quirk(void **state)
 	assert_string_equal(pred(p, "0000:02:00.0")->quirk, "pci_quirk_intel_pch_acs");
 }
 
+/* The same PCH with RCBA off: the quirk cannot enable its ACS
+ * equivalent and says the ports do not isolate; both ports and all below
+ * them are one group.  Without the LPC function, the model cannot tell. */
+static void test_intel_pch_rcba_off(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_(dda_prediction_freep) struct dda_prediction *p = NULL;
+
+	iommu_on(f);
+	ADD(f, .addr = HB, .type = FH_HOST_BRIDGE, .vendor = 0x8086, .device = 0x0100, .group = FH_GROUP(0));
+	ADD(f, .addr = "0000:00:1c.0", .type = FH_ROOT_PORT, .vendor = 0x8086, .device = 0x1c10, .multifunction = true,
+	    .group = FH_GROUP(1));
+	ADD(f, .addr = "0000:00:1c.1", .type = FH_ROOT_PORT, .vendor = 0x8086, .device = 0x1c12, .group = FH_GROUP(1));
+	ADD(f, .addr = "0000:00:1f.0", .type = FH_PCI, .vendor = 0x8086, .device = 0x1c44, .class = 0x060100,
+	    .group = FH_GROUP(3));
+	patch32(f, "0000:00:1f.0", 0xf0, 0xfed1c000);
+	ADD(f, .addr = "0000:02:00.0", .parent = "0000:00:1c.0", .group = FH_GROUP(1));
+	ADD(f, .addr = "0000:03:00.0", .parent = "0000:00:1c.1", .group = FH_GROUP(1));
+	expect_declared(f, NULL);
+	p = predict(f, NULL);
+	assert_string_equal(pred(p, "0000:02:00.0")->quirk, "pci_quirk_intel_pch_acs");
+	assert_false(pred(p, "0000:02:00.0")->uncertain);
+}
+
+static void test_intel_pch_no_lpc(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_(dda_prediction_freep) struct dda_prediction *p = NULL;
+
+	iommu_on(f);
+	ADD(f, .addr = "0000:00:1c.0", .type = FH_ROOT_PORT, .vendor = 0x8086, .device = 0x1c10);
+	ADD(f, .addr = "0000:02:00.0", .parent = "0000:00:1c.0");
+	p = predict(f, NULL);
+	assert_true(pred(p, "0000:02:00.0")->uncertain);
+	assert_non_null(strstr(pred(p, "0000:02:00.0")->note, "RCBA"));
+}
+
 /* The same root ports where the quirk does not apply (a later PCH id
  * without ACS): the two functions and all below them are one group. */
 static void test_intel_root_port_unquirked(void **state)
@@ -544,6 +581,8 @@ int main(void)
 		T(test_rciep),
 		T(test_vfs),
 		T(test_intel_pch_quirk),
+		T(test_intel_pch_rcba_off),
+		T(test_intel_pch_no_lpc),
 		T(test_intel_root_port_unquirked),
 		T(test_dma_alias_quirk),
 		T(test_without),
