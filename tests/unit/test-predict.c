@@ -339,49 +339,48 @@ static void test_vfs(void **state)
 	assert_int_equal(pred(p, "0000:01:10.0")->why, DDA_PREDICT_OWN);
 }
 
-/* An Intel Cougar Point root port without an ACS capability: the PCH
- * quirk isolates it when the LPC bridge's RCBA is enabled. */
+/* Two Intel Cougar Point root ports without an ACS capability, functions
+ * of one slot, a NIC below each, and the LPC bridge at 1f.0 with the given
+ * RCBA register; groups as declared: (ports, NICs) = g[0..3]. */
+static void add_pch(struct fx *f, uint32_t rcba, const int g[4])
+{
+	iommu_on(f);
+	ADD(f, .addr = HB, .type = FH_HOST_BRIDGE, .vendor = 0x8086, .device = 0x0100, .group = FH_GROUP(10));
+	ADD(f, .addr = "0000:00:1c.0", .type = FH_ROOT_PORT, .vendor = 0x8086, .device = 0x1c10, .multifunction = true,
+	    .group = FH_GROUP(g[0]));
+	ADD(f, .addr = "0000:00:1c.1", .type = FH_ROOT_PORT, .vendor = 0x8086, .device = 0x1c12,
+	    .group = FH_GROUP(g[1]));
+	ADD(f, .addr = "0000:00:1f.0", .type = FH_PCI, .vendor = 0x8086, .device = 0x1c44, .class = 0x060100,
+	    .group = FH_GROUP(11));
+	patch32(f, "0000:00:1f.0", 0xf0, rcba);
+	ADD(f, .addr = "0000:02:00.0", .parent = "0000:00:1c.0", .vendor = 0x10ec, .device = 0x8168,
+	    .group = FH_GROUP(g[2]));
+	ADD(f, .addr = "0000:03:00.0", .parent = "0000:00:1c.1", .vendor = 0x10ec, .device = 0x8168,
+	    .group = FH_GROUP(g[3]));
+}
+
+/* The PCH quirk isolates the ports when the LPC bridge's RCBA is enabled
+ * (bit 0; here at 0xfed1c000). */
 static void test_intel_pch_quirk(void **state)
 {
 	struct fx *f = *state;
 	_cleanup_(dda_prediction_freep) struct dda_prediction *p = NULL;
-	/* RCBA at 0xfed1c000, enabled (bit 0) */
 
-	iommu_on(f);
-	ADD(f, .addr = HB, .type = FH_HOST_BRIDGE, .vendor = 0x8086, .device = 0x0100, .group = FH_GROUP(0));
-	ADD(f, .addr = "0000:00:1c.0", .type = FH_ROOT_PORT, .vendor = 0x8086, .device = 0x1c10, .multifunction = true,
-	    .group = FH_GROUP(1));
-	ADD(f, .addr = "0000:00:1c.1", .type = FH_ROOT_PORT, .vendor = 0x8086, .device = 0x1c12, .group = FH_GROUP(2));
-	ADD(f, .addr = "0000:00:1f.0", .type = FH_PCI, .vendor = 0x8086, .device = 0x1c44, .class = 0x060100,
-	    .group = FH_GROUP(3));
-	patch32(f, "0000:00:1f.0", 0xf0, 0xfed1c001);
-	ADD(f, .addr = "0000:02:00.0", .parent = "0000:00:1c.0", .vendor = 0x10ec, .device = 0x8168,
-	    .group = FH_GROUP(4));
-	ADD(f, .addr = "0000:03:00.0", .parent = "0000:00:1c.1", .vendor = 0x10ec, .device = 0x8168,
-	    .group = FH_GROUP(5));
+	add_pch(f, 0xfed1c001, (const int[]){ 1, 2, 4, 5 });
 	expect_declared(f, NULL);
 	p = predict(f, NULL);
 	assert_string_equal(pred(p, "0000:02:00.0")->quirk, "pci_quirk_intel_pch_acs");
 }
 
-/* The same PCH with RCBA off: the quirk cannot enable its ACS
- * equivalent and says the ports do not isolate; both ports and all below
- * them are one group.  Without the LPC function, the model cannot tell. */
+/* With RCBA off the quirk cannot enable its ACS equivalent and says the
+ * ports do not isolate: both ports and all below them are one group.
+ * Without the LPC function, the model cannot tell. */
 static void test_intel_pch_rcba_off(void **state)
 {
 	struct fx *f = *state;
 	_cleanup_(dda_prediction_freep) struct dda_prediction *p = NULL;
 
-	iommu_on(f);
-	ADD(f, .addr = HB, .type = FH_HOST_BRIDGE, .vendor = 0x8086, .device = 0x0100, .group = FH_GROUP(0));
-	ADD(f, .addr = "0000:00:1c.0", .type = FH_ROOT_PORT, .vendor = 0x8086, .device = 0x1c10, .multifunction = true,
-	    .group = FH_GROUP(1));
-	ADD(f, .addr = "0000:00:1c.1", .type = FH_ROOT_PORT, .vendor = 0x8086, .device = 0x1c12, .group = FH_GROUP(1));
-	ADD(f, .addr = "0000:00:1f.0", .type = FH_PCI, .vendor = 0x8086, .device = 0x1c44, .class = 0x060100,
-	    .group = FH_GROUP(3));
-	patch32(f, "0000:00:1f.0", 0xf0, 0xfed1c000);
-	ADD(f, .addr = "0000:02:00.0", .parent = "0000:00:1c.0", .group = FH_GROUP(1));
-	ADD(f, .addr = "0000:03:00.0", .parent = "0000:00:1c.1", .group = FH_GROUP(1));
+	add_pch(f, 0xfed1c000, (const int[]){ 1, 1, 1, 1 });
 	expect_declared(f, NULL);
 	p = predict(f, NULL);
 	assert_string_equal(pred(p, "0000:02:00.0")->quirk, "pci_quirk_intel_pch_acs");
