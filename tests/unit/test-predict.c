@@ -452,6 +452,11 @@ static void test_what_if_multifunction(void **state)
 	p = predict(f, &o);
 	assert_int_equal(p->ndevs, 4);
 	assert_true(same(p, EP, "0000:01:00.2"));
+	dda_prediction_free(TAKE_PTR(p));
+	/* without function 0 the kernel finds none of the slot */
+	assert_int_equal(dda_pciaddr_parse(EP, &gone), 0);
+	p = predict(f, &o);
+	assert_int_equal(p->ndevs, 2);
 	o.nwithout = 0;
 	/* the patch's id: both functions of a pair must be trusted to part */
 	MUST(dda_predict_parse_override("id:10de:22ba", &o));

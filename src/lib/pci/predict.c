@@ -361,8 +361,13 @@ static void make_node(struct sim *s, size_t i)
 
 static bool listed(const struct dda_predict_opts *o, const struct dda_device *d)
 {
+	struct dda_pciaddr fn0 = d->addr;
+
+	/* The scan finds functions past 0 only through function 0
+	 * (pci_scan_slot, next_fn): without it the slot is empty. */
+	fn0.fn = 0;
 	for (size_t i = 0; o && i < o->nwithout; i++)
-		if (!dda_pciaddr_cmp(&o->without[i], &d->addr))
+		if (!dda_pciaddr_cmp(&o->without[i], &d->addr) || (!d->physfn && !dda_pciaddr_cmp(&o->without[i], &fn0)))
 			return true;
 	return false;
 }
