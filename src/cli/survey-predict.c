@@ -43,6 +43,8 @@ static void print_title(const struct dda_predict_view *v)
 		printf("%s%s", i ? " " : ", without ", name);
 	}
 	printf(")\n");
+	if (v->note[0])
+		printf("  %snote%s: %s\n", cli_sgr(out, YELLOW), cli_sgr(out, RESET), v->note);
 }
 
 static void print_member(const struct dda_predict_view *v, const struct dda_predicted *d)

@@ -10,10 +10,13 @@ runs=(
 	"basic pool"		# part 2: survey vs kernel, dismount/mount, crashes, reboot
 	"basic vm"		# part 3: nested QEMU, hot add/remove
 	"sriov sriov"		# part 4: VFs, policy, pool, reboot
-	# part 10: --save/--from, predicted groups == the kernel's
+	# part 10: --save/--from and the predicted IOMMU groups == the kernel's,
+	# one boot per topology: predict.sh also checks survey --predict on the
+	# live tree, as predict-live.sh does (which stays for a run by hand)
 	"basic predict"
 	"sriov predict"
 	"predict predict"
+	"acs-rules predict"
 	"predict predict 6.1"	# the same on Debian 12's own kernel, when installed
 )
 pass=0 fail=0 failed=()

@@ -190,6 +190,15 @@ run survey --acs-override downstream,id:8086:a30e --json
 check "survey --acs-override exits 0" is "$rc" 0
 check "survey --acs-override: recorded in the document" jsonq 'd["prediction"]["acs_override"] == {"downstream": True, "multifunction": False, "ids": ["8086:a30e"]}'
 
+tree=$(mktemp -d)
+"$mkfixture" "$tree/host"
+echo "BOOT_IMAGE=/vmlinuz intel_iommu=on pcie_acs_override=downstream,multifunction" >"$tree/host/proc/cmdline"
+DDACTL_ROOT=$tree/host run survey --predict
+check "survey --predict: names the host's pcie_acs_override" has "$out" "give --acs-override downstream,multifunction to predict its groups"
+DDACTL_ROOT=$tree/host run survey --predict --acs-override downstream,multifunction --json
+check "survey --predict --acs-override as the host's: no note" jsonq 'd["prediction"]["note"] is None'
+rm -rf "$tree"
+
 run survey --acs-override upstream
 check "survey --acs-override upstream exits 2" is "$rc" 2
 check "survey --acs-override upstream: names it" has "$err" "'upstream' is not an ACS override"

@@ -339,29 +339,65 @@ static void test_vfs(void **state)
 	assert_int_equal(pred(p, "0000:01:10.0")->why, DDA_PREDICT_OWN);
 }
 
-/* An Intel Cougar Point root port without an ACS capability: the PCH
- * quirk isolates it when the LPC bridge's RCBA is enabled. */
+/* Two Intel Cougar Point root ports without an ACS capability, functions
+ * of one slot, a NIC below each, and the LPC bridge at 1f.0 with the given
+ * RCBA register; groups as declared: (ports, NICs) = g[0..3]. */
+static void add_pch(struct fx *f, uint32_t rcba, const int g[4])
+{
+	iommu_on(f);
+	ADD(f, .addr = HB, .type = FH_HOST_BRIDGE, .vendor = 0x8086, .device = 0x0100, .group = FH_GROUP(10));
+	ADD(f, .addr = "0000:00:1c.0", .type = FH_ROOT_PORT, .vendor = 0x8086, .device = 0x1c10, .multifunction = true,
+	    .group = FH_GROUP(g[0]));
+	ADD(f, .addr = "0000:00:1c.1", .type = FH_ROOT_PORT, .vendor = 0x8086, .device = 0x1c12,
+	    .group = FH_GROUP(g[1]));
+	ADD(f, .addr = "0000:00:1f.0", .type = FH_PCI, .vendor = 0x8086, .device = 0x1c44, .class = 0x060100,
+	    .group = FH_GROUP(11));
+	patch32(f, "0000:00:1f.0", 0xf0, rcba);
+	ADD(f, .addr = "0000:02:00.0", .parent = "0000:00:1c.0", .vendor = 0x10ec, .device = 0x8168,
+	    .group = FH_GROUP(g[2]));
+	ADD(f, .addr = "0000:03:00.0", .parent = "0000:00:1c.1", .vendor = 0x10ec, .device = 0x8168,
+	    .group = FH_GROUP(g[3]));
+}
+
+/* The PCH quirk isolates the ports when the LPC bridge's RCBA is enabled
+ * (bit 0; here at 0xfed1c000). */
 static void test_intel_pch_quirk(void **state)
 {
 	struct fx *f = *state;
 	_cleanup_(dda_prediction_freep) struct dda_prediction *p = NULL;
-	/* RCBA at 0xfed1c000, enabled (bit 0) */
 
-	iommu_on(f);
-	ADD(f, .addr = HB, .type = FH_HOST_BRIDGE, .vendor = 0x8086, .device = 0x0100, .group = FH_GROUP(0));
-	ADD(f, .addr = "0000:00:1c.0", .type = FH_ROOT_PORT, .vendor = 0x8086, .device = 0x1c10, .multifunction = true,
-	    .group = FH_GROUP(1));
-	ADD(f, .addr = "0000:00:1c.1", .type = FH_ROOT_PORT, .vendor = 0x8086, .device = 0x1c12, .group = FH_GROUP(2));
-	ADD(f, .addr = "0000:00:1f.0", .type = FH_PCI, .vendor = 0x8086, .device = 0x1c44, .class = 0x060100,
-	    .group = FH_GROUP(3));
-	patch32(f, "0000:00:1f.0", 0xf0, 0xfed1c001);
-	ADD(f, .addr = "0000:02:00.0", .parent = "0000:00:1c.0", .vendor = 0x10ec, .device = 0x8168,
-	    .group = FH_GROUP(4));
-	ADD(f, .addr = "0000:03:00.0", .parent = "0000:00:1c.1", .vendor = 0x10ec, .device = 0x8168,
-	    .group = FH_GROUP(5));
+	add_pch(f, 0xfed1c001, (const int[]){ 1, 2, 4, 5 });
 	expect_declared(f, NULL);
 	p = predict(f, NULL);
 	assert_string_equal(pred(p, "0000:02:00.0")->quirk, "pci_quirk_intel_pch_acs");
+}
+
+/* With RCBA off the quirk cannot enable its ACS equivalent and says the
+ * ports do not isolate: both ports and all below them are one group.
+ * Without the LPC function, the model cannot tell. */
+static void test_intel_pch_rcba_off(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_(dda_prediction_freep) struct dda_prediction *p = NULL;
+
+	add_pch(f, 0xfed1c000, (const int[]){ 1, 1, 1, 1 });
+	expect_declared(f, NULL);
+	p = predict(f, NULL);
+	assert_string_equal(pred(p, "0000:02:00.0")->quirk, "pci_quirk_intel_pch_acs");
+	assert_false(pred(p, "0000:02:00.0")->uncertain);
+}
+
+static void test_intel_pch_no_lpc(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_(dda_prediction_freep) struct dda_prediction *p = NULL;
+
+	iommu_on(f);
+	ADD(f, .addr = "0000:00:1c.0", .type = FH_ROOT_PORT, .vendor = 0x8086, .device = 0x1c10);
+	ADD(f, .addr = "0000:02:00.0", .parent = "0000:00:1c.0");
+	p = predict(f, NULL);
+	assert_true(pred(p, "0000:02:00.0")->uncertain);
+	assert_non_null(strstr(pred(p, "0000:02:00.0")->note, "RCBA"));
 }
 
 /* The same root ports where the quirk does not apply (a later PCH id
@@ -416,12 +452,48 @@ static void test_what_if_multifunction(void **state)
 	p = predict(f, &o);
 	assert_int_equal(p->ndevs, 4);
 	assert_true(same(p, EP, "0000:01:00.2"));
+	dda_prediction_free(TAKE_PTR(p));
+	/* without function 0 the kernel finds none of the slot */
+	assert_int_equal(dda_pciaddr_parse(EP, &gone), 0);
+	p = predict(f, &o);
+	assert_int_equal(p->ndevs, 2);
 	o.nwithout = 0;
 	/* the patch's id: both functions of a pair must be trusted to part */
 	MUST(dda_predict_parse_override("id:10de:22ba", &o));
 	q = predict(f, &o);
 	assert_false(same(q, EP, EP_F1));
 	assert_true(same(q, EP, "0000:01:00.2"));
+}
+
+/* The override splits each port from its endpoint: both sides of each
+ * split differ from the kernel's groups, the rest agree. */
+static void test_compare(void **state)
+{
+	struct fx *f = *state;
+	struct dda_predict_opts o = { 0 };
+	_cleanup_(dda_prediction_freep) struct dda_prediction *p = NULL;
+	_cleanup_free_ int *base = NULL;
+	size_t n = 0;
+
+	add_switch(f, ACS_NONE, 3, 4, 3, 4);
+	scan(f);
+	MUST(dda_predict_parse_override("downstream", &o));
+	p = predict(f, &o);
+	base = calloc(p->ndevs, sizeof(int));
+	assert_non_null(base);
+	for (size_t i = 0; i < p->ndevs; i++)
+		base[i] = dev(f, p->devs[i].name)->group_id;
+	MUST(dda_prediction_compare(p, base, &n));
+	assert_int_equal(n, 4);
+	assert_true(pred(p, E1)->differs);
+	assert_true(pred(p, DS2)->differs);
+	assert_false(pred(p, US)->differs);
+	assert_int_equal(pred(p, E1)->base_group, 3);
+	/* against itself nothing differs */
+	for (size_t i = 0; i < p->ndevs; i++)
+		base[i] = p->devs[i].group;
+	MUST(dda_prediction_compare(p, base, &n));
+	assert_int_equal(n, 0);
 }
 
 static void test_materialise(void **state)
@@ -464,6 +536,21 @@ static void test_predict_host(void **state)
 	assert_null(q);
 }
 
+/* Read as a user, config space stops at 64 bytes: the prediction says
+ * it cannot know what the functions are. */
+static void test_unprivileged(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
+	_cleanup_(dda_prediction_freep) struct dda_prediction *p = NULL;
+
+	add_switch(f, ACS_FULL, 3, 4, 5, 6);
+	MUST(dda_host_scan(f->ctx, &h, DDA_SCAN_UNPRIVILEGED));
+	MUST(dda_predict_host(h, NULL, &p));
+	assert_true(pred(p, E1)->uncertain);
+	assert_non_null(strstr(pred(p, E1)->note, "PCIe type and ACS are unknown"));
+}
+
 static void test_parse(void **state)
 {
 	struct dda_predict_opts o = { 0 };
@@ -498,12 +585,16 @@ int main(void)
 		T(test_rciep),
 		T(test_vfs),
 		T(test_intel_pch_quirk),
+		T(test_intel_pch_rcba_off),
+		T(test_intel_pch_no_lpc),
 		T(test_intel_root_port_unquirked),
 		T(test_dma_alias_quirk),
 		T(test_without),
 		T(test_what_if_multifunction),
+		T(test_compare),
 		T(test_materialise),
 		T(test_predict_host),
+		T(test_unprivileged),
 		cmocka_unit_test(test_parse),
 	};
 

@@ -361,8 +361,13 @@ static void make_node(struct sim *s, size_t i)
 
 static bool listed(const struct dda_predict_opts *o, const struct dda_device *d)
 {
+	struct dda_pciaddr fn0 = d->addr;
+
+	/* The scan finds functions past 0 only through function 0
+	 * (pci_scan_slot, next_fn): without it the slot is empty. */
+	fn0.fn = 0;
 	for (size_t i = 0; o && i < o->nwithout; i++)
-		if (!dda_pciaddr_cmp(&o->without[i], &d->addr))
+		if (!dda_pciaddr_cmp(&o->without[i], &d->addr) || (!d->physfn && !dda_pciaddr_cmp(&o->without[i], &fn0)))
 			return true;
 	return false;
 }
@@ -471,6 +476,13 @@ static void mark_unknowns(const struct sim *s, struct dda_prediction *p)
 			if (q->d->d3cold)
 				snprintf(out->note, sizeof(out->note),
 					 "'%s' reads all ones (powered down): its type and ACS are unknown", q->d->name);
+			else if (q->d->config_len > 0 && q->d->config_len < 256)
+				/* A user reads the header only: even the PCIe
+				 * capability, which says what the function is,
+				 * lies beyond it. */
+				snprintf(out->note, sizeof(out->note),
+					 "only %zu bytes of '%s' config space were read: its PCIe type and ACS are unknown (read as root)",
+					 q->d->config_len, q->d->name);
 			else if (q->pcie && q->d->config_len < 4096 && q->d->config_len > 0)
 				snprintf(out->note, sizeof(out->note),
 					 "only %zu bytes of '%s' config space were read: its ACS capability is unknown (read as root)",
@@ -542,141 +554,4 @@ const struct dda_predicted *dda_prediction_find(const struct dda_prediction *p, 
 		if (!dda_pciaddr_cmp(&p->devs[i].addr, a))
 			return &p->devs[i];
 	return NULL;
-}
-
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* How many of the sorted v[n] equal x. */
-static size_t count_of(const int *v, size_t n, int x)
-{
-	const int *hit = bsearch(&x, v, n, sizeof(*v), cmp_int);
-	size_t lo, hi;
-
-	if (!hit)
-		return 0;
-	lo = hi = (size_t)(hit - v);
-	while (lo > 0 && v[lo - 1] == x)
-		lo--;
-	while (hi + 1 < n && v[hi + 1] == x)
-		hi++;
-	return hi - lo + 1;
-}
-
-int dda_prediction_compare(struct dda_prediction *p, const int *base, size_t *ret_ndiffer)
-{
-	/* A function agrees when its predicted group is, member for member,
-	 * one group of the baseline: all its members there share one group,
-	 * and that group has no member elsewhere. */
-	_cleanup_free_ int *sorted = malloc((p->ndevs + 1) * sizeof(int));
-	_cleanup_free_ int *first = malloc(((size_t)p->ngroups + 1) * sizeof(int));
-	_cleanup_free_ size_t *size = calloc((size_t)p->ngroups + 1, sizeof(size_t));
-	_cleanup_free_ bool *pure = malloc(((size_t)p->ngroups + 1) * sizeof(bool));
-	size_t ndiffer = 0;
-
-	if (!sorted || !first || !size || !pure)
-		return -ENOMEM;
-	memcpy(sorted, base, p->ndevs * sizeof(int));
-	qsort(sorted, p->ndevs, sizeof(int), cmp_int);
-	for (int g = 0; g < p->ngroups; g++) {
-		first[g] = -2;
-		pure[g] = true;
-	}
-	for (size_t i = 0; i < p->ndevs; i++) {
-		int g = p->devs[i].group;
-
-		if (g < 0 || g >= p->ngroups)
-			continue;
-		size[g]++;
-		if (first[g] == -2)
-			first[g] = base[i];
-		else if (first[g] != base[i])
-			pure[g] = false;
-	}
-	for (size_t i = 0; i < p->ndevs; i++) {
-		struct dda_predicted *d = &p->devs[i];
-		int g = d->group;
-
-		d->base_group = base[i];
-		d->differs = base[i] < 0 || g < 0 || g >= p->ngroups || !pure[g] ||
-			     count_of(sorted, p->ndevs, base[i]) != size[g];
-		ndiffer += d->differs;
-	}
-	*ret_ndiffer = ndiffer;
-	return 0;
-}
-
-int dda_predict_parse_override(const char *s, struct dda_predict_opts *opts)
-{
-	const char *p = s;
-
-	while (*p) {
-		size_t n = strcspn(p, ",");
-		char item[32];
-		unsigned v, d;
-		int used = 0;
-
-		if (n == 0 || n >= sizeof(item))
-			goto bad;
-		memcpy(item, p, n);
-		item[n] = '\0';
-		if (!strcmp(item, "downstream"))
-			opts->acs_override |= DDA_ACS_OVERRIDE_DOWNSTREAM;
-		else if (!strcmp(item, "multifunction"))
-			opts->acs_override |= DDA_ACS_OVERRIDE_MULTIFUNCTION;
-		else if (sscanf(item, "id:%4x:%4x%n", &v, &d, &used) == 2 && (size_t)used == n) {
-			if (opts->noverride_ids == DDA_ACS_OVERRIDE_MAX_IDS)
-				return dda_error_input(-EINVAL, "bad-acs-override", NULL,
-						       "too many ids in ACS override '%s' (at most %d)", s,
-						       DDA_ACS_OVERRIDE_MAX_IDS);
-			opts->override_ids[opts->noverride_ids].vendor = (uint16_t)v;
-			opts->override_ids[opts->noverride_ids].device = (uint16_t)d;
-			opts->noverride_ids++;
-		} else
-			goto bad;
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	return 0;
-bad:
-	return dda_error_input(-EINVAL, "bad-acs-override", NULL,
-			       "'%s' is not an ACS override (expected downstream, multifunction or id:VVVV:DDDD, comma separated)",
-			       s);
-}
-
-int dda_predict_parse_kernel(const char *s, enum dda_predict_kernel *ret)
-{
-	/* "6.1" must not take "6.12": compare the major.minor part whole. */
-	if (!strncmp(s, "6.12", 4) && (s[4] == '\0' || s[4] == '.' || s[4] == '-' || s[4] == '+')) {
-		*ret = DDA_PREDICT_KERNEL_6_12;
-		return 0;
-	}
-	if (!strncmp(s, "6.1", 3) && (s[3] == '\0' || s[3] == '.' || s[3] == '-' || s[3] == '+')) {
-		*ret = DDA_PREDICT_KERNEL_6_1;
-		return 0;
-	}
-	return dda_error_input(-EINVAL, "bad-kernel", NULL, "no model of kernel '%s' (known: 6.12, 6.1)", s);
-}
-
-const char *dda_predict_kernel_name(enum dda_predict_kernel k)
-{
-	return k == DDA_PREDICT_KERNEL_6_1 ? "6.1" : "6.12";
-}
-
-const char *dda_predict_why_name(enum dda_predict_why w)
-{
-	static const char *const names[] = {
-		[DDA_PREDICT_OWN] = "own",
-		[DDA_PREDICT_ALIAS_BRIDGE] = "alias-bridge",
-		[DDA_PREDICT_UPSTREAM_ACS] = "upstream-acs",
-		[DDA_PREDICT_MULTIFUNCTION] = "multifunction",
-		[DDA_PREDICT_DMA_ALIAS] = "dma-alias",
-	};
-
-	return (unsigned)w < ARRAY_SIZE(names) ? names[w] : "unknown";
 }

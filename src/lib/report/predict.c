@@ -7,6 +7,7 @@
  * changes.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +52,24 @@ static int baseline(struct dda_ctx *ctx, struct dda_predict_view *v, int *base)
 	return 0;
 }
 
+/* Kernel parameters of the tree's host that change its groups: the model
+ * takes the override only when asked, and does not model the others. */
+static void kernel_note(struct dda_predict_view *v)
+{
+	const char *c = v->h->info.cmdline, *o = strstr(c, "pcie_acs_override=");
+
+	if (o && !what_if(v->opts)) {
+		size_t n = strcspn(o, " ");
+
+		snprintf(v->note, sizeof(v->note),
+			 "the kernel runs with %.*s, which this prediction leaves out: give --acs-override %.*s to predict its groups",
+			 (int)n, o, (int)(n - strlen("pcie_acs_override=")), o + strlen("pcie_acs_override="));
+	} else if (strstr(c, "disable_acs_redir=") || strstr(c, "config_acs=")) {
+		snprintf(v->note, sizeof(v->note),
+			 "the kernel runs with pci=disable_acs_redir= or pci=config_acs=, which change ACS controls after probe and are not modelled");
+	}
+}
+
 int dda_predict_view_build(struct dda_ctx *ctx, const struct dda_predict_opts *o, struct dda_predict_view *ret)
 {
 	struct dda_predict_view v = { .opts = o };
@@ -73,6 +92,7 @@ int dda_predict_view_build(struct dda_ctx *ctx, const struct dda_predict_opts *o
 	}
 	for (size_t i = 0; !v.baseline && i < v.p->ndevs; i++)
 		v.p->devs[i].base_group = -1;
+	kernel_note(&v);
 	*ret = v;
 	return 0;
 }
@@ -160,6 +180,7 @@ struct json_object *dda_report_prediction(const struct dda_predict_view *v)
 	json_object_object_add(p, "without", a);
 	json_object_object_add(p, "compared_with", v->baseline ? json_object_new_string(v->baseline) : NULL);
 	json_object_object_add(p, "differences", json_object_new_int((int)v->ndiffer));
+	json_object_object_add(p, "note", v->note[0] ? json_object_new_string(v->note) : NULL);
 	groups = json_object_new_array();
 	for (size_t i = 0; i < v->p->ndevs;) {
 		struct json_object *g = json_object_new_object(), *members = json_object_new_array();

@@ -51,6 +51,7 @@ struct dda_predict_view {
 	const struct dda_predict_opts *opts;
 	const char *baseline; /* "kernel", "prediction" or NULL; static */
 	size_t ndiffer;	      /* functions whose group differs from it */
+	char note[256];	      /* a kernel parameter of the tree's host that changes groups, or "" */
 };
 int dda_predict_view_build(struct dda_ctx *ctx, const struct dda_predict_opts *opts,
 			   struct dda_predict_view *ret) _must_check_;

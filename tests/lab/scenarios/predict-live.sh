@@ -4,7 +4,7 @@
 # group the kernel formed, member for member, with VFs too where there are
 # PFs.  Also records whether the group numbers match, which the model
 # promises only as far as the kernel's probe order is deterministic.
-# lab-topologies: basic sriov
+# lab-topologies: basic sriov acs-rules
 . "$LAB_DIR/lib.sh"
 
 ddactl=${DDACTL:-$LAB_BUILD/ddactl}

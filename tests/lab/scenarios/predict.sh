@@ -4,14 +4,15 @@
 # kernel's own groups (/sys/kernel/iommu_groups/*/devices); then
 #  - the snapshot must survey as the live host does (all of the JSON but
 #    host.source);
-#  - the groups ddactl predicts from the dump, and from the snapshot, must
-#    be the kernel's, as sets of members, every function (each mismatch is
+#  - the groups ddactl predicts from the dump, from the snapshot, and from
+#    the live tree (survey --predict, as predict-live.sh checks it) must be
+#    the kernel's, as sets of members, every function (each mismatch is
 #    printed).
 # The captures go to the state share (predict/ under the run's state), so
 # tests/lab/check.sh surveys them again outside the lab.
 # On a topology with SR-IOV PFs, 2 VFs are enabled first (no driver probes
 # them): VFs group by their PF's rules.
-# lab-topologies: basic sriov predict
+# lab-topologies: basic sriov predict acs-rules
 . "$LAB_DIR/lib.sh"
 
 ddactl=${LAB_BUILD:-$LAB_REPO/build}/ddactl
@@ -38,6 +39,8 @@ sed 's/^/LAB INFO kernel group /' "$out/groups"
 check "lspci -D -vvvnn -xxxx" sh -c "lspci -D -vvvnn -xxxx > $out/lspci.txt"
 check "survey --save" "$ddactl" survey --save "$out/snapshot.json"
 check "survey --json (live)" sh -c "'$ddactl' survey --json > $out/live.json"
+check "survey --predict (live)" sh -c "'$ddactl' survey --predict --json > $out/predict-live.json"
+check "groups predicted from the live tree are the kernel's" python3 "$cmp" "$out/groups" "$out/predict-live.json"
 
 step snapshot
 check "survey --from the snapshot" sh -c "'$ddactl' survey --from $out/snapshot.json --json > $out/from-snapshot.json"
