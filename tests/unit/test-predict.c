@@ -234,6 +234,7 @@ static void test_mf_endpoint_quirk(void **state)
 	expect_declared(f, NULL);
 	p = predict(f, NULL);
 	assert_int_equal(pred(p, EP_F1)->why, DDA_PREDICT_OWN);
+	assert_string_equal(pred(p, EP_F1)->quirk, "pci_quirk_mf_endpoint_acs");
 }
 
 /* A Ricoh function that DMAs with function 0's requester ID: the two
@@ -416,6 +417,43 @@ static void test_intel_root_port_unquirked(void **state)
 	expect_declared(f, NULL);
 }
 
+/* AMD southbridge functions on the root bus isolate only where an IVRS
+ * table describes an AMD IOMMU (pci_quirk_amd_sb_acs). */
+static void test_amd_sb_quirk(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_(dda_prediction_freep) struct dda_prediction *p = NULL, *q = NULL;
+
+	ADD(f, .addr = "0000:00:14.0", .type = FH_PCI, .vendor = 0x1002, .device = 0x4385, .multifunction = true);
+	ADD(f, .addr = "0000:00:14.3", .type = FH_PCI, .vendor = 0x1002, .device = 0x439d);
+	p = predict(f, NULL);
+	assert_true(same(p, "0000:00:14.0", "0000:00:14.3"));
+	tree_mkdir(f, "sys/firmware/acpi/tables");
+	put_file(f, "sys/firmware/acpi/tables/IVRS", "IVRS");
+	q = predict(f, NULL);
+	assert_false(same(q, "0000:00:14.0", "0000:00:14.3"));
+	assert_string_equal(pred(q, "0000:00:14.3")->quirk, "pci_quirk_amd_sb_acs");
+	assert_non_null(strstr(pred(q, "0000:00:14.3")->reason, "pci_quirk_amd_sb_acs"));
+}
+
+/* Zhaoxin's port quirk answers "no" for the ports outside its id ranges,
+ * even with an ACS capability, and "yes" for those in them. */
+static void test_zhaoxin_ports(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_(dda_prediction_freep) struct dda_prediction *p = NULL;
+
+	ADD(f, .addr = "0000:00:01.0", .type = FH_ROOT_PORT, .vendor = 0x1d17, .device = 0x0800, .caps = FH_ACS,
+	    .acs_ctrl = ACS_FULL, .group = FH_GROUP(0));
+	ADD(f, .addr = "0000:01:00.0", .parent = "0000:00:01.0", .group = FH_GROUP(0));
+	ADD(f, .addr = "0000:00:02.0", .type = FH_ROOT_PORT, .vendor = 0x1d17, .device = 0x0715, .group = FH_GROUP(1));
+	ADD(f, .addr = "0000:02:00.0", .parent = "0000:00:02.0", .group = FH_GROUP(2));
+	expect_declared(f, NULL);
+	p = predict(f, NULL);
+	assert_string_equal(pred(p, "0000:01:00.0")->quirk, "pci_quirk_zhaoxin_pcie_ports_acs");
+	assert_string_equal(pred(p, "0000:02:00.0")->quirk, "pci_quirk_zhaoxin_pcie_ports_acs");
+}
+
 /* ---------------------------------------------------------------- what if, write back */
 
 static void test_without(void **state)
@@ -588,6 +626,8 @@ int main(void)
 		T(test_intel_pch_rcba_off),
 		T(test_intel_pch_no_lpc),
 		T(test_intel_root_port_unquirked),
+		T(test_amd_sb_quirk),
+		T(test_zhaoxin_ports),
 		T(test_dma_alias_quirk),
 		T(test_without),
 		T(test_what_if_multifunction),

@@ -286,17 +286,18 @@ static void device_group(struct sim *s, struct dda_pnode *dev, struct dda_predic
 	dev->group = s->next_group++;
 	out->why = DDA_PREDICT_OWN;
 	out->via[0] = '\0';
-	if (!dev->up) {
-		SAY(out, "'%s' is on a root bus with no DMA alias and no slot peer without ACS: a group of its own",
-		    dev->d->name);
-		return;
-	}
-	/* Name the quirk that made the path isolate, when one did. */
-	for (const struct dda_pnode *p = dev->up; p; p = p->up)
-		if (!out->quirk)
-			out->quirk = acs_enabled(s, p, REQ_ACS).quirk;
-	SAY(out, "every port between '%s' and the root complex isolates it with ACS%s%s%s: a group of its own",
-	    dev->d->name, out->quirk ? " (" : "", out->quirk ? out->quirk : "", out->quirk ? ")" : "");
+	/* Name the quirk that isolated it from its slot, or the path above. */
+	if (dev->multifunction)
+		out->quirk = acs_enabled(s, dev, REQ_ACS).quirk;
+	for (const struct dda_pnode *p = dev->up; p && !out->quirk; p = p->up)
+		out->quirk = acs_enabled(s, p, REQ_ACS).quirk;
+	if (!dev->up)
+		SAY(out,
+		    "'%s' is on a root bus with no DMA alias and no slot peer without ACS%s%s%s: a group of its own",
+		    dev->d->name, out->quirk ? " (" : "", out->quirk ? out->quirk : "", out->quirk ? ")" : "");
+	else
+		SAY(out, "every port between '%s' and the root complex isolates it with ACS%s%s%s: a group of its own",
+		    dev->d->name, out->quirk ? " (" : "", out->quirk ? out->quirk : "", out->quirk ? ")" : "");
 }
 
 /* The LPC bridge's RCBA (D31:F0, offset 0xf0) decides whether the Intel
