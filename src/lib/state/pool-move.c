@@ -119,6 +119,7 @@ int dda_pool_plan_dismount(struct dda_host *h, struct dda_state *s, struct dda_d
 						   "refusing to dismount '%s': its IOMMU group companion '%s' cannot go: %s (%s)",
 						   m->brought_by->name, m->dev->name, b->message,
 						   b->hint ? b->hint : "");
+			dda_error_hint(b->hint);
 			goto fail;
 		}
 		b = worst_reason(m->dev, DDA_SEV_FORCE);
@@ -128,6 +129,7 @@ int dda_pool_plan_dismount(struct dda_host *h, struct dda_state *s, struct dda_d
 			r = dda_error_code(-ECANCELED, "needs-force", who,
 					   "refusing to dismount '%s' without --force: %s (%s)", who, b->message,
 					   b->hint ? b->hint : "");
+			dda_error_hint(b->hint);
 			goto fail;
 		}
 		if (b) {
@@ -435,9 +437,13 @@ int dda_pool_plan_mount(struct dda_host *h, struct dda_state *s, struct dda_devi
 		struct dda_pool_entry e;
 
 		if (dda_vm_owner(s, p.moves[i].dev->name, owner) == 0) {
-			r = dda_error_code(-EBUSY, "held", p.moves[i].dev->name,
-					   "refusing to mount '%s': it is held by VM '%s' (first: ddactl vm remove-device %s %s)",
-					   p.moves[i].dev->name, owner, owner, p.moves[i].dev->name);
+			char fix[160];
+
+			snprintf(fix, sizeof(fix), "first: ddactl vm remove-device %s %s", owner, p.moves[i].dev->name);
+			dda_error_code(-EBUSY, "held", p.moves[i].dev->name,
+				       "refusing to mount '%s': it is held by VM '%s' (%s)", p.moves[i].dev->name,
+				       owner, fix);
+			r = dda_error_hint(fix);
 			goto fail;
 		}
 		if (dda_pool_get(s, p.moves[i].dev->name, &e) == 0)
