@@ -90,6 +90,9 @@ int dda_vmrun_reconcile(struct dda_state *s, const char *name, char *note, size_
 			r = dda_vm_device_drop(s, d->address);
 			if (r < 0)
 				return r;
+			/* the remove-device run left its row 'started', waiting
+			 * for the guest: this is the outcome it waited for */
+			dda_audit_settle(s, d->address, DDA_OUTCOME_DONE, "the guest let go of it");
 			if (note && off < size)
 				off += (size_t)snprintf(note + off, size - off,
 							"%sthe pending removal of '%s' from VM '%s' is complete",
