@@ -14,7 +14,8 @@
 #                              bench-lab needs check as well)
 #   scripts/deps.sh cockpit   unit + cockpit-ws, chromium and npm (make
 #                              check-cockpit)
-#   scripts/deps.sh deb        debian/control's Build-Depends (make deb)
+#   scripts/deps.sh deb        debian/control's Build-Depends (make deb), and
+#                              npm to vendor the Cockpit page's PatternFly
 #
 # The lab wants QEMU 10 and Linux 6.12 from bookworm-backports (the versions
 # Debian 13 ships; QEMU 10 is the first here with an SR-IOV NIC).  The suite is
@@ -141,7 +142,11 @@ add_backports() {
 case "$want" in
 build) pkgs=("${build_pkgs[@]}") ;;
 unit) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
-check) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${lint_pkgs[@]}" "${lab_pkgs[@]}" "${cleanroom_pkgs[@]}") ;;
+check)
+	pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${lint_pkgs[@]}" "${lab_pkgs[@]}" "${cleanroom_pkgs[@]}"
+		"${cockpit_pkgs[@]}")
+	command -v npm >/dev/null || pkgs+=(npm)
+	;;
 lint) pkgs=("${lint_pkgs[@]}") ;;
 cleanroom) pkgs=("${cleanroom_pkgs[@]}") ;;
 bench) pkgs=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
@@ -149,7 +154,12 @@ cockpit)
 	pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${cockpit_pkgs[@]}")
 	command -v npm >/dev/null || pkgs+=(npm)
 	;;
-deb) pkgs=("${deb_pkgs[@]}") ;;
+deb)
+	pkgs=("${deb_pkgs[@]}")
+	# cockpit-ddactl's PatternFly, vendored before the build (scripts/deb.sh)
+	[ -f "$(dirname "$0")/../cockpit/vendor/patternfly/patternfly.css" ] || command -v npm >/dev/null ||
+		pkgs+=(npm)
+	;;
 *) echo "usage: deps.sh [build|unit|check|lint|cleanroom|bench|cockpit|deb]" >&2; exit 2 ;;
 esac
 
