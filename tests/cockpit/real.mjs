@@ -27,4 +27,16 @@ await run(url, async page => {
     // a function without a group has no data-group at all
     const wrong = nodes.filter(([a, g]) => sys.group(a) !== (g === undefined ? null : g));
     check(`each node in the group the kernel's iommu_group link names (${groups.length} groups)`, wrong.length === 0, JSON.stringify(wrong));
+
+    // Cockpit's "auto" style follows the browser's; PatternFly 4 draws dark
+    // under pf-theme-dark on <html>
+    const dark = () => page.evaluate(() => document.documentElement.classList.contains("pf-theme-dark"));
+    await page.emulateMedia({ colorScheme: "light" });
+    const light = await dark();
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.waitForFunction(() => document.documentElement.classList.contains("pf-theme-dark"), null, { timeout: 5000 }).catch(() => {});
+    check("the page follows a dark colour scheme, and back", !light && await dark());
+    await page.screenshot({ path: `${shots}/real-dark.png` });
+    await page.evaluate(() => window.dispatchEvent(new CustomEvent("cockpit-style", { detail: { style: "light" } })));
+    check("... and Cockpit's own style switch (cockpit-style: light) wins over it", !await dark());
 });
