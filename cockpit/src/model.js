@@ -21,7 +21,7 @@ export function stateOf(dev, pool) {
     if (p) {
         if (p.quarantined)
             return "quarantined";
-        return p.vm ? "vm" : "pooled";
+        return p.owner || p.vm ? "vm" : "pooled";
     }
     if (pool.unrecorded.has(dev.address))
         return "unrecorded";

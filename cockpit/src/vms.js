@@ -19,7 +19,7 @@ async function act(ctx, args, title) {
 }
 
 function addDialog(vm, ctx) {
-    const free = (ctx.pool.doc.pool || []).filter(e => !e.vm && !e.quarantined && !e.companion_of);
+    const free = (ctx.pool.doc.pool || []).filter(e => !e.owner && !e.vm && !e.quarantined && !e.companion_of);
     const ids = [...new Set(free.map(e => `${e.vendor_id}:${e.device_id}`))];
     const named = ctx.pool.named.map(p => p.name);
     const mode = h("select", { class: "pf-c-form-control", id: "ddactl-add-mode", "aria-label": "How to choose" },
