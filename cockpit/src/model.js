@@ -9,7 +9,7 @@ export const STATES = [
     ["force", "Assignable with force"],
     ["not-assignable", "Not assignable"],
     ["pooled", "In the pool"],
-    ["vm", "Held by a VM"],
+    ["vm", "Held by a VM or libvirt domain"],
     ["quarantined", "Quarantined"],
     ["unrecorded", "Unrecorded"],
 ];
