@@ -193,6 +193,14 @@ fresh_root() {
 	if [ "${valid:-}" = false ]; then
 		echo 'Acquire::Check-Valid-Until "false";' >"$dir/etc/apt/apt.conf.d/50cleanroom"
 	fi
+	# The certificate authorities this network adds (a TLS-inspecting
+	# proxy's, say), as this machine trusts them: `make deb` fetches the
+	# Cockpit page's PatternFly from npm's registry through them.  The
+	# archive's ca-certificates picks them up when apt installs it.
+	if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+		mkdir -p "$dir/usr/local/share/ca-certificates"
+		cp /usr/local/share/ca-certificates/*.crt "$dir/usr/local/share/ca-certificates/"
+	fi
 	# A package's maintainer script must not start its daemon on the host.
 	printf '#!/bin/sh\nexit 101\n' >"$dir/usr/sbin/policy-rc.d"
 	chmod 0755 "$dir/usr/sbin/policy-rc.d"
