@@ -359,6 +359,10 @@ static int lv_detach(struct dda_ctx *ctx, struct lv_call *c, struct dda_state *s
 		if (r < 0)
 			return r;
 	}
+	if (live && !present && !held && !(c->flags & DDA_LVAPI_CONFIG))
+		return dda_error_code(-ENOENT, "not-assigned", d->name,
+				      "'%s' is not attached to libvirt domain '%s' ('virsh dumpxml %s' lists its hostdevs)",
+				      d->name, c->domain, c->domain);
 	snprintf(detail, sizeof(detail), "from libvirt domain %s%s%s", c->domain, live ? ", live" : "",
 		 c->flags & DDA_LVAPI_CONFIG ? ", config" : "");
 	audit = dda_audit_start(s, "libvirt detach", d->name, detail);

@@ -42,7 +42,7 @@ int dda_libvirt_policy_put(struct dda_state *s, const struct dda_libvirt_policy 
 struct dda_libvirt_device {
 	char address[DDA_PCIADDR_LEN];
 	char domain[DDA_LIBVIRT_NAME_MAX + 1];
-	char alias[64]; /* "" when unknown */
+	char alias[64];			/* "" when unknown */
 	enum dda_vm_device_state state; /* removing: detach asked, the guest has not let go */
 	char since[32];
 };

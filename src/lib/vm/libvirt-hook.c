@@ -50,6 +50,7 @@ static int refuse_recorded(struct dda_lvhook_result *ret, const char *address)
 static const struct dda_reason *blocking_reason(const struct dda_device *d)
 {
 	for (size_t i = 0; i < d->nreasons; i++)
+		/* lint-ok: a reason code; the pool's refusal tells the quarantine */
 		if (d->reasons[i].severity == DDA_SEV_BLOCK && strcmp(d->reasons[i].code, "quarantined"))
 			return &d->reasons[i];
 	return NULL;
