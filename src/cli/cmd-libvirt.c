@@ -372,13 +372,28 @@ static int lv_detach(struct dda_ctx *ctx, struct lv_call *c, struct dda_state *s
 		/* the guest let go earlier: what is left is the record */
 		r = 0;
 	} else {
+		bool asked = held && row.state == DDA_VM_DEVICE_REMOVING && present;
+
 		if (held && live) {
 			row.state = DDA_VM_DEVICE_REMOVING;
 			r = dda_libvirt_device_put(s, &row);
 		}
+		/* asked before and still pending: QEMU refuses a second unplug */
 		if (r == 0)
-			r = dda_lvapi_detach(api, xml, alias, live && present ? c->flags | DDA_LVAPI_LIVE : c->flags,
-					     c->timeout * 1000, &pending);
+			r = dda_lvapi_detach(api, asked ? NULL : xml, alias,
+					     live && present ? c->flags | DDA_LVAPI_LIVE : c->flags, c->timeout * 1000,
+					     &pending);
+		/* the event may have come between two runs: the domain says */
+		if (r == 0 && pending)
+			r = live_alias(api, c->domain, d->name, alias, sizeof(alias), &pending);
+		if (r < 0 && held && live && !asked) {
+			/* libvirt refused: nothing was asked of the guest */
+			struct dda_error_info keep = dda_error_save();
+
+			row.state = DDA_VM_DEVICE_ASSIGNED;
+			(void)!dda_libvirt_device_put(s, &row);
+			dda_error_restore(&keep, r);
+		}
 	}
 	if (r == 0 && pending) {
 		dda_audit_end(s, audit, DDA_OUTCOME_STARTED, "asked libvirt to detach it; the guest has not let go yet");

@@ -153,7 +153,7 @@ int dda_lvapi_detach(struct dda_lvapi *c, const char *xml, const char *alias, un
 			return lv_error(-EIO, "libvirt", c->name, "cannot watch for the device's removal");
 		timer = virEventAddTimeout(100, tick, NULL, NULL);
 	}
-	if (virDomainDetachDeviceFlags(c->dom, xml, affect(flags)) < 0) {
+	if (xml && virDomainDetachDeviceFlags(c->dom, xml, affect(flags)) < 0) {
 		r = lv_error(-EIO, "libvirt", c->name, "detaching the device failed");
 		goto out;
 	}
