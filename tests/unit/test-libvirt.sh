@@ -86,9 +86,9 @@ before=$(links)
 hook d1 prepare begin no $port
 refused "a bridge" "refusing to start d1: '$port'" "root-port" "assign the devices behind it"
 hook d1 prepare begin yes $nvme
-refused "the host's disk" "refusing to start d1:" "'$nvme'" "mounted on /" "never be taken"
+refused "the host's disk" "refusing to start d1: '$nvme': the host is using" "mounted on /" "never be taken"
 hook d1 prepare begin yes $smbus
-refused "a group with a platform bridge" "'$smbus'" "platform bridge '0000:00:1f.0'" "not assignable on this platform"
+refused "a group with a platform bridge" "refusing to start d1: '$smbus' shares IOMMU group 11" "platform bridge '0000:00:1f.0'" "not assignable on this platform"
 hook d1 prepare begin yes $rtl
 refused "an unviable group" "'$rtl' shares IOMMU group 9 with '$snd' on driver snd_emu10k1" "ddactl dismount $rtl"
 hook d1 prepare begin no $nic
