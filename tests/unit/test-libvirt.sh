@@ -120,6 +120,8 @@ check "pool --json: owner libvirt:d1" jsonq "[e['owner'] for e in d['pool'] if e
 check "pool --json: held by no ddactl VM" jsonq "[e['vm'] for e in d['pool'] if e['address'] == '$nic'] == [None]"
 km pool
 check "pool: held by libvirt:d1" has "$out" "held by libvirt:d1"
+km metrics
+check "metrics: assigned, to libvirt:d1" has "$out" "ddactl_pool_device{address=\"$nic\",location_path=\"PCIROOT(0)#PCI(0102)#PCI(0000)\",state=\"assigned\",vm=\"libvirt:d1\"} 1"
 hook d1 reconnect begin no $nic
 check "reconnect (libvirtd restarted): exit 0" is "$rc" 0
 check "reconnect: nothing new to record" is "$out" ""
