@@ -136,6 +136,10 @@ check "vm add-device: names the domain" has "$err" "is held by libvirt domain 'd
 check "vm add-device: says the fix" has "$err" "'ddactl libvirt detach d1 $nic'"
 km export kubevirt
 check "export leaves a libvirt domain's device out" has "$err" "is held by libvirt:d1"
+before=$(links)
+km mount $nic
+check "mount of a libvirt domain's device: refused" has "$err" "refusing to mount '$nic': it is held by libvirt domain 'd1'"
+check "mount refused: nothing moved" is "$(links)" "$before"
 
 hook d1 release end no $nic
 check "release: exit 0" is "$rc" 0
