@@ -134,6 +134,8 @@ km vm add-device v1 $nic
 check "vm add-device of a libvirt domain's device: exit 1" is "$rc" 1
 check "vm add-device: names the domain" has "$err" "is held by libvirt domain 'd1'"
 check "vm add-device: says the fix" has "$err" "'ddactl libvirt detach d1 $nic'"
+km vm add-device v1 --any 8086:1533
+check "vm add-device --any passes a libvirt domain's device by" has "$err" "no free device 8086:1533 in the pool"
 km export kubevirt
 check "export leaves a libvirt domain's device out" has "$err" "is held by libvirt:d1"
 before=$(links)
