@@ -191,7 +191,7 @@ km pool --json
 check "dismount-managed: in the pool" jsonq "'$nic' in [e['address'] for e in d['pool'] if e['state'] == 'pooled']"
 before=$(links)
 hook d1 prepare begin yes $rtl
-refused "dismount-managed still refuses what dismount refuses" "'$snd'"
+refused "dismount-managed still refuses what dismount refuses" "refusing to start d1: '$rtl': refusing to dismount" "'$snd'"
 
 # ------------------------------------------------------------ time per start
 # prepare, started and release of one pooled device, as libvirt runs them

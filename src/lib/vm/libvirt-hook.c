@@ -197,7 +197,10 @@ static int dismount_managed(struct dda_state *s, struct dda_host *h, const char 
 		return 0;
 	r = dda_pool_plan_dismount(h, s, devs, k, 0, &plan);
 	if (r == -ECANCELED) {
-		r = refuse_recorded(ret, dda_last_error()->device);
+		const struct dda_error_info *e = dda_last_error();
+
+		/* the dismount's own words, after the line every refusal starts with */
+		r = refuse(ret, e->device, e->code, "refusing to start %s: '%s': %s", domain, e->device, e->message);
 		if (r == 0)
 			r = audit_refusals(s, domain, ret);
 		dda_plan_release(&plan);
