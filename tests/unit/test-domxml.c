@@ -40,10 +40,19 @@ static void test_running_domain(void **state)
 	      "</hostdev>"
 	      "<hostdev mode='subsystem' type='usb' managed='yes'><source><vendor id='0x046d'/></source></hostdev>"
 	      "<hostdev mode='subsystem' type='pci'><source><address domain='1' bus='16' slot='31' function='7'/>"
-	      "</source></hostdev></devices></domain>",
+	      "</source></hostdev>"
+	      "<interface type='hostdev' managed='yes'><mac address='52:54:00:6d:90:02'/>"
+	      "<source><address type='pci' domain='0x0000' bus='0x01' slot='0x10' function='0x1'/></source>"
+	      "<alias name='hostdev1'/></interface>"
+	      "<interface type='network'><source network='default'/></interface>"
+	      "</devices></domain>",
 	      &x);
 	assert_string_equal(x.name, "win11");
-	assert_int_equal(x.n, 2);
+	assert_int_equal(x.n, 3);
+	/* a VF as a NIC (<interface type='hostdev'>) */
+	assert_string_equal(x.hostdevs[2].name, "0000:01:10.1");
+	assert_true(x.hostdevs[2].managed);
+	assert_string_equal(x.hostdevs[2].alias, "hostdev1");
 	assert_string_equal(x.hostdevs[0].name, "0000:05:00.0");
 	assert_true(x.hostdevs[0].managed);
 	/* the guest-side <address> is not the source */

@@ -93,6 +93,16 @@ hook d1 prepare begin yes $rtl
 refused "an unviable group" "'$rtl' shares IOMMU group 9 with '$snd' on driver snd_emu10k1" "ddactl dismount $rtl"
 hook d1 prepare begin no $nic
 refused "managed='no' on a host driver" "'$nic' is on driver igb" "managed='no'" "ddactl dismount $nic"
+# a VF given as a NIC, as Nova's SR-IOV ports are
+cat >"$tmp/vfnic.xml" <<EOF
+<domain type='kvm'><name>d1</name><devices>
+<interface type='hostdev' managed='no'><mac address='52:54:00:6d:90:02'/>
+<source><address type='pci' domain='0x0000' bus='0x01' slot='0x10' function='0x1'/></source></interface>
+</devices></domain>
+EOF
+LD_PRELOAD=$KMODEL "$ddactl" libvirt-hook d1 prepare begin - <"$tmp/vfnic.xml" >"$tmp/out" 2>"$tmp/err"
+rc=$? err=$(cat "$tmp/err")
+refused "a VF as <interface type='hostdev'>" "refusing to start d1: '0000:01:10.1' is on driver iavf"
 hook d1 prepare begin yes 0000:42:00.0
 refused "an address the host has not" "'0000:42:00.0' is no PCI function of this host"
 km libvirt policy d1 --require-pool

@@ -82,7 +82,7 @@ static const char *attr(const xmlNode *n, const char *name)
 
 static bool attr_is(const xmlNode *n, const char *name, const char *value)
 {
-	const char *v = attr(n, name);
+	const char *v = n ? attr(n, name) : NULL;
 
 	return v && !strcmp(v, value);
 }
@@ -151,7 +151,12 @@ int dda_domxml_parse(const char *xml, size_t len, const char *what, struct dda_d
 		snprintf(d.name, sizeof(d.name), "%s", text_of(name->children));
 	devices = child(root, "devices");
 	for (const xmlNode *c = devices ? devices->children : NULL; c; c = c->next) {
-		if (!is(c, "hostdev") || !attr_is(c, "mode", "subsystem") || !attr_is(c, "type", "pci"))
+		/* an SR-IOV VF given as a NIC (Nova's direct ports) is a PCI
+		 * hostdev too, whose source address says type='pci' */
+		bool vf_nic = is(c, "interface") && attr_is(c, "type", "hostdev") &&
+			      attr_is(child(child(c, "source"), "address"), "type", "pci");
+
+		if (!vf_nic && (!is(c, "hostdev") || !attr_is(c, "mode", "subsystem") || !attr_is(c, "type", "pci")))
 			continue;
 		if (d.n == cap) {
 			struct dda_domxml_hostdev *nv;
