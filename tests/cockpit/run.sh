@@ -24,7 +24,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/ddactl-cockpit.XXXXXX")
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || :; done
-	rm -rf "$tmp"
+	rm -rf "$tmp" "${real_state:-}"
 }
 trap cleanup EXIT
 
@@ -49,11 +49,10 @@ wrapper fixture DDACTL_ROOT="$tmp/fixture" DDACTL_STATE_DIR=/state \
 	LD_PRELOAD="$build/tests/fixture/libkmodel.so" DDACTL_QEMU="$build/tests/unit/fake-qemu"
 wrapper big DDACTL_ROOT="$tmp/big" DDACTL_STATE_DIR=/state
 # the real host, with a state directory of its own: what this machine's
-# /var/lib/ddactl holds is not the test's business.  Not under $tmp, as
-# ddactl refuses a state directory below a world-writable /tmp.
-real_state=$build/cockpit-real-state
-rm -rf "$real_state"
-mkdir -m 700 "$real_state"
+# /var/lib/ddactl holds is not the test's business.  In /run, as ddactl
+# refuses a state directory below a world-writable directory (/tmp, and
+# perhaps the checkout's own parents).
+real_state=$(mktemp -d /run/ddactl-cockpit.XXXXXX)
 wrapper real DDACTL_STATE_DIR="$real_state"
 
 # a VM to drive, defined before the page opens (the page has no create)
