@@ -15,6 +15,7 @@
 #include "pool.h"
 #include "report.h"
 #include "host.h"
+#include "survey-predict.h"
 #include "survey-tree.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -29,6 +30,8 @@
 static void help(void)
 {
 	printf("Usage: ddactl survey [--json | --tree | --format text|json|dot] [DEVICE...]\n"
+	       "       ddactl survey --predict [--acs-override SPEC] [--without DEVICE]...\n"
+	       "                     [--kernel VERSION] [--json]\n"
 	       "\n"
 	       "Say, for the host and every PCI function (or the ones named), whether it\n"
 	       "can be assigned to a virtual machine, and if not, why and what to do.\n"
@@ -37,6 +40,13 @@ static void help(void)
 	       "  -t, --tree     the PCI tree, like lspci -tv, with groups and verdicts\n"
 	       "      --format F text (the report), json (as --json), dot (the tree for\n"
 	       "                 Graphviz, a box per IOMMU group: | dot -Tsvg > host.svg)\n"
+	       "      --predict  the IOMMU groups Linux would make of this tree, by its\n"
+	       "                 own rules, each function with why; where the tree has\n"
+	       "                 groups, every difference from them is marked\n"
+	       "      --acs-override SPEC  predict as with pcie_acs_override=SPEC:\n"
+	       "                 downstream, multifunction, id:VVVV:DDDD (comma separated)\n"
+	       "      --without DEVICE  predict as if DEVICE (and all below it) were gone\n"
+	       "      --kernel V the kernel whose rules apply: 6.12 (default) or 6.1\n"
 	       "  -h, --help     this help\n"
 	       "\n"
 	       "DEVICE is a PCI address (0000:04:00.0 or 04:00.0) or a location path\n"
@@ -231,9 +241,13 @@ static int parse_format(const char *s)
 
 int cmd_survey(struct dda_ctx *ctx, int argc, char **argv)
 {
-	enum { OPT_FORMAT = 0x100 };
+	enum { OPT_FORMAT = 0x100, OPT_PREDICT, OPT_ACS_OVERRIDE, OPT_WITHOUT, OPT_KERNEL };
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "predict", no_argument, NULL, OPT_PREDICT },
+		{ "acs-override", required_argument, NULL, OPT_ACS_OVERRIDE },
+		{ "without", required_argument, NULL, OPT_WITHOUT },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "tree", no_argument, NULL, 't' },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "help", no_argument, NULL, 'h' },
@@ -242,6 +256,9 @@ int cmd_survey(struct dda_ctx *ctx, int argc, char **argv)
 	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
 	_cleanup_free_ struct dda_device **only = NULL;
 	enum format format = FORMAT_TEXT;
+	struct dda_predict_opts popts = { 0 };
+	_cleanup_free_ struct dda_pciaddr *without = NULL;
+	bool predict = false;
 	unsigned nformats = 0;
 	size_t n = 0;
 	int c, r;
@@ -263,9 +280,41 @@ int cmd_survey(struct dda_ctx *ctx, int argc, char **argv)
 				return cli_usage_error("survey", "--format takes text, json or dot, not '%s'", optarg);
 			format = (enum format)r;
 			break;
+		case OPT_PREDICT: predict = true; break;
+		case OPT_ACS_OVERRIDE:
+			predict = true;
+			if (dda_predict_parse_override(optarg, &popts) < 0)
+				return cli_usage_error("survey", "%s", dda_last_error()->message);
+			break;
+		case OPT_WITHOUT: {
+			struct dda_pciaddr *more = realloc(without, (popts.nwithout + 1) * sizeof(*more));
+
+			predict = true;
+			if (!more)
+				return cli_fail(-ENOMEM);
+			without = more;
+			if (dda_pciaddr_parse(optarg, &without[popts.nwithout]) < 0)
+				return cli_usage_error("survey",
+						       "--without takes a PCI address (0000:04:00.0), not '%s'", optarg);
+			popts.without = without;
+			popts.nwithout++;
+			break;
+		}
+		case OPT_KERNEL:
+			predict = true;
+			if (dda_predict_parse_kernel(optarg, &popts.kernel) < 0)
+				return cli_usage_error("survey", "%s", dda_last_error()->message);
+			break;
 		case 'h': help(); return EXIT_OK;
 		default: return cli_usage_error("survey", "bad option '%s'", argv[optind - 1]);
 		}
+	}
+	if (predict) {
+		if (format == FORMAT_TREE || format == FORMAT_DOT || optind < argc)
+			return cli_usage_error("survey",
+					       "--predict shows the whole tree as text or --json: no --tree, dot or DEVICE");
+		arg_json = format == FORMAT_JSON;
+		return cli_survey_predict(ctx, &popts);
 	}
 	if (nformats > 1)
 		return cli_usage_error("survey", "--json, --tree and --format choose one output: give one of them");

@@ -10,6 +10,10 @@ runs=(
 	"basic pool"		# part 2: survey vs kernel, dismount/mount, crashes, reboot
 	"basic vm"		# part 3: nested QEMU, hot add/remove
 	"sriov sriov"		# part 4: VFs, policy, pool, reboot
+	# part 10: the predicted IOMMU groups are the kernel's, every rule
+	"basic predict-live"
+	"sriov predict-live"
+	"acs-rules predict-live"
 )
 pass=0 fail=0 failed=()
 for r in "${runs[@]}"; do

@@ -36,8 +36,10 @@ static const struct fh_dev devs[] = {
 	  .caps = FH_PM | FH_MSI | FH_ACS, .acs_ctrl = 0x001d, .driver = "pcieport", .group = FH_GROUP(1) },
 	{ .addr = "0000:00:01.1", .type = FH_ROOT_PORT, .vendor = 0x8086, .device = 0x1905,
 	  .caps = FH_PM | FH_MSI | FH_ACS, .acs_ctrl = 0x001d, .driver = "pcieport", .group = FH_GROUP(2) },
+	/* Cannon Lake PCH root ports have ACS (no kernel quirk covers them):
+	 * without it the kernel would put the bridge below in this group. */
 	{ .addr = "0000:00:1c.0", .type = FH_ROOT_PORT, .vendor = 0x8086, .device = 0xa338,
-	  .caps = FH_PM | FH_MSI, .driver = "pcieport", .group = FH_GROUP(3) },
+	  .caps = FH_PM | FH_MSI | FH_ACS, .acs_ctrl = 0x001d, .driver = "pcieport", .group = FH_GROUP(3) },
 	/* boot GPU with the console on it: in use */
 	{ .addr = "0000:00:02.0", .type = FH_RCIEP, .vendor = 0x8086, .device = 0x3e92, .class = 0x030000,
 	  .caps = FH_PM | FH_MSI | FH_AF_FLR, .boot_vga = FH_YES, .driver = "i915", .group = FH_GROUP(4),

@@ -173,6 +173,42 @@ check "survey DEVICE (text) exits 0" is "$rc" 0
 check "survey DEVICE (text) shows it" has "$out" "0000:02:00.0"
 check "survey DEVICE (text) shows only it" lacks "$out" "0000:01:10.0"
 
+# ------------------------------------------------------------------ survey --predict
+
+run survey --predict
+check "survey --predict exits 0" is "$rc" 0
+check "survey --predict: the fixture's groups are the kernel's" has "$out" "the same groups as the kernel's in this tree"
+check "survey --predict: the bridge's bus is its group" has "$out" "behind PCIe-to-PCI bridge '0000:03:00.0'"
+check "survey --predict: LPC and SMBus share for no ACS" has "$out" "'0000:00:1f.4' and '0000:00:1f.0' are functions of one multifunction device"
+
+run survey --predict --json --without 0000:00:1c.0
+check "survey --predict --without exits 0" is "$rc" 0
+check "survey --predict --without: the bridge's tree is gone" jsonq 'all(m["address"] not in ("0000:00:1c.0", "0000:04:00.0") for g in d["prediction"]["groups"] for m in g["members"])'
+check "survey --predict --without: compared with the kernel" jsonq 'd["prediction"]["compared_with"] == "kernel" and d["prediction"]["differences"] == 0'
+
+run survey --acs-override downstream,id:8086:a30e --json
+check "survey --acs-override exits 0" is "$rc" 0
+check "survey --acs-override: recorded in the document" jsonq 'd["prediction"]["acs_override"] == {"downstream": True, "multifunction": False, "ids": ["8086:a30e"]}'
+
+tree=$(mktemp -d)
+"$mkfixture" "$tree/host"
+echo "BOOT_IMAGE=/vmlinuz intel_iommu=on pcie_acs_override=downstream,multifunction" >"$tree/host/proc/cmdline"
+DDACTL_ROOT=$tree/host run survey --predict
+check "survey --predict: names the host's pcie_acs_override" has "$out" "give --acs-override downstream,multifunction to predict its groups"
+DDACTL_ROOT=$tree/host run survey --predict --acs-override downstream,multifunction --json
+check "survey --predict --acs-override as the host's: no note" jsonq 'd["prediction"]["note"] is None'
+rm -rf "$tree"
+
+run survey --acs-override upstream
+check "survey --acs-override upstream exits 2" is "$rc" 2
+check "survey --acs-override upstream: names it" has "$err" "'upstream' is not an ACS override"
+run survey --predict --without 0000:7f:00.0
+check "survey --without an absent device exits 2" is "$rc" 2
+run survey --predict --kernel 5.10
+check "survey --kernel 5.10 exits 2" is "$rc" 2
+run survey --predict --tree
+check "survey --predict --tree exits 2" is "$rc" 2
+
 # ------------------------------------------------------------------ log
 
 # as_user ARGS...: runs ddactl as an unprivileged user (nobody when root)

@@ -61,6 +61,9 @@ doc error 2 help frobnicate
 
 doc survey 0 survey
 doc survey 0 survey 0000:01:10.0 'PCIROOT(0)#PCI(0101)#PCI(0000)'
+doc survey-predict 0 survey --predict
+doc survey-predict 0 survey --acs-override downstream,multifunction,id:8086:a30e --without 0000:00:1c.0 --kernel 6.1
+doc error 2 survey --acs-override upstream
 doc error 2 survey bogus
 doc error 2 survey --frobnicate
 

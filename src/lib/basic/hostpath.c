@@ -335,6 +335,36 @@ int dda_write_replace(struct dda_ctx *ctx, const char *dir, const char *name, co
 	return 0;
 }
 
+int dda_mkdirs(struct dda_ctx *ctx, unsigned mode, const char *fmt, ...)
+{
+	REL(rel, fmt);
+	for (char *p = rel;; p++) {
+		char c = *p;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*p = '\0';
+		if (rel[0] && mkdirat(ctx->root_fd, rel, (mode_t)mode) < 0 && errno != EEXIST) {
+			int r = -errno;
+
+			return dda_error(r, NULL, "cannot make directory '/%s': %s", rel, strerror(-r));
+		}
+		*p = c;
+		if (!c)
+			return 0;
+	}
+}
+
+int dda_symlink(struct dda_ctx *ctx, const char *target, const char *fmt, ...)
+{
+	REL(rel, fmt);
+	if (unlinkat(ctx->root_fd, rel, 0) < 0 && errno != ENOENT)
+		return dda_error(-errno, NULL, "cannot replace '/%s': %m", rel);
+	if (symlinkat(target, ctx->root_fd, rel) < 0)
+		return dda_error(-errno, NULL, "cannot link '/%s' to '%s': %m", rel, target);
+	return 0;
+}
+
 int dda_exists(struct dda_ctx *ctx, const char *fmt, ...)
 {
 	REL(rel, fmt);

@@ -68,6 +68,14 @@ int dda_write(struct dda_ctx *ctx, const char *s, const char *fmt, ...) _printf_
 int dda_write_replace(struct dda_ctx *ctx, const char *dir, const char *name, const void *data, size_t len,
 		      mode_t mode) _must_check_;
 
+/* Makes a directory and the missing ones above it (mode for each), as
+ * mkdir -p; 0 when it is there.  Records an error naming the path. */
+int dda_mkdirs(struct dda_ctx *ctx, unsigned mode, const char *fmt, ...) _printf_(3, 4) _must_check_;
+
+/* Points the symlink at the path to target, replacing what was there (a
+ * link or an empty name), as sysfs links are.  Records an error. */
+int dda_symlink(struct dda_ctx *ctx, const char *target, const char *fmt, ...) _printf_(3, 4) _must_check_;
+
 /* 1 when the path exists, 0 when not. */
 int dda_exists(struct dda_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 

@@ -58,27 +58,11 @@ void dda_device_mmio(const struct dda_device *d, uint64_t *ret_below, uint64_t *
 
 const char *dda_checks_acs_missing(const struct dda_device *d, char *buf, size_t size)
 {
-	static const struct {
-		uint16_t bit;
-		const char *name;
-	} bits[] = {
-		{ PCI_ACS_CTRL_VALID, "SV" },
-		{ PCI_ACS_CTRL_REQ_RED, "RR" },
-		{ PCI_ACS_CTRL_CMPLT_RED, "CR" },
-		{ PCI_ACS_CTRL_FORWARD, "UF" },
-	};
 	/* Functions of a multifunction endpoint only need to redirect peer
 	 * requests and completions: SV and UF are port features. */
 	uint16_t need = dda_device_is_bridge(d) ? REQ_ACS : (PCI_ACS_CTRL_REQ_RED | PCI_ACS_CTRL_CMPLT_RED);
-	uint16_t missing = d->has_acs ? (uint16_t)(need & ~d->acs_ctrl) : need;
-	size_t off = 0;
 
-	buf[0] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(bits); i++)
-		if (missing & bits[i].bit)
-			off += (size_t)snprintf(buf + off, size > off ? size - off : 0, "%s%s", off ? " " : "",
-						bits[i].name);
-	return buf;
+	return dda_acs_names(d->has_acs ? (uint16_t)(need & ~d->acs_ctrl) : need, buf, size);
 }
 
 /* How the bridge that starts a conventional bus is called in messages. */

@@ -260,8 +260,10 @@ static void decode_config(struct dda_device *d, const uint8_t *cfg, size_t len)
 	d->has_msix = c.msix;
 	d->has_pm = c.pm;
 	d->has_af = c.af;
-	if (c.pcie)
+	if (c.pcie) {
+		d->pcie_type = (uint8_t)((dda_cfg16(cfg, len, c.pcie + PCI_EXP_FLAGS) & PCI_EXP_FLAGS_TYPE) >> 4);
 		d->flr = dda_cfg32(cfg, len, c.pcie + PCI_EXP_DEVCAP) & PCI_EXP_DEVCAP_FLRESET;
+	}
 	/* AF FLR needs both the FLR and the Transactions Pending bits. */
 	if (c.af)
 		d->af_flr = (dda_cfg8(cfg, len, c.af + PCI_AF_CAP) & (PCI_AF_CAP_FLR | PCI_AF_CAP_TP)) ==

@@ -112,6 +112,7 @@ struct dda_device {
 	size_t config_len;
 	unsigned config_flags; /* enum dda_config_flags */
 	bool has_pcie, has_pcix, has_msi, has_msix, has_pm, has_af;
+	uint8_t pcie_type; /* Device/Port Type (PCI_EXP_TYPE_*) when has_pcie */
 	bool flr, af_flr, pm_no_soft_reset;
 	bool has_acs;
 	uint16_t acs_cap, acs_ctrl;

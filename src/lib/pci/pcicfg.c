@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <pci/pci.h>
@@ -175,4 +176,25 @@ void dda_config_parse(const uint8_t *cfg, size_t len, struct dda_caps *ret)
 	if (c.pcie)
 		walk_ext(cfg, len, &c);
 	*ret = c;
+}
+
+const char *dda_acs_names(uint16_t bits, char *buf, size_t size)
+{
+	static const struct {
+		uint16_t bit;
+		const char *name;
+	} names[] = {
+		{ PCI_ACS_CTRL_VALID, "SV" },
+		{ PCI_ACS_CTRL_REQ_RED, "RR" },
+		{ PCI_ACS_CTRL_CMPLT_RED, "CR" },
+		{ PCI_ACS_CTRL_FORWARD, "UF" },
+	};
+	size_t off = 0;
+
+	if (size)
+		buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if ((bits & names[i].bit) && off < size)
+			off += (size_t)snprintf(buf + off, size - off, "%s%s", off ? " " : "", names[i].name);
+	return buf;
 }

@@ -47,4 +47,8 @@ uint8_t dda_cfg8(const uint8_t *cfg, size_t len, size_t off);
 uint16_t dda_cfg16(const uint8_t *cfg, size_t len, size_t off);
 uint32_t dda_cfg32(const uint8_t *cfg, size_t len, size_t off);
 
+/* Names ACS bits the way the kernel's grouping asks for them ("SV RR CR
+ * UF"; the others are not named) into buf; returns buf. */
+const char *dda_acs_names(uint16_t bits, char *buf, size_t size);
+
 #endif

@@ -19,6 +19,7 @@
 #include "host.h"
 #include "libvirt.h"
 #include "pool.h"
+#include "predict.h"
 #include "sriov.h"
 #include "text.h"
 #include "vfnet.h"
@@ -40,6 +41,28 @@ struct json_object *dda_report_device(const struct dda_device *d);
 
 /* The whole survey; with n > 0 only the listed devices.  NULL on OOM. */
 struct json_object *dda_report_survey(const struct dda_host *h, struct dda_device *const *only, size_t n);
+
+/* survey --predict: a prediction of the tree under ctx's root with opts
+ * (borrowed, must outlive the view), compared with a baseline: the tree's
+ * own groups ("kernel") when it has some, else the prediction without the
+ * what-if ("prediction") when opts asks one, else nothing (NULL). */
+struct dda_predict_view {
+	struct dda_prediction *p;
+	struct dda_host *h; /* the tree, with names */
+	const struct dda_predict_opts *opts;
+	const char *baseline; /* "kernel", "prediction" or NULL; static */
+	size_t ndiffer;	      /* functions whose group differs from it */
+	char note[256];	      /* a kernel parameter of the tree's host that changes groups, or "" */
+};
+int dda_predict_view_build(struct dda_ctx *ctx, const struct dda_predict_opts *opts,
+			   struct dda_predict_view *ret) _must_check_;
+void dda_predict_view_release(struct dda_predict_view *v);
+/* The predicted functions ordered by group, then address; caller frees
+ * the array (not what it points to).  NULL on OOM. */
+const struct dda_predicted **dda_predict_view_by_group(const struct dda_predict_view *v);
+/* {"prediction": {"kernel_model", "acs_override", "without", "compared_with",
+ * "differences", "groups": [{"group", "differs", "members": [...]}]}} */
+struct json_object *dda_report_prediction(const struct dda_predict_view *v);
 
 /* {"error": {"code", "message", "device"}} */
 struct json_object *dda_report_error(const struct dda_error_info *e);
