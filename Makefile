@@ -6,12 +6,14 @@
 #   make            build build/ddactl
 #   make survey     survey this host (root gives the full picture)
 #   make check      every test: the lint, unit (plain and ASan+UBSan), fuzz smoke,
-#                   the real /sys, the QEMU lab on a real kernel, and the
-#                   clean room (a fresh Debian 12 runs survey, check-fast and
-#                   make deb; another installs, uses and purges the .deb)
+#                   the real /sys, the Cockpit page in a browser, the QEMU lab
+#                   on a real kernel, and the clean room (a fresh Debian 12
+#                   runs survey, check-fast and make deb; another installs,
+#                   uses and purges the two .debs)
 #   make check-lint the source rules (scripts/lint.sh): host paths only
 #                   through hostpath, no strcmp of state names, clang-format
-#   make deb        build-deb/ddactl_VERSION_ARCH.deb (dpkg-buildpackage on a
+#   make deb        build-deb/ddactl_VERSION_ARCH.deb and the Cockpit page's
+#                   cockpit-ddactl_VERSION_all.deb (dpkg-buildpackage on a
 #                   copy of the tree; DEB_BUILD_OPTIONS=nocheck skips the
 #                   unit tests)
 #   make check-fast unit tests only (plain and ASan+UBSan); installs only
@@ -21,8 +23,9 @@
 #   make bench-count instructions (callgrind) and times of one-device commands
 #                   on fake hosts of 17 and 4,096 functions
 #   make check-cockpit the Cockpit page (cockpit/) in a real cockpit-ws and
-#                   chromium against the fake host (tests/cockpit/run.sh); not
-#                   yet part of make check
+#                   chromium: on the fake host with the kernel model, on a
+#                   4,096-function tree, and on this host's /sys, read only
+#                   (tests/cockpit/run.sh)
 #   make bench-lab  one lab boot: a host -> pool -> host cycle by ddactl, by
 #                   the bare sysfs writes and by driverctl (not in make check)
 
@@ -93,7 +96,7 @@ check-lint:
 	@bash scripts/deps.sh lint
 	bash scripts/lint.sh
 
-check: check-deps check-lint check-unit check-asan check-fuzz check-sys check-lab \
+check: check-deps check-lint check-unit check-asan check-fuzz check-sys check-cockpit check-lab \
 	check-cleanroom
 
 bench: build

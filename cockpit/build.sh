@@ -3,7 +3,8 @@
 #
 # cockpit/build.sh OUTDIR: the page as Cockpit serves it, in OUTDIR
 # (manifest.json, index.html, page.css, src/*.js, patternfly/ with the CSS
-# and the fonts it names).  PatternFly comes from node_modules, installed
+# and the fonts it names).  `build.sh --install DIR` is meson's install
+# step: DIR under the install prefix, and DESTDIR.  PatternFly comes from node_modules, installed
 # with `npm ci` from package-lock.json when missing; or, where there is no
 # network (the Debian build), from cockpit/vendor/patternfly, which
 # scripts/deb.sh fills beforehand with `cockpit/build.sh --vendor`.
@@ -37,7 +38,17 @@ if [ "${1:-}" = --vendor ]; then
 	exit 0
 fi
 
-out=${1:?usage: $0 OUTDIR | --vendor}
+if [ "${1:-}" = --install ]; then
+	dir=${2:?usage: $0 --install DIR}
+	case $dir in
+	/*) out=${DESTDIR:-}$dir ;;
+	*) out=${MESON_INSTALL_DESTDIR_PREFIX:?not run by meson install}/$dir ;;
+	esac
+	echo "Installing the Cockpit page to $out"
+	set -- "$out"
+fi
+
+out=${1:?usage: $0 OUTDIR | --vendor | --install DIR}
 rm -rf "$out"
 mkdir -p "$out/src"
 cp "$here/manifest.json" "$here/index.html" "$here/page.css" "$out/"

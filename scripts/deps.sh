@@ -14,7 +14,8 @@
 #                              bench-lab needs check as well)
 #   scripts/deps.sh cockpit   unit + cockpit-ws, chromium and npm (make
 #                              check-cockpit)
-#   scripts/deps.sh deb        debian/control's Build-Depends (make deb)
+#   scripts/deps.sh deb        debian/control's Build-Depends (make deb), and
+#                              npm to vendor the Cockpit page's PatternFly
 #
 # The lab wants QEMU 10 and Linux 6.12 from bookworm-backports (the versions
 # Debian 13 ships; QEMU 10 is the first here with an SR-IOV NIC).  The suite is
@@ -31,9 +32,13 @@ quietly=$(dirname "$0")/quietly.sh
 build_pkgs=(gcc meson ninja-build pkg-config make
 	libpci-dev pci.ids libudev-dev libjson-c-dev libsqlite3-dev libkmod-dev
 	libnl-3-dev libnl-route-3-dev libcmocka-dev
+	libvirt-dev libxml2-dev
 	scdoc)
 # scdoc: the man page (man/); its generator and the completion's run on
 # meson's own python3.
+# libxml2-dev: the libvirt hook reads domain XML; libvirt-dev: `ddactl
+# libvirt attach|detach` speak libvirt's C API (the client library only,
+# no daemon).
 # What the unit tests (meson test --suite unit, make check-fast) run besides
 # the build.  One package a line, so additions merge cleanly.
 test_pkgs=(
@@ -141,7 +146,11 @@ add_backports() {
 case "$want" in
 build) pkgs=("${build_pkgs[@]}") ;;
 unit) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
-check) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${lint_pkgs[@]}" "${lab_pkgs[@]}" "${cleanroom_pkgs[@]}") ;;
+check)
+	pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${lint_pkgs[@]}" "${lab_pkgs[@]}" "${cleanroom_pkgs[@]}"
+		"${cockpit_pkgs[@]}")
+	command -v npm >/dev/null || pkgs+=(npm)
+	;;
 lint) pkgs=("${lint_pkgs[@]}") ;;
 cleanroom) pkgs=("${cleanroom_pkgs[@]}") ;;
 bench) pkgs=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
@@ -149,7 +158,12 @@ cockpit)
 	pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${cockpit_pkgs[@]}")
 	command -v npm >/dev/null || pkgs+=(npm)
 	;;
-deb) pkgs=("${deb_pkgs[@]}") ;;
+deb)
+	pkgs=("${deb_pkgs[@]}")
+	# cockpit-ddactl's PatternFly, vendored before the build (scripts/deb.sh)
+	[ -f "$(dirname "$0")/../cockpit/vendor/patternfly/patternfly.css" ] || command -v npm >/dev/null ||
+		pkgs+=(npm)
+	;;
 *) echo "usage: deps.sh [build|unit|check|lint|cleanroom|bench|cockpit|deb]" >&2; exit 2 ;;
 esac
 

@@ -73,7 +73,7 @@ export function renderDetails(el, dev, pool, actions) {
                 ["Resets", (dev.reset_methods || []).join(", ") || "none"],
                 ["Interrupts", irq],
                 ["Pool", pooled ? `${pooled.state}, from ${pooled.original_driver || "no driver"}` +
-                    (pooled.vm ? `, held by ${pooled.vm}` : "") : null],
+                    (pooled.owner || pooled.vm ? `, held by ${pooled.owner || pooled.vm}` : "") : null],
             ])));
     el.hidden = false;
 }

@@ -50,14 +50,19 @@ export function button(label, onclick, variant = "secondary", extra = {}) {
 }
 
 // The error document as a PatternFly alert: message, device and hint, and
-// the code for a search.
-export function errorAlert(err, title = "ddactl failed") {
-    return h("div", { class: "pf-c-alert pf-m-danger pf-m-inline ddactl-error", role: "alert" },
+// the code for a search.  The message ends with the fix for a terminal;
+// here the fix has its own line, so it is not said twice.
+export function errorAlert(err, title = "ddactl failed", variant = "danger") {
+    let message = err.message;
+    for (const tail of [` (${err.hint})`, `; ${err.hint}`])
+        if (err.hint && message.endsWith(tail))
+            message = message.slice(0, -tail.length);
+    return h("div", { class: `pf-c-alert pf-m-${variant} pf-m-inline ddactl-error`, role: "alert", "data-code": err.code || null },
              h("p", { class: "pf-c-alert__title" }, title),
              h("div", { class: "pf-c-alert__description" },
-               h("p", { class: "ddactl-error-message" }, err.message),
+               h("p", { class: "ddactl-error-message" }, message),
                err.device ? h("p", { class: "ddactl-error-device" }, "Device: ", h("code", {}, err.device)) : null,
-               err.hint ? h("p", { class: "ddactl-error-hint" }, "Hint: ", err.hint) : null,
+               err.hint ? h("p", { class: "ddactl-error-hint" }, "Fix: ", err.hint) : null,
                err.code ? h("p", { class: "ddactl-error-code pf-u-font-size-sm" }, "Code: ", err.code) : null));
 }
 

@@ -9,7 +9,7 @@ export const STATES = [
     ["force", "Assignable with force"],
     ["not-assignable", "Not assignable"],
     ["pooled", "In the pool"],
-    ["vm", "Held by a VM"],
+    ["vm", "Held by a VM or libvirt domain"],
     ["quarantined", "Quarantined"],
     ["unrecorded", "Unrecorded"],
 ];
@@ -21,7 +21,7 @@ export function stateOf(dev, pool) {
     if (p) {
         if (p.quarantined)
             return "quarantined";
-        return p.vm ? "vm" : "pooled";
+        return p.owner || p.vm ? "vm" : "pooled";
     }
     if (pool.unrecorded.has(dev.address))
         return "unrecorded";

@@ -123,7 +123,7 @@ export function renderPool(el, pool, ctx) {
         clear(el, h("p", { class: "ddactl-empty" }, "The pool is empty. Dismount a device from the topology to add it."));
         return;
     }
-    const cols = ["Device", "State", "Group", "Companions", "Original driver", "VM", "When", "Forced", ""];
+    const cols = ["Device", "State", "Group", "Companions", "Original driver", "VM or domain", "When", "Forced", ""];
     clear(el, h("table", { class: "pf-c-table pf-m-compact pf-m-grid-md ddactl-pool", role: "grid", "aria-label": "Pool" },
                 h("thead", {}, h("tr", {}, cols.map(c => h("th", { scope: "col" }, c)))),
                 h("tbody", {},
@@ -136,13 +136,14 @@ export function renderPool(el, pool, ctx) {
                                     e.companion_of ? `companion of ${shortAddr(e.companion_of)}`
                                         : (e.group_members || []).filter(a => a !== e.address).map(shortAddr).join(", ") || "—"),
                                   h("td", { "data-label": "Original driver" }, e.original_driver || "none"),
-                                  h("td", { "data-label": "VM" }, e.vm || "—"),
+                                  // owner: a ddactl VM, or libvirt:DOMAIN (the hook's record)
+                                  h("td", { "data-label": "VM" }, e.owner || e.vm || "—"),
                                   h("td", { "data-label": "When" }, e.added_at || ""),
                                   h("td", { "data-label": "Forced" }, e.forced ? `by ${e.forced_by}: ${e.forced_reasons}` : "no"),
                                   h("td", {}, e.quarantined
                                       ? button("Release", () => releaseDialog(e.address, ctx), "secondary", { "data-action": "release" })
                                       : button("Mount", () => moveDialog("mount", e.address, ctx), "secondary",
-                                               { "data-action": "mount", disabled: e.vm ? true : null })))),
+                                               { "data-action": "mount", disabled: e.owner || e.vm ? true : null })))),
                   unrec.map(e => h("tr", { "data-address": e.address, class: "ddactl-unrecorded" },
                                    h("td", {}, `${shortAddr(e.address)} ${e.name || ""}`),
                                    h("td", {}, "unrecorded"), h("td", {}, String(e.iommu_group)),

@@ -61,6 +61,8 @@ export class Topology {
     }
 
     expandAll(on) {
+        if (!this.tree)
+            return; // nothing read yet, or the host could not be read
         this.expanded.clear();
         if (on)
             for (const r of layoutRows(this.tree, this.pool, new Set()))

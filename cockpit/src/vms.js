@@ -7,17 +7,19 @@ import { h, clear, button, errorAlert, shortAddr } from "./dom.js";
 import { ddactl } from "./ddactl.js";
 import { openDialog } from "./dialog.js";
 
+// A pending removal is ddactl's error document too, but not a failure:
+// the device stays the VM's until the guest lets go, and the row says so.
 async function act(ctx, args, title) {
     try {
         await ddactl(args, { change: true });
     } catch (err) {
-        ctx.alert(errorAlert(err, title));
+        ctx.alert(err.code === "pending" ? errorAlert(err, "Removal pending", "warning") : errorAlert(err, title));
     }
     ctx.refresh();
 }
 
 function addDialog(vm, ctx) {
-    const free = (ctx.pool.doc.pool || []).filter(e => !e.vm && !e.quarantined && !e.companion_of);
+    const free = (ctx.pool.doc.pool || []).filter(e => !e.owner && !e.vm && !e.quarantined && !e.companion_of);
     const ids = [...new Set(free.map(e => `${e.vendor_id}:${e.device_id}`))];
     const named = ctx.pool.named.map(p => p.name);
     const mode = h("select", { class: "pf-c-form-control", id: "ddactl-add-mode", "aria-label": "How to choose" },
@@ -59,10 +61,10 @@ export function renderVms(el, doc, ctx) {
                                                                                                                        `${shortAddr(d.address)} `,
                                                                                                                        d.state === "removal-pending" ? h("strong", {}, "removal pending") : (d.companion_of ? "(companion)" : ""),
                                                                                                                        d.from_pool ? ` from pool ${d.from_pool}` : "",
-                                                                                                                       d.companion_of ? null : button("Remove", () => act(ctx, ["vm", "remove-device", vm.vm, d.address], `removing ${d.address} failed`), "link"))))),
+                                                                                                                       d.companion_of ? null : button("Remove", () => act(ctx, ["vm", "remove-device", "--timeout", "10", vm.vm, d.address], `removing ${d.address} failed`), "link", { "data-action": "vm-remove" }))))),
                                                h("td", {},
                                                  vm.state === "running"
-                                                     ? button("Stop", () => act(ctx, ["vm", "stop", vm.vm], `stopping ${vm.vm} failed`))
-                                                     : button("Start", () => act(ctx, ["vm", "start", vm.vm], `starting ${vm.vm} failed`)),
-                                                 " ", button("Add device…", () => addDialog(vm, ctx))))))));
+                                                     ? button("Stop", () => act(ctx, ["vm", "stop", vm.vm], `stopping ${vm.vm} failed`), "secondary", { "data-action": "vm-stop" })
+                                                     : button("Start", () => act(ctx, ["vm", "start", vm.vm], `starting ${vm.vm} failed`), "secondary", { "data-action": "vm-start" }),
+                                                 " ", button("Add device…", () => addDialog(vm, ctx), "secondary", { "data-action": "vm-add" })))))));
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "domxml.h"
 #include "error.h"
 #include "hostpath.h" /* dda_parse_*: numbers as typed, no reads */
 #include "hostinfo.h"
@@ -113,6 +114,30 @@ static int reconcile_all(struct dda_state *s, const char *only)
 			fprintf(stderr, "ddactl: %s\n", note);
 	}
 	return r;
+}
+
+/* A removal left pending ends when the guest lets go, but only a run that
+ * asks QEMU records it.  A look as root asks, so that `vm list` and `vm
+ * devices` say what is true now, as the pending message promises. */
+static bool removal_pending(struct dda_state *s, const char *only)
+{
+	_cleanup_free_ struct dda_vm *vms = NULL;
+	bool found = false;
+	size_t n;
+
+	if (!s || dda_vm_list(s, &vms, &n) < 0)
+		n = 0;
+	for (size_t i = 0; !found && i < n; i++) {
+		_cleanup_free_ struct dda_vm_device *devs = NULL;
+		size_t nd;
+
+		if ((only && strcmp(vms[i].name, only)) || dda_vm_devices(s, vms[i].name, &devs, &nd) < 0)
+			continue;
+		for (size_t j = 0; j < nd; j++)
+			found = found || devs[j].state == DDA_VM_DEVICE_REMOVING;
+	}
+	dda_error_clear();
+	return found;
 }
 
 static int resolve_one(struct dda_ctx *ctx, struct dda_host **h, const char *name, struct dda_device **ret)
@@ -222,17 +247,12 @@ static int show_libvirt(struct vm_call *c)
 	fprintf(f, "<!-- devices ddactl pooled for VM '%s': paste into <devices> of a libvirt domain -->\n", c->name);
 	for (size_t i = 0; i < n; i++) {
 		struct dda_pciaddr a;
+		char el[512];
 
-		if (!devs[i].requested || dda_pciaddr_parse(devs[i].address, &a) < 0)
+		if (!devs[i].requested || dda_pciaddr_parse(devs[i].address, &a) < 0 ||
+		    dda_domxml_hostdev_format(&a, 0, el, sizeof(el)) < 0)
 			continue;
-		fprintf(f,
-			"<hostdev mode='subsystem' type='pci' managed='no'>\n"
-			"  <driver name='vfio'/>\n"
-			"  <source>\n"
-			"    <address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>\n"
-			"  </source>\n"
-			"</hostdev>\n",
-			a.domain, a.bus, a.dev, a.fn);
+		fputs(el, f);
 	}
 	if (arg_json) {
 		fclose(f);
@@ -627,6 +647,13 @@ int cmd_vm(struct dda_ctx *ctx, int argc, char **argv)
 		/* "needs root" rather than a running VM shown as stopped */
 		if (r == 0)
 			r = dda_vm_pids_known(ro);
+		if (r == 0 && geteuid() == 0 && removal_pending(ro, c.name)) {
+			dda_state_close(TAKE_PTR(ro));
+			r = cli_session_open(ctx, &ses, "vm reconcile", line);
+			c.s = ses.state;
+			if (r == 0)
+				r = reconcile_all(c.s, c.name);
+		}
 	}
 	if (r == 0)
 		r = subcommands[i].run(ctx, &c);

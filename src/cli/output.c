@@ -50,6 +50,7 @@ int cli_fail(int r)
 	safe = *e;
 	dda_text_escape(safe.message, sizeof(safe.message), e->message);
 	dda_text_escape(safe.device, sizeof(safe.device), e->device);
+	dda_text_escape(safe.hint, sizeof(safe.hint), e->hint);
 	e = &safe;
 	if (arg_json) {
 		_cleanup_json_ struct json_object *o = dda_report_error(e);

@@ -10,7 +10,7 @@
 # `make deb` builds the package there, lintian (on this machine) finds no
 # error or warning in it, and a second fresh copy of the base, which has
 # never seen a build dependency, installs it with apt and checks what an
-# administrator meets: survey, man page, completion, the units and the rule
+# administrator meets: cockpit-ddactl's page listed by cockpit-bridge, survey, man page, completion, the units and the rule
 # where systemd and udev look, and a purge that removes every file of the
 # package and keeps /var/lib/ddactl (debian/postrm says why).
 #
@@ -193,6 +193,14 @@ fresh_root() {
 	if [ "${valid:-}" = false ]; then
 		echo 'Acquire::Check-Valid-Until "false";' >"$dir/etc/apt/apt.conf.d/50cleanroom"
 	fi
+	# The certificate authorities this network adds (a TLS-inspecting
+	# proxy's, say), as this machine trusts them: `make deb` fetches the
+	# Cockpit page's PatternFly from npm's registry through them.  The
+	# archive's ca-certificates picks them up when apt installs it.
+	if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+		mkdir -p "$dir/usr/local/share/ca-certificates"
+		cp /usr/local/share/ca-certificates/*.crt "$dir/usr/local/share/ca-certificates/"
+	fi
 	# A package's maintainer script must not start its daemon on the host.
 	printf '#!/bin/sh\nexit 101\n' >"$dir/usr/sbin/policy-rc.d"
 	chmod 0755 "$dir/usr/sbin/policy-rc.d"
@@ -253,12 +261,16 @@ step deb in_root 'DEB_BUILD_OPTIONS=nocheck make deb'
 debs=("$root"/root/ddactl/build-deb/ddactl_*.deb)
 [ "${#debs[@]}" -eq 1 ] && [ -f "${debs[0]}" ] ||
 	die "make deb did not leave one build-deb/ddactl_*.deb (${debs[*]})"
+cdebs=("$root"/root/ddactl/build-deb/cockpit-ddactl_*_all.deb)
+[ "${#cdebs[@]}" -eq 1 ] && [ -f "${cdebs[0]}" ] ||
+	die "make deb did not leave one build-deb/cockpit-ddactl_*_all.deb (${cdebs[*]})"
 pkgdir=$cache/deb
 rm -rf "$pkgdir"
 install -d -m 0755 "$pkgdir"
-cp "${debs[0]}" "$pkgdir/"
+cp "${debs[0]}" "${cdebs[0]}" "$pkgdir/"
 deb=$pkgdir/${debs[0]##*/}
-chmod 0644 "$deb"
+cdeb=$pkgdir/${cdebs[0]##*/}
+chmod 0644 "$deb" "$cdeb"
 
 # lintian of this machine (Debian 12 too), as nobody: it refuses nothing as
 # root but warns about it.  Errors and warnings both fail: every warning
@@ -267,7 +279,7 @@ chmod 0644 "$deb"
 run_lintian() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
 		env -i HOME=/nonexistent PATH=/usr/bin:/bin LANG=C.UTF-8 \
-		lintian --fail-on error,warning --display-info --show-overrides "$deb"
+		lintian --fail-on error,warning --display-info --show-overrides "$deb" "$cdeb"
 }
 step lintian run_lintian
 
@@ -283,7 +295,7 @@ remove_tree "$root"
 
 remove_tree "$inst"
 step copy-inst fresh_root "$inst"
-cp "$deb" "$inst/tmp/"
+cp "$deb" "$cdeb" "$inst/tmp/"
 # in_inst COMMAND: COMMAND as root on the machine the package goes to.
 in_inst() {
 	chroot "$inst" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
@@ -338,6 +350,15 @@ for w in $wants; do
 		die "the install did not enable ${w#*/} (no /etc/systemd/system/$w -> $unitdir/${w#*/})"
 done
 say "files       units in $unitdir, rule in $udevdir/rules.d, completion in $compdir"
+
+# The Cockpit page: its package brings cockpit-bridge from the archive, and
+# the bridge, which is what serves pages to cockpit-ws, lists it.
+step cockpit-deb in_inst "apt-get install -y --no-install-recommends ./${cdeb##*/} && cockpit-bridge --packages"
+grep -qE '^ddactl[[:space:]].*/usr/share/cockpit/ddactl' "$logs/cockpit-deb.log" ||
+	{ cat "$logs/cockpit-deb.log" >&2; die "cockpit-bridge --packages does not list the ddactl page"; }
+step cockpit-purge in_inst 'apt-get purge -y cockpit-ddactl'
+[ ! -e "$inst/usr/share/cockpit/ddactl" ] || die "apt-get purge cockpit-ddactl left /usr/share/cockpit/ddactl"
+say "cockpit     cockpit-bridge --packages lists the page; purged"
 
 # Purge: state first (a real VM definition, so /var/lib/ddactl is what
 # ddactl makes of it), then every path dpkg installed must go, except the

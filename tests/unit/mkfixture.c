@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * mkfixture DIR: writes a representative fake host to DIR (which must not
+ * mkfixture [--vf-spares] DIR: writes a representative fake host to DIR (which must not
  * exist or be empty), for the CLI test and for trying ddactl by hand:
  *
  *	DDACTL_ROOT=DIR ddactl survey
@@ -10,8 +10,10 @@
  * the console, two old PCI cards behind a PCIe-to-PCI bridge, the PCH's
  * LPC/SMBus group, a powered-down GPU and an IOMMU with remapping on.
  * test-cli.sh relies on the verdicts listed in main() below.
+ * --vf-spares adds the X710's VFs 2..63 for the kernel model to create.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,14 +116,16 @@ static int write_file(const char *root, const char *rel, const char *content)
 int main(int argc, char **argv)
 {
 	struct fh_host *h;
+	bool spares = argc == 3 && !strcmp(argv[1], "--vf-spares");
+	const char *dir = argv[argc - 1];
 
-	if (argc != 2) {
-		fprintf(stderr, "Usage: mkfixture DIR\n");
+	if (argc != 2 && !spares) {
+		fprintf(stderr, "Usage: mkfixture [--vf-spares] DIR\n");
 		return 2;
 	}
-	h = fh_new(argv[1]);
+	h = fh_new(dir);
 	if (!h) {
-		fprintf(stderr, "mkfixture: %s: %s\n", argv[1], strerror(errno));
+		fprintf(stderr, "mkfixture: %s: %s\n", dir, strerror(errno));
 		return 1;
 	}
 	TRY(fh_iommu(h, "dmar0", 0xf050da));
@@ -129,6 +133,13 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(devs); i++)
 		TRY(fh_add_dev(h, &devs[i]));
 	TRY(fh_driver(h, "vfio-pci"));
+	/* the X710's VFs 2..63, which the kernel model brings in when
+	 * sriov_numvfs asks for them (the Cockpit page's SR-IOV test);
+	 * opt-in, as the other users never change the count */
+	if (spares)
+		TRY(fh_sriov_spares(h, NIC,
+				    &(struct fh_dev){ .caps = FH_MSIX | FH_FLR, .reset_method = "flr", .reset = true },
+				    FH_GROUP(32)));
 	TRY(fh_block(h, "nvme0n1", NVME, NULL, "259:0", "nvme/nvme0"));
 	TRY(fh_block(h, "nvme0n1p1", NVME, "nvme0n1", "259:1", NULL));
 	TRY(fh_block(h, "nvme0n1p2", NVME, "nvme0n1", "259:2", NULL));

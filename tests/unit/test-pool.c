@@ -93,6 +93,9 @@ static void test_block_reason_refuses(void **state)
 	s = fx_state(f);
 	r = dismount(f, s, MF1, DDA_MOVE_FORCE);
 	expect_error(r, -ECANCELED, "refused", MF1, "shares IOMMU group 4 with '" MF0 "', which the host is using");
+	/* the blocking reason's fix goes apart too, and is the one the message ends with */
+	assert_true(dda_last_error()->hint[0] != '\0');
+	assert_non_null(strstr(dda_last_error()->message, dda_last_error()->hint));
 	expect_host(f, s, MF0, "i40e");
 	expect_host(f, s, MF1, "ixgbe");
 	/* and named directly, not even with --force */
@@ -120,6 +123,7 @@ static void test_force_reason_needs_force(void **state)
 	s = fx_state(f);
 	r = dismount(f, s, EP, 0);
 	expect_error(r, -ECANCELED, "needs-force", EP, "without --force");
+	assert_true(dda_last_error()->hint[0] != '\0');
 	expect_host(f, s, EP, "i40e");
 
 	assert_int_equal(dismount(f, s, EP, DDA_MOVE_FORCE), 0);

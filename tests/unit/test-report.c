@@ -431,7 +431,7 @@ static void test_host_section_iommu_off(void **state)
 static void test_error_shape(void **state)
 {
 	struct dda_error_info e = { .err = -EINVAL };
-	_cleanup_json_ struct json_object *o = NULL, *o2 = NULL;
+	_cleanup_json_ struct json_object *o = NULL, *o2 = NULL, *o3 = NULL;
 	struct json_object *err;
 
 	(void)state;
@@ -441,10 +441,11 @@ static void test_error_shape(void **state)
 	o = dda_report_error(&e);
 	assert_int_equal(json_object_object_length(o), 1);
 	err = get(o, "error", json_type_object);
-	assert_int_equal(json_object_object_length(err), 3);
+	assert_int_equal(json_object_object_length(err), 4);
 	assert_string_equal(get_str(err, "code"), "bad-device");
 	assert_string_equal(get_str(err, "message"), e.message);
 	assert_string_equal(get_str(err, "device"), "bogus");
+	expect_null_field(err, "hint");
 
 	/* no code: "error"; no device: null */
 	memset(&e, 0, sizeof(e));
@@ -454,6 +455,16 @@ static void test_error_shape(void **state)
 	err = get(o2, "error", json_type_object);
 	assert_string_equal(get_str(err, "code"), "error");
 	expect_null_field(err, "device");
+
+	/* a fix given apart is its own key */
+	dda_error(-EBUSY, "0000:01:00.0", "refusing: busy (unmount it)");
+	assert_int_equal(dda_error_hint("unmount it"), -EBUSY);
+	o3 = dda_report_error(dda_last_error());
+	err = get(o3, "error", json_type_object);
+	assert_string_equal(get_str(err, "hint"), "unmount it");
+	/* the next error does not inherit it */
+	dda_error(-EIO, NULL, "other");
+	assert_string_equal(dda_last_error()->hint, "");
 }
 
 static void test_error_from_resolve(void **state)

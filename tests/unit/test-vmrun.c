@@ -26,6 +26,7 @@
 
 #include <cmocka.h>
 
+#include "audit.h"
 #include "helpers.h"
 #include "vm-helpers.h"
 #include "error.h"
@@ -546,6 +547,20 @@ static void test_hot_remove_pending(void **state)
 	OK(dda_vmrun_reconcile(s, VM, note, sizeof(note)));
 	assert_string_equal(note, "the pending removal of '0000:01:00.0' from VM 'lab1' is complete");
 	assert_string_equal(owner(s, EP), "");
+	/* and the log's remove-device rows, left waiting, now say so */
+	{
+		_cleanup_free_ struct dda_audit_row *v = NULL;
+		struct dda_audit_filter flt = { .device = EP };
+		size_t n, removes = 0;
+
+		OK(dda_audit_list(s, &flt, &v, &n));
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(v[i].op, "vm remove-device")) {
+				removes++;
+				assert_string_equal(v[i].outcome, "done");
+			}
+		assert_true(removes > 0);
+	}
 }
 
 /* -------------------------------------------------------- a dead QEMU */

@@ -41,6 +41,13 @@ static void record(int err, enum dda_error_class cls, const char *code, const ch
 	snprintf(last.code, sizeof(last.code), "%s", code ? code : dda_errno_code(err));
 	snprintf(last.device, sizeof(last.device), "%s", device ? device : "");
 	vsnprintf(last.message, sizeof(last.message), fmt, ap);
+	last.hint[0] = '\0';
+}
+
+int dda_error_hint(const char *hint)
+{
+	snprintf(last.hint, sizeof(last.hint), "%s", hint ? hint : "");
+	return last.err;
 }
 
 int dda_error(int err, const char *device, const char *fmt, ...)

@@ -30,6 +30,7 @@ struct dda_error_info {
 	char code[48];	    /* stable machine code: "no-device", "refused"... */
 	char device[128];   /* what it concerns ("0000:01:00.0", a VM name), may be "" */
 	char message[1024]; /* one line, names the device, no trailing full stop */
+	char hint[512];	    /* the fix alone, for front ends that show it apart; may be "" */
 };
 
 /* Records the error and returns err (which must be negative). */
@@ -41,6 +42,11 @@ int dda_error_code(int err, const char *code, const char *device, const char *fm
 /* Same, for an error in what the user typed (class DDA_ERR_INPUT).  A
  * code derived from -ENODEV ("no-device") is one too. */
 int dda_error_input(int err, const char *code, const char *device, const char *fmt, ...) _printf_(4, 5);
+
+/* Adds the fix to the last record, which keeps it in its message too (the
+ * message must read whole on a terminal); a front end such as the Cockpit
+ * page shows it on its own line.  Returns the record's err. */
+int dda_error_hint(const char *hint);
 
 /* The last recorded error of this thread; err == 0 when there is none. */
 const struct dda_error_info *dda_last_error(void);

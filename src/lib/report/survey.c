@@ -227,6 +227,7 @@ struct json_object *dda_report_error(const struct dda_error_info *e)
 	json_object_object_add(err, "code", json_object_new_string(e->code[0] ? e->code : "error"));
 	json_object_object_add(err, "message", json_object_new_string(e->message));
 	json_object_object_add(err, "device", str_or_null(e->device));
+	json_object_object_add(err, "hint", str_or_null(e->hint));
 	json_object_object_add(o, "error", err);
 	return o;
 }

@@ -10,6 +10,7 @@
 #include "checks.h"
 #include "driver.h"
 #include "error.h"
+#include "libvirt.h"
 #include "fault.h"
 #include "hostpath.h"
 #include "pool-internal.h"
@@ -119,6 +120,7 @@ int dda_pool_plan_dismount(struct dda_host *h, struct dda_state *s, struct dda_d
 						   "refusing to dismount '%s': its IOMMU group companion '%s' cannot go: %s (%s)",
 						   m->brought_by->name, m->dev->name, b->message,
 						   b->hint ? b->hint : "");
+			dda_error_hint(b->hint);
 			goto fail;
 		}
 		b = worst_reason(m->dev, DDA_SEV_FORCE);
@@ -128,6 +130,7 @@ int dda_pool_plan_dismount(struct dda_host *h, struct dda_state *s, struct dda_d
 			r = dda_error_code(-ECANCELED, "needs-force", who,
 					   "refusing to dismount '%s' without --force: %s (%s)", who, b->message,
 					   b->hint ? b->hint : "");
+			dda_error_hint(b->hint);
 			goto fail;
 		}
 		if (b) {
@@ -432,12 +435,23 @@ int dda_pool_plan_mount(struct dda_host *h, struct dda_state *s, struct dda_devi
 	}
 	for (size_t i = 0; i < p.n; i++) {
 		char owner[DDA_VM_NAME_MAX + 1];
+		struct dda_libvirt_device lv;
 		struct dda_pool_entry e;
 
 		if (dda_vm_owner(s, p.moves[i].dev->name, owner) == 0) {
+			char fix[160];
+
+			snprintf(fix, sizeof(fix), "first: ddactl vm remove-device %s %s", owner, p.moves[i].dev->name);
+			dda_error_code(-EBUSY, "held", p.moves[i].dev->name,
+				       "refusing to mount '%s': it is held by VM '%s' (%s)", p.moves[i].dev->name,
+				       owner, fix);
+			r = dda_error_hint(fix);
+			goto fail;
+		}
+		if (dda_libvirt_device_get(s, p.moves[i].dev->name, &lv) == 0) {
 			r = dda_error_code(-EBUSY, "held", p.moves[i].dev->name,
-					   "refusing to mount '%s': it is held by VM '%s' (first: ddactl vm remove-device %s %s)",
-					   p.moves[i].dev->name, owner, owner, p.moves[i].dev->name);
+					   "refusing to mount '%s': it is held by libvirt domain '%s' (first: ddactl libvirt detach %s %s, or stop the domain)",
+					   p.moves[i].dev->name, lv.domain, lv.domain, p.moves[i].dev->name);
 			goto fail;
 		}
 		if (dda_pool_get(s, p.moves[i].dev->name, &e) == 0)

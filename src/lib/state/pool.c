@@ -186,11 +186,14 @@ bool dda_pool_dead_after_reset(int r)
 
 int dda_pool_refuse_quarantined(const struct dda_pool_entry *e, const char *prefix)
 {
+	char fix[128];
+
 	if (!dda_pool_entry_quarantined(e))
 		return 0;
-	return dda_error_code(-ECANCELED, "quarantined", e->address,
-			      "%s: '%s' is quarantined since %s (%s); power-cycle or reseat it, then 'ddactl pool release %s'",
-			      prefix, e->address, e->quarantined_at, e->quarantine_reason, e->address);
+	snprintf(fix, sizeof(fix), "power-cycle or reseat it, then 'ddactl pool release %s'", e->address);
+	dda_error_code(-ECANCELED, "quarantined", e->address, "%s: '%s' is quarantined since %s (%s); %s", prefix,
+		       e->address, e->quarantined_at, e->quarantine_reason, fix);
+	return dda_error_hint(fix);
 }
 
 /* Without an override it is bound by id (new_id, a modprobe.d softdep,
