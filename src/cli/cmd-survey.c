@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -426,6 +427,9 @@ int cmd_survey(struct dda_ctx *ctx, int argc, char **argv)
 				       "--predict shows the whole tree as text or --json: no --tree, dot or DEVICE");
 	arg_json = format == FORMAT_JSON;
 	if (from) {
+		/* A reader that stops early (| head) must not kill us before
+		 * the private tree is removed: a write fails instead. */
+		signal(SIGPIPE, SIG_IGN);
 		/* A dump's own groups are the plain prediction for that kernel,
 		 * so that a what-if below is compared with it. */
 		struct dda_predict_opts plain = { .kernel = popts.kernel };

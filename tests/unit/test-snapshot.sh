@@ -71,6 +71,8 @@ check "survey --from a snapshot runs" is "$rc" 0
 check "--save then --from gives the live survey" same "$tmp/live.json" "$tmp/from.json"
 check "the snapshot's survey says where it came from" jsonq 'd["host"]["source"] == "snapshot"'
 check "the private tree is removed afterwards" is "$(ls -A "$TMPDIR")" ""
+"$ddactl" survey --from "$tmp/snap.json" | true
+check "... also when the reader is gone before it writes (| true)" is "$(ls -A "$TMPDIR")" ""
 run survey --from "$tmp/snap.json" --predict --json
 check "the groups predicted from a snapshot are its kernel's" \
 	jsonq 'd["prediction"]["compared_with"] == "kernel" and d["prediction"]["differences"] == 0'
