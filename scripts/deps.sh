@@ -39,11 +39,35 @@ build_pkgs=(gcc meson ninja-build pkg-config make
 test_pkgs=(
 	bash-completion
 	graphviz
+	libvirt-clients
 	python3
 	python3-jsonschema
 	python3-yaml
 	sqlite3
 )
+# libvirt-clients: virt-xml-validate, libvirt's schema for `vm show --libvirt`
+# (tests/unit/test-engines.sh).  Nova's parser runs there too: python3-nova
+# itself is only unpacked (unpack_nova below: installing it pulls open-iscsi,
+# whose trigger rebuilds the initramfs for minutes); these are the modules
+# nova.conf, nova.pci.whitelist and nova.pci.request import, found by
+# importing them until nothing was missing.
+nova_pkgs=(
+	python3-cursive
+	python3-openstacksdk
+	python3-os-resource-classes
+	python3-oslo.cache
+	python3-oslo.config
+	python3-oslo.db
+	python3-oslo.i18n
+	python3-oslo.log
+	python3-oslo.policy
+	python3-oslo.serialization
+	python3-oslo.utils
+	python3-oslo.versionedobjects
+	python3-webob
+)
+# where test-engines.sh looks for it (DDACTL_NOVA_PATH overrides)
+nova_dir=/var/cache/ddactl/python3-nova
 # scripts/lint.sh: clang-format 14 is what .clang-format is tuned for.
 lint_pkgs=(
 	clang-format
@@ -138,10 +162,40 @@ add_backports() {
 	return 1
 }
 
+# Debian's python3-nova, unpacked (dpkg -x) into $nova_dir: its Python tree
+# only, for its pure-Python dependencies (nova_pkgs) to import.  Done again
+# only when the archive has another version.
+unpack_nova() {
+	local ver have tmp
+	ver=$(apt-cache policy python3-nova 2>/dev/null | sed -n 's/^ *Candidate: //p')
+	have=$(cat "$nova_dir/.version" 2>/dev/null || true)
+	if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+		[ -n "$have" ] && return 0
+		apt_update
+		ver=$(apt-cache policy python3-nova | sed -n 's/^ *Candidate: //p')
+	fi
+	[ "$ver" = "$have" ] && return 0
+	need_root "python3-nova (unpacked into $nova_dir)"
+	echo "deps.sh: apt-get download python3-nova=$ver, unpacked into $nova_dir" >&2
+	tmp=$(mktemp -d)
+	# apt's _apt user downloads into a directory it can write
+	chown _apt "$tmp" 2>/dev/null || true
+	rm -rf "$nova_dir.new"
+	mkdir -p "$nova_dir.new"
+	if ! (q=$(realpath "$quietly") && cd "$tmp" && "$q" apt-get download "python3-nova=$ver") ||
+		! dpkg -x "$tmp"/python3-nova_*.deb "$nova_dir.new"; then
+		rm -rf "$tmp" "$nova_dir.new"
+		return 1
+	fi
+	echo "$ver" >"$nova_dir.new/.version"
+	rm -rf "$tmp" "$nova_dir"
+	mv "$nova_dir.new" "$nova_dir"
+}
+
 case "$want" in
 build) pkgs=("${build_pkgs[@]}") ;;
-unit) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
-check) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${lint_pkgs[@]}" "${lab_pkgs[@]}" "${cleanroom_pkgs[@]}") ;;
+unit) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${nova_pkgs[@]}") ;;
+check) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${nova_pkgs[@]}" "${lint_pkgs[@]}" "${lab_pkgs[@]}" "${cleanroom_pkgs[@]}") ;;
 lint) pkgs=("${lint_pkgs[@]}") ;;
 cleanroom) pkgs=("${cleanroom_pkgs[@]}") ;;
 bench) pkgs=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
@@ -160,6 +214,8 @@ if [ -n "$todo" ]; then
 	# shellcheck disable=SC2086
 	apt_install $todo
 fi
+
+case "$want" in unit | check) unpack_nova ;; esac
 
 if [ "$want" = check ]; then
 	# QEMU 10 from backports: the stock 7.2 has no igb (SR-IOV NIC).
