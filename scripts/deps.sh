@@ -81,6 +81,10 @@ lab_pkgs=(clang libclang-rt-14-dev pciutils iproute2
 	prometheus)
 # prometheus: its promtool checks `ddactl metrics` (tests/unit/test-metrics.sh)
 lab_backports=(qemu-system-x86 linux-image-amd64)
+# The lab's libvirt scenario runs a real libvirtd in the lab guest, which
+# sees this machine's / : so libvirt is installed here, but never started
+# here (install_libvirt).
+lab_libvirt=(libvirt-daemon-system libvirt-clients)
 # tests/cleanroom/run.sh: a Debian 12 root to build in, the clone, and
 # lintian for the .deb built there
 cleanroom_pkgs=(debootstrap debian-archive-keyring git lintian)
@@ -217,6 +221,28 @@ fi
 
 case "$want" in unit | check) unpack_nova ;; esac
 
+# libvirt-daemon-system without its services: a policy-rc.d that says no
+# (unless one is there already, as in a container) keeps the postinst from
+# starting libvirtd, virtlogd and virtlockd, and the default network it
+# defines is not left to autostart with a later libvirtd (virbr0 and
+# dnsmasq on a machine that only wanted the lab).
+install_libvirt() {
+	local todo policy=/usr/sbin/policy-rc.d ours=
+	todo=$(missing "${lab_libvirt[@]}")
+	[ -n "$todo" ] || return 0
+	# shellcheck disable=SC2086
+	need_root $todo
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\n# scripts/deps.sh: installing libvirt, start nothing\nexit 101\n' >"$policy"
+		chmod 0755 "$policy"
+		ours=1
+	fi
+	# shellcheck disable=SC2086
+	apt_install $todo || { [ -z "$ours" ] || rm -f "$policy"; return 1; }
+	[ -z "$ours" ] || rm -f "$policy"
+	rm -f /etc/libvirt/qemu/networks/autostart/default.xml
+}
+
 if [ "$want" = check ]; then
 	# QEMU 10 from backports: the stock 7.2 has no igb (SR-IOV NIC).
 	qver=$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null || true)
@@ -227,6 +253,7 @@ if [ "$want" = check ]; then
 		need_root "${lab_backports[@]}"
 		apt_install -t bookworm-backports "${lab_backports[@]}"
 	fi
+	install_libvirt
 fi
 
 if [ "$want" = deb ]; then
