@@ -27,6 +27,9 @@ ROUTES = {
     'log': {'': 'cmd_log'},
     'metrics': {'': 'cmd_metrics'},
     'export': {'': 'cmd_export'},
+    # attach and detach have a table each: detach alone waits (--timeout)
+    'libvirt': {'policy': 'policy_opts', 'attach': 'attach_opts', 'detach': 'detach_opts'},
+    'libvirt-hook': {'': 'cmd_libvirt_hook'},
     'pool': {'': 'cmd_pool', 'restore': 'restore', 'create': 'named', 'add': 'named',
              'release': 'release'},
     'vf': {'list': 'list', 'set': 'set', 'config': 'config'},
@@ -34,6 +37,9 @@ ROUTES = {
     # (their names come from the subcommands[] table, see vm_subcommands)
     'vm': {'create': 'def_opts', 'set': 'def_opts'},
 }
+
+# the files of main.c's commands, filled by load()
+commands_files = set()
 
 # main.c parses these by hand, before the command (not getopt)
 GLOBAL = [('version', 'V', False), ('help', 'h', False), ('state-dir', None, True)]
@@ -80,7 +86,7 @@ def parse_file(path):
     """{table key: [{"long", "short", "arg"}]}: the key is the function
     that calls getopt_long with the table, or a file-scope table's name."""
     # a command split over files (cmd-vm.c, cmd-vm-define.c) is read as one
-    parts = [path] + sorted(glob.glob(path[:-len('.c')] + '-*.c'))
+    parts = [path] + sorted(p for p in glob.glob(path[:-len('.c')] + '-*.c') if p not in commands_files)
     text = strip_comments('\n'.join(open(f).read() for f in parts))
     funcs = functions(text)
     tables = {}
@@ -132,9 +138,9 @@ def vm_only(text):
     return only
 
 
-def dispatched(text, cmd):
-    """Subcommand names cmd_CMD compares its argument with."""
-    return {s for s in re.findall(r'strcmp\([^,()]+,\s*"([\w-]+)"\)', body(text, 'cmd_' + cmd))
+def dispatched(text, func):
+    """Subcommand names the command's function compares its argument with."""
+    return {s for s in re.findall(r'strcmp\([^,()]+,\s*"([\w-]+)"\)', body(text, func))
             if not s.startswith('-')}
 
 
@@ -147,7 +153,10 @@ def load(srcdir):
             if '"%s"' % word not in main:
                 raise Error('main.c no longer parses %s: update GLOBAL in %s' % (word, __file__))
     commands = {}
-    for cmd in re.findall(r'\{\s*"(\w+)",\s*cmd_\w+,', main):
+    table = re.findall(r'\{\s*"([\w-]+)",\s*(cmd_\w+),', main)
+    # a command's own file is never part of another's (libvirt-hook, libvirt)
+    commands_files.update(os.path.join(cli, 'cmd-%s.c' % cmd) for cmd, _ in table)
+    for cmd, func in table:
         path = os.path.join(cli, 'cmd-%s.c' % cmd)
         text, tables = parse_file(path)
         route = dict(ROUTES.get(cmd) or {})
@@ -158,7 +167,7 @@ def load(srcdir):
             for sub in vm_subcommands(text):
                 route.setdefault(sub, 'parse_call')
             only = vm_only(text)
-        subs = dispatched(text, cmd) | ({s for s in route if s} if cmd == 'vm' else set())
+        subs = dispatched(text, func) | ({s for s in route if s} if cmd == 'vm' else set())
         if subs != {s for s in route if s}:
             raise Error('%s: dispatches %s, ROUTES has %s' % (path, sorted(subs), sorted(s for s in route if s)))
         unused = set(tables) - set(route.values())

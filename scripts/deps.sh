@@ -31,9 +31,13 @@ quietly=$(dirname "$0")/quietly.sh
 build_pkgs=(gcc meson ninja-build pkg-config make
 	libpci-dev pci.ids libudev-dev libjson-c-dev libsqlite3-dev libkmod-dev
 	libnl-3-dev libnl-route-3-dev libcmocka-dev
+	libvirt-dev libxml2-dev
 	scdoc)
 # scdoc: the man page (man/); its generator and the completion's run on
 # meson's own python3.
+# libxml2-dev: the libvirt hook reads domain XML; libvirt-dev: `ddactl
+# libvirt attach|detach` speak libvirt's C API (the client library only,
+# no daemon).
 # What the unit tests (meson test --suite unit, make check-fast) run besides
 # the build.  One package a line, so additions merge cleanly.
 test_pkgs=(

@@ -101,5 +101,7 @@ int cmd_vf(struct dda_ctx *ctx, int argc, char **argv);
 int cmd_log(struct dda_ctx *ctx, int argc, char **argv);
 int cmd_metrics(struct dda_ctx *ctx, int argc, char **argv);
 int cmd_export(struct dda_ctx *ctx, int argc, char **argv);
+int cmd_libvirt(struct dda_ctx *ctx, int argc, char **argv);
+int cmd_libvirt_hook(struct dda_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -222,6 +222,8 @@ static int list(struct dda_ctx *ctx)
 			       e->quarantined_at, e->quarantine_reason, e->address);
 		if (pv.rows[i].vm[0])
 			printf("  held by VM %s", pv.rows[i].vm);
+		else if (pv.rows[i].owner[0])
+			printf("  held by %s", pv.rows[i].owner);
 		printf("\n");
 	}
 	print_unrecorded(h);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "domxml.h"
 #include "error.h"
 #include "hostpath.h" /* dda_parse_*: numbers as typed, no reads */
 #include "hostinfo.h"
@@ -222,17 +223,12 @@ static int show_libvirt(struct vm_call *c)
 	fprintf(f, "<!-- devices ddactl pooled for VM '%s': paste into <devices> of a libvirt domain -->\n", c->name);
 	for (size_t i = 0; i < n; i++) {
 		struct dda_pciaddr a;
+		char el[512];
 
-		if (!devs[i].requested || dda_pciaddr_parse(devs[i].address, &a) < 0)
+		if (!devs[i].requested || dda_pciaddr_parse(devs[i].address, &a) < 0 ||
+		    dda_domxml_hostdev_format(&a, 0, el, sizeof(el)) < 0)
 			continue;
-		fprintf(f,
-			"<hostdev mode='subsystem' type='pci' managed='no'>\n"
-			"  <driver name='vfio'/>\n"
-			"  <source>\n"
-			"    <address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>\n"
-			"  </source>\n"
-			"</hostdev>\n",
-			a.domain, a.bus, a.dev, a.fn);
+		fputs(el, f);
 	}
 	if (arg_json) {
 		fclose(f);

@@ -18,6 +18,8 @@ static const struct cli_command commands[] = {
 	{ "vm", cmd_vm, "define, start and stop VMs; add and remove their devices" },
 	{ "vf", cmd_vf, "SR-IOV virtual functions: count, pool, network policy" },
 	{ "export", cmd_export, "the pool as KubeVirt, Nova or the SR-IOV device plugin configure it" },
+	{ "libvirt", cmd_libvirt, "libvirt domains: the hook's policy; attach and detach pooled devices" },
+	{ "libvirt-hook", cmd_libvirt_hook, "what libvirt runs at each step of a domain (qemu.d/ddactl)" },
 	{ "log", cmd_log, "the audit trail: every change, who made it, and how it ended" },
 	{ "metrics", cmd_metrics, "the pool, VMs, VFs and host readiness for Prometheus" },
 };

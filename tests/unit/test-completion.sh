@@ -66,7 +66,7 @@ lines() { printf '%s\n' "$@"; }
 comp "ddactl dis"
 check "a command from its prefix" is "$out" dismount
 comp "ddactl "
-check "every command, and help" is "$out" "$(lines dismount export help log metrics mount pool survey vf vm)"
+check "every command, and help" is "$out" "$(lines dismount export help libvirt libvirt-hook log metrics mount pool survey vf vm)"
 comp "ddactl --st"
 check "a global option" is "$out" --state-dir
 comp "ddactl vm st"

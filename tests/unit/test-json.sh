@@ -103,6 +103,19 @@ doc export 0 export kubevirt --prefix example.com
 rootdoc error 2 export kubevirt --pool nosuch
 doc error 2 export kubevirt --prefix Bad
 doc error 2 export openshift
+doc libvirt-policy 0 libvirt policy win11
+rootdoc libvirt-policy 0 libvirt policy win11 --return-to-host --require-pool
+doc error 2 libvirt policy 'a/b'
+doc error 2 libvirt attach win11
+# refused before libvirt is called: not in the pool
+rootdoc error 1 libvirt attach win11 05:00.0 --connect test:///default
+rootdoc error 2 libvirt detach win11 05:00.0 --connect test:///default
+# libvirt's test driver runs domain 'test' without the device: a record the
+# hook left is released (the guest let go earlier)
+[ -n "$root" ] && sql "INSERT INTO libvirt_device (address, domain, alias, state, since)
+  VALUES ('0000:05:00.0', 'test', 'hostdev0', 'assigned', '2026-12-02T04:10:00Z')"
+rootdoc libvirt-action 0 libvirt detach test 05:00.0 --connect test:///default
+rootdoc error 1 libvirt detach test 05:00.0 --connect test:///default
 rootdoc pool-restore 0 pool restore
 rootdoc pool-restore 0 pool restore --device 0000:04:01.0
 # quarantined, as a dismount whose reset left it silent records it

@@ -24,6 +24,7 @@
 #include "helpers.h"
 #include "vm-helpers.h"
 #include "error.h"
+#include "libvirt.h"
 #include "pool.h"
 #include "sriov.h"
 #include "state.h"
@@ -67,6 +68,10 @@ static const struct {
 			     "subdevice, mac, vlan, spoof_check, trust, link_state, max_tx_rate, updated_at) VALUES "
 			     "('" LOCPATH "', 2, 32902, 5490, 32902, 1, '52:54:00:aa:00:02', 100, 1, 0, 'auto', 250, "
 			     "'2025-01-02T03:04:05Z')" },
+	{ "libvirt_policy", "INSERT INTO libvirt_policy (domain, return_to_host, require_pool, dismount_managed, "
+			    "updated_at) VALUES ('win11', 1, 0, 1, '2025-01-02T03:04:05Z')" },
+	{ "libvirt_device", "INSERT INTO libvirt_device (address, domain, alias, state, since) VALUES "
+			    "('0000:01:00.1', 'win11', 'hostdev0', 'assigned', '2025-01-02T03:04:05Z')" },
 };
 
 static char root[PATH_MAX - 16], dir[PATH_MAX], db[PATH_MAX + 16];
@@ -263,6 +268,29 @@ static void check_rows(struct dda_state *s, unsigned version)
 	assert_int_equal(c.autoprobe_saved, 1);
 }
 
+/* Schema 6's libvirt tables: empty after a migration from before them,
+ * and usable; with their rows (a database of 6 or later) read back. */
+static void check_libvirt(struct dda_state *s, unsigned version)
+{
+	struct dda_libvirt_policy p;
+	struct dda_libvirt_device d = { .address = "0000:01:00.0", .domain = "lab2", .state = DDA_VM_DEVICE_REMOVING };
+	struct dda_owner o;
+
+	assert_int_equal(dda_libvirt_policy_get(s, "win11", &p), 0);
+	assert_int_equal(p.stored, version >= 6);
+	assert_int_equal(p.return_to_host, version >= 6);
+	assert_int_equal(dda_owner_find(s, "0000:01:00.1", &o), 0);
+	assert_int_equal(o.kind, version >= 6 ? DDA_OWNER_LIBVIRT : DDA_OWNER_NONE);
+	if (version >= 6)
+		assert_string_equal(o.name, "win11");
+	assert_int_equal(dda_libvirt_device_put(s, &d), 0);
+	assert_int_equal(dda_libvirt_device_get(s, "0000:01:00.0", &d), 0);
+	assert_string_equal(d.domain, "lab2");
+	assert_int_equal(d.state, DDA_VM_DEVICE_REMOVING);
+	assert_int_equal(dda_libvirt_device_drop(s, "0000:01:00.0"), 0);
+	assert_int_equal(dda_libvirt_device_get(s, "0000:01:00.0", &d), -ENOENT);
+}
+
 static void test_migrate_every_version(void **state)
 {
 	unsigned current = dda_state_schema_version();
@@ -302,6 +330,7 @@ static void test_migrate_every_version(void **state)
 			fail_msg("schema %u: migrated rows break a foreign key (table %s)", v,
 				 sqlite3_column_text(st, 0));
 		check_rows(s, v);
+		check_libvirt(s, v);
 		if (v >= 1)
 			assert_int_equal(count(s, "SELECT count(*) FROM audit WHERE op = 'dismount' AND who = 'admin'"),
 					 1);

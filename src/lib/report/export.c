@@ -106,6 +106,10 @@ static const char *left_out(const struct dda_pool_row *r, char *buf, size_t size
 		dda_textf(buf, size, "is held by ddactl VM '%s'", r->vm);
 		return buf;
 	}
+	if (r->owner[0]) {
+		dda_textf(buf, size, "is held by %s", r->owner);
+		return buf;
+	}
 	return NULL;
 }
 

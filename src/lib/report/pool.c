@@ -40,6 +40,7 @@ int dda_pool_view_build(struct dda_pool_view *ret, struct dda_state *s, struct d
 	for (size_t i = 0; i < n; i++) {
 		struct dda_pciaddr addr;
 		struct dda_device *d = NULL;
+		struct dda_owner o;
 
 		rows[i].e = &v[i];
 		if (h && dda_pciaddr_parse(v[i].address, &addr) == 0)
@@ -51,6 +52,10 @@ int dda_pool_view_build(struct dda_pool_view *ret, struct dda_state *s, struct d
 		rows[i].dev = d;
 		if (!s || dda_vm_owner(s, v[i].address, rows[i].vm) < 0)
 			rows[i].vm[0] = '\0';
+		if (dda_owner_find(s, v[i].address, &o) == 0)
+			(void)dda_owner_label(&o, rows[i].owner, sizeof(rows[i].owner));
+		else
+			dda_error_clear(); /* unreadable: shown as nobody's, as for the VMs */
 	}
 	for (size_t i = 0; h && i < h->ndevs; i++)
 		if (h->devs[i].pool_mark == DDA_POOL_UNRECORDED)
@@ -107,6 +112,7 @@ static struct json_object *row_json(const struct dda_pool_view *pv, const struct
 	json_object_object_add(x, "quarantine_reason",
 			       quarantined ? json_object_new_string(e->quarantine_reason) : NULL);
 	json_object_object_add(x, "vm", row->vm[0] ? json_object_new_string(row->vm) : NULL);
+	json_object_object_add(x, "owner", row->owner[0] ? json_object_new_string(row->owner) : NULL);
 	json_object_object_add(x, "present", json_object_new_boolean(d != NULL));
 	return x;
 }

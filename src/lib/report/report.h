@@ -17,6 +17,7 @@
 #include "cleanup.h"
 #include "error.h"
 #include "host.h"
+#include "libvirt.h"
 #include "pool.h"
 #include "sriov.h"
 #include "text.h"
@@ -55,6 +56,8 @@ struct dda_pool_row {
 	const struct dda_pool_entry *e;
 	const struct dda_device *dev; /* the function at its address now; NULL: not present */
 	char vm[DDA_VM_NAME_MAX + 1]; /* the VM that holds it, "" for none */
+	/* who holds it, in either world: the VM's name, "libvirt:DOMAIN", or "" */
+	char owner[DDA_LIBVIRT_NAME_MAX + 16];
 };
 
 /* The pool as `ddactl pool` shows it, text or JSON.  Borrows the records
@@ -182,5 +185,14 @@ int dda_export_build(const struct dda_pool_view *pv, enum dda_export_engine engi
 void dda_export_release(struct dda_export *x);
 /* {"engine", "document", "warnings"} */
 struct json_object *dda_report_export(const struct dda_export *x, enum dda_export_engine engine);
+
+/* `libvirt policy`: {"domain", "return_to_host", "require_pool",
+ * "dismount_managed", "stored"} */
+struct json_object *dda_report_libvirt_policy(const struct dda_libvirt_policy *p);
+/* `libvirt attach|detach`: {"domain", "action", "result", "device",
+ * "alias"} (alias: libvirt's name for the device in the running domain,
+ * or null) */
+struct json_object *dda_report_libvirt_action(const char *domain, const char *action, const char *result,
+					      const char *device, const char *alias);
 
 #endif

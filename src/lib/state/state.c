@@ -153,6 +153,28 @@ static const char *const migrations[] = {
 	"ALTER TABLE audit_v4 RENAME TO audit;"
 	"CREATE INDEX audit_device ON audit (device);"
 	"CREATE INDEX audit_at ON audit (at);",
+	/* 6: libvirt (libvirt.c): each domain's policy for the hook, and the
+	 * devices libvirt domains hold.  No foreign key to pool_device: a
+	 * domain may hold a device libvirt itself took from the host
+	 * (managed='yes'), and the hook still keeps every other owner off
+	 * it.  The address is the key, as in vm_device; the one-owner rule
+	 * across the two tables is kept by the writers, under the lock. */
+	"CREATE TABLE libvirt_policy ("
+	"  domain TEXT PRIMARY KEY,"
+	"  return_to_host INTEGER NOT NULL DEFAULT 0,"
+	"  require_pool INTEGER NOT NULL DEFAULT 0,"
+	"  dismount_managed INTEGER NOT NULL DEFAULT 0,"
+	"  updated_at TEXT NOT NULL"
+	");"
+	"CREATE TABLE libvirt_device ("
+	"  address TEXT PRIMARY KEY,"
+	"  domain TEXT NOT NULL,"
+	"  alias TEXT," /* libvirt's device alias (hostdev0), when known */
+	/* assigned from started (or attach); removing from a detach the
+	 * guest has not finished: vm_device's states */
+	"  state TEXT NOT NULL DEFAULT 'assigned' CHECK (state IN ('assigned', 'removing')),"
+	"  since TEXT NOT NULL"
+	");",
 };
 
 int dda_state_error(struct dda_state *s, const char *what)

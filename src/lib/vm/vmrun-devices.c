@@ -23,6 +23,7 @@
 #include "checks.h"
 #include "error.h"
 #include "hostpath.h"
+#include "libvirt.h"
 #include "pool.h"
 #include "qemu.h"
 #include "qmp.h"
@@ -132,12 +133,19 @@ int dda_vmrun_group_free_for(struct dda_state *s, struct dda_device *d, const ch
 	for (size_t i = 0; i < d->group->nmembers; i++) {
 		struct dda_device *m = d->group->members[i];
 		char owner[DDA_VM_NAME_MAX + 1];
+		struct dda_libvirt_device lv;
 
 		if (dda_device_is_bridge(m))
 			continue;
 		if (dda_vm_owner(s, m->name, owner) == 0 && strcmp(owner, vm))
 			return dda_error_code(-EBUSY, "held", m->name, "'%s'%s%s is held by VM '%s'", m->name,
 					      m == d ? "" : ", in the IOMMU group of ", m == d ? "" : d->name, owner);
+		/* one owner across both worlds: libvirt's domains too */
+		if (dda_libvirt_device_get(s, m->name, &lv) == 0)
+			return dda_error_code(-EBUSY, "held", m->name,
+					      "'%s'%s%s is held by libvirt domain '%s' (detach it first: 'virsh detach-device %s' or 'ddactl libvirt detach %s %s')",
+					      m->name, m == d ? "" : ", in the IOMMU group of ", m == d ? "" : d->name,
+					      lv.domain, lv.domain, lv.domain, m->name);
 	}
 	return 0;
 }
