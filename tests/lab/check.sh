@@ -10,6 +10,7 @@ runs=(
 	"basic pool"		# part 2: survey vs kernel, dismount/mount, crashes, reboot
 	"basic vm"		# part 3: nested QEMU, hot add/remove
 	"sriov sriov"		# part 4: VFs, policy, pool, reboot
+	"basic libvirt"		# part 9: libvirtd with ddactl's hook, nested domain
 )
 pass=0 fail=0 failed=()
 for r in "${runs[@]}"; do
