@@ -9,12 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checks.h"
 #include "cli.h"
-#include "domxml.h"
 #include "error.h"
 #include "hostpath.h" /* dda_parse_u64 */
-#include "libvirt-api.h"
+#include "libvirt-attach.h"
 #include "libvirt-hook.h"
 #include "report.h"
 #include "vmrun.h"
@@ -233,32 +231,6 @@ static void said(const struct lv_call *c, const char *result, const char *device
 	printf("%s\n", text);
 }
 
-/* The live alias of the hostdev at address, "" when the domain does not
- * run or does not have it. */
-static int live_alias(struct dda_lvapi *api, const char *domain, const char *address, char *alias, size_t size,
-		      bool *ret_present)
-{
-	_cleanup_free_ char *xml = NULL;
-	struct dda_domxml x = { 0 };
-	const struct dda_domxml_hostdev *hd;
-	int r;
-
-	alias[0] = '\0';
-	*ret_present = false;
-	r = dda_lvapi_xml(api, false, &xml);
-	if (r == 0)
-		r = dda_domxml_parse(xml, strlen(xml), domain, &x);
-	if (r < 0)
-		return r;
-	hd = dda_domxml_find(&x, address);
-	if (hd) {
-		*ret_present = true;
-		snprintf(alias, size, "%s", hd->alias);
-	}
-	dda_domxml_release(&x);
-	return 0;
-}
-
 static int resolve(struct dda_ctx *ctx, struct dda_state *s, struct lv_call *c, struct dda_host **h,
 		   struct dda_device **ret)
 {
@@ -276,126 +248,46 @@ static int resolve(struct dda_ctx *ctx, struct dda_state *s, struct lv_call *c, 
 	return dda_vmrun_find_free(s, *h, c->any_vendor, c->any_device, ret);
 }
 
-/* Every check first (the device, its group, its owners), then the API. */
 static int lv_attach(struct dda_ctx *ctx, struct lv_call *c, struct dda_state *s)
 {
 	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
-	_cleanup_(dda_lvapi_closep) struct dda_lvapi *api = NULL;
+	struct dda_lvchange ch = { 0 };
 	struct dda_device *d = NULL;
-	char xml[512], alias[64] = "", detail[160], text[512];
-	bool live, present = false;
-	int64_t audit;
+	char text[512];
 	int r;
 
 	r = resolve(ctx, s, c, &h, &d);
 	if (r == 0)
-		r = dda_checks_run(h);
-	if (r == 0)
-		r = dda_lvhook_check_attach(s, h, c->domain, d);
-	if (r == 0)
-		r = dda_domxml_hostdev_format(&d->addr, 0, xml, sizeof(xml));
-	if (r == 0)
-		r = dda_lvapi_open(c->uri, c->domain, &api);
-	if (r == 0)
-		r = dda_lvapi_active(api);
+		r = dda_lvattach(s, h, d, c->uri, c->domain, c->flags, &ch);
 	if (r < 0)
 		return r;
-	/* libvirt's "current": the running domain when it runs */
-	live = r == 1 && (c->flags & DDA_LVAPI_LIVE || !c->flags);
-	snprintf(detail, sizeof(detail), "to libvirt domain %s%s%s", c->domain, live ? ", live" : "",
-		 c->flags & DDA_LVAPI_CONFIG ? ", config" : "");
-	audit = dda_audit_start(s, "libvirt attach", d->name, detail);
-	if (audit < 0)
-		return (int)audit;
-	r = dda_lvapi_attach(api, xml, c->flags);
-	if (r == 0 && live)
-		r = live_alias(api, c->domain, d->name, alias, sizeof(alias), &present);
-	/* Only what the running domain holds is the domain's now; a
-	 * definition's device is checked and recorded by the hook at start. */
-	if (r == 0 && live)
-		r = dda_lvhook_hold(s, "libvirt attach", c->domain, d->name, alias);
-	dda_audit_end_r(s, audit, r, DDA_OUTCOME_FAILED);
-	if (r < 0)
-		return r;
-	snprintf(text, sizeof(text), "'%s' attached to libvirt domain '%s'%s%s%s", d->name, c->domain,
-		 live ? " (live" : "", live && alias[0] ? ", alias " : "", live ? alias : "");
-	if (live)
-		strncat(text, ")", sizeof(text) - strlen(text) - 1);
-	if (!live)
-		strncat(text, "; the hook records it when the domain starts", sizeof(text) - strlen(text) - 1);
-	said(c, live ? "hot-added" : "defined", d->name, alias, text);
+	if (ch.live)
+		snprintf(text, sizeof(text), "'%s' attached to libvirt domain '%s' (live%s%s)", d->name, c->domain,
+			 ch.alias[0] ? ", alias " : "", ch.alias);
+	else
+		snprintf(text, sizeof(text),
+			 "'%s' attached to the definition of libvirt domain '%s'; the hook records it when the domain starts",
+			 d->name, c->domain);
+	said(c, ch.live ? "hot-added" : "defined", d->name, ch.alias, text);
 	return 0;
 }
 
 static int lv_detach(struct dda_ctx *ctx, struct lv_call *c, struct dda_state *s)
 {
 	_cleanup_(dda_host_freep) struct dda_host *h = NULL;
-	_cleanup_(dda_lvapi_closep) struct dda_lvapi *api = NULL;
-	struct dda_libvirt_device row;
+	struct dda_lvchange ch = { 0 };
 	struct dda_device *d = NULL;
-	char xml[512], alias[64] = "", detail[160], text[512];
-	bool live, running, present = false, pending = false, held;
-	int64_t audit;
+	char text[512];
 	int r;
 
 	r = resolve(ctx, s, c, &h, &d);
-	if (r < 0)
-		return r;
-	held = dda_libvirt_device_get(s, d->name, &row) == 0;
-	if (held && strcmp(row.domain, c->domain))
-		return dda_error_code(-EBUSY, "held", d->name, "'%s' is held by libvirt domain '%s', not '%s'", d->name,
-				      row.domain, c->domain);
-	r = dda_domxml_hostdev_format(&d->addr, 0, xml, sizeof(xml));
 	if (r == 0)
-		r = dda_lvapi_open(c->uri, c->domain, &api);
-	if (r == 0)
-		r = dda_lvapi_active(api);
+		r = dda_lvdetach(s, d, c->uri, c->domain, c->flags, c->timeout * 1000, &ch);
 	if (r < 0)
 		return r;
-	running = r == 1;
-	live = running && (c->flags & DDA_LVAPI_LIVE || !c->flags);
-	if (live) {
-		r = live_alias(api, c->domain, d->name, alias, sizeof(alias), &present);
-		if (r < 0)
-			return r;
-	}
-	if (live && !present && !held && !(c->flags & DDA_LVAPI_CONFIG))
-		return dda_error_code(-ENOENT, "not-assigned", d->name,
-				      "'%s' is not attached to libvirt domain '%s' ('virsh dumpxml %s' lists its hostdevs)",
-				      d->name, c->domain, c->domain);
-	snprintf(detail, sizeof(detail), "from libvirt domain %s%s%s", c->domain, live ? ", live" : "",
-		 c->flags & DDA_LVAPI_CONFIG ? ", config" : "");
-	audit = dda_audit_start(s, "libvirt detach", d->name, detail);
-	if (audit < 0)
-		return (int)audit;
-	if (live && !present && !(c->flags & DDA_LVAPI_CONFIG)) {
-		/* the guest let go earlier: what is left is the record */
-		r = 0;
-	} else {
-		if (held && live) {
-			row.state = DDA_VM_DEVICE_REMOVING;
-			r = dda_libvirt_device_put(s, &row);
-		}
-		if (r == 0)
-			r = dda_lvapi_detach(api, xml, alias, live && present ? c->flags | DDA_LVAPI_LIVE : c->flags,
-					     c->timeout * 1000, &pending);
-	}
-	if (r == 0 && pending) {
-		dda_audit_end(s, audit, DDA_OUTCOME_STARTED, "asked libvirt to detach it; the guest has not let go yet");
-		return dda_error_code(-EINPROGRESS, "pending", d->name,
-				      "removal of '%s' from libvirt domain '%s' is pending: the guest has not released it yet; it stays the domain's until it does ('ddactl libvirt detach %s %s' again tells)",
-				      d->name, c->domain, c->domain, d->name);
-	}
-	/* a --config detach leaves the running domain its device */
-	if (r == 0 && held && (live || !running))
-		r = dda_lvhook_unhold(s, "libvirt detach", c->domain, d->name);
-	dda_audit_end_r(s, audit, r, DDA_OUTCOME_FAILED);
-	if (r < 0)
-		return r;
-	dda_audit_settle(s, d->name, DDA_OUTCOME_DONE, "the guest let go: finished by a later detach");
 	snprintf(text, sizeof(text), "'%s' detached from libvirt domain '%s'%s; it is back in the pool", d->name,
-		 c->domain, live ? " (hot-removed)" : "");
-	said(c, live ? "hot-removed" : "removed", d->name, alias, text);
+		 c->domain, ch.live ? " (hot-removed)" : "");
+	said(c, ch.live ? "hot-removed" : "removed", d->name, ch.alias, text);
 	return 0;
 }
 

@@ -15,7 +15,7 @@ set -u
 build=${1:?usage: run.sh BUILDDIR [SECONDS]}
 secs=${2:-20}
 here=$(cd "$(dirname "$0")" && pwd)
-targets=(fuzz-pcicfg fuzz-devname fuzz-qmp fuzz-mountinfo fuzz-sysfs)
+targets=(fuzz-pcicfg fuzz-devname fuzz-qmp fuzz-mountinfo fuzz-sysfs fuzz-domxml)
 failed=0
 
 for t in "${targets[@]}"; do

@@ -121,7 +121,11 @@ rootdoc pool-restore 0 pool restore --device 0000:04:01.0
 # quarantined, as a dismount whose reset left it silent records it
 [ -n "$root" ] && sql "UPDATE pool_device SET quarantined_at = '2026-12-02T04:10:00Z',
   quarantine_reason = 'did not answer after the reset at dismount' WHERE address = '0000:01:10.0'"
+# and held by a libvirt domain: the owner is libvirt:DOMAIN
+[ -n "$root" ] && sql "INSERT INTO libvirt_device (address, domain, alias, state, since)
+  VALUES ('0000:01:10.0', 'win 11', 'hostdev0', 'assigned', '2026-12-02T04:10:00Z')"
 doc pool 0 pool
+[ -n "$root" ] && sql "DELETE FROM libvirt_device"
 rootdoc pool-release 0 pool release 01:10.0
 rootdoc error 1 pool release 01:10.0
 rootdoc error 1 pool release 01:10.1

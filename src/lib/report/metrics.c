@@ -64,7 +64,8 @@ static int pool(FILE *f, struct dda_state *s, const struct dda_host *h)
 {
 	static const char *const states[] = { "pooled", "assigned", "quarantined", "interrupted", "unrecorded" };
 	_cleanup_free_ struct dda_pool_entry *v = NULL;
-	_cleanup_free_ char(*vm)[DDA_VM_NAME_MAX + 1] = NULL;
+	/* who holds each: a VM's name, or libvirt:DOMAIN (one owner, two worlds) */
+	_cleanup_free_ char(*vm)[DDA_LIBVIRT_NAME_MAX + 16] = NULL;
 	size_t count[ARRAY_SIZE(states)] = { 0 }, n = 0;
 	int r;
 
@@ -77,8 +78,12 @@ static int pool(FILE *f, struct dda_state *s, const struct dda_host *h)
 	if (!vm)
 		return dda_error(-ENOMEM, NULL, "cannot build the metrics: out of memory");
 	for (size_t i = 0; i < n; i++) {
-		if (dda_vm_owner(s, v[i].address, vm[i]) < 0)
-			vm[i][0] = '\0';
+		struct dda_owner o;
+
+		if (dda_owner_find(s, v[i].address, &o) == 0)
+			(void)dda_owner_label(&o, vm[i], sizeof(vm[i]));
+		else
+			dda_error_clear();
 		for (size_t k = 0; k < ARRAY_SIZE(states); k++)
 			count[k] += !strcmp(row_state(&v[i], vm[i]), states[k]);
 	}

@@ -10,6 +10,7 @@
 #include "checks.h"
 #include "driver.h"
 #include "error.h"
+#include "libvirt.h"
 #include "fault.h"
 #include "hostpath.h"
 #include "pool-internal.h"
@@ -432,12 +433,19 @@ int dda_pool_plan_mount(struct dda_host *h, struct dda_state *s, struct dda_devi
 	}
 	for (size_t i = 0; i < p.n; i++) {
 		char owner[DDA_VM_NAME_MAX + 1];
+		struct dda_libvirt_device lv;
 		struct dda_pool_entry e;
 
 		if (dda_vm_owner(s, p.moves[i].dev->name, owner) == 0) {
 			r = dda_error_code(-EBUSY, "held", p.moves[i].dev->name,
 					   "refusing to mount '%s': it is held by VM '%s' (first: ddactl vm remove-device %s %s)",
 					   p.moves[i].dev->name, owner, owner, p.moves[i].dev->name);
+			goto fail;
+		}
+		if (dda_libvirt_device_get(s, p.moves[i].dev->name, &lv) == 0) {
+			r = dda_error_code(-EBUSY, "held", p.moves[i].dev->name,
+					   "refusing to mount '%s': it is held by libvirt domain '%s' (first: ddactl libvirt detach %s %s, or stop the domain)",
+					   p.moves[i].dev->name, lv.domain, lv.domain, p.moves[i].dev->name);
 			goto fail;
 		}
 		if (dda_pool_get(s, p.moves[i].dev->name, &e) == 0)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libvirt's domain XML, as much as ddactl needs of it: the domain's name
- * and its PCI <hostdev mode='subsystem' type='pci'> elements (libxml2,
+ * and its PCI <hostdev mode='subsystem' type='pci'> elements, with the
+ * <interface type='hostdev'> ones that give a VF as a NIC (libxml2,
  * without the network and without entities), and the one <hostdev> ddactl
  * writes for a pooled device.
  */

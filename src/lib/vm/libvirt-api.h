@@ -40,7 +40,8 @@ int dda_lvapi_attach(struct dda_lvapi *c, const char *xml, unsigned flags) _must
 /* Asks libvirt to detach the device and, for a live detach, waits up to
  * timeout_ms for its device-removed event for alias (the guest's answer
  * to the unplug).  *ret_pending when it did not come in time: the detach
- * stays asked, and the guest may still let go later. */
+ * stays asked, and the guest may still let go later.  xml NULL: the
+ * detach was asked before, only wait. */
 int dda_lvapi_detach(struct dda_lvapi *c, const char *xml, const char *alias, unsigned flags, int timeout_ms,
 		     bool *ret_pending) _must_check_;
 

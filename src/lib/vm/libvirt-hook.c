@@ -132,8 +132,13 @@ static int check_one(struct dda_state *s, const char *domain, const struct dda_l
 			      "%s: '%s' is no PCI function of this host (correct the <hostdev> address)", what,
 			      hd->name);
 	why = blocking_reason(p->dev);
-	if (why)
+	/* every line starts "refusing to start D: 'ADDR'", for libvirt's
+	 * user and for a grep; the survey's words follow */
+	if (why && !strncmp(why->message + (why->message[0] == '\''), hd->name, strlen(hd->name)))
 		return refuse(ret, hd->name, why->code, "%s: %s (%s)", what, why->message, why->hint ? why->hint : "");
+	if (why)
+		return refuse(ret, hd->name, why->code, "%s: '%s': %s (%s)", what, hd->name, why->message,
+			      why->hint ? why->hint : "");
 	r = dda_pool_get(s, hd->name, &e);
 	if (r < 0 && r != -ENOENT)
 		return r;
@@ -192,7 +197,10 @@ static int dismount_managed(struct dda_state *s, struct dda_host *h, const char 
 		return 0;
 	r = dda_pool_plan_dismount(h, s, devs, k, 0, &plan);
 	if (r == -ECANCELED) {
-		r = refuse_recorded(ret, dda_last_error()->device);
+		const struct dda_error_info *e = dda_last_error();
+
+		/* the dismount's own words, after the line every refusal starts with */
+		r = refuse(ret, e->device, e->code, "refusing to start %s: '%s': %s", domain, e->device, e->message);
 		if (r == 0)
 			r = audit_refusals(s, domain, ret);
 		dda_plan_release(&plan);
