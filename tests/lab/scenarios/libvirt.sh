@@ -152,6 +152,7 @@ if [ -n "$HOOK" ]; then
 			refused=$((refused + 1))
 		fi
 		info "virsh start $name: $(ms_since "$t0") ms; hook calls: $(tr '\n' ';' </run/ddactl-hook.times)"
+		info "what virsh shows: $(virsh start "$name" 2>&1 | sed -n 's/.*unexpected exit status 1: //p')"
 		check "$addr is still on $drv (kernel's driver link)" drv_is "$addr" "$drv"
 		check "$name is not running" sh -c "! virsh domstate $name | grep -q running"
 		virsh destroy "$name" >/dev/null 2>&1
