@@ -26,6 +26,7 @@ PB2=$(pci_find 8086:100e 2)		# ... and its group-mate, which the host uses
 info "e1000e=$E1 switch-e1000e=$SW_E nvme=$NVME vnet=$VNET e1000=$PB1,$PB2"
 virsh() { command virsh -q -c qemu:///system "$@"; }
 drv_is() { [ "$(pci_driver "$1")" = "$2" ]; }
+not_running() { [[ $(virsh domstate "$1" 2>&1) != *running* ]]; }
 mounted() { grep -q " /mnt/disk0 " /proc/mounts; }
 has_addr() { [[ $(ip -o addr show dev "$1") == *"inet $2/"* ]]; }
 # owner ADDR: who ddactl's pool says holds ADDR ("" for nobody, - if not pooled)
@@ -123,54 +124,45 @@ t0=$(date +%s%N)
 libvirtd -d -l 2>/dev/null || libvirtd -d
 check "libvirtd answers" wait_for 120 virsh version
 info "libvirtd up in $(ms_since "$t0") ms: $(virsh version 2>&1 | tr '\n' ' ')"
-if "$DDACTL" libvirt-hook probe unknown-op - - </dev/null >/dev/null 2>&1; then
-	HOOK=1
-	# the floor under the hook's times: one ddactl process doing nothing
-	t0=$(date +%s%N)
-	for i in 1 2 3 4 5; do "$DDACTL" libvirt-hook probe unknown-op - - </dev/null; done
-	info "FACT a no-op hook call (fork, exec, exit) takes $(($(ms_since "$t0") / 5)) ms here"
-	t0=$(date +%s%N)
-	for i in 1 2 3 4 5; do /bin/true; done
-	info "FACT ... and /bin/true $(($(ms_since "$t0") / 5)) ms"
-else
-	HOOK=
-	skip "hook checks" "this build has no 'ddactl libvirt-hook' (branch p-libvirt)"
-fi
+check "the hook exits 0 for an operation it does not handle" "$DDACTL" libvirt-hook probe unknown-op - - </dev/null
+# the floor under the hook's times: one ddactl process doing nothing
+t0=$(date +%s%N)
+for i in 1 2 3 4 5; do "$DDACTL" libvirt-hook probe unknown-op - - </dev/null; done
+info "FACT a no-op hook call (fork, exec, exit) takes $(($(ms_since "$t0") / 5)) ms here"
+t0=$(date +%s%N)
+for i in 1 2 3 4 5; do /bin/true; done
+info "FACT ... and /bin/true $(($(ms_since "$t0") / 5)) ms"
 
 # ------------------------------------------------------------ the hook refuses
-if [ -n "$HOOK" ]; then
-	step "virsh start is refused for the host's devices (the hook)"
-	refused=0
-	for pair in "disk|$NVME|nvme" "nic|$VNET|virtio-pci" "conv|$PB1|e1000"; do
-		IFS="|" read -r name addr drv <<<"$pair"
-		domain "$name" "$(hostdev "$addr" yes)" >/run/$name.xml
-		check "define $name (hostdev $addr, managed)" virsh define /run/$name.xml
-		: >/run/ddactl-hook.times
-		t0=$(date +%s%N)
-		if expect_fail_out "virsh start $name is refused with ddactl's reason naming $addr" \
-			"ddactl: refusing to start $name: .*'$addr'" virsh start "$name"; then
-			refused=$((refused + 1))
-		fi
-		info "virsh start $name: $(ms_since "$t0") ms; hook calls: $(tr '\n' ';' </run/ddactl-hook.times)"
-		info "what virsh shows: $(virsh start "$name" 2>&1 | sed -n 's/.*unexpected exit status 1: //p')"
-		check "$addr is still on $drv (kernel's driver link)" drv_is "$addr" "$drv"
-		check "$name is not running" sh -c "! virsh domstate $name | grep -q running"
-		virsh destroy "$name" >/dev/null 2>&1
-	done
-	check "the filesystem on $DISK is still mounted and readable" sh -c "grep -q ' /mnt/disk0 ' /proc/mounts && grep -qx lab /mnt/disk0/probe"
-	check "$IF still has its address" has_addr "$IF" 192.0.2.10
-	check "$IF2 still has its address" has_addr "$IF2" 192.0.2.20
-	info "FACT libvirt with ddactl's hook refused $refused/3 (mounted disk, in-use NIC, shared conventional group)"
-fi
+step "virsh start is refused for the host's devices (the hook)"
+refused=0
+for pair in "disk|$NVME|nvme" "nic|$VNET|virtio-pci" "conv|$PB1|e1000"; do
+	IFS="|" read -r name addr drv <<<"$pair"
+	domain "$name" "$(hostdev "$addr" yes)" >/run/$name.xml
+	check "define $name (hostdev $addr, managed)" virsh define /run/$name.xml
+	: >/run/ddactl-hook.times
+	t0=$(date +%s%N)
+	if expect_fail_out "virsh start $name is refused with ddactl's reason naming $addr" \
+		"ddactl: refusing to start $name: .*'$addr'" virsh start "$name"; then
+		refused=$((refused + 1))
+	fi
+	info "virsh start $name: $(ms_since "$t0") ms; hook calls: $(tr '\n' ';' </run/ddactl-hook.times)"
+	info "what virsh shows: $(virsh start "$name" 2>&1 | sed -n 's/.*unexpected exit status 1: //p')"
+	check "$addr is still on $drv (kernel's driver link)" drv_is "$addr" "$drv"
+	check "$name is not running" not_running "$name"
+	virsh destroy "$name" >/dev/null 2>&1
+done
+check "the filesystem on $DISK is still mounted and readable" sh -c "grep -q ' /mnt/disk0 ' /proc/mounts && grep -qx lab /mnt/disk0/probe"
+check "$IF still has its address" has_addr "$IF" 192.0.2.10
+check "$IF2 still has its address" has_addr "$IF2" 192.0.2.20
+info "FACT libvirt with ddactl's hook refused $refused/3 (mounted disk, in-use NIC, shared conventional group)"
 
 # ------------------------------------------------------------ a pooled e1000e
-# hook CHECK-ARGS...: a check that needs ddactl's libvirt support
-hook() { if [ -n "$HOOK" ]; then "$@"; else skip "$2" "no libvirt-hook in this build"; fi; }
-if [ -f "$INITRD" ]; then
-	step "a domain with a pooled e1000e"
+step "a domain with a pooled e1000e"
+if check "the nested initramfs is there (lab-nested)" test -f "$INITRD"; then
 	check "dismount $E1 and $SW_E into the pool" "$DDACTL" dismount "$E1" "$SW_E"
 	check "$E1 is on vfio-pci" drv_is "$E1" vfio-pci
-	hook check "policy: lab's devices go back to the host after it stops" "$DDACTL" libvirt policy lab --return-to-host
+	check "policy: lab's devices go back to the host after it stops" "$DDACTL" libvirt policy lab --return-to-host
 	domain lab "$(hostdev "$E1" no)" >/run/lab.xml
 	check "define lab" virsh define /run/lab.xml
 	: >/run/ddactl-hook.times
@@ -179,8 +171,8 @@ if [ -f "$INITRD" ]; then
 	info "virsh start lab: $(ms_since "$t0") ms; hook calls: $(tr '\n' ';' </run/ddactl-hook.times)"
 	hook_us=$(awk '{ sub("us=", "", $5); s += $5 } END { print s }' /run/ddactl-hook.times)
 	info "FACT hook time for one start (all its calls): $((hook_us / 1000)) ms"
-	hook check "ddactl pool shows libvirt:lab as $E1's owner" owner_is "$E1" libvirt:lab
-	hook expect_fail_out "vm add-device of $E1 is refused, naming the domain" "lab" \
+	check "ddactl pool shows libvirt:lab as $E1's owner" owner_is "$E1" libvirt:lab
+	expect_fail_out "vm add-device of $E1 is refused, naming the domain" "lab" \
 		sh -c "'$DDACTL' vm create other >/dev/null 2>&1; '$DDACTL' vm add-device other '$E1'"
 	t0=$(date +%s%N)
 	if check "the nested guest booted and listed its devices" wait_console lab "NESTED MONITOR" 900; then
@@ -189,7 +181,7 @@ if [ -f "$INITRD" ]; then
 	fi
 
 	step "ddactl libvirt attach --live and detach"
-	if [ -n "$HOOK" ] && check "attach $SW_E --live into lab" "$DDACTL" libvirt attach lab "$SW_E" --live --connect qemu:///system; then
+	if check "attach $SW_E --live into lab" "$DDACTL" libvirt attach lab "$SW_E" --live --connect qemu:///system; then
 		check "the guest sees a second e1000e arrive, with its driver" wait_console lab "NESTED NEW [0-9a-f:.]+ 8086:10d3 driver=e1000e" 300
 		check "ddactl pool shows libvirt:lab as $SW_E's owner" owner_is "$SW_E" libvirt:lab
 		out=$("$DDACTL" libvirt detach lab "$SW_E" --live --timeout 120 --connect qemu:///system 2>&1)
@@ -207,12 +199,10 @@ if [ -f "$INITRD" ]; then
 
 	step "virsh destroy: released, back on e1000e"
 	check "virsh destroy lab" virsh destroy lab
-	hook check "$E1 is back on e1000e (kernel's driver link)" wait_for 60 drv_is "$E1" e1000e
-	hook check "$E1 is no longer in ddactl's pool" owner_is "$E1" -
-	hook check "its interface (MAC 52:54:00:1a:b0:02) is back" wait_for 60 sh -c "ip -o link | grep -q 52:54:00:1a:b0:02"
+	check "$E1 is back on e1000e (kernel's driver link)" wait_for 60 drv_is "$E1" e1000e
+	check "$E1 is no longer in ddactl's pool" owner_is "$E1" -
+	check "its interface (MAC 52:54:00:1a:b0:02) is back" wait_for 60 sh -c "ip -o link | grep -q 52:54:00:1a:b0:02"
 	info "hook calls at destroy: $(tr '\n' ';' </run/ddactl-hook.times)"
-else
-	skip "pooled e1000e in a domain" "no nested initramfs"
 fi
 
 # ------------------------------------------------------------ libvirt alone
