@@ -44,11 +44,35 @@ build_pkgs=(gcc meson ninja-build pkg-config make
 test_pkgs=(
 	bash-completion
 	graphviz
+	libvirt-clients
 	python3
 	python3-jsonschema
 	python3-yaml
 	sqlite3
 )
+# libvirt-clients: virt-xml-validate, libvirt's schema for `vm show --libvirt`
+# (tests/unit/test-engines.sh).  Nova's parser runs there too: python3-nova
+# itself is only unpacked (unpack_nova below: installing it pulls open-iscsi,
+# whose trigger rebuilds the initramfs for minutes); these are the modules
+# nova.conf, nova.pci.whitelist and nova.pci.request import, found by
+# importing them until nothing was missing.
+nova_pkgs=(
+	python3-cursive
+	python3-openstacksdk
+	python3-os-resource-classes
+	python3-oslo.cache
+	python3-oslo.config
+	python3-oslo.db
+	python3-oslo.i18n
+	python3-oslo.log
+	python3-oslo.policy
+	python3-oslo.serialization
+	python3-oslo.utils
+	python3-oslo.versionedobjects
+	python3-webob
+)
+# where test-engines.sh looks for it (DDACTL_NOVA_PATH overrides)
+nova_dir=/var/cache/ddactl/python3-nova
 # scripts/lint.sh: clang-format 14 is what .clang-format is tuned for.
 lint_pkgs=(
 	clang-format
@@ -62,6 +86,10 @@ lab_pkgs=(clang libclang-rt-14-dev pciutils iproute2
 	prometheus)
 # prometheus: its promtool checks `ddactl metrics` (tests/unit/test-metrics.sh)
 lab_backports=(qemu-system-x86 linux-image-amd64)
+# The lab's libvirt scenario runs a real libvirtd in the lab guest, which
+# sees this machine's / : so libvirt is installed here, but never started
+# here (install_libvirt).
+lab_libvirt=(libvirt-daemon-system libvirt-clients)
 # tests/cleanroom/run.sh: a Debian 12 root to build in, the clone, and
 # lintian for the .deb built there
 cleanroom_pkgs=(debootstrap debian-archive-keyring git lintian)
@@ -143,12 +171,42 @@ add_backports() {
 	return 1
 }
 
+# Debian's python3-nova, unpacked (dpkg -x) into $nova_dir: its Python tree
+# only, for its pure-Python dependencies (nova_pkgs) to import.  Done again
+# only when the archive has another version.
+unpack_nova() {
+	local ver have tmp
+	ver=$(apt-cache policy python3-nova 2>/dev/null | sed -n 's/^ *Candidate: //p')
+	have=$(cat "$nova_dir/.version" 2>/dev/null || true)
+	if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+		[ -n "$have" ] && return 0
+		apt_update
+		ver=$(apt-cache policy python3-nova | sed -n 's/^ *Candidate: //p')
+	fi
+	[ "$ver" = "$have" ] && return 0
+	need_root "python3-nova (unpacked into $nova_dir)"
+	echo "deps.sh: apt-get download python3-nova=$ver, unpacked into $nova_dir" >&2
+	tmp=$(mktemp -d)
+	# apt's _apt user downloads into a directory it can write
+	chown _apt "$tmp" 2>/dev/null || true
+	rm -rf "$nova_dir.new"
+	mkdir -p "$nova_dir.new"
+	if ! (q=$(realpath "$quietly") && cd "$tmp" && "$q" apt-get download "python3-nova=$ver") ||
+		! dpkg -x "$tmp"/python3-nova_*.deb "$nova_dir.new"; then
+		rm -rf "$tmp" "$nova_dir.new"
+		return 1
+	fi
+	echo "$ver" >"$nova_dir.new/.version"
+	rm -rf "$tmp" "$nova_dir"
+	mv "$nova_dir.new" "$nova_dir"
+}
+
 case "$want" in
 build) pkgs=("${build_pkgs[@]}") ;;
-unit) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+unit) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${nova_pkgs[@]}") ;;
 check)
-	pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${lint_pkgs[@]}" "${lab_pkgs[@]}" "${cleanroom_pkgs[@]}"
-		"${cockpit_pkgs[@]}")
+	pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${nova_pkgs[@]}" "${lint_pkgs[@]}" "${lab_pkgs[@]}"
+		"${cleanroom_pkgs[@]}" "${cockpit_pkgs[@]}")
 	command -v npm >/dev/null || pkgs+=(npm)
 	;;
 lint) pkgs=("${lint_pkgs[@]}") ;;
@@ -175,6 +233,30 @@ if [ -n "$todo" ]; then
 	apt_install $todo
 fi
 
+case "$want" in unit | check) unpack_nova ;; esac
+
+# libvirt-daemon-system without its services: a policy-rc.d that says no
+# (unless one is there already, as in a container) keeps the postinst from
+# starting libvirtd, virtlogd and virtlockd, and the default network it
+# defines is not left to autostart with a later libvirtd (virbr0 and
+# dnsmasq on a machine that only wanted the lab).
+install_libvirt() {
+	local todo policy=/usr/sbin/policy-rc.d ours=
+	todo=$(missing "${lab_libvirt[@]}")
+	[ -n "$todo" ] || return 0
+	# shellcheck disable=SC2086
+	need_root $todo
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\n# scripts/deps.sh: installing libvirt, start nothing\nexit 101\n' >"$policy"
+		chmod 0755 "$policy"
+		ours=1
+	fi
+	# shellcheck disable=SC2086
+	apt_install $todo || { [ -z "$ours" ] || rm -f "$policy"; return 1; }
+	[ -z "$ours" ] || rm -f "$policy"
+	rm -f /etc/libvirt/qemu/networks/autostart/default.xml
+}
+
 if [ "$want" = check ]; then
 	# QEMU 10 from backports: the stock 7.2 has no igb (SR-IOV NIC).
 	qver=$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null || true)
@@ -195,6 +277,7 @@ if [ "$want" = check ]; then
 			apt_install "$k61"
 		fi
 	fi
+	install_libvirt
 fi
 
 if [ "$want" = deb ]; then

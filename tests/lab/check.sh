@@ -10,6 +10,7 @@ runs=(
 	"basic pool"		# part 2: survey vs kernel, dismount/mount, crashes, reboot
 	"basic vm"		# part 3: nested QEMU, hot add/remove
 	"sriov sriov"		# part 4: VFs, policy, pool, reboot
+	"basic libvirt"		# part 9: libvirtd with ddactl's hook, nested domain
 	# part 10: --save/--from and the predicted IOMMU groups == the kernel's,
 	# one boot per topology: predict.sh also checks survey --predict on the
 	# live tree, as predict-live.sh does (which stays for a run by hand)

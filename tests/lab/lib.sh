@@ -258,13 +258,15 @@ nested_qemu() {
 vm_console() { "${DDACTL:-$LAB_BUILD/ddactl}" vm console "$1" 2>/dev/null | tr -d '\r'; }
 
 # wait_console VM REGEX SECONDS: until the VM's console shows REGEX; on
-# a timeout, prints its last lines and fails.
+# a timeout, prints its last lines and fails.  A scenario whose VMs are not
+# ddactl's (libvirt's domains) sets CONSOLE_OF to its own reader of a VM's
+# console.
 wait_console() {
-	local i
+	local i of=${CONSOLE_OF:-vm_console}
 	for ((i = 0; i < $3; i += 2)); do
-		vm_console "$1" | grep -Eq "$2" && return 0
+		"$of" "$1" | grep -Eq "$2" && return 0
 		sleep 2
 	done
-	vm_console "$1" | tail -20
+	"$of" "$1" | tail -20
 	return 1
 }
