@@ -103,6 +103,10 @@ static int check_move(const struct dda_host *h, const struct dda_predict_opts *o
 		return dda_error_input(-EINVAL, "bad-move", port,
 				       "cannot move '%s' to '%s': it is not a root or downstream port or a PCI bridge; %s",
 				       dev, port, fix);
+	if (slot->secondary_bus <= slot->addr.bus)
+		return dda_error_input(-EINVAL, "bad-move", port,
+				       "cannot move '%s' to '%s': its secondary bus number is not set (firmware assigned none), so the card's address is unknown; %s",
+				       dev, port, fix);
 	if (taken(h, o, k, slot))
 		return dda_error_input(-EINVAL, "bad-move", port,
 				       "cannot move '%s' to '%s': the slot below it is occupied; %s", dev, port, fix);
