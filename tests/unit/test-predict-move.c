@@ -138,6 +138,26 @@ static void test_move_compare(void **state)
 	assert_false(pred(p, E2)->differs);
 }
 
+/* A slot emptied with --without takes the card: one what-if. */
+static void test_move_into_emptied_slot(void **state)
+{
+	struct fx *f = *state;
+	struct dda_pciaddr gone;
+	struct dda_predict_move m;
+	struct dda_predict_opts o = { .without = &gone, .nwithout = 1, .moves = &m, .nmoves = 1 };
+	_cleanup_(dda_prediction_freep) struct dda_prediction *p = NULL;
+
+	tree(f);
+	MUST(dda_pciaddr_parse(E2, &gone));
+	MUST(dda_predict_parse_move(E1 "=" DS2, &m));
+	MUST(dda_predict_groups(f->ctx, &o, &p));
+	assert_true(pred(p, E2)->moved);
+	assert_int_equal(pred(p, E2)->from.bus, 3);
+	assert_true(same(p, E2, DS2));
+	assert_false(same(p, E2, DS1));
+	assert_non_null(pred(p, "0000:04:00.1"));
+}
+
 static void expect_refusal(struct fx *f, const char *spec, int err, const char *text)
 {
 	assert_null(predict_move(f, spec, err));
@@ -183,8 +203,8 @@ static void test_parse_move(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_move_to_acs_port), T(test_move_behind_pci_bridge),    T(test_move_compare),
-		T(test_move_refusals),	  cmocka_unit_test(test_parse_move),
+		T(test_move_to_acs_port),	T(test_move_behind_pci_bridge), T(test_move_compare),
+		T(test_move_into_emptied_slot), T(test_move_refusals),		cmocka_unit_test(test_parse_move),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,26 @@ static bool has_child(const struct dda_host *h, const struct dda_device *d)
 	return false;
 }
 
+/* Taken out by --without: the function, or function 0 of its slot. */
+static bool removed(const struct dda_predict_opts *o, const struct dda_device *d)
+{
+	for (size_t i = 0; i < o->nwithout; i++)
+		if (!dda_pciaddr_cmp(&o->without[i], &d->addr) ||
+		    (!d->physfn && same_slot(&o->without[i], &d->addr) && o->without[i].fn == 0))
+			return true;
+	return false;
+}
+
+/* A slot emptied with --without can take the card: "remove that one,
+ * put this one there" is one what-if. */
+static bool occupied(const struct dda_host *h, const struct dda_predict_opts *o, const struct dda_device *s)
+{
+	for (size_t i = 0; i < h->ndevs; i++)
+		if (h->devs[i].parent == s && !removed(o, &h->devs[i]))
+			return true;
+	return false;
+}
+
 /* A bridge a card can be plugged below: a root or downstream port, or a
  * bridge to conventional PCI; an upstream port's bus is its switch's. */
 static bool is_slot(const struct dda_device *d)
@@ -41,7 +61,7 @@ static bool is_slot(const struct dda_device *d)
 
 static bool taken(const struct dda_host *h, const struct dda_predict_opts *o, size_t upto, const struct dda_device *s)
 {
-	if (has_child(h, s))
+	if (occupied(h, o, s))
 		return true;
 	for (size_t k = 0; k < upto; k++)
 		if (!dda_pciaddr_cmp(&o->moves[k].slot, &s->addr))
