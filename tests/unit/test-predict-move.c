@@ -181,6 +181,7 @@ static void test_move_refusals(void **state)
 	expect_refusal(f, E1 "=" HB, -EINVAL, "not a root or downstream port");
 	expect_refusal(f, E1 "=" US, -EINVAL, "not a root or downstream port");
 	expect_refusal(f, DS1 "=" SPARE, -EINVAL, "is a bridge");
+	expect_refusal(f, HB "=" SPARE, -EINVAL, "is a host bridge");
 	expect_refusal(f, "0000:08:10.0=" SPARE, -EINVAL, "it is a VF");
 	expect_refusal(f, "0000:08:00.0=" SPARE, -EINVAL, "VF '0000:08:10.0' enabled");
 	expect_refusal(f, "0000:09:00.0=" SPARE, -ENODEV, "no PCI function '0000:09:00.0'");

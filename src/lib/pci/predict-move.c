@@ -97,6 +97,10 @@ static int check_move(const struct dda_host *h, const struct dda_predict_opts *o
 		return dda_error_input(-EINVAL, "bad-move", dev,
 				       "cannot move '%s': it is a VF, which its PF '%s' creates, not a card in a slot; move the PF instead",
 				       dev, card->physfn->name);
+	if (card->class >> 8 == PCI_CLASS_BRIDGE_HOST)
+		return dda_error_input(-EINVAL, "bad-move", dev,
+				       "cannot move '%s': it is a host bridge, part of the root complex, not a card; move an endpoint",
+				       dev);
 	for (size_t i = 0; i < h->ndevs; i++) {
 		const struct dda_device *f = &h->devs[i];
 
