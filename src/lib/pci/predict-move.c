@@ -144,11 +144,8 @@ int dda_predict_apply_moves(const struct dda_host *h, const struct dda_predict_o
 	const struct dda_device *card, *slot;
 	int r;
 
-	for (size_t k = 0; o && k < o->nmoves; k++) {
-		r = check_move(h, o, k, &card, &slot);
-		if (r < 0)
-			return r;
-	}
+	/* A refusal part way leaves some nodes moved: the caller then drops
+	 * the whole prediction. */
 	for (size_t k = 0; o && k < o->nmoves; k++) {
 		r = check_move(h, o, k, &card, &slot);
 		if (r < 0)
