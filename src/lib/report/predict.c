@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * survey --predict: the predicted IOMMU groups of a tree, under a what-if
- * (an ACS override, functions taken out, cards moved), each function marked where it
- * differs from a baseline: the kernel's own groups when the tree has them,
- * else the plain prediction, so a what-if on a dump still shows what it
- * changes.
+ * (an ACS override, functions taken out, cards moved), each function
+ * marked where it differs from a baseline: the kernel's own groups when
+ * the tree has them, else the plain prediction, so a what-if on a dump
+ * still shows what it changes.
  */
 #include <errno.h>
 #include <stdio.h>
