@@ -20,7 +20,9 @@ c=$out/run/predict.acs-rules-bridged/state/predict
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 rc=0
-"$ddactl" survey --from "$a/lspci.txt" --predict --json --without 0000:04:00.0 \
+# the model of the kernel the captures were made under
+kernel=$(cat "$a/kernel")
+"$ddactl" survey --from "$a/lspci.txt" --predict --json --kernel "$kernel" --without 0000:04:00.0 \
 	--move 0000:05:00.0=0000:00:03.0 >"$tmp/move.json" || exit 1
 if python3 "$lab/predict-compare.py" "$b/groups" "$tmp/move.json"; then
 	echo "ok 1 - --move from acs-rules predicts the kernel's groups of acs-rules-moved"
@@ -28,7 +30,7 @@ else
 	echo "not ok 1 - --move from acs-rules predicts the kernel's groups of acs-rules-moved"
 	rc=1
 fi
-"$ddactl" survey --from "$a/lspci.txt" --predict --json >"$tmp/plain.json" || exit 1
+"$ddactl" survey --from "$a/lspci.txt" --predict --json --kernel "$kernel" >"$tmp/plain.json" || exit 1
 if python3 "$lab/predict-compare.py" "$b/groups" "$tmp/plain.json" >/dev/null; then
 	echo "not ok 2 - without the move the prediction differs from acs-rules-moved"
 	rc=1
@@ -38,7 +40,7 @@ fi
 # QEMU's PCIe-to-PCI bridge takes no card at device 0 (its SHPC), the lab
 # card sits at 0c:01; the model puts a card at device 0, which on a
 # conventional bus changes no group: renamed before comparing.
-"$ddactl" survey --from "$a/lspci.txt" --predict --json --without 0000:0c:01.0 --without 0000:0c:02.0 \
+"$ddactl" survey --from "$a/lspci.txt" --predict --json --kernel "$kernel" --without 0000:0c:01.0 --without 0000:0c:02.0 \
 	--move 0000:0d:00.0=0000:0b:00.0 | sed 's/"0000:0c:00\./"0000:0c:01./g' >"$tmp/bridged.json" || exit 1
 if python3 "$lab/predict-compare.py" "$c/groups" "$tmp/bridged.json"; then
 	echo "ok 3 - --move behind the PCIe-to-PCI bridge predicts the kernel's groups of acs-rules-bridged"
