@@ -34,6 +34,7 @@ static void help(void)
 	printf("Usage: ddactl survey [--json | --tree | --format text|json|dot] [--from FILE] [DEVICE...]\n"
 	       "       ddactl survey --save FILE [--redact]\n"
 	       "       ddactl survey --predict [--acs-override SPEC] [--without DEVICE]...\n"
+	       "                     [--move DEVICE=SLOT]...\n"
 	       "                     [--kernel VERSION] [--from FILE] [--json]\n"
 	       "\n"
 	       "Say, for the host and every PCI function (or the ones named), whether it\n"
@@ -55,6 +56,8 @@ static void help(void)
 	       "      --acs-override SPEC  predict as with pcie_acs_override=SPEC:\n"
 	       "                 downstream, multifunction, id:VVVV:DDDD (comma separated)\n"
 	       "      --without DEVICE  predict as if DEVICE (and all below it) were gone\n"
+	       "      --move DEVICE=SLOT  predict as if the card of endpoint DEVICE were in\n"
+	       "                 the empty slot below root or downstream port SLOT\n"
 	       "      --kernel V the kernel whose rules apply: 6.12 (default) or 6.1\n"
 	       "  -h, --help     this help\n"
 	       "\n"
@@ -328,6 +331,7 @@ int cmd_survey(struct dda_ctx *ctx, int argc, char **argv)
 		OPT_PREDICT,
 		OPT_ACS_OVERRIDE,
 		OPT_WITHOUT,
+		OPT_MOVE,
 		OPT_KERNEL
 	};
 	static const struct option opts[] = {
@@ -335,6 +339,7 @@ int cmd_survey(struct dda_ctx *ctx, int argc, char **argv)
 		{ "predict", no_argument, NULL, OPT_PREDICT },
 		{ "acs-override", required_argument, NULL, OPT_ACS_OVERRIDE },
 		{ "without", required_argument, NULL, OPT_WITHOUT },
+		{ "move", required_argument, NULL, OPT_MOVE },
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "tree", no_argument, NULL, 't' },
 		{ "format", required_argument, NULL, OPT_FORMAT },
@@ -354,6 +359,7 @@ int cmd_survey(struct dda_ctx *ctx, int argc, char **argv)
 	enum format format = FORMAT_TEXT;
 	struct dda_predict_opts popts = { 0 };
 	_cleanup_free_ struct dda_pciaddr *without = NULL;
+	_cleanup_free_ struct dda_predict_move *moves = NULL;
 	bool predict = false;
 	unsigned nformats = 0;
 	size_t n = 0;
@@ -397,6 +403,19 @@ int cmd_survey(struct dda_ctx *ctx, int argc, char **argv)
 						       "--without takes a PCI address (0000:04:00.0), not '%s'", optarg);
 			popts.without = without;
 			popts.nwithout++;
+			break;
+		}
+		case OPT_MOVE: {
+			struct dda_predict_move *more = realloc(moves, (popts.nmoves + 1) * sizeof(*more));
+
+			predict = true;
+			if (!more)
+				return cli_fail(-ENOMEM);
+			moves = more;
+			if (dda_predict_parse_move(optarg, &moves[popts.nmoves]) < 0)
+				return cli_usage_error("survey", "%s", dda_last_error()->message);
+			popts.moves = moves;
+			popts.nmoves++;
 			break;
 		}
 		case OPT_KERNEL:

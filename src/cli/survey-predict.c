@@ -14,7 +14,8 @@
 #define YELLOW	   "\033[33m"
 #define RESET	   "\033[0m"
 
-/* "Linux 6.12 model, pcie_acs_override=downstream,id:8086:1234, without 0000:03:00.0" */
+/* "Linux 6.12 model, pcie_acs_override=downstream,id:8086:1234, without 0000:03:00.0,
+ * moving 0000:05:00.0 into 0000:00:1c.0" */
 static void print_title(const struct dda_predict_view *v)
 {
 	const struct dda_predict_opts *o = v->opts;
@@ -42,6 +43,13 @@ static void print_title(const struct dda_predict_view *v)
 		dda_pciaddr_format(&o->without[i], name);
 		printf("%s%s", i ? " " : ", without ", name);
 	}
+	for (size_t i = 0; i < o->nmoves; i++) {
+		char dev[DDA_PCIADDR_LEN], slot[DDA_PCIADDR_LEN];
+
+		dda_pciaddr_format(&o->moves[i].device, dev);
+		dda_pciaddr_format(&o->moves[i].slot, slot);
+		printf("%s%s into %s", i ? ", " : ", moving ", dev, slot);
+	}
 	printf(")\n");
 	if (v->note[0])
 		printf("  %snote%s: %s\n", cli_sgr(out, YELLOW), cli_sgr(out, RESET), v->note);
@@ -49,12 +57,18 @@ static void print_title(const struct dda_predict_view *v)
 
 static void print_member(const struct dda_predict_view *v, const struct dda_predicted *d)
 {
-	struct dda_device *dev = dda_host_find(v->h, &d->addr);
+	struct dda_device *dev = dda_host_find(v->h, &d->from);
 	FILE *out = stdout;
 
 	printf("  %s%s%s  %s  %s [%04x:%04x]\n", cli_sgr(out, BOLD), d->name, cli_sgr(out, RESET),
 	       dev ? dda_devtype_name(dev->type) : "?", dev && dev->name_str ? dev->name_str : "(unknown device)",
 	       dev ? dev->vendor : 0, dev ? dev->device : 0);
+	if (d->moved) {
+		char from[DDA_PCIADDR_LEN];
+
+		dda_pciaddr_format(&d->from, from);
+		printf("      %sMOVED%s from %s\n", cli_sgr(out, YELLOW), cli_sgr(out, RESET), from);
+	}
 	printf("      %s%s: %s%s\n", cli_sgr(out, DIM), dda_predict_why_name(d->why), d->reason, cli_sgr(out, RESET));
 	if (d->uncertain)
 		printf("      %sunknown: %s%s\n", cli_sgr(out, YELLOW), d->note, cli_sgr(out, RESET));

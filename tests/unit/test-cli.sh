@@ -204,6 +204,24 @@ check "survey --acs-override upstream exits 2" is "$rc" 2
 check "survey --acs-override upstream: names it" has "$err" "'upstream' is not an ACS override"
 run survey --predict --without 0000:7f:00.0
 check "survey --without an absent device exits 2" is "$rc" 2
+# --move: the I210 into the PCIe-to-PCI bridge's slot, emptied first
+run survey --predict --without 0000:04:00.0 --without 0000:04:01.0 --move 0000:05:00.0=0000:03:00.0
+check "survey --move exits 0" is "$rc" 0
+check "survey --move: names the move" has "$out" "moving 0000:05:00.0 into 0000:03:00.0"
+check "survey --move: the card at its new address, marked" has "$out" "MOVED from 0000:05:00.0"
+check "survey --move: it and the bridge differ" has "$out" "2 differ from the kernel's groups"
+run survey --predict --json --without 0000:04:00.0 --without 0000:04:01.0 --move 0000:05:00.0=0000:03:00.0
+check "survey --move: in the bridge's group" jsonq '[m["moved_from"] for g in d["prediction"]["groups"] for m in g["members"] if any(x["address"] == "0000:03:00.0" for x in g["members"])] == [None, "0000:05:00.0"]'
+check "survey --move: recorded" jsonq 'd["prediction"]["moves"] == [{"device": "0000:05:00.0", "slot": "0000:03:00.0"}]'
+run survey --predict --move 0000:05:00.0=0000:00:01.0
+check "survey --move to an occupied slot exits 2" is "$rc" 2
+check "survey --move to an occupied slot: says so" has "$err" "the slot below it is occupied"
+run survey --predict --move 0000:01:10.0=0000:00:1c.0
+check "survey --move of a VF: refused" has "$err" "it is a VF"
+run survey --predict --move 0000:03:00.0=0000:00:1c.0
+check "survey --move of a bridge: refused" has "$err" "is a bridge"
+run survey --predict --move 0000:05:00.0=0000:00:02.0
+check "survey --move to an endpoint: refused" has "$err" "is not a root or downstream port"
 run survey --predict --kernel 5.10
 check "survey --kernel 5.10 exits 2" is "$rc" 2
 run survey --predict --tree

@@ -64,6 +64,10 @@ doc survey 0 survey 0000:01:10.0 'PCIROOT(0)#PCI(0101)#PCI(0000)'
 doc survey-predict 0 survey --predict
 doc survey-predict 0 survey --acs-override downstream,multifunction,id:8086:a30e --without 0000:00:1c.0 --kernel 6.1
 doc error 2 survey --acs-override upstream
+# the I210 behind the PCIe-to-PCI bridge, emptied first: it takes the bridge's group
+doc survey-predict 0 survey --without 0000:04:00.0 --without 0000:04:01.0 --move 0000:05:00.0=0000:03:00.0
+doc error 2 survey --move 0000:05:00.0=0000:00:01.0
+doc error 2 survey --move 0000:05:00.0
 doc error 2 survey bogus
 doc error 2 survey --frobnicate
 doc snapshot 0 survey --save -

@@ -10,12 +10,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "pciaddr.h"
 #include "predict.h"
 
 struct dda_device;
 
 struct dda_pnode {
 	const struct dda_device *d;
+	struct dda_pciaddr addr;    /* where the model puts it: d->addr unless moved */
+	char name[DDA_PCIADDR_LEN]; /* of addr */
+	bool moved;
 	uint16_t vendor, device; /* a VF's from its PF (pci_iov_add_virtfn) */
 	uint16_t subvendor, subdevice;
 	bool pcie;	    /* pci_is_pcie() */
@@ -56,5 +60,11 @@ bool dda_predict_std_enable(const struct dda_pnode *n);
 bool dda_predict_intel_pch(const struct dda_pnode *n);
 /* The DMA alias header fixups: sets n->alias, n->xlate_root. */
 void dda_predict_dma_quirks(struct dda_pnode *n);
+
+struct dda_host;
+/* Puts the cards of opts->moves into their slots in n (parallel to
+ * h->devs): 0, or -errno recorded when one cannot be modelled. */
+int dda_predict_apply_moves(const struct dda_host *h, const struct dda_predict_opts *opts,
+			    struct dda_pnode *n) _must_check_;
 
 #endif

@@ -49,6 +49,25 @@ bad:
 			       s);
 }
 
+int dda_predict_parse_move(const char *s, struct dda_predict_move *ret)
+{
+	const char *eq = strchr(s, '=');
+	char dev[64];
+
+	if (!eq || (size_t)(eq - s) >= sizeof(dev))
+		goto bad;
+	memcpy(dev, s, (size_t)(eq - s));
+	dev[eq - s] = '\0';
+	if (dda_pciaddr_parse(dev, &ret->device) < 0 || dda_pciaddr_parse(eq + 1, &ret->slot) < 0) {
+		dda_error_clear();
+		goto bad;
+	}
+	return 0;
+bad:
+	return dda_error_input(-EINVAL, "bad-move", NULL,
+			       "--move takes DEVICE=SLOT, two PCI addresses (0000:05:00.0=0000:00:1c.0), not '%s'", s);
+}
+
 int dda_predict_parse_kernel(const char *s, enum dda_predict_kernel *ret)
 {
 	/* "6.1" must not take "6.12": compare the major.minor part whole. */

@@ -221,7 +221,7 @@ static const struct dda_pnode *function_alias_group(const struct sim *s, const s
 static void set_via(struct dda_predicted *out, enum dda_predict_why why, const struct dda_pnode *via)
 {
 	out->why = why;
-	snprintf(out->via, sizeof(out->via), "%s", via->d->name);
+	snprintf(out->via, sizeof(out->via), "%s", via->name);
 }
 
 /* pci_device_group() for one function: its group, and why. */
@@ -245,7 +245,7 @@ static void device_group(struct sim *s, struct dda_pnode *dev, struct dda_predic
 			set_via(out, DDA_PREDICT_ALIAS_BRIDGE, t);
 			SAY(out,
 			    "'%s' is behind %s '%s': its requests reach the IOMMU with the bridge's requester ID (a DMA alias), so it is in the bridge's group",
-			    dev->d->name, port_kind(t), t->d->name);
+			    dev->name, port_kind(t), t->name);
 			return;
 		}
 	}
@@ -260,7 +260,7 @@ static void device_group(struct sim *s, struct dda_pnode *dev, struct dda_predic
 			set_via(out, DDA_PREDICT_UPSTREAM_ACS, fail);
 			out->quirk = a.quirk;
 			SAY(out, "%s '%s' above it does not isolate: %s; '%s' is in the group of %s '%s'",
-			    port_kind(fail), fail->d->name, acs, dev->d->name, port_kind(self), self->d->name);
+			    port_kind(fail), fail->name, acs, dev->name, port_kind(self), self->name);
 			return;
 		}
 	}
@@ -268,8 +268,8 @@ static void device_group(struct sim *s, struct dda_pnode *dev, struct dda_predic
 		dev->group = g->group;
 		set_via(out, DDA_PREDICT_DMA_ALIAS, g);
 		out->quirk = dev->aliased ? dev->alias_quirk : g->alias_quirk;
-		SAY(out, "'%s' and '%s' are DMA aliases of each other (%s): the IOMMU sees one requester", dev->d->name,
-		    g->d->name, out->quirk ? out->quirk : "dma alias");
+		SAY(out, "'%s' and '%s' are DMA aliases of each other (%s): the IOMMU sees one requester", dev->name,
+		    g->name, out->quirk ? out->quirk : "dma alias");
 		return;
 	}
 	if ((g = function_alias_group(s, pdev, devfns))) {
@@ -280,7 +280,7 @@ static void device_group(struct sim *s, struct dda_pnode *dev, struct dda_predic
 		out->quirk = a.quirk;
 		SAY(out,
 		    "'%s' and '%s' are functions of one multifunction device that does not isolate them, so they can reach each other without the IOMMU: %s",
-		    dev->d->name, g->d->name, acs);
+		    dev->name, g->name, acs);
 		return;
 	}
 	dev->group = s->next_group++;
@@ -294,10 +294,10 @@ static void device_group(struct sim *s, struct dda_pnode *dev, struct dda_predic
 	if (!dev->up)
 		SAY(out,
 		    "'%s' is on a root bus with no DMA alias and no slot peer without ACS%s%s%s: a group of its own",
-		    dev->d->name, out->quirk ? " (" : "", out->quirk ? out->quirk : "", out->quirk ? ")" : "");
+		    dev->name, out->quirk ? " (" : "", out->quirk ? out->quirk : "", out->quirk ? ")" : "");
 	else
 		SAY(out, "every port between '%s' and the root complex isolates it with ACS%s%s%s: a group of its own",
-		    dev->d->name, out->quirk ? " (" : "", out->quirk ? out->quirk : "", out->quirk ? ")" : "");
+		    dev->name, out->quirk ? " (" : "", out->quirk ? out->quirk : "", out->quirk ? ")" : "");
 }
 
 /* The LPC bridge's RCBA (D31:F0, offset 0xf0) decides whether the Intel
@@ -326,6 +326,8 @@ static void make_node(struct sim *s, size_t i)
 	struct dda_pnode *n = &s->n[i];
 
 	n->d = d;
+	n->addr = d->addr;
+	snprintf(n->name, sizeof(n->name), "%s", d->name);
 	n->vendor = d->vendor;
 	n->device = d->device;
 	/* A VF's ID registers read 0xffff: the kernel names it by its PF's
@@ -419,9 +421,15 @@ static int probe_order(struct sim *s)
 	return 0;
 }
 
+static int cmp_predicted(const void *a, const void *b)
+{
+	return dda_pciaddr_cmp(&((const struct dda_predicted *)a)->addr, &((const struct dda_predicted *)b)->addr);
+}
+
 static int run(struct sim *s, const struct dda_predict_opts *opts, struct dda_prediction *p)
 {
 	size_t n = s->h->ndevs;
+	int r;
 
 	s->n = calloc(n + 1, sizeof(*s->n));
 	s->order = calloc(n + 1, sizeof(size_t));
@@ -431,13 +439,14 @@ static int run(struct sim *s, const struct dda_predict_opts *opts, struct dda_pr
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		make_node(s, i);
-	/* Removed functions take all below them, and a PF its VFs. */
-	for (size_t i = 0; i < n; i++) {
-		const struct dda_device *d = &s->h->devs[i];
-
-		for (const struct dda_device *a = d; a && !s->n[i].gone; a = a->parent)
-			s->n[i].gone = listed(opts, a) || (a->physfn && listed(opts, a->physfn));
-	}
+	r = dda_predict_apply_moves(s->h, opts, s->n);
+	if (r < 0)
+		return r;
+	/* Removed functions take all below them where they now are, and a
+	 * PF its VFs. */
+	for (size_t i = 0; i < n; i++)
+		for (const struct dda_pnode *a = &s->n[i]; a && !s->n[i].gone; a = a->up)
+			s->n[i].gone = listed(opts, a->d) || (a->d->physfn && listed(opts, a->d->physfn));
 	if (probe_order(s) < 0)
 		return -ENOMEM;
 	for (size_t k = 0; k < s->norder; k++)
@@ -447,8 +456,10 @@ static int run(struct sim *s, const struct dda_predict_opts *opts, struct dda_pr
 		struct dda_predicted *out = &p->devs[s->order[k]];
 
 		s->cur = k;
-		out->addr = node->d->addr;
-		snprintf(out->name, sizeof(out->name), "%s", node->d->name);
+		out->addr = node->addr;
+		out->from = node->d->addr;
+		out->moved = node->moved;
+		snprintf(out->name, sizeof(out->name), "%s", node->name);
 		out->vendor = node->vendor;
 		out->device = node->device;
 		device_group(s, node, out);
@@ -459,6 +470,8 @@ static int run(struct sim *s, const struct dda_predict_opts *opts, struct dda_pr
 	for (size_t i = 0; i < n; i++)
 		if (!s->n[i].gone)
 			p->devs[p->ndevs++] = p->devs[i];
+	/* A moved card has its new address's place. */
+	qsort(p->devs, p->ndevs, sizeof(*p->devs), cmp_predicted);
 	p->ngroups = s->next_group;
 	return 0;
 }
@@ -468,7 +481,7 @@ static void mark_unknowns(const struct sim *s, struct dda_prediction *p)
 {
 	for (size_t k = 0; k < p->ndevs; k++) {
 		struct dda_predicted *out = &p->devs[k];
-		const struct dda_device *d = dda_host_find(s->h, &out->addr);
+		const struct dda_device *d = dda_host_find(s->h, &out->from);
 		const struct dda_pnode *n = d ? &s->n[d - s->h->devs] : NULL;
 
 		if (!n)
@@ -476,22 +489,22 @@ static void mark_unknowns(const struct sim *s, struct dda_prediction *p)
 		for (const struct dda_pnode *q = n; q; q = q->up) {
 			if (q->d->d3cold)
 				snprintf(out->note, sizeof(out->note),
-					 "'%s' reads all ones (powered down): its type and ACS are unknown", q->d->name);
+					 "'%s' reads all ones (powered down): its type and ACS are unknown", q->name);
 			else if (q->d->config_len > 0 && q->d->config_len < 256)
 				/* A user reads the header only: even the PCIe
 				 * capability, which says what the function is,
 				 * lies beyond it. */
 				snprintf(out->note, sizeof(out->note),
 					 "only %zu bytes of '%s' config space were read: its PCIe type and ACS are unknown (read as root)",
-					 q->d->config_len, q->d->name);
+					 q->d->config_len, q->name);
 			else if (q->pcie && q->d->config_len < 4096 && q->d->config_len > 0)
 				snprintf(out->note, sizeof(out->note),
 					 "only %zu bytes of '%s' config space were read: its ACS capability is unknown (read as root)",
-					 q->d->config_len, q->d->name);
+					 q->d->config_len, q->name);
 			else if (q->rcba < 0 && dda_predict_intel_pch(q))
 				snprintf(out->note, sizeof(out->note),
 					 "Intel PCH root port '%s': its ACS quirk needs the LPC bridge's RCBA, which cannot be read; taken as enabled",
-					 q->d->name);
+					 q->name);
 			else
 				continue;
 			out->uncertain = true;

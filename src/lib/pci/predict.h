@@ -39,6 +39,13 @@ enum dda_acs_override {
 
 #define DDA_ACS_OVERRIDE_MAX_IDS 16
 
+/* A card moved to an empty slot: every function of the slot of 'device'
+ * (an endpoint) goes to SECONDARY:00.F of the port 'slot', keeping its
+ * config space. */
+struct dda_predict_move {
+	struct dda_pciaddr device, slot;
+};
+
 struct dda_predict_opts {
 	unsigned acs_override; /* enum dda_acs_override */
 	struct {
@@ -47,6 +54,8 @@ struct dda_predict_opts {
 	size_t noverride_ids;
 	const struct dda_pciaddr *without; /* as if removed, with all below them */
 	size_t nwithout;
+	const struct dda_predict_move *moves; /* cards put in other slots */
+	size_t nmoves;
 	enum dda_predict_kernel kernel;
 };
 
@@ -71,6 +80,8 @@ struct dda_predicted {
 	const char *quirk;	   /* the kernel quirk that decided, or NULL; static */
 	bool uncertain;		   /* the answer depends on something the tree cannot show */
 	char note[192];		   /* what that is, when uncertain */
+	struct dda_pciaddr from;   /* its address in the tree: addr unless moved */
+	bool moved;		   /* put in another slot by opts->moves */
 	/* Set by dda_prediction_compare(): */
 	int base_group; /* the baseline's group, -1 for none */
 	bool differs;	/* its fellow members are not the baseline's */
@@ -85,7 +96,8 @@ struct dda_prediction {
 
 /* Predicts the groups of the PCI tree under ctx's root (opts may be NULL).
  * 0, or -errno recorded: the tree cannot be read (-ENOENT...), an address
- * in opts->without names no function (-ENODEV), -ENOMEM. */
+ * in opts->without names no function (-ENODEV), a move that cannot be
+ * modelled (-EINVAL, code "bad-move"), -ENOMEM. */
 int dda_predict_groups(struct dda_ctx *ctx, const struct dda_predict_opts *opts,
 		       struct dda_prediction **ret) _must_check_;
 /* The same from a host already scanned with dda_host_scan() (every
@@ -109,6 +121,9 @@ int dda_prediction_compare(struct dda_prediction *p, const int *base, size_t *re
 /* Adds pcie_acs_override= text ("downstream,multifunction,id:8086:1234")
  * to opts.  -EINVAL recorded (code "bad-acs-override") on anything else. */
 int dda_predict_parse_override(const char *s, struct dda_predict_opts *opts) _must_check_;
+/* "DEVICE=SLOT" (0000:05:00.0=0000:00:1c.0) into *ret.  -EINVAL recorded
+ * (code "bad-move") otherwise. */
+int dda_predict_parse_move(const char *s, struct dda_predict_move *ret) _must_check_;
 /* "6.12" or "6.1" (a longer release such as "6.1.0-28-amd64" selects by
  * its major.minor).  -EINVAL recorded (code "bad-kernel") otherwise. */
 int dda_predict_parse_kernel(const char *s, enum dda_predict_kernel *ret) _must_check_;

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * survey --predict: the predicted IOMMU groups of a tree, under a what-if
- * (an ACS override, functions taken out), each function marked where it
- * differs from a baseline: the kernel's own groups when the tree has them,
- * else the plain prediction, so a what-if on a dump still shows what it
- * changes.
+ * (an ACS override, functions taken out, cards moved), each function
+ * marked where it differs from a baseline: the kernel's own groups when
+ * the tree has them, else the plain prediction, so a what-if on a dump
+ * still shows what it changes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,7 +16,7 @@
 
 static bool what_if(const struct dda_predict_opts *o)
 {
-	return o && (o->acs_override || o->noverride_ids || o->nwithout);
+	return o && (o->acs_override || o->noverride_ids || o->nwithout || o->nmoves);
 }
 
 static int baseline(struct dda_ctx *ctx, struct dda_predict_view *v, int *base)
@@ -27,7 +27,7 @@ static int baseline(struct dda_ctx *ctx, struct dda_predict_view *v, int *base)
 	 * kernel's: a what-if is compared with the plain prediction. */
 	if (v->h->ngroups && ctx->source != DDA_SOURCE_DUMP) {
 		for (size_t i = 0; i < v->p->ndevs; i++) {
-			const struct dda_device *d = dda_host_find(v->h, &v->p->devs[i].addr);
+			const struct dda_device *d = dda_host_find(v->h, &v->p->devs[i].from);
 
 			base[i] = d ? d->group_id : -1;
 		}
@@ -42,7 +42,7 @@ static int baseline(struct dda_ctx *ctx, struct dda_predict_view *v, int *base)
 		if (r < 0)
 			return r;
 		for (size_t i = 0; i < v->p->ndevs; i++) {
-			const struct dda_predicted *d = dda_prediction_find(q, &v->p->devs[i].addr);
+			const struct dda_predicted *d = dda_prediction_find(q, &v->p->devs[i].from);
 
 			base[i] = d ? d->group : -1;
 		}
@@ -129,9 +129,12 @@ const struct dda_predicted **dda_predict_view_by_group(const struct dda_predict_
 static struct json_object *member(const struct dda_predict_view *v, const struct dda_predicted *d)
 {
 	struct json_object *o = json_object_new_object();
-	struct dda_device *dev = dda_host_find(v->h, &d->addr);
+	struct dda_device *dev = dda_host_find(v->h, &d->from);
+	char from[DDA_PCIADDR_LEN];
 
+	dda_pciaddr_format(&d->from, from);
 	json_object_object_add(o, "address", json_object_new_string(d->name));
+	json_object_object_add(o, "moved_from", d->moved ? json_object_new_string(from) : NULL);
 	json_object_object_add(o, "vendor_id", dda_json_hex(d->vendor, 4));
 	json_object_object_add(o, "device_id", dda_json_hex(d->device, 4));
 	json_object_object_add(o, "name", dev && dev->name_str ? json_object_new_string(dev->name_str) : NULL);
@@ -178,6 +181,18 @@ struct json_object *dda_report_prediction(const struct dda_predict_view *v)
 		json_object_array_add(a, json_object_new_string(name));
 	}
 	json_object_object_add(p, "without", a);
+	a = json_object_new_array();
+	for (size_t i = 0; o && i < o->nmoves; i++) {
+		struct json_object *mv = json_object_new_object();
+		char name[DDA_PCIADDR_LEN];
+
+		dda_pciaddr_format(&o->moves[i].device, name);
+		json_object_object_add(mv, "device", json_object_new_string(name));
+		dda_pciaddr_format(&o->moves[i].slot, name);
+		json_object_object_add(mv, "slot", json_object_new_string(name));
+		json_object_array_add(a, mv);
+	}
+	json_object_object_add(p, "moves", a);
 	json_object_object_add(p, "compared_with", v->baseline ? json_object_new_string(v->baseline) : NULL);
 	json_object_object_add(p, "differences", json_object_new_int((int)v->ndiffer));
 	json_object_object_add(p, "note", v->note[0] ? json_object_new_string(v->note) : NULL);

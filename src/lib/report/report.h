@@ -60,7 +60,7 @@ void dda_predict_view_release(struct dda_predict_view *v);
 /* The predicted functions ordered by group, then address; caller frees
  * the array (not what it points to).  NULL on OOM. */
 const struct dda_predicted **dda_predict_view_by_group(const struct dda_predict_view *v);
-/* {"prediction": {"kernel_model", "acs_override", "without", "compared_with",
+/* {"prediction": {"kernel_model", "acs_override", "without", "moves", "compared_with",
  * "differences", "groups": [{"group", "differs", "members": [...]}]}} */
 struct json_object *dda_report_prediction(const struct dda_predict_view *v);
 
