@@ -18,6 +18,8 @@ runs=(
 	"sriov predict"
 	"predict predict"
 	"acs-rules predict"
+	"acs-rules-moved predict"	# acs-rules with a card really moved: the
+	"acs-rules-bridged predict"	# kernel's answer to predict-move.sh below
 	"predict predict 6.1"	# the same on Debian 12's own kernel, when installed
 )
 pass=0 fail=0 failed=()
@@ -57,6 +59,16 @@ for r in "${runs[@]}"; do
 		fail=$((fail + f)); failed+=("$2 on $1${3:+ (Linux $3)}")
 	fi
 done
+# survey --predict --move from the acs-rules capture, against the kernel's
+# groups of the two boots with the card moved
+if [ -d "$lab/out/run/predict.acs-rules-bridged/state/predict" ]; then
+	moved=$("$lab/predict-move.sh" 2>&1)
+	printf '%s\n' "$moved"
+	p=$(grep -c '^ok ' <<<"$moved")
+	f=$(grep -c '^not ok ' <<<"$moved")
+	pass=$((pass + p))
+	[ "$f" -eq 0 ] && [ "$p" -gt 0 ] || { fail=$((fail + f + (p == 0))); failed+=("predict-move"); }
+fi
 for f in "${failed[@]}"; do echo "lab: FAILED: $f"; done
 echo "lab checks: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
