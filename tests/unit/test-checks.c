@@ -607,6 +607,29 @@ static void test_reserved_memory_relaxable(void **state)
 	assert_string_equal(dda_device_verdict(dev(f, EP)), "assignable");
 }
 
+/* Real hardware: an Intel xHCI controller (8086:a36d, class 0c0330) whose
+ * firmware keeps an RMRR for legacy USB keyboards.  Linux's intel-iommu
+ * reports a USB or graphics device's RMRR as direct-relaxable
+ * (device_rmrr_is_relaxable(): IS_USB_DEVICE, IS_GFX_DEVICE) and vfio
+ * ignores relaxable regions, so the controller can be assigned; the same
+ * RMRR on a NIC is "direct", and vfio refuses the group. */
+static void test_reserved_memory_usb_rmrr(void **state)
+{
+	struct fx *f = *state;
+	struct fh_dev e = good_ep();
+
+	base(f);
+	e.vendor = 0x8086;
+	e.device = 0xa36d;
+	e.class = 0x0c0330;
+	add_dev(f, &e);
+	MUST(fh_group_reserved(f->fh, 2, "0x000000003e2e0000 0x000000003e2fffff direct-relaxable\n"));
+	scan(f);
+	expect_reason(dev(f, EP), "reserved-memory-relaxable", DDA_SEV_WARN);
+	expect_no_reason(dev(f, EP), "reserved-memory");
+	assert_string_equal(dda_device_verdict(dev(f, EP)), "assignable");
+}
+
 static void test_reserved_memory_absent(void **state)
 {
 	struct fx *f = *state;
@@ -2621,6 +2644,7 @@ int main(void)
 		T(test_group_shared_neighbours_not_multifunction),
 		T(test_reserved_memory),
 		T(test_reserved_memory_relaxable),
+		T(test_reserved_memory_usb_rmrr),
 		T(test_reserved_memory_absent),
 		T(test_group_shared_switch_without_acs),
 		T(test_group_shared_partial_acs),
