@@ -130,6 +130,29 @@ PY
 run survey --from "$tmp/evil.json"
 check "a snapshot's path through one of its links is refused" is "$rc:$(has "$err" "below one of its links" && echo said)" 1:said
 check "the refused snapshot's private tree is removed too" is "$(ls -A "$TMPDIR")" ""
+# a link whose target climbs through another of the tree's links: its text
+# never climbs above the root, but "up" is the root itself, so the ".."
+# after it leaves the tree (the check must resolve, not count)
+python3 - "$tmp/snap.json" "$tmp/evil.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d['entries'] = [e for e in d['entries'] if not e['path'].startswith('sys')]
+d['entries'] += [{'path': 'a/b/c/d', 'type': 'dir'},
+                 {'path': 'a/b/c/d/up', 'type': 'link', 'target': '../../../..'},
+                 {'path': 'sys', 'type': 'link', 'target': 'a/b/c/d/up/../../../../sys'}]
+json.dump(d, open(sys.argv[2], 'w'))
+PY
+run survey --from "$tmp/evil.json"
+check "a link that leaves the tree through another link is refused" is "$rc:$(has "$err" "points out of it" && echo said)" 1:said
+# "." components make a path look deeper than it is
+python3 - "$tmp/snap.json" "$tmp/evil.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d['entries'] += [{'path': 'sys/bus/pci/./././././devs2', 'type': 'link', 'target': '../../../../../../sys/bus/pci/devices'}]
+json.dump(d, open(sys.argv[2], 'w'))
+PY
+run survey --from "$tmp/evil.json"
+check "a path with '.' components is refused" is "$rc:$(has "$err" "not a path under its root" && echo said)" 1:said
 
 if command -v lspci >/dev/null; then
 	lspci -A linux-sysfs -O sysfs.path="$root/sys/bus/pci" -D -vvvnn -xxxx >"$tmp/fx.lspci" 2>/dev/null

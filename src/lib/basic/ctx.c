@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -139,6 +140,38 @@ int dda_ctx_new_from_env(struct dda_ctx **ret, const struct dda_ctx_options *ove
 	return ctx_new(ret, &opts, &o);
 }
 
+static int private_root_check(struct dda_ctx *ctx, const char *dir)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	struct stat st;
+	int fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return dda_error(-errno, NULL, "cannot open the private directory '%s': %m", dir);
+	close(ctx->root_fd);
+	ctx->root_fd = fd;
+	if (fstat(fd, &st) < 0)
+		return dda_error(-errno, NULL, "cannot stat the private directory '%s': %m", dir);
+	if (st.st_uid != geteuid() || (st.st_mode & 07777) != 0700)
+		return dda_error(-EPERM, NULL,
+				 "the private directory '%s' is not the one made for this run (owner %u, mode %04o); set TMPDIR to a directory only you can write to",
+				 dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	fd = openat(ctx->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return dda_error(-errno, NULL, "cannot read the private directory '%s': %m", dir);
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			return dda_error(-EEXIST, NULL,
+					 "the private directory '%s' is not empty: not the one made for this run; set TMPDIR to a directory only you can write to",
+					 dir);
+	return 0;
+}
+
 int dda_ctx_new_private(const struct dda_ctx *like, enum dda_source source, struct dda_ctx **ret)
 {
 	_cleanup_(dda_ctx_freep) struct dda_ctx *ctx = NULL;
@@ -161,6 +194,15 @@ int dda_ctx_new_private(const struct dda_ctx *like, enum dda_source source, stru
 		(void)rmdir(dir);
 		return r;
 	}
+	/* TMPDIR may be a directory another user can write to (sudo -E): the
+	 * directory mkdtemp made could be swapped for a link or another
+	 * directory before it was opened, and root would write a snapshot's
+	 * files there and later delete what is in it.  So the root is opened
+	 * again without following a link, and must be what mkdtemp makes:
+	 * ours, 0700 and empty. */
+	r = private_root_check(ctx, dir);
+	if (r < 0)
+		return r;
 	ctx->private_root = true;
 	ctx->source = source;
 	*ret = TAKE_PTR(ctx);

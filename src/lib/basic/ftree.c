@@ -303,28 +303,89 @@ static int write_file(int rootfd, const struct dda_ftree_entry *e)
 	return 0;
 }
 
-/* A link's target must stay in the tree: relative, and never climbing
- * above the root from the link's directory.  A snapshot is someone else's
- * file, and the scan follows links: one to /dev/tty or up out of the
- * private directory would have it read this host's files. */
-static bool target_inside(const char *path, const char *target)
+/* A link's target must stay in the tree.  A snapshot is someone else's
+ * file, and the scan follows links: one to /dev/tty, or up out of the
+ * private directory, would have it read this host's files or hang.  So
+ * the target is resolved as the kernel will resolve it, component by
+ * component from the link's directory, following the tree's own links
+ * (at most 40 in all, as the kernel's MAXSYMLINKS): an absolute target,
+ * or a ".." above the root at any step, is out.  Counting ".." in the
+ * text alone is not enough: a link among the target's components moves
+ * where the ".." after it climbs from.  out gets the resolved path, ""
+ * for the root. */
+static bool resolve_inside(const struct dda_ftree *t, const char *dir, const char *target, char *out, size_t size,
+			   int *hops)
 {
-	int depth = 0;
+	char cur[PATH_MAX];
+	size_t len;
 
-	if (target[0] == '/' || !*target)
+	if (target[0] == '/' || !*target || dda_pathf(cur, sizeof(cur), "%s", dir) < 0)
 		return false;
-	for (const char *p = path; (p = strchr(p, '/')); p++)
-		depth++;
+	len = strlen(cur);
 	for (const char *p = target; *p;) {
 		size_t n = strcspn(p, "/");
 
-		if (n == 2 && !strncmp(p, "..", 2))
-			depth--;
-		else if (n && !(n == 1 && *p == '.'))
-			depth++;
-		if (depth < 0)
+		if (n == 2 && !strncmp(p, "..", 2)) {
+			char *s;
+
+			if (len == 0)
+				return false;
+			s = strrchr(cur, '/');
+			len = s ? (size_t)(s - cur) : 0;
+			cur[len] = '\0';
+		} else if (n && !(n == 1 && *p == '.')) {
+			const struct dda_ftree_entry *e;
+
+			if (len + 1 + n + 1 > sizeof(cur))
+				return false;
+			if (len)
+				cur[len++] = '/';
+			memcpy(cur + len, p, n);
+			len += n;
+			cur[len] = '\0';
+			e = dda_ftree_find(t, cur);
+			if (e && e->kind == DDA_FT_LINK) {
+				char parent[PATH_MAX];
+				char *s = strrchr(cur, '/');
+
+				if (++*hops > 40)
+					return false;
+				snprintf(parent, sizeof(parent), "%.*s", s ? (int)(s - cur) : 0, cur);
+				if (!resolve_inside(t, parent, e->data, cur, sizeof(cur), hops))
+					return false;
+				len = strlen(cur);
+			}
+		}
+		p += n;
+		p += *p == '/';
+	}
+	return dda_pathf(out, size, "%s", cur) == 0;
+}
+
+static bool target_inside(const struct dda_ftree *t, const char *path, const char *target)
+{
+	char dir[PATH_MAX], out[PATH_MAX];
+	const char *s = strrchr(path, '/');
+	int hops = 0;
+
+	snprintf(dir, sizeof(dir), "%.*s", s ? (int)(s - path) : 0, path);
+	return resolve_inside(t, dir, target, out, sizeof(out), &hops);
+}
+
+/* An entry's own path is plain: no empty, "." or ".." component, so that
+ * where it is written is where its checks think it is. */
+static bool plain_path(const char *path)
+{
+	if (!*path || path[0] == '/')
+		return false;
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0 || (n == 1 && *p == '.') || (n == 2 && !strncmp(p, "..", 2)))
 			return false;
 		p += n;
+		if (*p == '/' && !p[1])
+			return false;
 		p += *p == '/';
 	}
 	return true;
@@ -361,12 +422,12 @@ int dda_ftree_write(struct dda_ctx *ctx, const struct dda_ftree *t)
 
 			if ((int)e->kind != pass)
 				continue;
-			if (!*e->path || strstr(e->path, "..") || e->path[0] == '/')
+			if (!plain_path(e->path) || strstr(e->path, ".."))
 				return dda_error(-EINVAL, NULL, "the tree names '%s': not a path under its root",
 						 e->path);
 			if (through_link(t, e->path))
 				return dda_error(-EINVAL, NULL, "the tree's '%s' lies below one of its links", e->path);
-			if (e->kind == DDA_FT_LINK && !target_inside(e->path, e->data))
+			if (e->kind == DDA_FT_LINK && !target_inside(t, e->path, e->data))
 				return dda_error(-EINVAL, NULL, "the tree's link '%s' points out of it, to '%s'",
 						 e->path, e->data);
 			r = e->kind == DDA_FT_DIR ? mkdirs(ctx->root_fd, e->path) : parent_dirs(ctx->root_fd, e->path);
