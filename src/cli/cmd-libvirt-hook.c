@@ -89,6 +89,12 @@ static enum hook_step step_of(const char *op, const char *sub)
 	return STEP_NONE;
 }
 
+/* libvirtd restarted and found the domain running */
+static bool is_reconnect(const char *op)
+{
+	return !strcmp(op, "reconnect");
+}
+
 static int run_step(struct dda_ctx *ctx, enum hook_step step, const char *domain, const struct dda_domxml *x,
 		    const char *line)
 {
@@ -124,6 +130,7 @@ int cmd_libvirt_hook(struct dda_ctx *ctx, int argc, char **argv)
 	_cleanup_free_ char *xml = NULL;
 	struct dda_domxml x = { 0 };
 	enum hook_step step;
+	bool reconnect;
 	const char *domain;
 	char line[512];
 	size_t len = 0;
@@ -141,12 +148,19 @@ int cmd_libvirt_hook(struct dda_ctx *ctx, int argc, char **argv)
 		return cli_usage_error("libvirt-hook", "takes DOMAIN OPERATION SUBOP EXTRA, as libvirt gives them");
 	domain = argv[optind];
 	step = step_of(argv[optind + 1], argv[optind + 2]);
+	reconnect = is_reconnect(argv[optind + 1]);
 	if (step == STEP_NONE)
 		return EXIT_OK;
 	r = read_all(stdin, &xml, &len);
 	/* a release goes by ddactl's records, whatever the XML says */
 	if (r == 0 && step != STEP_RELEASE)
 		r = dda_domxml_parse(xml, len, domain, &x);
+	if (r < 0 && reconnect) {
+		struct dda_error_info tmp;
+
+		fprintf(stderr, "ddactl: %s (the running domain is left alone)\n", dda_error_for(r, &tmp)->message);
+		return EXIT_OK;
+	}
 	if (r < 0)
 		return cli_fail(r);
 	/* nothing of ddactl's to check or record */
@@ -164,5 +178,14 @@ int cmd_libvirt_hook(struct dda_ctx *ctx, int argc, char **argv)
 	cli_command_line(argc, argv, line, sizeof(line));
 	r = run_step(ctx, step, domain, &x, line);
 	dda_domxml_release(&x);
+	if (r < 0 && reconnect) {
+		/* libvirtd kills a domain whose reconnect hook fails: a guest
+		 * already running must not die for a record ddactl could not
+		 * write (a lock held, a state directory gone). */
+		fprintf(stderr,
+			"ddactl: could not record domain '%s' as its devices' owner: %s (the running domain is left alone)\n",
+			domain, dda_last_error()->message);
+		return EXIT_OK;
+	}
 	return r < 0 ? cli_fail(r) : r;
 }

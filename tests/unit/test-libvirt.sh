@@ -75,6 +75,11 @@ check "without a word" is "$out$err" ""
 printf 'not xml' | "$ddactl" libvirt-hook d1 prepare begin - >/dev/null 2>"$tmp/err"
 check "a broken domain XML refuses the start" is "$?" 2
 check "naming the domain" has "$(cat "$tmp/err")" "d1: not a libvirt domain XML document"
+# libvirtd kills a domain whose reconnect hook fails: a running guest is
+# never killed for what ddactl could not read or record
+printf 'not xml' | "$ddactl" libvirt-hook d1 reconnect begin - >/dev/null 2>"$tmp/err"
+check "a broken XML at reconnect leaves the running domain alone: exit 0" is "$?" 0
+check "... saying so" has "$(cat "$tmp/err")" "the running domain is left alone"
 
 # ------------------------------------------------------------ refusals
 # 04:01.0 shares IOMMU group 9 with 04:00.0; a host driver on it makes the
@@ -91,6 +96,11 @@ hook d1 prepare begin yes $smbus
 refused "a group with a platform bridge" "refusing to start d1: '$smbus' shares IOMMU group 11" "platform bridge '0000:00:1f.0'" "not assignable on this platform"
 hook d1 prepare begin yes $rtl
 refused "an unviable group" "'$rtl' shares IOMMU group 9 with '$snd' on driver snd_emu10k1" "ddactl dismount $rtl"
+# ... but the whole group given managed='yes', as a GPU with its HDMI
+# audio function is: libvirt binds both, so the group is viable
+hook d1 prepare begin yes $rtl $snd
+check "a whole group given managed='yes' starts" is "$rc:$err" "0:"
+check "... and the hook moved nothing (libvirt binds them)" is "$(links)" "$before"
 hook d1 prepare begin no $nic
 refused "managed='no' on a host driver" "'$nic' is on driver igb" "managed='no'" "ddactl dismount $nic"
 # a VF given as a NIC, as Nova's SR-IOV ports are

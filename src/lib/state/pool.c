@@ -12,6 +12,7 @@
 #include "driver.h"
 #include "error.h"
 #include "fault.h"
+#include "libvirt.h"
 #include "pool-internal.h"
 #include "vm.h"
 
@@ -328,11 +329,16 @@ int dda_pool_record(struct dda_state *s, const struct dda_device *d, const char 
 
 int dda_pool_forget(struct dda_state *s, const char *address)
 {
-	char owner[DDA_VM_NAME_MAX + 1];
+	struct dda_owner o;
 	int r;
 
-	if (dda_vm_owner(s, address, owner) == 0)
-		return dda_error_code(-EBUSY, "held", address, "'%s' is held by VM '%s'", address, owner);
+	/* a ddactl VM's or a libvirt domain's: either way not ours to drop */
+	r = dda_owner_find(s, address, &o);
+	if (r < 0)
+		return r;
+	if (o.kind != DDA_OWNER_NONE)
+		return dda_error_code(-EBUSY, "held", address, "'%s' is held by %s '%s'", address,
+				      o.kind == DDA_OWNER_VM ? "VM" : "libvirt domain", o.name);
 	r = dda_pool_delete(s, address);
 	if (r == 0)
 		r = dda_state_log(s, "forget", address, "its PF removed it");

@@ -92,11 +92,30 @@ int dda_lvattach(struct dda_state *s, struct dda_host *h, struct dda_device *d, 
 	audit = dda_audit_start(s, "libvirt attach", d->name, c.detail);
 	if (audit < 0)
 		return (int)audit;
-	r = dda_lvapi_attach(c.api, c.xml, flags);
-	if (r == 0 && c.live)
-		r = live_alias(c.api, domain, d->name, alias, sizeof(alias), &present);
 	/* Only what the running domain holds is the domain's now; a
-	 * definition's device is checked and recorded by the hook at start. */
+	 * definition's device is checked and recorded by the hook at start.
+	 * The hold is written first: once libvirt has given the device to the
+	 * guest, nothing must find it free, even if what follows fails. */
+	if (c.live) {
+		struct dda_libvirt_device row = { .state = DDA_VM_DEVICE_ASSIGNED };
+
+		snprintf(row.address, sizeof(row.address), "%s", d->name);
+		snprintf(row.domain, sizeof(row.domain), "%s", domain);
+		r = dda_libvirt_device_put(s, &row);
+	}
+	if (r == 0) {
+		r = dda_lvapi_attach(c.api, c.xml, flags);
+		if (r < 0 && c.live) {
+			struct dda_error_info keep = dda_error_save();
+
+			if (dda_libvirt_device_drop(s, d->name) < 0)
+				dda_error_clear(); /* the attach's error is the one to tell */
+			dda_error_restore(&keep, r);
+		}
+	}
+	/* the alias is for a later detach's event; without it the hold stays */
+	if (r == 0 && c.live && live_alias(c.api, domain, d->name, alias, sizeof(alias), &present) < 0)
+		alias[0] = '\0';
 	if (r == 0 && c.live)
 		r = dda_lvhook_hold(s, "libvirt attach", domain, d->name, alias);
 	dda_audit_end_r(s, audit, r, DDA_OUTCOME_FAILED);

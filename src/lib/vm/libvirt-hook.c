@@ -87,16 +87,19 @@ static int held_elsewhere(struct dda_state *s, const char *domain, const struct 
 	return 0;
 }
 
-/* vfio needs every endpoint of the group on a vfio driver or none. */
-static int group_unviable(const char *domain, const struct dda_device *d, bool managed, const char *what,
-			  struct dda_lvhook_result *ret, bool *ret_refused)
+/* vfio needs every endpoint of the group on a vfio driver or none.  A
+ * member the domain also names as a managed='yes' <hostdev> is libvirt's to
+ * bind, as a GPU and its HDMI audio function are given together. */
+static int group_unviable(const char *domain, const struct dda_domxml *x, const struct dda_device *d, bool managed,
+			  const char *what, struct dda_lvhook_result *ret, bool *ret_refused)
 {
 	for (size_t i = 0; d->group && i < d->group->nmembers; i++) {
 		const struct dda_device *m = d->group->members[i];
+		const struct dda_domxml_hostdev *also = m == d ? NULL : dda_domxml_find(x, m->name);
 
 		if (dda_device_is_bridge(m) || dda_device_in_pool_driver(m) || (m != d && !m->driver[0]))
 			continue;
-		if (m == d && managed)
+		if ((m == d && managed) || (also && also->managed))
 			continue; /* libvirt binds it to vfio-pci itself */
 		*ret_refused = true;
 		if (m == d)
@@ -117,7 +120,8 @@ struct prepared {
 };
 
 static int check_one(struct dda_state *s, const char *domain, const struct dda_libvirt_policy *pol, struct dda_host *h,
-		     const struct dda_domxml_hostdev *hd, struct prepared *p, struct dda_lvhook_result *ret)
+		     const struct dda_domxml *x, const struct dda_domxml_hostdev *hd, struct prepared *p,
+		     struct dda_lvhook_result *ret)
 {
 	const struct dda_reason *why;
 	struct dda_pool_entry e;
@@ -155,7 +159,7 @@ static int check_one(struct dda_state *s, const char *domain, const struct dda_l
 			      what, hd->name, hd->name, domain);
 	if (p->dismount)
 		return 0;
-	return group_unviable(domain, p->dev, hd->managed, what, ret, &refused);
+	return group_unviable(domain, x, p->dev, hd->managed, what, ret, &refused);
 }
 
 static int scan_hostdevs(struct dda_ctx *ctx, const struct dda_pciaddr *a, size_t n, struct dda_host **ret)
@@ -242,7 +246,7 @@ int dda_lvhook_prepare(struct dda_state *s, const char *domain, const struct dda
 	if (r == 0)
 		r = dda_checks_run(h);
 	for (size_t i = 0; r == 0 && i < x->n; i++)
-		r = check_one(s, domain, &pol, h, &x->hostdevs[i], &p[i], ret);
+		r = check_one(s, domain, &pol, h, x, &x->hostdevs[i], &p[i], ret);
 	if (r < 0)
 		return r;
 	if (ret->nrefused)
