@@ -45,13 +45,15 @@ test_pkgs=(
 	bash-completion
 	graphviz
 	libvirt-clients
+	libxml2-utils
 	python3
 	python3-jsonschema
 	python3-yaml
 	sqlite3
 )
 # libvirt-clients: virt-xml-validate, libvirt's schema for `vm show --libvirt`
-# (tests/unit/test-engines.sh).  Nova's parser runs there too: python3-nova
+# (tests/unit/test-engines.sh), which runs libxml2-utils' xmllint and does not
+# depend on it.  Nova's parser runs there too: python3-nova
 # itself is only unpacked (unpack_nova below: installing it pulls open-iscsi,
 # whose trigger rebuilds the initramfs for minutes); these are the modules
 # nova.conf, nova.pci.whitelist and nova.pci.request import, found by
